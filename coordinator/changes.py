@@ -1,0 +1,68 @@
+"""Change sets: what a service changed, so screens refresh only what they show."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+# The kinds of record a change set can name.
+ORGANISATION = "organisation"
+CONTACT = "contact"
+CASE = "case"
+COMMUNICATION = "communication"
+DOCUMENT = "document"
+ACTION = "action"
+TEMPLATE = "template"
+CALENDAR = "calendar"
+SETTING = "setting"
+EVENT = "event"
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    ids: Mapping[str, frozenset[int]] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        return frozenset(self.ids)
+
+    def touches(self, *kinds: str) -> bool:
+        return any(kind in self.ids for kind in kinds)
+
+    def ids_of(self, kind: str) -> frozenset[int]:
+        return self.ids.get(kind, frozenset())
+
+    def __bool__(self) -> bool:
+        return bool(self.ids)
+
+    def merge(self, other: ChangeSet) -> ChangeSet:
+        merged: dict[str, frozenset[int]] = dict(self.ids)
+        for kind, ids in other.ids.items():
+            merged[kind] = merged.get(kind, frozenset()) | ids
+        return ChangeSet(MappingProxyType(merged))
+
+
+class ChangeTracker:
+    def __init__(self) -> None:
+        self._ids: dict[str, set[int]] = {}
+
+    def add(self, kind: str, *ids: int) -> None:
+        self._ids.setdefault(kind, set()).update(ids)
+
+    def add_many(self, kind: str, ids: Iterable[int]) -> None:
+        self._ids.setdefault(kind, set()).update(ids)
+
+    def freeze(self) -> ChangeSet:
+        return ChangeSet(MappingProxyType({k: frozenset(v) for k, v in self._ids.items()}))
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """What every mutating service returns: its plain result and what changed."""
+
+    value: T
+    changes: ChangeSet

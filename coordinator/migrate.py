@@ -1,0 +1,84 @@
+"""Bring a database to the current schema, keeping a copy of it first."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+
+from coordinator.errors import StorageError
+from coordinator.i18n import N_
+
+if TYPE_CHECKING:
+    from coordinator.storage import Store
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url)
+    return config
+
+
+def head_revision(url: str = "sqlite://") -> str | None:
+    return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+
+
+def current_revision(store: Store) -> str | None:
+    with store.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def backup_copy(source: Path, target: Path) -> Path:
+    """A consistent copy through SQLite's online backup API (safe while in WAL mode)."""
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    target.chmod(0o600)
+    return target
+
+
+def upgrade_to_head(store: Store) -> str | None:
+    """Upgrade the store's database; returns the path of the pre-upgrade copy, if one was made."""
+    head = head_revision(store.url)
+    try:
+        current = current_revision(store)
+        with store.engine.connect() as conn:
+            has_tables = bool(inspect(conn).get_table_names())
+    except Exception as exc:
+        from coordinator.storage import translate_db_error
+
+        raise translate_db_error(exc) from exc
+    if current == head:
+        return None
+    copy: Path | None = None
+    if store.is_sqlite and has_tables and store.database_path.exists():
+        stamp = store.clock().strftime("%Y%m%d-%H%M%S")
+        copy = backup_copy(
+            store.database_path,
+            store.backups_dir / f"before-upgrade-{current or 'unversioned'}-{stamp}.sqlite3",
+        )
+    if has_tables and current is None:
+        raise StorageError(
+            N_("The file {path} is not a Liaison Hub database."), path=str(store.database_path)
+        )
+    config = alembic_config(store.url)
+    with store.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+    return str(copy) if copy else None

@@ -1,0 +1,67 @@
+"""Pinyin keys for names, so "wcf", "wangchengfeng" and 王成峰 all find the same person."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pypinyin import lazy_pinyin
+
+# Surnames whose reading differs from the character's everyday one (曾 is "zeng" as a
+# surname, "ceng" otherwise). Both readings are indexed so either typing finds the person.
+_SURNAME_READINGS = {
+    "单": "shan",
+    "曾": "zeng",
+    "区": "ou",
+    "仇": "qiu",
+    "解": "xie",
+    "查": "zha",
+    "朴": "piao",
+    "尉": "yu",
+    "乐": "yue",
+    "覃": "qin",
+    "缪": "miao",
+    "翟": "zhai",
+    "盖": "ge",
+    "长": "chang",
+    "重": "chong",
+    "种": "chong",
+    "秘": "bi",
+    "繁": "po",
+    "员": "yun",
+    "召": "shao",
+    "么": "yao",
+    "佘": "she",
+    "阚": "kan",
+    "令狐": "ling hu",
+}
+
+
+@dataclass(frozen=True)
+class NameKeys:
+    pinyin: str  # "wang cheng feng"
+    initials: str  # "wcf"; alternatives space separated ("zxm cxm")
+
+
+def _syllables(text: str) -> list[str]:
+    out: list[str] = []
+    for chunk in lazy_pinyin(text, errors="default"):
+        out.extend(part.lower() for part in chunk.split() if part)
+    return out
+
+
+def name_keys(name: str, *, person: bool = True) -> NameKeys:
+    text = name.strip()
+    if not text:
+        return NameKeys("", "")
+    syllables = _syllables(text)
+    variants = [syllables]
+    if person and text[0] in _SURNAME_READINGS:
+        surname = _SURNAME_READINGS[text[0]]
+        if syllables and syllables[0] != surname:
+            variants.insert(0, [surname, *syllables[1:]])
+    initials: list[str] = []
+    for variant in variants:
+        key = "".join(s[0] for s in variant)
+        if key not in initials:
+            initials.append(key)
+    return NameKeys(" ".join(variants[0]), " ".join(initials))

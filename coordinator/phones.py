@@ -1,0 +1,105 @@
+"""Phone numbers: one normal form whatever way a number is typed.
+
++86 138 0013 8000, 0086-13800138000, 138-0013-8000, (0574) 8765 4321, 8765 4321 (a local
+landline, the office's area code assumed), 0574-87654321 转 808: each maps to E.164
+plus an extension, so a caller is recognised however the number was typed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import phonenumbers
+
+from coordinator.errors import ValidationError
+from coordinator.i18n import N_
+
+DEFAULT_REGION = "CN"
+DEFAULT_AREA_CODE = "574"  # Ningbo; a setting in the store overrides it
+
+_EXTENSION_WORDS = re.compile(r" *(转|分机号?|ext\.?|x|#) *(\d{1,6}) *$", re.IGNORECASE)
+# After folding (see _fold): ASCII digits, spaces, +, dashes, brackets and dots only. Tabs,
+# line breaks and other controls are refused, not stored inside the number as typed.
+_ALLOWED = re.compile(r"^[0-9 +\-().\u2010-\u2015]*$")
+
+
+def _fold(text: str) -> str:
+    """Full-width forms to ASCII (＋８６ → +86), any script's digits to 0-9."""
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in folded)
+
+
+@dataclass(frozen=True)
+class NormalisedNumber:
+    raw: str
+    e164: str
+    extension: str
+    digits: str  # national significant number, for "any part of the number" search
+
+    @property
+    def display(self) -> str:
+        parsed = phonenumbers.parse(self.e164)
+        text = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+        return f"{text} 转 {self.extension}" if self.extension else text
+
+
+def normalise(raw: str, *, area_code: str = DEFAULT_AREA_CODE) -> NormalisedNumber:
+    """Parse a number as typed; raise ValidationError with a readable reason if it is not one."""
+    if raw is not None and not isinstance(raw, str):
+        raise ValidationError(N_("“{number}” is not a phone number."), number=str(raw)[:40])
+    text = (raw or "").strip()
+    if not text:
+        raise ValidationError(N_("The phone number is empty."))
+    if len(text) > 40:
+        raise ValidationError(N_("“{number}” is too long to be a phone number."), number=text[:40])
+    text = _fold(text)
+    extension = ""
+    match = _EXTENSION_WORDS.search(text)
+    if match:
+        extension = match.group(2)
+        text = text[: match.start()]
+    if not _ALLOWED.match(text):
+        raise ValidationError(
+            N_("“{number}” is not a phone number: only digits, spaces, +, - and brackets."),
+            number=raw.strip(),
+        )
+    digits = re.sub(r"[^0-9]", "", text)
+    if text.lstrip().startswith("+"):
+        candidate = "+" + digits
+    elif digits.startswith("00"):
+        candidate = "+" + digits[2:]
+    elif len(digits) in (7, 8) and not digits.startswith(("0", "1")):
+        # A local landline typed without its area code.
+        candidate = "0" + area_code + digits
+    else:
+        candidate = digits
+    try:
+        parsed = phonenumbers.parse(candidate, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        raise ValidationError(N_("“{number}” is not a phone number."), number=raw.strip()) from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValidationError(
+            N_("“{number}” is not a valid phone number (check the number of digits)."),
+            number=raw.strip(),
+        )
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return NormalisedNumber(
+        raw=raw.strip(),
+        e164=e164,
+        extension=extension,
+        digits=str(parsed.national_number),
+    )
+
+
+def search_digits(fragment: str) -> str:
+    """The digits of a typed fragment, without a country prefix, for substring search."""
+    digits = re.sub(r"[^0-9]", "", _fold(fragment))
+    if digits.startswith("0086"):
+        return digits[4:]
+    if _fold(fragment).strip().startswith("+") and digits.startswith("86"):
+        return digits[2:]
+    if digits.startswith("0") and not digits.startswith("00"):
+        return digits[1:]  # the trunk prefix of an area code is not stored
+    return digits

@@ -1,0 +1,389 @@
+"""Actions: the steps departments owe a case, their states, dependencies and clocks.
+
+While an action waits on the company its clock stands still: a pause span is opened,
+and when it closes, the due time moves on by the working time paused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+
+from coordinator import changes as ch
+from coordinator.changes import Outcome
+from coordinator.errors import TransitionError, ValidationError
+from coordinator.i18n import N_
+from coordinator.labels import (
+    ACTION_STATUS,
+    F_AT,
+    F_DUE,
+    F_NORMAL,
+    F_NOTES,
+    F_PROMISED_LIMIT,
+    F_REASON,
+    F_STATUTORY,
+    F_TITLE,
+)
+from coordinator.models import (
+    NOTE_MAX,
+    TITLE_MAX,
+    Action,
+    ActionDependency,
+    ActionPause,
+    ActionStatus,
+    Case,
+    CaseStatus,
+    Contact,
+    Organisation,
+)
+from coordinator.records import ActionRecord
+from coordinator.services._common import (
+    KEEP,
+    WHAT_ACTION,
+    WHAT_CASE,
+    WHAT_CONTACT,
+    WHAT_ORGANISATION,
+    Unchanged,
+    get_or_raise,
+    set_field,
+)
+from coordinator.storage import Store, Work
+from coordinator.validation import check_datetime, check_hours, clean_text, required_datetime
+
+ENTITY = "action"
+S = ActionStatus
+FINISHED = frozenset({S.DONE, S.CANCELLED})
+
+_TRANSITIONS: dict[ActionStatus, frozenset[ActionStatus]] = {
+    S.TODO: frozenset(
+        {S.IN_PROGRESS, S.WAITING, S.WAITING_COMPANY, S.BLOCKED, S.DONE, S.CANCELLED}
+    ),
+    S.IN_PROGRESS: frozenset(
+        {S.TODO, S.WAITING, S.WAITING_COMPANY, S.BLOCKED, S.DONE, S.CANCELLED}
+    ),
+    S.WAITING: frozenset(
+        {S.TODO, S.IN_PROGRESS, S.WAITING_COMPANY, S.BLOCKED, S.DONE, S.CANCELLED}
+    ),
+    S.WAITING_COMPANY: frozenset({S.IN_PROGRESS, S.WAITING, S.BLOCKED, S.DONE, S.CANCELLED}),
+    S.BLOCKED: frozenset(
+        {S.TODO, S.IN_PROGRESS, S.WAITING, S.WAITING_COMPANY, S.DONE, S.CANCELLED}
+    ),
+    S.DONE: frozenset({S.IN_PROGRESS}),
+    S.CANCELLED: frozenset({S.TODO}),
+}
+
+
+def _status(value: ActionStatus | str) -> ActionStatus:
+    try:
+        return ActionStatus(value)
+    except ValueError:
+        raise ValidationError(N_("“{value}” is not an action status."), value=value) from None
+
+
+def _dependencies(work: Work, action_id: int) -> tuple[int, ...]:
+    return tuple(
+        work.session.scalars(
+            select(ActionDependency.depends_on_id)
+            .where(ActionDependency.action_id == action_id)
+            .order_by(ActionDependency.depends_on_id)
+        )
+    )
+
+
+def _record(work: Work, action: Action) -> ActionRecord:
+    work.session.flush()
+    work.session.refresh(action)
+    return ActionRecord.of(action, _dependencies(work, action.id))
+
+
+def _limit_hours(action: Action) -> float | None:
+    for hours in (
+        action.promised_limit_hours,
+        action.statutory_limit_hours,
+        action.normal_duration_hours,
+    ):
+        if hours is not None:
+            return hours
+    return None
+
+
+def _open_case(work: Work, case_id: int) -> Case:
+    case = get_or_raise(work.session, Case, case_id, WHAT_CASE)
+    if case.status in (CaseStatus.CLOSED, CaseStatus.CANCELLED):
+        raise TransitionError(
+            N_("The case {reference} is closed: reopen it to change its steps."),
+            reference=case.reference,
+        )
+    return case
+
+
+def add(
+    store: Store,
+    case_id: int,
+    department_id: int,
+    title: str,
+    *,
+    contact_id: int | None = None,
+    statutory_limit_hours: float | None = None,
+    promised_limit_hours: float | None = None,
+    normal_duration_hours: float | None = None,
+    due_at: datetime | None = None,
+    depends_on: Sequence[int] = (),
+    notes: str = "",
+) -> Outcome[ActionRecord]:
+    with store.work() as work:
+        case = _open_case(work, case_id)
+        department = get_or_raise(work.session, Organisation, department_id, WHAT_ORGANISATION)
+        if contact_id is not None:
+            get_or_raise(work.session, Contact, contact_id, WHAT_CONTACT)
+        position = len(
+            list(work.session.scalars(select(Action.id).where(Action.case_id == case.id)))
+        )
+        action = Action(
+            case_id=case.id,
+            department_id=department.id,
+            contact_id=contact_id,
+            title=clean_text(title, F_TITLE, max_length=TITLE_MAX, required=True),
+            status=S.TODO,
+            statutory_limit_hours=check_hours(statutory_limit_hours, F_STATUTORY),
+            promised_limit_hours=check_hours(promised_limit_hours, F_PROMISED_LIMIT),
+            normal_duration_hours=check_hours(normal_duration_hours, F_NORMAL),
+            due_at=check_datetime(due_at, F_DUE),
+            notes=clean_text(notes, F_NOTES, max_length=NOTE_MAX, multiline=True),
+            position=position,
+            created_at=work.now,
+            updated_at=work.now,
+        )
+        work.session.add(action)
+        work.session.flush()
+        work.record(ENTITY, action.id, "created", None, action.title, case_id=case.id)
+        _replace_dependencies(work, action, depends_on)
+        work.changed(ch.ACTION, action.id)
+        record = _record(work, action)
+    return Outcome(record, work.changes)
+
+
+def _replace_dependencies(work: Work, action: Action, depends_on: Sequence[int]) -> None:
+    wanted = sorted(set(depends_on))
+    for dep_id in wanted:
+        if dep_id == action.id:
+            raise ValidationError(N_("A step cannot wait on itself."))
+        dep = get_or_raise(work.session, Action, dep_id, WHAT_ACTION)
+        if dep.case_id != action.case_id:
+            raise ValidationError(N_("A step can only wait on steps of the same case."))
+    # Refuse a circle: nothing the new dependencies reach may lead back here.
+    graph: dict[int, list[int]] = {}
+    for row in work.session.execute(
+        select(ActionDependency.action_id, ActionDependency.depends_on_id)
+        .join(Action, Action.id == ActionDependency.action_id)
+        .where(Action.case_id == action.case_id, ActionDependency.action_id != action.id)
+    ):
+        graph.setdefault(row.action_id, []).append(row.depends_on_id)
+    stack, seen = list(wanted), set()
+    while stack:
+        node = stack.pop()
+        if node == action.id:
+            raise ValidationError(N_("These steps would wait on each other in a circle."))
+        if node not in seen:
+            seen.add(node)
+            stack.extend(graph.get(node, ()))
+    current = list(_dependencies(work, action.id))
+    if current == wanted:
+        return
+    for link in work.session.scalars(
+        select(ActionDependency).where(ActionDependency.action_id == action.id)
+    ):
+        work.session.delete(link)
+    work.session.flush()
+    for dep_id in wanted:
+        work.session.add(ActionDependency(action_id=action.id, depends_on_id=dep_id))
+    work.record(
+        ENTITY, action.id, "depends_on", current or None, wanted or None, case_id=action.case_id
+    )
+
+
+def set_dependencies(
+    store: Store, action_id: int, depends_on: Sequence[int]
+) -> Outcome[ActionRecord]:
+    with store.work() as work:
+        action = get_or_raise(work.session, Action, action_id, WHAT_ACTION)
+        _open_case(work, action.case_id)
+        _replace_dependencies(work, action, depends_on)
+        action.updated_at = work.now
+        work.changed(ch.ACTION, action.id)
+        record = _record(work, action)
+    return Outcome(record, work.changes)
+
+
+def update(
+    store: Store,
+    action_id: int,
+    *,
+    title: str | None = None,
+    department_id: int | None = None,
+    contact_id: int | Unchanged | None = KEEP,
+    statutory_limit_hours: float | Unchanged | None = KEEP,
+    promised_limit_hours: float | Unchanged | None = KEEP,
+    normal_duration_hours: float | Unchanged | None = KEEP,
+    due_at: datetime | Unchanged | None = KEEP,
+    notes: str | None = None,
+) -> Outcome[ActionRecord]:
+    with store.work() as work:
+        action = get_or_raise(work.session, Action, action_id, WHAT_ACTION)
+
+        def put(field: str, value: object) -> bool:
+            return set_field(
+                work,
+                action,
+                field,
+                value,
+                entity=ENTITY,
+                entity_id=action.id,
+                case_id=action.case_id,
+            )
+
+        changed = False
+        if title is not None:
+            changed |= put("title", clean_text(title, F_TITLE, max_length=TITLE_MAX, required=True))
+        if department_id is not None:
+            get_or_raise(work.session, Organisation, department_id, WHAT_ORGANISATION)
+            changed |= put("department_id", department_id)
+        if not isinstance(contact_id, Unchanged):
+            if contact_id is not None:
+                get_or_raise(work.session, Contact, contact_id, WHAT_CONTACT)
+            changed |= put("contact_id", contact_id)
+        if not isinstance(statutory_limit_hours, Unchanged):
+            changed |= put("statutory_limit_hours", check_hours(statutory_limit_hours, F_STATUTORY))
+        if not isinstance(promised_limit_hours, Unchanged):
+            changed |= put(
+                "promised_limit_hours", check_hours(promised_limit_hours, F_PROMISED_LIMIT)
+            )
+        if not isinstance(normal_duration_hours, Unchanged):
+            changed |= put("normal_duration_hours", check_hours(normal_duration_hours, F_NORMAL))
+        if not isinstance(due_at, Unchanged):
+            changed |= put("due_at", check_datetime(due_at, F_DUE))
+        if notes is not None:
+            changed |= put("notes", clean_text(notes, F_NOTES, max_length=NOTE_MAX, multiline=True))
+        if changed:
+            action.updated_at = work.now
+            work.changed(ch.ACTION, action.id)
+        record = _record(work, action)
+    return Outcome(record, work.changes)
+
+
+def set_status(
+    store: Store,
+    action_id: int,
+    status: ActionStatus | str,
+    *,
+    at: datetime | None = None,
+    reason: str = "",
+) -> Outcome[ActionRecord]:
+    """Move an action to a new status.
+
+    Blocked needs a reason; done needs every step it waits on to be done or cancelled;
+    the first move out of "to do" marks the step requested and sets its due time from
+    its promised (else statutory, else normal) working-time limit.
+    """
+    target = _status(status)
+    with store.work() as work:
+        action = get_or_raise(work.session, Action, action_id, WHAT_ACTION)
+        _open_case(work, action.case_id)
+        when = required_datetime(at or work.now, F_AT)
+        why = clean_text(reason, F_REASON, max_length=NOTE_MAX, multiline=True)
+        before = action.status
+        if target == before:
+            raise TransitionError(N_("The step is already {status}."), status=ACTION_STATUS[target])
+        if target not in _TRANSITIONS[before]:
+            raise TransitionError(
+                N_("A step cannot go from {before} to {after}."),
+                before=ACTION_STATUS[before],
+                after=ACTION_STATUS[target],
+            )
+        if target == S.BLOCKED and not why:
+            raise TransitionError(N_("Say why the step is blocked."))
+        if target == S.DONE:
+            pending = [
+                dep
+                for dep in work.session.scalars(
+                    select(Action)
+                    .join(ActionDependency, ActionDependency.depends_on_id == Action.id)
+                    .where(ActionDependency.action_id == action.id)
+                )
+                if dep.status not in FINISHED
+            ]
+            if pending:
+                raise TransitionError(
+                    N_("“{title}” cannot be done before “{waits_on}” is done."),
+                    title=action.title,
+                    waits_on=pending[0].title,
+                )
+            if action.requested_at is not None and when < action.requested_at:
+                raise ValidationError(N_("A step cannot be done before it was requested."))
+        calendar = work.store.calendar()
+        if action.requested_at is None and target not in (S.TODO, S.CANCELLED):
+            action.requested_at = when
+            work.record(ENTITY, action.id, "requested_at", None, when, case_id=action.case_id)
+            limit = _limit_hours(action)
+            if action.due_at is None and limit is not None:
+                action.due_at = calendar.add_working_hours(when, limit)
+                work.record(
+                    ENTITY, action.id, "due_at", None, action.due_at, case_id=action.case_id
+                )
+        if before == S.WAITING_COMPANY:
+            pause = next((p for p in action.pauses if p.ended_at is None), None)
+            if pause is not None:
+                pause.ended_at = max(when, pause.started_at)
+                if action.due_at is not None:
+                    paused = calendar.working_seconds(pause.started_at, pause.ended_at)
+                    shifted = calendar.add_working_hours(action.due_at, paused / 3600)
+                    work.record(
+                        ENTITY, action.id, "due_at", action.due_at, shifted, case_id=action.case_id
+                    )
+                    action.due_at = shifted
+        if target == S.WAITING_COMPANY:
+            action.pauses.append(ActionPause(started_at=when, reason=why))
+        action.status = target
+        action.blocked_reason = why if target in (S.BLOCKED, S.WAITING, S.WAITING_COMPANY) else ""
+        if target == S.DONE:
+            action.done_at = when
+        elif before == S.DONE:
+            action.done_at = None
+        action.updated_at = work.now
+        work.record(ENTITY, action.id, "status", before.value, target.value, case_id=action.case_id)
+        if why:
+            work.record(ENTITY, action.id, "reason", None, why, case_id=action.case_id)
+        work.changed(ch.ACTION, action.id)
+        work.changed(ch.CASE, action.case_id)
+        record = _record(work, action)
+    return Outcome(record, work.changes)
+
+
+def delete(store: Store, action_id: int) -> Outcome[None]:
+    with store.work() as work:
+        action = get_or_raise(work.session, Action, action_id, WHAT_ACTION)
+        _open_case(work, action.case_id)
+        work.record(ENTITY, action.id, "deleted", action.title, None, case_id=action.case_id)
+        work.session.delete(action)
+        work.changed(ch.ACTION, action_id)
+        work.changed(ch.CASE, action.case_id)
+    return Outcome(None, work.changes)
+
+
+def for_case(store: Store, case_id: int) -> list[ActionRecord]:
+    with store.read() as session:
+        get_or_raise(session, Case, case_id, WHAT_CASE)
+        deps: dict[int, list[int]] = {}
+        for row in session.execute(
+            select(ActionDependency.action_id, ActionDependency.depends_on_id)
+            .join(Action, Action.id == ActionDependency.action_id)
+            .where(Action.case_id == case_id)
+            .order_by(ActionDependency.depends_on_id)
+        ):
+            deps.setdefault(row.action_id, []).append(row.depends_on_id)
+        actions = session.scalars(
+            select(Action).where(Action.case_id == case_id).order_by(Action.position, Action.id)
+        )
+        return [ActionRecord.of(a, tuple(deps.get(a.id, ()))) for a in actions]

@@ -1,0 +1,460 @@
+"""Cases: opening (from a template), editing, tags, closing and reopening."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from coordinator import changes as ch
+from coordinator.changes import Outcome
+from coordinator.errors import TransitionError, ValidationError
+from coordinator.i18n import N_
+from coordinator.labels import (
+    CASE_STATUS,
+    F_AMOUNT,
+    F_CURRENCY,
+    F_KIND,
+    F_NORMAL,
+    F_NOTES,
+    F_OPENED,
+    F_OWNER,
+    F_REASON,
+    F_TAG,
+    F_TARGET,
+    F_TITLE,
+)
+from coordinator.models import (
+    NAME_MAX,
+    NOTE_MAX,
+    TITLE_MAX,
+    Action,
+    ActionDependency,
+    ActionStatus,
+    Case,
+    CaseStatus,
+    CaseTag,
+    Document,
+    DocumentState,
+    Organisation,
+    OrganisationKind,
+    Template,
+)
+from coordinator.records import CaseRecord
+from coordinator.services import organisations
+from coordinator.services._common import (
+    KEEP,
+    WHAT_CASE,
+    WHAT_ORGANISATION,
+    Unchanged,
+    get_or_raise,
+    set_field,
+)
+from coordinator.storage import Store, Work
+from coordinator.validation import check_datetime, check_hours, clean_text, required_datetime
+
+ENTITY = "case"
+MAX_AMOUNT = Decimal("1e15")  # a quadrillion: far above any single investment
+OPEN_ACTION_STATUSES = frozenset(
+    {
+        ActionStatus.TODO,
+        ActionStatus.IN_PROGRESS,
+        ActionStatus.WAITING,
+        ActionStatus.WAITING_COMPANY,
+        ActionStatus.BLOCKED,
+    }
+)
+
+
+def _amount_minor(amount: Decimal | int | float | str | None) -> int | None:
+    if amount is None or amount == "":
+        return None
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation:
+        raise ValidationError(N_("{field} must be a number."), field=F_AMOUNT) from None
+    if not value.is_finite() or value < 0 or value >= MAX_AMOUNT:
+        raise ValidationError(N_("{field} must be a positive number below 10^15."), field=F_AMOUNT)
+    return int((value * 100).to_integral_value())
+
+
+def _currency(code: str) -> str:
+    text = clean_text(code, F_CURRENCY, max_length=3, required=True).upper()
+    if len(text) != 3 or not text.isascii() or not text.isalpha():
+        raise ValidationError(N_("The currency must be a three-letter code such as CNY or USD."))
+    return text
+
+
+def _tags(tags: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    for tag in tags:
+        clean = clean_text(tag, F_TAG, max_length=60, required=True)
+        if clean not in out:
+            out.append(clean)
+    return out
+
+
+def next_reference(work: Work, year: int) -> str:
+    prefix = f"{year:04d}-"
+    last = work.session.scalar(
+        select(func.max(Case.reference)).where(Case.reference.like(f"{prefix}%"))
+    )
+    number = int(last[len(prefix) :]) + 1 if last and last[len(prefix) :].isdigit() else 1
+    return f"{prefix}{number:04d}"
+
+
+def _company(work: Work, company_id: int | None, company_name: str | None) -> Organisation | None:
+    if company_id is not None:
+        return get_or_raise(work.session, Organisation, company_id, WHAT_ORGANISATION)
+    if company_name:
+        return organisations.find_or_create_in(work, company_name, OrganisationKind.COMPANY)
+    return None
+
+
+def open_case(
+    store: Store,
+    title: str,
+    *,
+    company_id: int | None = None,
+    company_name: str | None = None,
+    template_key: str | None = None,
+    kind: str = "",
+    fast_track: bool = False,
+    owner: str = "",
+    opened_at: datetime | None = None,
+    target_at: datetime | None = None,
+    normal_duration_hours: float | None = None,
+    amount: Decimal | int | float | str | None = None,
+    currency: str = "CNY",
+    tags: Sequence[str] = (),
+    notes: str = "",
+    reference: str | None = None,
+) -> Outcome[CaseRecord]:
+    """Open a case; with a template, its standard actions and documents are created too."""
+    with store.work() as work:
+        case = open_case_in(
+            work,
+            title,
+            company_id=company_id,
+            company_name=company_name,
+            template_key=template_key,
+            kind=kind,
+            fast_track=fast_track,
+            owner=owner,
+            opened_at=opened_at,
+            target_at=target_at,
+            normal_duration_hours=normal_duration_hours,
+            amount=amount,
+            currency=currency,
+            tags=tags,
+            notes=notes,
+            reference=reference,
+        )
+        record = CaseRecord.of(case)
+    return Outcome(record, work.changes)
+
+
+def open_case_in(
+    work: Work,
+    title: str,
+    *,
+    company_id: int | None = None,
+    company_name: str | None = None,
+    template_key: str | None = None,
+    kind: str = "",
+    fast_track: bool = False,
+    owner: str = "",
+    opened_at: datetime | None = None,
+    target_at: datetime | None = None,
+    normal_duration_hours: float | None = None,
+    amount: Decimal | int | float | str | None = None,
+    currency: str = "CNY",
+    tags: Sequence[str] = (),
+    notes: str = "",
+    reference: str | None = None,
+) -> Case:
+    opened = required_datetime(opened_at or work.now, F_OPENED)
+    target = check_datetime(target_at, F_TARGET)
+    if target is not None and target < opened:
+        raise ValidationError(N_("The target time cannot be before the case was opened."))
+    template: Template | None = None
+    if template_key:
+        template = work.session.scalar(select(Template).where(Template.key == template_key))
+        if template is None:
+            raise ValidationError(N_("There is no case template “{key}”."), key=template_key)
+    company = _company(work, company_id, company_name)
+    if reference is not None:
+        ref = clean_text(reference, N_("Reference"), max_length=20, required=True)
+        if work.session.scalar(select(Case.id).where(Case.reference == ref)) is not None:
+            raise ValidationError(N_("The reference {reference} is already used."), reference=ref)
+    else:
+        ref = next_reference(work, opened.year)
+    normal = check_hours(normal_duration_hours, F_NORMAL)
+    if normal is None and template is not None:
+        normal = template.normal_duration_hours
+    case = Case(
+        reference=ref,
+        title=clean_text(title, F_TITLE, max_length=TITLE_MAX, required=True),
+        company_id=company.id if company else None,
+        kind=clean_text(kind or (template.key if template else ""), F_KIND, max_length=60),
+        fast_track=bool(fast_track),
+        status=CaseStatus.OPEN,
+        owner=clean_text(owner, F_OWNER, max_length=NAME_MAX),
+        opened_at=opened,
+        target_at=target,
+        normal_duration_hours=normal,
+        amount_minor=_amount_minor(amount),
+        currency=_currency(currency),
+        notes=clean_text(notes, F_NOTES, max_length=NOTE_MAX, multiline=True),
+        created_at=work.now,
+        updated_at=work.now,
+    )
+    case.tags = [CaseTag(tag=t) for t in _tags(tags)]
+    work.session.add(case)
+    work.session.flush()
+    work.record(ENTITY, case.id, "opened", None, f"{case.reference} {case.title}", case_id=case.id)
+    work.changed(ch.CASE, case.id)
+    if template is not None:
+        _apply_template(work, case, template, company)
+    return case
+
+
+def _apply_template(
+    work: Work, case: Case, template: Template, company: Organisation | None
+) -> None:
+    by_key: dict[str, Action] = {}
+    for spec in template.actions:
+        department = organisations.find_or_create_in(work, spec.department, spec.department_kind)
+        action = Action(
+            case_id=case.id,
+            department_id=department.id,
+            title=spec.title,
+            status=ActionStatus.TODO,
+            statutory_limit_hours=spec.statutory_limit_hours,
+            promised_limit_hours=spec.promised_limit_hours,
+            normal_duration_hours=spec.normal_duration_hours,
+            position=spec.position,
+            template_key=spec.key,
+            created_at=work.now,
+            updated_at=work.now,
+        )
+        work.session.add(action)
+        by_key[spec.key] = action
+    work.session.flush()
+    for spec in template.actions:
+        for dep in spec.depends_on:
+            if dep in by_key:
+                work.session.add(
+                    ActionDependency(action_id=by_key[spec.key].id, depends_on_id=by_key[dep].id)
+                )
+    for action in by_key.values():
+        work.record("action", action.id, "created", None, action.title, case_id=case.id)
+        work.changed(ch.ACTION, action.id)
+    for spec_doc in template.documents:
+        destination = (
+            organisations.find_or_create_in(work, spec_doc.destination, OrganisationKind.DEPARTMENT)
+            if spec_doc.destination
+            else None
+        )
+        document = Document(
+            case_id=case.id,
+            title=spec_doc.title,
+            required=spec_doc.required,
+            state=DocumentState.REQUESTED,
+            source_id=company.id if company else None,
+            destination_id=destination.id if destination else None,
+            holder_id=company.id if company else None,
+            is_original=spec_doc.is_original,
+            stamped=spec_doc.stamped,
+            requested_at=case.opened_at,
+            position=spec_doc.position,
+            created_at=work.now,
+            updated_at=work.now,
+        )
+        work.session.add(document)
+        work.session.flush()
+        work.record("document", document.id, "created", None, document.title, case_id=case.id)
+        work.changed(ch.DOCUMENT, document.id)
+    work.record(ENTITY, case.id, "template", None, template.key, case_id=case.id)
+
+
+def update(
+    store: Store,
+    case_id: int,
+    *,
+    title: str | None = None,
+    company_id: int | Unchanged | None = KEEP,
+    kind: str | None = None,
+    fast_track: bool | None = None,
+    owner: str | None = None,
+    opened_at: datetime | None = None,
+    target_at: datetime | Unchanged | None = KEEP,
+    normal_duration_hours: float | Unchanged | None = KEEP,
+    amount: Decimal | int | float | str | Unchanged | None = KEEP,
+    currency: str | None = None,
+    notes: str | None = None,
+    tags: Sequence[str] | None = None,
+) -> Outcome[CaseRecord]:
+    """Change the fields given (``KEEP`` leaves one alone, ``None`` clears it)."""
+    with store.work() as work:
+        case = get_or_raise(work.session, Case, case_id, WHAT_CASE)
+
+        def put(field: str, value: object) -> bool:
+            return set_field(
+                work, case, field, value, entity=ENTITY, entity_id=case.id, case_id=case.id
+            )
+
+        changed = False
+        if title is not None:
+            changed |= put("title", clean_text(title, F_TITLE, max_length=TITLE_MAX, required=True))
+        if not isinstance(company_id, Unchanged):
+            if company_id is not None:
+                get_or_raise(work.session, Organisation, company_id, WHAT_ORGANISATION)
+            changed |= put("company_id", company_id)
+        if kind is not None:
+            changed |= put("kind", clean_text(kind, F_KIND, max_length=60))
+        if fast_track is not None:
+            changed |= put("fast_track", bool(fast_track))
+        if owner is not None:
+            changed |= put("owner", clean_text(owner, F_OWNER, max_length=NAME_MAX))
+        if opened_at is not None:
+            changed |= put("opened_at", required_datetime(opened_at, F_OPENED))
+        if not isinstance(target_at, Unchanged):
+            target = check_datetime(target_at, F_TARGET)
+            if target is not None and target < case.opened_at:
+                raise ValidationError(N_("The target time cannot be before the case was opened."))
+            changed |= put("target_at", target)
+        if not isinstance(normal_duration_hours, Unchanged):
+            changed |= put("normal_duration_hours", check_hours(normal_duration_hours, F_NORMAL))
+        if not isinstance(amount, Unchanged):
+            changed |= put("amount_minor", _amount_minor(amount))
+        if currency is not None:
+            changed |= put("currency", _currency(currency))
+        if notes is not None:
+            changed |= put("notes", clean_text(notes, F_NOTES, max_length=NOTE_MAX, multiline=True))
+        if tags is not None:
+            wanted = _tags(tags)
+            current = [t.tag for t in case.tags]
+            if sorted(wanted) != sorted(current):
+                work.record(ENTITY, case.id, "tags", current, wanted, case_id=case.id)
+                case.tags = [CaseTag(tag=t) for t in wanted]
+                changed = True
+        if changed:
+            case.updated_at = work.now
+            work.changed(ch.CASE, case.id)
+        work.session.flush()
+        work.session.refresh(case)
+        record = CaseRecord.of(case)
+    return Outcome(record, work.changes)
+
+
+_CASE_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
+    CaseStatus.OPEN: frozenset({CaseStatus.ON_HOLD, CaseStatus.CLOSED, CaseStatus.CANCELLED}),
+    CaseStatus.ON_HOLD: frozenset({CaseStatus.OPEN, CaseStatus.CLOSED, CaseStatus.CANCELLED}),
+    CaseStatus.CLOSED: frozenset({CaseStatus.OPEN}),
+    CaseStatus.CANCELLED: frozenset({CaseStatus.OPEN}),
+}
+
+
+def set_status(
+    store: Store,
+    case_id: int,
+    status: CaseStatus | str,
+    *,
+    at: datetime | None = None,
+    reason: str = "",
+    force: bool = False,
+) -> Outcome[CaseRecord]:
+    """Close, cancel, hold or reopen a case.
+
+    Closing with actions still open is refused unless ``force`` is given with a reason;
+    cancelling always needs a reason.
+    """
+    try:
+        target = CaseStatus(status)
+    except ValueError:
+        raise ValidationError(N_("“{value}” is not a case status."), value=status) from None
+    with store.work() as work:
+        case = get_or_raise(work.session, Case, case_id, WHAT_CASE)
+        when = required_datetime(at or work.now, N_("Time"))
+        why = clean_text(reason, F_REASON, max_length=NOTE_MAX, multiline=True)
+        if target == case.status:
+            raise TransitionError(N_("The case is already {status}."), status=CASE_STATUS[target])
+        if target not in _CASE_TRANSITIONS[case.status]:
+            raise TransitionError(
+                N_("A case cannot go from {before} to {after}."),
+                before=CASE_STATUS[case.status],
+                after=CASE_STATUS[target],
+            )
+        if target == CaseStatus.CANCELLED and not why:
+            raise TransitionError(N_("Say why the case is cancelled."))
+        if target == CaseStatus.CLOSED:
+            open_count = (
+                work.session.scalar(
+                    select(func.count())
+                    .select_from(Action)
+                    .where(Action.case_id == case.id, Action.status.in_(OPEN_ACTION_STATUSES))
+                )
+                or 0
+            )
+            if open_count and not force:
+                raise TransitionError(
+                    N_(
+                        "The case still has {count} open actions: finish or cancel them, "
+                        "or close anyway and give a reason."
+                    ),
+                    count=open_count,
+                )
+            if open_count and not why:
+                raise TransitionError(
+                    N_("Closing a case with open actions needs a reason."),
+                )
+            if when < case.opened_at:
+                raise ValidationError(N_("A case cannot close before it was opened."))
+        before = case.status
+        case.status = target
+        if target in (CaseStatus.CLOSED, CaseStatus.CANCELLED):
+            case.closed_at = when
+            case.close_reason = why
+        elif target == CaseStatus.OPEN:
+            case.closed_at = None
+            case.close_reason = ""
+        case.updated_at = work.now
+        work.record(ENTITY, case.id, "status", before.value, target.value, case_id=case.id)
+        if why:
+            work.record(ENTITY, case.id, "reason", None, why, case_id=case.id)
+        work.changed(ch.CASE, case.id)
+        work.session.flush()
+        record = CaseRecord.of(case)
+    return Outcome(record, work.changes)
+
+
+def get(store: Store, case_id: int) -> CaseRecord:
+    with store.read() as session:
+        return CaseRecord.of(get_or_raise(session, Case, case_id, WHAT_CASE))
+
+
+def by_reference(store: Store, reference: str) -> CaseRecord:
+    with store.read() as session:
+        case = session.scalar(select(Case).where(Case.reference == reference.strip()))
+        if case is None:
+            raise ValidationError(N_("There is no case {reference}."), reference=reference)
+        return CaseRecord.of(case)
+
+
+def list_cases(
+    store: Store, *, status: CaseStatus | None = None, limit: int = 500
+) -> list[CaseRecord]:
+    with store.read() as session:
+        query = (
+            select(Case)
+            .options(selectinload(Case.tags), selectinload(Case.company))
+            .order_by(Case.opened_at.desc())
+            .limit(limit)
+        )
+        if status is not None:
+            query = query.where(Case.status == status)
+        return [CaseRecord.of(c) for c in session.scalars(query)]

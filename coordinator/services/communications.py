@@ -1,0 +1,292 @@
+"""Communications: every call and message, filed to a case or left unfiled to triage."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy import update as sql_update
+
+from coordinator import changes as ch
+from coordinator.changes import Outcome
+from coordinator.errors import TransitionError, ValidationError
+from coordinator.i18n import N_
+from coordinator.labels import F_AT, F_DURATION, F_FOLLOW_UP, F_NOTES, F_NUMBER
+from coordinator.models import NOTE_MAX, Case, Channel, Communication, Contact, Direction
+from coordinator.phones import normalise
+from coordinator.records import CommunicationRecord
+from coordinator.services._common import (
+    KEEP,
+    WHAT_CASE,
+    WHAT_COMMUNICATION,
+    WHAT_CONTACT,
+    Unchanged,
+    get_or_raise,
+    set_field,
+)
+from coordinator.storage import Store, Work
+from coordinator.validation import check_datetime, clean_text, required_datetime
+
+ENTITY = "communication"
+MAX_DURATION = 24 * 3600
+
+
+def _channel(value: Channel | str) -> Channel:
+    try:
+        return Channel(value)
+    except ValueError:
+        raise ValidationError(N_("“{value}” is not a known channel."), value=value) from None
+
+
+def _direction(value: Direction | str) -> Direction:
+    try:
+        return Direction(value)
+    except ValueError:
+        raise ValidationError(N_("The direction must be incoming or outgoing.")) from None
+
+
+def _duration(seconds: int) -> int:
+    try:
+        value = int(seconds)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            N_("{field} must be a number of seconds."), field=F_DURATION
+        ) from None
+    if not 0 <= value <= MAX_DURATION:
+        raise ValidationError(
+            N_("{field} must be between 0 seconds and 24 hours."), field=F_DURATION
+        )
+    return value
+
+
+def log_in(
+    work: Work,
+    *,
+    at: datetime | None = None,
+    channel: Channel | str = Channel.PHONE,
+    direction: Direction | str = Direction.INBOUND,
+    contact_id: int | None = None,
+    raw_number: str = "",
+    case_id: int | None = None,
+    duration_seconds: int = 0,
+    notes: str = "",
+    follow_up_due: datetime | None = None,
+    source_key: str | None = None,
+) -> Communication:
+    when = required_datetime(at or work.now, F_AT)
+    raw = clean_text(raw_number, F_NUMBER, max_length=64)
+    e164 = ""
+    if raw:
+        e164 = normalise(raw).e164  # a wrong number is refused with the reason, not stored
+    if contact_id is not None:
+        get_or_raise(work.session, Contact, contact_id, WHAT_CONTACT)
+    case_ref = None
+    if case_id is not None:
+        case_ref = get_or_raise(work.session, Case, case_id, WHAT_CASE).reference
+    follow_up = check_datetime(follow_up_due, F_FOLLOW_UP)
+    communication = Communication(
+        at=when,
+        duration_seconds=_duration(duration_seconds),
+        direction=_direction(direction),
+        channel=_channel(channel),
+        contact_id=contact_id,
+        raw_number=raw,
+        number_e164=e164,
+        case_id=case_id,
+        notes=clean_text(notes, F_NOTES, max_length=NOTE_MAX, multiline=True),
+        follow_up_due=follow_up,
+        source_key=source_key,
+        created_at=work.now,
+    )
+    work.session.add(communication)
+    work.session.flush()
+    work.record(
+        ENTITY,
+        communication.id,
+        "logged",
+        None,
+        f"{communication.channel.value} {case_ref or '-'}",
+        case_id=case_id,
+    )
+    work.changed(ch.COMMUNICATION, communication.id)
+    return communication
+
+
+def log(
+    store: Store,
+    *,
+    at: datetime | None = None,
+    channel: Channel | str = Channel.PHONE,
+    direction: Direction | str = Direction.INBOUND,
+    contact_id: int | None = None,
+    raw_number: str = "",
+    case_id: int | None = None,
+    duration_seconds: int = 0,
+    notes: str = "",
+    follow_up_due: datetime | None = None,
+) -> Outcome[CommunicationRecord]:
+    """Log one call or message; ``case_id=None`` leaves it unfiled."""
+    with store.work() as work:
+        communication = log_in(
+            work,
+            at=at,
+            channel=channel,
+            direction=direction,
+            contact_id=contact_id,
+            raw_number=raw_number,
+            case_id=case_id,
+            duration_seconds=duration_seconds,
+            notes=notes,
+            follow_up_due=follow_up_due,
+        )
+        record = CommunicationRecord.of(communication)
+    return Outcome(record, work.changes)
+
+
+def update(
+    store: Store,
+    communication_id: int,
+    *,
+    at: datetime | None = None,
+    channel: Channel | str | None = None,
+    direction: Direction | str | None = None,
+    contact_id: int | Unchanged | None = KEEP,
+    duration_seconds: int | None = None,
+    notes: str | None = None,
+    follow_up_due: datetime | Unchanged | None = KEEP,
+) -> Outcome[CommunicationRecord]:
+    with store.work() as work:
+        item = get_or_raise(work.session, Communication, communication_id, WHAT_COMMUNICATION)
+
+        def put(field: str, value: object) -> bool:
+            return set_field(
+                work, item, field, value, entity=ENTITY, entity_id=item.id, case_id=item.case_id
+            )
+
+        if at is not None:
+            put("at", required_datetime(at, F_AT))
+        if channel is not None:
+            put("channel", _channel(channel))
+        if direction is not None:
+            put("direction", _direction(direction))
+        if not isinstance(contact_id, Unchanged):
+            if contact_id is not None:
+                get_or_raise(work.session, Contact, contact_id, WHAT_CONTACT)
+            put("contact_id", contact_id)
+        if duration_seconds is not None:
+            put("duration_seconds", _duration(duration_seconds))
+        if notes is not None:
+            put("notes", clean_text(notes, F_NOTES, max_length=NOTE_MAX, multiline=True))
+        if not isinstance(follow_up_due, Unchanged):
+            put("follow_up_due", check_datetime(follow_up_due, F_FOLLOW_UP))
+        work.changed(ch.COMMUNICATION, item.id)
+        work.session.flush()
+        record = CommunicationRecord.of(item)
+    return Outcome(record, work.changes)
+
+
+def file_to_case(
+    store: Store, communication_ids: Sequence[int], case_id: int | None
+) -> Outcome[list[int]]:
+    """File many communications to one case at once (``None`` makes them unfiled again)."""
+    ids = sorted(set(communication_ids))
+    with store.work() as work:
+        if case_id is not None:
+            get_or_raise(work.session, Case, case_id, WHAT_CASE)
+        rows = list(
+            work.session.execute(
+                select(Communication.id, Communication.case_id).where(Communication.id.in_(ids))
+            )
+        )
+        found = {row.id for row in rows}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise ValidationError(
+                N_("The {what} #{id} does not exist (any more)."),
+                what=WHAT_COMMUNICATION,
+                id=missing[0],
+            )
+        moved = [row.id for row in rows if row.case_id != case_id]
+        for row in rows:
+            if row.case_id != case_id:
+                work.record(
+                    ENTITY,
+                    row.id,
+                    "case_id",
+                    row.case_id,
+                    case_id,
+                    case_id=case_id if case_id is not None else row.case_id,
+                )
+        if moved:
+            work.session.execute(
+                sql_update(Communication).where(Communication.id.in_(moved)).values(case_id=case_id)
+            )
+            work.tracker.add_many(ch.COMMUNICATION, moved)
+            for row in rows:
+                if row.case_id is not None:
+                    work.changed(ch.CASE, row.case_id)
+            if case_id is not None:
+                work.changed(ch.CASE, case_id)
+    return Outcome(moved, work.changes)
+
+
+def complete_follow_up(
+    store: Store, communication_id: int, *, at: datetime | None = None
+) -> Outcome[CommunicationRecord]:
+    with store.work() as work:
+        item = get_or_raise(work.session, Communication, communication_id, WHAT_COMMUNICATION)
+        if item.follow_up_due is None:
+            raise TransitionError(N_("This communication has no follow-up to complete."))
+        if item.follow_up_done_at is not None:
+            raise TransitionError(N_("This follow-up is already done."))
+        when = required_datetime(at or work.now, F_AT)
+        item.follow_up_done_at = when
+        work.record(ENTITY, item.id, "follow_up_done_at", None, when, case_id=item.case_id)
+        work.changed(ch.COMMUNICATION, item.id)
+        work.session.flush()
+        record = CommunicationRecord.of(item)
+    return Outcome(record, work.changes)
+
+
+def reopen_follow_up(store: Store, communication_id: int) -> Outcome[CommunicationRecord]:
+    """Undo a completed follow-up."""
+    with store.work() as work:
+        item = get_or_raise(work.session, Communication, communication_id, WHAT_COMMUNICATION)
+        if item.follow_up_done_at is None:
+            raise TransitionError(N_("This follow-up is not done."))
+        work.record(
+            ENTITY, item.id, "follow_up_done_at", item.follow_up_done_at, None, case_id=item.case_id
+        )
+        item.follow_up_done_at = None
+        work.changed(ch.COMMUNICATION, item.id)
+        work.session.flush()
+        record = CommunicationRecord.of(item)
+    return Outcome(record, work.changes)
+
+
+def delete(store: Store, communication_id: int) -> Outcome[None]:
+    with store.work() as work:
+        item = get_or_raise(work.session, Communication, communication_id, WHAT_COMMUNICATION)
+        work.record(ENTITY, item.id, "deleted", item.notes[:200], None, case_id=item.case_id)
+        work.session.delete(item)
+        work.changed(ch.COMMUNICATION, communication_id)
+    return Outcome(None, work.changes)
+
+
+def get(store: Store, communication_id: int) -> CommunicationRecord:
+    with store.read() as session:
+        return CommunicationRecord.of(
+            get_or_raise(session, Communication, communication_id, WHAT_COMMUNICATION)
+        )
+
+
+def for_case(store: Store, case_id: int, limit: int = 1000) -> list[CommunicationRecord]:
+    with store.read() as session:
+        rows = session.scalars(
+            select(Communication)
+            .where(Communication.case_id == case_id)
+            .order_by(Communication.at.desc())
+            .limit(limit)
+        )
+        return [CommunicationRecord.of(c) for c in rows]

@@ -1,0 +1,294 @@
+"""Contacts: people at organisations, their phone numbers and messaging handles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from coordinator import changes as ch
+from coordinator.changes import Outcome
+from coordinator.errors import ConflictError, ValidationError
+from coordinator.i18n import N_
+from coordinator.labels import F_HANDLE, F_LABEL, F_NAME, F_NOTES, F_ROLE
+from coordinator.models import (
+    NAME_MAX,
+    NOTE_MAX,
+    Channel,
+    Contact,
+    Handle,
+    Organisation,
+    PhoneNumber,
+)
+from coordinator.names import name_keys
+from coordinator.phones import normalise, search_digits
+from coordinator.records import ContactRecord
+from coordinator.services._common import (
+    KEEP,
+    WHAT_CONTACT,
+    WHAT_ORGANISATION,
+    Unchanged,
+    get_or_raise,
+    set_field,
+)
+from coordinator.storage import Store, Work
+from coordinator.validation import clean_text
+
+ENTITY = "contact"
+PhoneInput = str | tuple[str, str]  # "138..." or ("138...", "mobile")
+MAX_PHONES = 10
+
+
+def _channel(value: Channel | str) -> Channel:
+    try:
+        return Channel(value)
+    except ValueError:
+        raise ValidationError(N_("“{value}” is not a known channel."), value=value) from None
+
+
+def _load(work: Work, contact_id: int) -> Contact:
+    return get_or_raise(work.session, Contact, contact_id, WHAT_CONTACT)
+
+
+def _add_phone(work: Work, contact: Contact, phone: PhoneInput) -> PhoneNumber:
+    raw, label = (phone, "") if isinstance(phone, str) else phone
+    number = normalise(raw)
+    if any(p.e164 == number.e164 and p.extension == number.extension for p in contact.phones):
+        raise ConflictError(
+            N_("{name} already has the number {number}."), name=contact.name, number=number.raw
+        )
+    if len(contact.phones) >= MAX_PHONES:
+        raise ValidationError(
+            N_("A contact can have at most {limit} phone numbers."), limit=MAX_PHONES
+        )
+    row = PhoneNumber(
+        raw=number.raw,
+        e164=number.e164,
+        extension=number.extension,
+        digits=number.digits,
+        label=clean_text(label, F_LABEL, max_length=40),
+        position=len(contact.phones),
+    )
+    contact.phones.append(row)
+    work.record(ENTITY, contact.id, "phone", None, number.raw)
+    return row
+
+
+def _set_handle(work: Work, contact: Contact, channel: Channel | str, handle: str) -> None:
+    chan = _channel(channel)
+    text = clean_text(handle, F_HANDLE, max_length=NAME_MAX, required=True)
+    clash = work.session.scalar(select(Handle).where(Handle.channel == chan, Handle.handle == text))
+    if clash is not None and clash.contact_id != contact.id:
+        raise ConflictError(
+            N_("The handle “{handle}” already belongs to another contact."), handle=text
+        )
+    existing = next((h for h in contact.handles if h.channel == chan), None)
+    if existing is None:
+        contact.handles.append(Handle(channel=chan, handle=text))
+        work.record(ENTITY, contact.id, f"handle:{chan.value}", None, text)
+    elif existing.handle != text:
+        work.record(ENTITY, contact.id, f"handle:{chan.value}", existing.handle, text)
+        existing.handle = text
+
+
+def create(
+    store: Store,
+    name: str,
+    *,
+    organisation_id: int | None = None,
+    role: str = "",
+    phones: Sequence[PhoneInput] = (),
+    handles: Iterable[tuple[Channel | str, str]] = (),
+    notes: str = "",
+) -> Outcome[ContactRecord]:
+    with store.work() as work:
+        contact = create_in(
+            work,
+            name,
+            organisation_id=organisation_id,
+            role=role,
+            phones=phones,
+            handles=handles,
+            notes=notes,
+        )
+        record = ContactRecord.of(contact)
+    return Outcome(record, work.changes)
+
+
+def create_in(
+    work: Work,
+    name: str,
+    *,
+    organisation_id: int | None = None,
+    role: str = "",
+    phones: Sequence[PhoneInput] = (),
+    handles: Iterable[tuple[Channel | str, str]] = (),
+    notes: str = "",
+) -> Contact:
+    clean = clean_text(name, F_NAME, max_length=NAME_MAX, required=True)
+    if organisation_id is not None:
+        get_or_raise(work.session, Organisation, organisation_id, WHAT_ORGANISATION)
+    keys = name_keys(clean)
+    contact = Contact(
+        name=clean,
+        organisation_id=organisation_id,
+        role=clean_text(role, F_ROLE, max_length=NAME_MAX),
+        pinyin=keys.pinyin,
+        initials=keys.initials,
+        notes=clean_text(notes, F_NOTES, max_length=NOTE_MAX, multiline=True),
+        created_at=work.now,
+        updated_at=work.now,
+    )
+    work.session.add(contact)
+    work.session.flush()
+    work.record(ENTITY, contact.id, "created", None, clean)
+    for phone in phones:
+        _add_phone(work, contact, phone)
+    for channel, handle in handles:
+        _set_handle(work, contact, channel, handle)
+    work.session.flush()
+    work.changed(ch.CONTACT, contact.id)
+    return contact
+
+
+def update(
+    store: Store,
+    contact_id: int,
+    *,
+    name: str | None = None,
+    organisation_id: int | Unchanged | None = KEEP,
+    role: str | None = None,
+    notes: str | None = None,
+) -> Outcome[ContactRecord]:
+    """Change the fields given; ``organisation_id=None`` detaches from any organisation."""
+    with store.work() as work:
+        contact = _load(work, contact_id)
+
+        def put(field: str, value: object) -> bool:
+            return set_field(
+                work, contact, field, value, entity=ENTITY, entity_id=contact.id, case_id=None
+            )
+
+        changed = False
+        if name is not None:
+            clean = clean_text(name, F_NAME, max_length=NAME_MAX, required=True)
+            if put("name", clean):
+                keys = name_keys(clean)
+                contact.pinyin, contact.initials = keys.pinyin, keys.initials
+                changed = True
+        if not isinstance(organisation_id, Unchanged):
+            if organisation_id is not None:
+                get_or_raise(work.session, Organisation, organisation_id, WHAT_ORGANISATION)
+            changed |= put("organisation_id", organisation_id)
+        if role is not None:
+            changed |= put("role", clean_text(role, F_ROLE, max_length=NAME_MAX))
+        if notes is not None:
+            changed |= put("notes", clean_text(notes, F_NOTES, max_length=NOTE_MAX, multiline=True))
+        if changed:
+            contact.updated_at = work.now
+            work.changed(ch.CONTACT, contact.id)
+        work.session.flush()
+        work.session.refresh(contact)
+        record = ContactRecord.of(contact)
+    return Outcome(record, work.changes)
+
+
+def add_phone(store: Store, contact_id: int, raw: str, label: str = "") -> Outcome[ContactRecord]:
+    with store.work() as work:
+        contact = _load(work, contact_id)
+        _add_phone(work, contact, (raw, label))
+        contact.updated_at = work.now
+        work.changed(ch.CONTACT, contact.id)
+        work.session.flush()
+        record = ContactRecord.of(contact)
+    return Outcome(record, work.changes)
+
+
+def remove_phone(store: Store, contact_id: int, phone_id: int) -> Outcome[ContactRecord]:
+    with store.work() as work:
+        contact = _load(work, contact_id)
+        phone = next((p for p in contact.phones if p.id == phone_id), None)
+        if phone is None:
+            raise ValidationError(N_("That number is not one of this contact's numbers."))
+        contact.phones.remove(phone)
+        work.record(ENTITY, contact.id, "phone", phone.raw, None)
+        contact.updated_at = work.now
+        work.changed(ch.CONTACT, contact.id)
+        work.session.flush()
+        record = ContactRecord.of(contact)
+    return Outcome(record, work.changes)
+
+
+def set_handle(
+    store: Store, contact_id: int, channel: Channel | str, handle: str
+) -> Outcome[ContactRecord]:
+    with store.work() as work:
+        contact = _load(work, contact_id)
+        _set_handle(work, contact, channel, handle)
+        contact.updated_at = work.now
+        work.changed(ch.CONTACT, contact.id)
+        work.session.flush()
+        record = ContactRecord.of(contact)
+    return Outcome(record, work.changes)
+
+
+def delete(store: Store, contact_id: int) -> Outcome[None]:
+    """Delete a contact; their communications keep the raw number and lose the link."""
+    with store.work() as work:
+        contact = _load(work, contact_id)
+        work.record(ENTITY, contact.id, "deleted", contact.name, None)
+        work.session.delete(contact)
+        work.changed(ch.CONTACT, contact_id)
+        work.changed(ch.COMMUNICATION)
+    return Outcome(None, work.changes)
+
+
+def get(store: Store, contact_id: int) -> ContactRecord:
+    with store.read() as session:
+        contact = get_or_raise(session, Contact, contact_id, WHAT_CONTACT)
+        return ContactRecord.of(contact)
+
+
+def find_by_number(store: Store, raw: str) -> list[ContactRecord]:
+    """Contacts owning exactly this number (any typing of it); empty if none."""
+    number = normalise(raw)
+    with store.read() as session:
+        query = (
+            select(Contact)
+            .join(PhoneNumber)
+            .where(PhoneNumber.e164 == number.e164)
+            .options(selectinload(Contact.phones), selectinload(Contact.handles))
+            .order_by(Contact.name)
+            .distinct()
+        )
+        return [ContactRecord.of(c) for c in session.scalars(query)]
+
+
+def search(store: Store, text: str, limit: int = 50) -> list[ContactRecord]:
+    """By name, pinyin, pinyin initials (“wcf”) or any run of digits of a number."""
+    term = text.strip()
+    if not term:
+        return []
+    conditions = [Contact.name.like(f"%{term}%")]
+    lowered = term.lower().replace(" ", "")
+    if lowered.isascii() and lowered.isalpha():
+        conditions.append(Contact.initials.like(f"{lowered}%"))
+        conditions.append(Contact.initials.like(f"% {lowered}%"))
+        conditions.append(func.replace(Contact.pinyin, " ", "").like(f"{lowered}%"))
+    digits = search_digits(term)
+    if len(digits) >= 3:
+        conditions.append(
+            Contact.id.in_(
+                select(PhoneNumber.contact_id).where(PhoneNumber.digits.like(f"%{digits}%"))
+            )
+        )
+    with store.read() as session:
+        query = (
+            select(Contact)
+            .where(or_(*conditions))
+            .options(selectinload(Contact.phones), selectinload(Contact.handles))
+            .order_by(Contact.name)
+            .limit(limit)
+        )
+        return [ContactRecord.of(c) for c in session.scalars(query)]

@@ -1,0 +1,351 @@
+"""Documents: the materials a case needs, relayed from company to department.
+
+requested → received → forwarded → accepted; a department may return a document for
+correction (then it is resubmitted) or accept it with items missing (容缺受理) against a
+promised completion date. Each step moves the paper: who holds it follows the state.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from coordinator import changes as ch
+from coordinator import filestore
+from coordinator.changes import Outcome
+from coordinator.errors import TransitionError, ValidationError
+from coordinator.i18n import N_
+from coordinator.labels import (
+    DOCUMENT_STATE,
+    F_AT,
+    F_MISSING,
+    F_NOTES,
+    F_PROMISED,
+    F_REASON,
+    F_TITLE,
+)
+from coordinator.models import (
+    NOTE_MAX,
+    TITLE_MAX,
+    Case,
+    Document,
+    DocumentFile,
+    DocumentState,
+    Organisation,
+)
+from coordinator.records import DocumentRecord
+from coordinator.services._common import (
+    KEEP,
+    WHAT_CASE,
+    WHAT_DOCUMENT,
+    WHAT_FILE,
+    WHAT_ORGANISATION,
+    Unchanged,
+    get_or_raise,
+    set_field,
+)
+from coordinator.storage import Store, Work
+from coordinator.validation import check_datetime, clean_text, required_datetime
+
+ENTITY = "document"
+D = DocumentState
+
+_TRANSITIONS: dict[DocumentState, frozenset[DocumentState]] = {
+    D.REQUESTED: frozenset({D.RECEIVED}),
+    D.RECEIVED: frozenset({D.FORWARDED, D.RETURNED}),
+    D.FORWARDED: frozenset({D.ACCEPTED, D.ACCEPTED_MISSING, D.RETURNED}),
+    D.RETURNED: frozenset({D.RESUBMITTED}),
+    D.RESUBMITTED: frozenset({D.FORWARDED, D.RETURNED}),
+    D.ACCEPTED_MISSING: frozenset({D.ACCEPTED, D.RETURNED}),
+    D.ACCEPTED: frozenset(),
+}
+
+_STAMP_FIELD: dict[DocumentState, str] = {
+    D.RECEIVED: "received_at",
+    D.FORWARDED: "forwarded_at",
+    D.ACCEPTED: "accepted_at",
+    D.ACCEPTED_MISSING: "accepted_at",
+    D.RETURNED: "returned_at",
+    D.RESUBMITTED: "resubmitted_at",
+}
+
+
+def _state(value: DocumentState | str) -> DocumentState:
+    try:
+        return DocumentState(value)
+    except ValueError:
+        raise ValidationError(N_("“{value}” is not a document state."), value=value) from None
+
+
+def _org_or_none(work: Work, org_id: int | None) -> int | None:
+    if org_id is None:
+        return None
+    return get_or_raise(work.session, Organisation, org_id, WHAT_ORGANISATION).id
+
+
+def _record(work: Work, document: Document) -> DocumentRecord:
+    work.session.flush()
+    work.session.refresh(document)
+    return DocumentRecord.of(document)
+
+
+def add(
+    store: Store,
+    case_id: int,
+    title: str,
+    *,
+    required: bool = True,
+    source_id: int | None = None,
+    destination_id: int | None = None,
+    is_original: bool = False,
+    stamped: bool = False,
+    requested_at: datetime | None = None,
+    notes: str = "",
+) -> Outcome[DocumentRecord]:
+    with store.work() as work:
+        case = get_or_raise(work.session, Case, case_id, WHAT_CASE)
+        source = _org_or_none(work, source_id) if source_id is not None else case.company_id
+        position = len(
+            list(work.session.scalars(select(Document.id).where(Document.case_id == case.id)))
+        )
+        document = Document(
+            case_id=case.id,
+            title=clean_text(title, F_TITLE, max_length=TITLE_MAX, required=True),
+            required=bool(required),
+            state=D.REQUESTED,
+            source_id=source,
+            destination_id=_org_or_none(work, destination_id),
+            holder_id=source,
+            is_original=bool(is_original),
+            stamped=bool(stamped),
+            requested_at=required_datetime(requested_at or work.now, F_AT),
+            notes=clean_text(notes, F_NOTES, max_length=NOTE_MAX, multiline=True),
+            position=position,
+            created_at=work.now,
+            updated_at=work.now,
+        )
+        work.session.add(document)
+        work.session.flush()
+        work.record(ENTITY, document.id, "created", None, document.title, case_id=case.id)
+        work.changed(ch.DOCUMENT, document.id)
+        record = _record(work, document)
+    return Outcome(record, work.changes)
+
+
+def update(
+    store: Store,
+    document_id: int,
+    *,
+    title: str | None = None,
+    required: bool | None = None,
+    source_id: int | Unchanged | None = KEEP,
+    destination_id: int | Unchanged | None = KEEP,
+    holder_id: int | Unchanged | None = KEEP,
+    is_original: bool | None = None,
+    stamped: bool | None = None,
+    notes: str | None = None,
+) -> Outcome[DocumentRecord]:
+    """Change the fields given; ``holder_id=None`` records that the officer holds it."""
+    with store.work() as work:
+        document = get_or_raise(work.session, Document, document_id, WHAT_DOCUMENT)
+
+        def put(field: str, value: object) -> bool:
+            return set_field(
+                work,
+                document,
+                field,
+                value,
+                entity=ENTITY,
+                entity_id=document.id,
+                case_id=document.case_id,
+            )
+
+        changed = False
+        if title is not None:
+            changed |= put("title", clean_text(title, F_TITLE, max_length=TITLE_MAX, required=True))
+        if required is not None:
+            changed |= put("required", bool(required))
+        if not isinstance(source_id, Unchanged):
+            changed |= put("source_id", _org_or_none(work, source_id))
+        if not isinstance(destination_id, Unchanged):
+            changed |= put("destination_id", _org_or_none(work, destination_id))
+        if not isinstance(holder_id, Unchanged):
+            changed |= put("holder_id", _org_or_none(work, holder_id))
+        if is_original is not None:
+            changed |= put("is_original", bool(is_original))
+        if stamped is not None:
+            changed |= put("stamped", bool(stamped))
+        if notes is not None:
+            changed |= put("notes", clean_text(notes, F_NOTES, max_length=NOTE_MAX, multiline=True))
+        if changed:
+            document.updated_at = work.now
+            work.changed(ch.DOCUMENT, document.id)
+        record = _record(work, document)
+    return Outcome(record, work.changes)
+
+
+def transition(
+    store: Store,
+    document_id: int,
+    state: DocumentState | str,
+    *,
+    at: datetime | None = None,
+    reason: str = "",
+    missing_items: str = "",
+    promised_completion_at: datetime | None = None,
+    destination_id: int | None = None,
+) -> Outcome[DocumentRecord]:
+    """Move a document one step; who holds it follows (company, officer, department)."""
+    target = _state(state)
+    with store.work() as work:
+        document = get_or_raise(work.session, Document, document_id, WHAT_DOCUMENT)
+        when = required_datetime(at or work.now, F_AT)
+        why = clean_text(reason, F_REASON, max_length=NOTE_MAX, multiline=True)
+        before = document.state
+        if target == before:
+            raise TransitionError(
+                N_("The document is already {state}."), state=DOCUMENT_STATE[target]
+            )
+        if target not in _TRANSITIONS[before]:
+            if target in (D.ACCEPTED, D.ACCEPTED_MISSING) and before in (D.REQUESTED, D.RETURNED):
+                raise TransitionError(
+                    N_("“{title}” cannot be accepted: it has not been received yet."),
+                    title=document.title,
+                )
+            if target in (D.ACCEPTED, D.ACCEPTED_MISSING) and before in (D.RECEIVED, D.RESUBMITTED):
+                raise TransitionError(
+                    N_("“{title}” cannot be accepted before it is forwarded to a department."),
+                    title=document.title,
+                )
+            raise TransitionError(
+                N_("A document cannot go from {before} to {after}."),
+                before=DOCUMENT_STATE[before],
+                after=DOCUMENT_STATE[target],
+            )
+        if destination_id is not None:
+            document.destination_id = _org_or_none(work, destination_id)
+        if target == D.FORWARDED and document.destination_id is None:
+            raise TransitionError(N_("Choose the department the document goes to."))
+        if target == D.RETURNED and not why:
+            raise TransitionError(N_("Say what must be corrected."))
+        if target == D.ACCEPTED_MISSING:
+            document.missing_items = clean_text(
+                missing_items, F_MISSING, max_length=NOTE_MAX, required=True, multiline=True
+            )
+            promised = check_datetime(promised_completion_at, F_PROMISED, required=True)
+            assert promised is not None
+            document.promised_completion_at = promised
+        if target == D.RETURNED:
+            document.return_reason = why
+        if target == D.RESUBMITTED:
+            document.version += 1
+        if target == D.ACCEPTED and before == D.ACCEPTED_MISSING:
+            document.missing_items = ""
+        holder_before = document.holder_id
+        document.holder_id = _holder_after(document, target)
+        stamp = _STAMP_FIELD[target]
+        setattr(document, stamp, when)
+        document.state = target
+        document.updated_at = work.now
+        work.record(
+            ENTITY, document.id, "state", before.value, target.value, case_id=document.case_id
+        )
+        if holder_before != document.holder_id:
+            work.record(
+                ENTITY,
+                document.id,
+                "holder_id",
+                holder_before,
+                document.holder_id,
+                case_id=document.case_id,
+            )
+        if why:
+            work.record(ENTITY, document.id, "reason", None, why, case_id=document.case_id)
+        work.changed(ch.DOCUMENT, document.id)
+        record = _record(work, document)
+    return Outcome(record, work.changes)
+
+
+def _holder_after(document: Document, state: DocumentState) -> int | None:
+    if state in (D.RECEIVED, D.RESUBMITTED):
+        return None  # the officer has it in hand
+    if state in (D.FORWARDED, D.ACCEPTED, D.ACCEPTED_MISSING):
+        return document.destination_id
+    return document.source_id  # returned: back to the company
+
+
+def attach_file(store: Store, document_id: int, path: Path) -> Outcome[DocumentRecord]:
+    """Copy a file into the data folder under its checksum and attach it."""
+    with store.read() as session:
+        get_or_raise(session, Document, document_id, WHAT_DOCUMENT)
+    # The copy happens before the transaction: a failed copy leaves the database untouched,
+    # and an orphan content file (if the transaction then fails) is harmless and found by
+    # the data check.
+    stored = filestore.store_file(store.files_dir, Path(path))
+    with store.work() as work:
+        document = get_or_raise(work.session, Document, document_id, WHAT_DOCUMENT)
+        name = clean_text(stored.original_name, N_("File name"), max_length=255, required=True)
+        document.files.append(
+            DocumentFile(
+                sha256=stored.sha256,
+                size=stored.size,
+                media_type=stored.media_type,
+                original_name=name,
+                version=document.version,
+                added_at=work.now,
+            )
+        )
+        document.updated_at = work.now
+        work.record(
+            ENTITY,
+            document.id,
+            "file",
+            None,
+            f"{name} ({stored.sha256[:12]})",
+            case_id=document.case_id,
+        )
+        work.changed(ch.DOCUMENT, document.id)
+        record = _record(work, document)
+    return Outcome(record, work.changes)
+
+
+def remove_file(store: Store, document_id: int, file_id: int) -> Outcome[DocumentRecord]:
+    """Detach a file; its content stays in the data folder until a data check prunes it."""
+    with store.work() as work:
+        document = get_or_raise(work.session, Document, document_id, WHAT_DOCUMENT)
+        row = next((f for f in document.files if f.id == file_id), None)
+        if row is None:
+            raise ValidationError(
+                N_("The {what} #{id} does not exist (any more)."), what=WHAT_FILE, id=file_id
+            )
+        document.files.remove(row)
+        work.record(ENTITY, document.id, "file", row.original_name, None, case_id=document.case_id)
+        work.changed(ch.DOCUMENT, document.id)
+        record = _record(work, document)
+    return Outcome(record, work.changes)
+
+
+def file_path(store: Store, sha256: str) -> Path:
+    return filestore.path_for(store.files_dir, sha256)
+
+
+def delete(store: Store, document_id: int) -> Outcome[None]:
+    with store.work() as work:
+        document = get_or_raise(work.session, Document, document_id, WHAT_DOCUMENT)
+        work.record(ENTITY, document.id, "deleted", document.title, None, case_id=document.case_id)
+        work.session.delete(document)
+        work.changed(ch.DOCUMENT, document_id)
+    return Outcome(None, work.changes)
+
+
+def for_case(store: Store, case_id: int) -> list[DocumentRecord]:
+    with store.read() as session:
+        get_or_raise(session, Case, case_id, WHAT_CASE)
+        rows = session.scalars(
+            select(Document)
+            .where(Document.case_id == case_id)
+            .order_by(Document.position, Document.id)
+        )
+        return [DocumentRecord.of(d) for d in rows]

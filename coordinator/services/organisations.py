@@ -1,0 +1,147 @@
+"""Organisations: companies, departments, banks, parks, funds, other districts."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+
+from coordinator import changes as ch
+from coordinator.changes import Outcome
+from coordinator.errors import ConflictError, ValidationError
+from coordinator.i18n import N_
+from coordinator.labels import F_NAME, F_NOTES, ORGANISATION_KIND
+from coordinator.models import NAME_MAX, NOTE_MAX, Action, Case, Organisation, OrganisationKind
+from coordinator.names import name_keys
+from coordinator.records import OrganisationRecord
+from coordinator.services._common import WHAT_ORGANISATION, get_or_raise, set_field
+from coordinator.storage import Store, Work
+from coordinator.validation import clean_text
+
+ENTITY = "organisation"
+
+
+def _kind(value: OrganisationKind | str) -> OrganisationKind:
+    try:
+        return OrganisationKind(value)
+    except ValueError:
+        raise ValidationError(N_("“{value}” is not a kind of organisation."), value=value) from None
+
+
+def _ensure_unique_name(work: Work, name: str, exclude_id: int | None = None) -> None:
+    query = select(Organisation.id).where(Organisation.name == name)
+    if exclude_id is not None:
+        query = query.where(Organisation.id != exclude_id)
+    if work.session.scalar(query) is not None:
+        raise ConflictError(N_("An organisation named “{name}” already exists."), name=name)
+
+
+def create_in(work: Work, name: str, kind: OrganisationKind | str, notes: str = "") -> Organisation:
+    """Create inside an existing unit of work (used by other services)."""
+    clean = clean_text(name, F_NAME, max_length=NAME_MAX, required=True)
+    _ensure_unique_name(work, clean)
+    keys = name_keys(clean, person=False)
+    org = Organisation(
+        name=clean,
+        kind=_kind(kind),
+        pinyin=keys.pinyin,
+        initials=keys.initials,
+        notes=clean_text(notes, F_NOTES, max_length=NOTE_MAX, multiline=True),
+        created_at=work.now,
+        updated_at=work.now,
+    )
+    work.session.add(org)
+    work.session.flush()
+    work.record(ENTITY, org.id, "created", None, f"{org.name} ({org.kind.value})")
+    work.changed(ch.ORGANISATION, org.id)
+    return org
+
+
+def find_or_create_in(work: Work, name: str, kind: OrganisationKind | str) -> Organisation:
+    clean = clean_text(name, F_NAME, max_length=NAME_MAX, required=True)
+    existing = work.session.scalar(select(Organisation).where(Organisation.name == clean))
+    return existing if existing is not None else create_in(work, clean, kind)
+
+
+def create(
+    store: Store, name: str, kind: OrganisationKind | str, notes: str = ""
+) -> Outcome[OrganisationRecord]:
+    with store.work() as work:
+        org = create_in(work, name, kind, notes)
+        record = OrganisationRecord.of(org)
+    return Outcome(record, work.changes)
+
+
+def update(
+    store: Store,
+    organisation_id: int,
+    *,
+    name: str | None = None,
+    kind: OrganisationKind | str | None = None,
+    notes: str | None = None,
+) -> Outcome[OrganisationRecord]:
+    with store.work() as work:
+        org = get_or_raise(work.session, Organisation, organisation_id, WHAT_ORGANISATION)
+        changed = False
+        if name is not None:
+            clean = clean_text(name, F_NAME, max_length=NAME_MAX, required=True)
+            _ensure_unique_name(work, clean, exclude_id=org.id)
+            if set_field(work, org, "name", clean, entity=ENTITY, entity_id=org.id, case_id=None):
+                keys = name_keys(clean, person=False)
+                org.pinyin, org.initials = keys.pinyin, keys.initials
+                changed = True
+        if kind is not None:
+            changed |= set_field(
+                work, org, "kind", _kind(kind), entity=ENTITY, entity_id=org.id, case_id=None
+            )
+        if notes is not None:
+            clean_notes = clean_text(notes, F_NOTES, max_length=NOTE_MAX, multiline=True)
+            changed |= set_field(
+                work, org, "notes", clean_notes, entity=ENTITY, entity_id=org.id, case_id=None
+            )
+        if changed:
+            org.updated_at = work.now
+            work.changed(ch.ORGANISATION, org.id)
+        record = OrganisationRecord.of(org)
+    return Outcome(record, work.changes)
+
+
+def delete(store: Store, organisation_id: int) -> Outcome[None]:
+    """Delete an organisation no case or action refers to (contacts lose their link)."""
+    with store.work() as work:
+        org = get_or_raise(work.session, Organisation, organisation_id, WHAT_ORGANISATION)
+        used = work.session.scalar(
+            select(func.count()).select_from(Case).where(Case.company_id == org.id)
+        ) or work.session.scalar(
+            select(func.count()).select_from(Action).where(Action.department_id == org.id)
+        )
+        if used:
+            raise ConflictError(
+                N_("“{name}” is still used by cases or actions and cannot be deleted."),
+                name=org.name,
+            )
+        work.record(ENTITY, org.id, "deleted", org.name, None)
+        work.session.delete(org)
+        work.changed(ch.ORGANISATION, organisation_id)
+    return Outcome(None, work.changes)
+
+
+def list_all(
+    store: Store, kind: OrganisationKind | None = None, text: str = ""
+) -> list[OrganisationRecord]:
+    with store.read() as session:
+        query = select(Organisation).order_by(Organisation.name)
+        if kind is not None:
+            query = query.where(Organisation.kind == kind)
+        if text.strip():
+            like = f"%{text.strip().lower()}%"
+            query = query.where(
+                or_(
+                    Organisation.name.like(f"%{text.strip()}%"),
+                    Organisation.pinyin.like(like),
+                    Organisation.initials.like(like),
+                )
+            )
+        return [OrganisationRecord.of(o) for o in session.scalars(query)]
+
+
+def kind_label(kind: OrganisationKind) -> str:
+    return ORGANISATION_KIND[kind].tr()

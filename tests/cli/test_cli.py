@@ -1,0 +1,105 @@
+"""The headless command line, run as a user would: a real process, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from coordinator.paths import DATABASE_NAME
+
+
+def run(data_dir: Path, *args: str, env_dir: bool = False) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIAISON_HUB")}
+    env["LIAISON_HUB_LANG"] = "en"
+    argv = [sys.executable, "-m", "coordinator.cli"]
+    if env_dir:
+        env["LIAISON_HUB_DATA_DIR"] = str(data_dir)
+    else:
+        argv += ["--data-dir", str(data_dir)]
+    return subprocess.run(
+        [*argv, *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data_dir = tmp_path_factory.mktemp("demo") / "data"
+    result = run(data_dir, "demo")
+    assert result.returncode == 0, result.stderr
+    assert "Demo data written" in result.stdout
+    return data_dir
+
+
+def test_demo_then_check_is_clean(demo_dir: Path) -> None:
+    result = run(demo_dir, "check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "the data is sound" in result.stdout
+
+
+def test_demo_refuses_a_store_with_cases(demo_dir: Path) -> None:
+    result = run(demo_dir, "demo")
+    assert result.returncode == 2
+    assert "Error:" in result.stderr
+
+
+def test_export_import_round_trip_through_the_cli(demo_dir: Path, tmp_path: Path) -> None:
+    first = tmp_path / "first.json"
+    assert run(demo_dir, "export", "--json", str(first)).returncode == 0
+    fresh = tmp_path / "fresh"
+    imported = run(fresh, "import", "--json", str(first), env_dir=True)
+    assert imported.returncode == 0, imported.stderr
+    second = tmp_path / "second.json"
+    assert run(fresh, "export", "--json", str(second)).returncode == 0
+    assert json.loads(first.read_text())["tables"] == json.loads(second.read_text())["tables"]
+    refused = run(fresh, "import", "--json", str(first))
+    assert refused.returncode == 2
+    assert "not empty" in refused.stderr
+
+
+def test_broken_import_file_is_refused_and_changes_nothing(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "liaison-hub-export", "tables": {', encoding="utf-8")
+    result = run(data_dir, "import", "--json", str(bad))
+    assert result.returncode == 2
+    assert result.stderr.startswith("Error:")
+    con = sqlite3.connect(data_dir / DATABASE_NAME)
+    assert con.execute("SELECT count(*) FROM cases").fetchone() == (0,)
+    con.close()
+
+
+def test_check_reports_a_missing_attachment(demo_dir: Path, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    from coordinator.services import cases, documents
+    from coordinator.storage import Store
+
+    store = Store(data_dir)
+    case = cases.open_case(store, "附件检查").value
+    document = documents.add(store, case.id, "营业执照副本").value
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(b"%PDF-1.4 scanned licence")
+    stored = documents.attach_file(store, document.id, scan).value.files[0]
+    store.close()
+    assert run(data_dir, "check").returncode == 0
+    documents_path = data_dir / "files" / stored.sha256[:2] / stored.sha256
+    documents_path.unlink()
+    result = run(data_dir, "check")
+    assert result.returncode == 1
+    assert "scan.pdf" in result.stdout
+    assert "missing" in result.stdout
+
+
+def test_data_dir_from_environment(tmp_path: Path) -> None:
+    data_dir = tmp_path / "from-env"
+    result = run(data_dir, "info", env_dir=True)
+    assert result.returncode == 0, result.stderr
+    assert str(data_dir) in result.stdout
+    assert (data_dir / DATABASE_NAME).exists()
+    assert oct((data_dir / DATABASE_NAME).stat().st_mode & 0o777) == "0o600"
+    assert oct(data_dir.stat().st_mode & 0o777) == "0o700"

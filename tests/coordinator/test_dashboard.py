@@ -1,0 +1,358 @@
+"""The "Today" queries: exactly which rows each returns, in which order, on which index."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.dialects import postgresql
+
+from coordinator import dashboard
+from coordinator.models import (
+    Action,
+    ActionStatus,
+    Case,
+    CaseStatus,
+    Channel,
+    Communication,
+    Contact,
+    Direction,
+    Document,
+    DocumentState,
+    Organisation,
+    OrganisationKind,
+)
+from coordinator.storage import Store
+
+NOW = datetime(2026, 11, 25, 10, 0)
+LAST_INSTANT = datetime(2026, 11, 25, 23, 59, 59, 999999)
+MIDNIGHT = datetime(2026, 11, 26, 0, 0)
+T0 = datetime(2026, 11, 1, 9, 0)
+
+
+@dataclasses.dataclass
+class World:
+    store: Store
+    ids: dict[str, int]  # "kind:key" -> id
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    store = Store(tmp_path / "data", clock=lambda: NOW)
+    ids: dict[str, int] = {}
+    with store.work() as w:
+        s = w.session
+        company = Organisation(
+            name="宁波华海智能科技有限公司", kind=OrganisationKind.COMPANY,
+            created_at=T0, updated_at=T0,
+        )
+        department = Organisation(
+            name="宁波市住房和城乡建设局", kind=OrganisationKind.DEPARTMENT,
+            created_at=T0, updated_at=T0,
+        )
+        s.add_all([company, department])
+        s.flush()
+        contact = Contact(
+            name="王成峰", organisation_id=company.id, created_at=T0, updated_at=T0
+        )
+        case_a = Case(
+            reference="NB-2026-00001", title="增资扩产项目", company_id=company.id,
+            status=CaseStatus.OPEN, opened_at=T0, created_at=T0, updated_at=T0,
+        )
+        case_b = Case(
+            reference="NB-2026-00002", title="新建厂房项目", company_id=company.id,
+            status=CaseStatus.OPEN, opened_at=T0, created_at=T0, updated_at=T0,
+        )
+        s.add_all([contact, case_a, case_b])
+        s.flush()
+        ids.update(
+            company=company.id, department=department.id, contact=contact.id,
+            case_a=case_a.id, case_b=case_b.id,
+        )
+
+        def action(key: str, status: ActionStatus, due: datetime | None) -> None:
+            row = Action(
+                case_id=case_a.id, department_id=department.id, title=key, status=status,
+                due_at=due, created_at=T0, updated_at=T0,
+            )
+            s.add(row)
+            s.flush()
+            ids[f"action:{key}"] = row.id
+
+        action("overdue_todo", ActionStatus.TODO, NOW - timedelta(days=1))
+        action("overdue_blocked", ActionStatus.BLOCKED, NOW - timedelta(minutes=1))
+        action("overdue_waiting", ActionStatus.WAITING, NOW - timedelta(days=3))
+        action("paused_past", ActionStatus.WAITING_COMPANY, NOW - timedelta(days=2))
+        action("done_past", ActionStatus.DONE, NOW - timedelta(days=1))
+        action("cancelled_past", ActionStatus.CANCELLED, NOW - timedelta(days=1))
+        action("due_now", ActionStatus.IN_PROGRESS, NOW)
+        action("due_last_instant", ActionStatus.WAITING, LAST_INSTANT)
+        action("due_midnight", ActionStatus.TODO, MIDNIGHT)
+        action("paused_today", ActionStatus.WAITING_COMPANY, NOW.replace(hour=15))
+        action("done_today", ActionStatus.DONE, NOW.replace(hour=15))
+        action("cancelled_today", ActionStatus.CANCELLED, NOW.replace(hour=16))
+        action("no_due", ActionStatus.TODO, None)
+
+        def communication(
+            key: str,
+            at: datetime,
+            *,
+            case_id: int | None,
+            due: datetime | None = None,
+            done: datetime | None = None,
+            contact_id: int | None = None,
+            raw: str = "",
+        ) -> None:
+            row = Communication(
+                at=at, direction=Direction.INBOUND, channel=Channel.PHONE,
+                contact_id=contact_id, raw_number=raw, case_id=case_id, notes=key,
+                follow_up_due=due, follow_up_done_at=done, created_at=at,
+            )
+            s.add(row)
+            s.flush()
+            ids[f"communication:{key}"] = row.id
+
+        communication(
+            "follow_up_yesterday", NOW - timedelta(days=3), case_id=case_a.id,
+            due=NOW - timedelta(days=1), contact_id=contact.id, raw="138 0013 8000",
+        )
+        communication(
+            "follow_up_today_unknown", NOW - timedelta(days=2), case_id=None,
+            due=NOW.replace(hour=17), raw="0574-87654321",
+        )
+        communication(
+            "follow_up_last_instant", NOW - timedelta(hours=5), case_id=case_b.id,
+            due=LAST_INSTANT, contact_id=contact.id,
+        )
+        communication(
+            "follow_up_tomorrow", NOW - timedelta(hours=4), case_id=None, due=MIDNIGHT,
+            contact_id=contact.id,
+        )
+        communication(
+            "follow_up_done", NOW - timedelta(days=4), case_id=case_a.id,
+            due=NOW - timedelta(days=1), done=NOW - timedelta(days=2),
+        )
+        communication("no_follow_up", NOW - timedelta(hours=1), case_id=None, raw="13900001111")
+        communication("filed_plain", NOW - timedelta(minutes=30), case_id=case_b.id)
+
+        def document(
+            key: str, state: DocumentState, holder: int | None, **stamps: datetime
+        ) -> None:
+            row = Document(
+                case_id=case_a.id, title=key, state=state, holder_id=holder,
+                created_at=T0, updated_at=T0, **stamps,
+            )
+            s.add(row)
+            s.flush()
+            ids[f"document:{key}"] = row.id
+
+        day = timedelta(days=1)
+        document("requested", DocumentState.REQUESTED, company.id, requested_at=T0 + 2 * day)
+        document(
+            "forwarded", DocumentState.FORWARDED, department.id,
+            requested_at=T0, received_at=T0 + day, forwarded_at=T0 + 4 * day,
+        )
+        document(
+            "returned", DocumentState.RETURNED, None,
+            requested_at=T0, received_at=T0 + day, forwarded_at=T0 + 2 * day,
+            returned_at=T0 + 3 * day,
+        )
+        document(
+            "missing", DocumentState.ACCEPTED_MISSING, department.id,
+            requested_at=T0, received_at=T0 + day, accepted_at=T0 + 5 * day,
+        )
+        document("undated", DocumentState.REQUESTED, company.id)
+        document("received", DocumentState.RECEIVED, None, requested_at=T0, received_at=T0)
+        document("accepted", DocumentState.ACCEPTED, department.id, accepted_at=T0)
+        document("resubmitted", DocumentState.RESUBMITTED, department.id, resubmitted_at=T0)
+    yield World(store, ids)
+    store.close()
+
+
+def keys(world: World, kind: str, rows: list[int]) -> list[str]:
+    """The test's names of these ids of one kind of record."""
+    by_id = {v: k.split(":", 1)[1] for k, v in world.ids.items() if k.startswith(f"{kind}:")}
+    return [by_id[r] for r in rows]
+
+
+def test_overdue_actions_leave_out_paused_finished_and_those_due_exactly_now(
+    world: World,
+) -> None:
+    with world.store.read() as session:
+        items = dashboard.overdue_actions(session, NOW)
+    assert keys(world, "action", [i.action_id for i in items]) == [
+        "overdue_waiting",
+        "overdue_todo",
+        "overdue_blocked",
+    ]
+    first = items[0]
+    assert first.case_reference == "NB-2026-00001"
+    assert first.department_name == "宁波市住房和城乡建设局"
+    assert first.title == "overdue_waiting"
+    assert first.status is ActionStatus.WAITING
+    assert first.due_at == NOW - timedelta(days=3)
+
+
+def test_actions_due_today_run_from_now_to_the_last_instant_of_the_day(world: World) -> None:
+    with world.store.read() as session:
+        items = dashboard.actions_due_today(session, NOW)
+    assert keys(world, "action", [i.action_id for i in items]) == [
+        "due_now",
+        "paused_today",
+        "due_last_instant",
+    ]
+    assert items[-1].due_at == LAST_INSTANT
+
+
+def test_open_follow_ups_due_by_end_of_today(world: World) -> None:
+    with world.store.read() as session:
+        items = dashboard.open_follow_ups(session, NOW)
+    assert keys(world, "communication", [i.communication_id for i in items]) == [
+        "follow_up_yesterday",
+        "follow_up_today_unknown",
+        "follow_up_last_instant",
+    ]
+    known, unknown, last = items
+    assert known.contact_name == "王成峰"
+    assert known.who == "王成峰"
+    assert known.case_reference == "NB-2026-00001"
+    assert unknown.contact_id is None
+    assert unknown.contact_name is None
+    assert unknown.who == "0574-87654321"
+    assert unknown.case_id is None
+    assert unknown.case_reference is None
+    assert last.case_reference == "NB-2026-00002"
+    assert last.follow_up_due == LAST_INSTANT
+
+
+def test_unfiled_communications_newest_first(world: World) -> None:
+    with world.store.read() as session:
+        items = dashboard.unfiled_communications(session, NOW)
+    assert keys(world, "communication", [i.communication_id for i in items]) == [
+        "no_follow_up",
+        "follow_up_tomorrow",
+        "follow_up_today_unknown",
+    ]
+    assert items[0].who == "13900001111"
+    assert items[1].who == "王成峰"
+
+
+def test_documents_waiting_with_holder_and_latest_step(world: World) -> None:
+    with world.store.read() as session:
+        items = dashboard.documents_waiting(session, NOW)
+    assert keys(world, "document", [i.document_id for i in items]) == [
+        "requested",
+        "returned",
+        "forwarded",
+        "missing",
+        "undated",  # no step timestamp at all: last
+    ]
+    by_key = dict(zip(keys(world, "document", [i.document_id for i in items]), items, strict=True))
+    day = timedelta(days=1)
+    assert by_key["requested"].since == T0 + 2 * day
+    assert by_key["requested"].holder_name == "宁波华海智能科技有限公司"
+    assert by_key["returned"].since == T0 + 3 * day
+    assert by_key["returned"].holder_id is None
+    assert by_key["returned"].holder_name is None
+    assert by_key["returned"].held_by_officer
+    assert by_key["forwarded"].since == T0 + 4 * day
+    assert by_key["forwarded"].holder_name == "宁波市住房和城乡建设局"
+    assert not by_key["forwarded"].held_by_officer
+    assert by_key["missing"].since == T0 + 5 * day
+    assert by_key["missing"].state is DocumentState.ACCEPTED_MISSING
+    assert by_key["undated"].since is None
+    assert all(i.case_reference == "NB-2026-00001" for i in items)
+
+
+def test_counts_match_the_lists_without_their_limit(world: World) -> None:
+    with world.store.read() as session:
+        counts = dashboard.counts(session, NOW)
+        limited = dashboard.overdue_actions(session, NOW, limit=1)
+    assert counts == dashboard.DashboardCounts(
+        overdue_actions=3,
+        actions_due_today=3,
+        open_follow_ups=3,
+        unfiled_communications=3,
+        documents_waiting=5,
+    )
+    assert keys(world, "action", [i.action_id for i in limited]) == ["overdue_waiting"]
+
+
+def test_later_in_the_day_the_boundaries_move(world: World) -> None:
+    evening = NOW.replace(hour=23, minute=59, second=59, microsecond=999999)
+    with world.store.read() as session:
+        overdue = dashboard.overdue_actions(session, evening)
+        due = dashboard.actions_due_today(session, evening)
+        tomorrow = dashboard.open_follow_ups(session, MIDNIGHT)
+    assert "due_now" in keys(world, "action", [i.action_id for i in overdue])
+    assert "paused_today" not in keys(world, "action", [i.action_id for i in overdue])
+    assert keys(world, "action", [i.action_id for i in due]) == ["due_last_instant"]
+    last = keys(world, "communication", [i.communication_id for i in tomorrow])[-1]
+    assert last == "follow_up_tomorrow"
+
+
+def test_results_are_plain_frozen_data(world: World) -> None:
+    with world.store.read() as session:
+        item = dashboard.overdue_actions(session, NOW)[0]
+    assert dataclasses.is_dataclass(item)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        item.title = "changed"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("name", "index"),
+    [
+        ("overdue_actions", "ix_actions_status_due"),
+        ("actions_due_today", "ix_actions_status_due"),
+        ("open_follow_ups", "ix_communications_open_follow_up"),
+        # SQLite serves "case_id IS NULL ORDER BY at DESC" as well from the (case_id, at)
+        # index as from the partial one, and its planner prefers the former.
+        ("unfiled_communications", ("ix_communications_unfiled", "ix_communications_case_at")),
+        ("documents_waiting", "ix_documents_state_holder"),
+    ],
+)
+def test_each_list_searches_its_index(world: World, name: str, index: str | tuple[str]) -> None:
+    stmt = dashboard.STATEMENTS[name](NOW, 200)
+    sql = str(stmt.compile(world.store.engine, compile_kwargs={"literal_binds": True}))
+    with world.store.read() as session:
+        plan = [str(row[3]) for row in session.execute(text(f"EXPLAIN QUERY PLAN {sql}"))]
+    wanted = (index,) if isinstance(index, str) else index
+    assert any(line.startswith("SEARCH") and any(i in line for i in wanted) for line in plan), plan
+    assert not any(line.startswith("SCAN") and "picked" not in line for line in plan), plan
+
+
+def test_counts_search_the_indexes_too(world: World) -> None:
+    executed: list[tuple[str, Any]] = []
+
+    def grab(*args: Any) -> None:
+        executed.append((args[2], args[3]))  # statement, parameters
+
+    event.listen(world.store.engine, "before_cursor_execute", grab)
+    try:
+        with world.store.read() as session:
+            dashboard.counts(session, NOW)
+    finally:
+        event.remove(world.store.engine, "before_cursor_execute", grab)
+    sql, parameters = next((q, p) for q, p in executed if "count(" in q)
+    with world.store.read() as session:
+        rows = session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)
+        plan = [str(row[3]) for row in rows]
+    for index in (
+        "ix_actions_status_due",
+        "ix_communications_open_follow_up",
+        "ix_documents_state_holder",
+    ):
+        assert any(index in line for line in plan), plan
+    assert not any(line.startswith("SCAN") and "CONSTANT ROW" not in line for line in plan), plan
+
+
+def test_latest_step_compiles_to_greatest_on_postgresql() -> None:
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    sql = str(dashboard.documents_waiting_stmt(NOW).compile(dialect=dialect))
+    assert "GREATEST(documents.requested_at, documents.received_at" in sql
+    assert "MAX(" not in sql

@@ -1,0 +1,146 @@
+"""The schema comes from Alembic, agrees with the models, and upgrades keep data."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, inspect
+
+from coordinator.errors import StorageError
+from coordinator.migrate import alembic_config, head_revision
+from coordinator.models import Base
+from coordinator.paths import DATABASE_NAME
+from coordinator.storage import Store
+
+
+def test_upgrade_from_empty_matches_the_models(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data")
+    with store.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, Base.metadata)
+        assert diff == []
+        assert context.get_current_revision() == head_revision()
+        tables = set(inspect(conn).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+
+
+def test_alembic_check_finds_nothing_to_generate(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'check.sqlite3'}"
+    config = alembic_config(url)
+    command.upgrade(config, "head")
+    command.check(config)  # raises if the models have changes no revision holds
+
+
+def _seed_revision_0001(db: Path) -> None:
+    """Rows written as the first schema knew them (plain SQL, no models)."""
+    con = sqlite3.connect(db)
+    con.executescript(
+        """
+        INSERT INTO organisations (id, name, kind, pinyin, initials, notes, created_at, updated_at)
+        VALUES (1, '宁波澄明光电科技有限公司', 'company', '', '', '', '2026-01-05 09:00:00',
+                '2026-01-05 09:00:00');
+        INSERT INTO cases (id, reference, title, company_id, kind, fast_track, status, owner,
+                           opened_at, close_reason, currency, notes, created_at, updated_at,
+                           amount_minor)
+        VALUES (1, '2026-0001', 'AOI 项目落地 😀', 1, 'company_landing', 1, 'open', '林晓雯',
+                '2026-01-05 09:00:00', '', 'USD', '备注\n第二行', '2026-01-05 09:00:00',
+                '2026-01-05 09:00:00', 2200000000);
+        INSERT INTO contacts (id, name, organisation_id, role, pinyin, initials, notes,
+                              created_at, updated_at)
+        VALUES (1, '陈思远', 1, '总经理', 'chen si yuan', 'csy', '', '2026-01-05 09:00:00',
+                '2026-01-05 09:00:00');
+        INSERT INTO phone_numbers (id, contact_id, raw, e164, extension, digits, label, position)
+        VALUES (1, 1, '138 0013 8000', '+8613800138000', '', '13800138000', '', 0);
+        INSERT INTO communications (id, at, duration_seconds, direction, channel, contact_id,
+                                    raw_number, number_e164, case_id, notes, created_at)
+        VALUES (1, '2026-01-05 09:10:00', 95, 'in', 'phone', 1, '', '', 1, '询问执照进度',
+                '2026-01-05 09:10:00');
+        INSERT INTO events (id, at, entity, entity_id, case_id, field, before, after)
+        VALUES (1, '2026-01-05 09:00:00', 'case', 1, 1, 'opened', NULL, '2026-0001');
+        """
+    )
+    con.commit()
+    con.close()
+
+
+def _dump(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    con = sqlite3.connect(db)
+    try:
+        return {
+            table: con.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+            for table in (
+                "organisations",
+                "cases",
+                "contacts",
+                "phone_numbers",
+                "communications",
+                "events",
+            )
+        }
+    finally:
+        con.close()
+
+
+def test_upgrade_of_a_populated_database_keeps_its_data_and_a_copy(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    db = data_dir / DATABASE_NAME
+    command.upgrade(alembic_config(f"sqlite:///{db}"), "0001")
+    _seed_revision_0001(db)
+    before = _dump(db)
+
+    store = Store(data_dir)  # opening upgrades to head
+
+    with store.engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() == head_revision()
+        assert "case_amounts" in inspect(conn).get_table_names()
+    store.close()
+    assert _dump(db) == before
+    copies = list((data_dir / "backups").glob("before-upgrade-0001-*.sqlite3"))
+    assert len(copies) == 1
+    assert _dump(copies[0]) == before
+    con = sqlite3.connect(copies[0])
+    assert con.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+    con.close()
+
+
+def test_opening_an_up_to_date_database_takes_no_copy(tmp_path: Path) -> None:
+    Store(tmp_path / "data").close()
+    Store(tmp_path / "data").close()
+    assert list((tmp_path / "data" / "backups").iterdir()) == []
+
+
+def test_foreign_sqlite_file_is_refused_untouched(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    db = data_dir / DATABASE_NAME
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE notes (x TEXT)")
+    con.execute("INSERT INTO notes VALUES ('keep me')")
+    con.commit()
+    con.close()
+    with pytest.raises(StorageError) as info:
+        Store(data_dir)
+    assert "not a Liaison Hub database" in info.value.message("en")
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT x FROM notes").fetchall() == [("keep me",)]
+    con.close()
+
+
+def test_downgrade_to_base_and_back(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'round.sqlite3'}"
+    config = alembic_config(url)
+    command.upgrade(config, "head")
+    command.downgrade(config, "base")
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert set(inspect(conn).get_table_names()) <= {"alembic_version"}
+    command.upgrade(config, "head")
+    with engine.connect() as conn:
+        assert set(Base.metadata.tables) <= set(inspect(conn).get_table_names())
+    engine.dispose()

@@ -1,0 +1,1 @@
+"""Liaison Hub's Qt shell: presentation and interaction only (all data goes through services)."""

@@ -1,0 +1,78 @@
+"""QApplication bootstrap: fonts, language (ours and Qt's own dialogs), the store, the window."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTranslator
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from coordinator.errors import DomainError
+from coordinator.i18n import _, normalise_language, set_language
+from coordinator.paths import RESOURCES_DIR, resolve_data_dir
+from coordinator.services import templates
+from coordinator.storage import Store
+from ui.fonts import apply_app_font, register_fonts
+from ui.main_window import MainWindow
+
+LANGUAGE_KEY = "ui/language"
+
+
+class Application:
+    """Owns the QApplication-wide pieces whose lifetime is the app's: translators, window."""
+
+    def __init__(self, app: QApplication, store: Store, settings: QSettings) -> None:
+        self.app = app
+        self.store = store
+        self.settings = settings
+        self.qt_translator = QTranslator()
+        self.window = MainWindow(store, settings)
+        self.window.language_requested.connect(self.switch_language)
+
+    def apply_language(self, language: str) -> str:
+        chosen = set_language(language)
+        self.app.removeTranslator(self.qt_translator)
+        if chosen == "zh_CN":
+            path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+            if self.qt_translator.load("qtbase_zh_CN", path):
+                self.app.installTranslator(self.qt_translator)
+        return chosen
+
+    def switch_language(self, language: str) -> None:
+        chosen = self.apply_language(language)
+        self.settings.setValue(LANGUAGE_KEY, chosen)
+        self.window.retranslate()
+
+
+def initial_language(args: argparse.Namespace, settings: QSettings) -> str:
+    if getattr(args, "lang", None):
+        return str(args.lang)
+    saved = settings.value(LANGUAGE_KEY)
+    if isinstance(saved, str) and saved:
+        return saved
+    env = os.environ.get("LIAISON_HUB_LANG")
+    return normalise_language(env or QLocale.system().name())
+
+
+def run_app(args: argparse.Namespace) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Liaison Hub")
+    app.setWindowIcon(QIcon(str(RESOURCES_DIR / "icons" / "app.svg")))
+    apply_app_font(app, register_fonts())
+    data_dir = resolve_data_dir(getattr(args, "data_dir", None))
+    try:
+        store = Store(data_dir)
+        templates.install_builtin(store)
+    except DomainError as exc:
+        QMessageBox.critical(None, _("Liaison Hub"), exc.message())
+        return 1
+    settings = QSettings(str(data_dir / "ui.ini"), QSettings.Format.IniFormat)
+    application = Application(app, store, settings)
+    application.apply_language(initial_language(args, settings))
+    application.window.retranslate()
+    application.window.show()
+    return app.exec()
