@@ -144,19 +144,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_demo_if_empty(args: argparse.Namespace) -> int:
-    """``--demo``: fill the data folder with the demo scenario unless it already has cases."""
-    from sqlalchemy import func, select
-
-    from coordinator.models import Case
+    """``--demo``: fill the data folder with the demo scenario unless it already holds data."""
+    from coordinator.errors import ConflictError
 
     set_language(args.lang or language_from_environment())
-    store = _open(args)
-    with store.read() as session:
-        has_cases = bool(session.scalar(select(func.count()).select_from(Case)))
-    if has_cases:
-        return 0
     try:
         return cmd_demo(args)
+    except ConflictError:
+        print(_("The data folder already holds data: opening it without the demo."))
+        return 0
     except DomainError as exc:
         print(_("Error: {message}").format(message=exc.message()), file=sys.stderr)
         return 2

@@ -61,11 +61,13 @@ def store_file(files_dir: Path, source: Path) -> StoredFile:
         sha = digest.hexdigest()
         final = path_for(files_dir, sha)
         final.parent.mkdir(exist_ok=True, mode=0o700)
-        if final.exists():
+        if final.exists() and verify(files_dir, sha):
             tmp_path.unlink()
         else:
+            # New content, or a stored copy that was damaged: the fresh copy replaces it.
             os.chmod(tmp_path, 0o600)
             os.replace(tmp_path, final)
+            _fsync_dir(final.parent)
         tmp_path = None
     except OSError as exc:
         if tmp_path is not None:
@@ -78,6 +80,20 @@ def store_file(files_dir: Path, source: Path) -> StoredFile:
         ) from exc
     media_type = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
     return StoredFile(sha, size, media_type, source.name)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a rename durable (POSIX); harmless where directories cannot be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def verify(files_dir: Path, sha256: str) -> bool:

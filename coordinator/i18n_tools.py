@@ -16,6 +16,7 @@ content changes, and without line numbers, so that editing code does not churn t
 from __future__ import annotations
 
 import argparse
+import difflib
 import io
 import os
 import stat
@@ -173,8 +174,9 @@ def extract() -> Catalog:
 def update(template: Catalog | None = None) -> list[Path]:
     """Merge the template (by default a fresh :func:`extract`) into every language's ``.po``.
 
-    Translations of ids still in the code are kept; a changed id gets the old translation
-    marked fuzzy (so :func:`check` asks for a review); ids gone from the code are dropped.
+    Translations of ids still in the code are kept; a new id that looks like a rewording of
+    an id gone from the code gets its old translation marked fuzzy (so :func:`check` asks
+    for a review); ids gone from the code are then dropped.
     Returns the catalogues written (those that changed).
     """
     if template is None:
@@ -183,10 +185,36 @@ def update(template: Catalog | None = None) -> list[Path]:
     for lang in TARGET_LANGUAGES:
         path = po_path(lang)
         catalog = _read_po(path, lang) if path.exists() else _new_catalog(lang)
-        catalog.update(template, update_creation_date=True)
+        catalog.update(template, no_fuzzy_matching=True, update_creation_date=True)
+        _suggest_from_obsolete(catalog)
         if _write_if_changed(path, _render_po(catalog)):
             written.append(path)
     return written
+
+
+def _suggest_from_obsolete(catalog: Catalog, cutoff: float = 0.75) -> None:
+    """Offer the translation of a dropped id to a new id that looks like a rewording of it.
+
+    Babel's own fuzzy matching compares a new id with *every* translated one, which pairs
+    short labels with unrelated words ("Channel" with "cancelled"); only ids that left the
+    code are candidates here, each used once, and the result is marked fuzzy for review.
+    """
+    candidates = {
+        message.id: message
+        for message in catalog.obsolete.values()
+        if isinstance(message.id, str) and isinstance(message.string, str) and message.string
+    }
+    for message in catalog:
+        if not candidates or not message.id or message.string:
+            continue
+        if not isinstance(message.id, str) or message.context is not None:
+            continue
+        match = difflib.get_close_matches(message.id, list(candidates), n=1, cutoff=cutoff)
+        if match:
+            old = candidates.pop(match[0])
+            message.string = old.string
+            message.flags.add("fuzzy")
+            message.previous_id = [match[0]]
 
 
 # --- check --------------------------------------------------------------------------------

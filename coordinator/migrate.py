@@ -67,7 +67,7 @@ def upgrade_to_head(store: Store) -> str | None:
     if current == head:
         return None
     copy: Path | None = None
-    if store.is_sqlite and has_tables and store.database_path.exists():
+    if store.uses_data_dir_database and has_tables and store.database_path.exists():
         stamp = store.clock().strftime("%Y%m%d-%H%M%S")
         copy = backup_copy(
             store.database_path,

@@ -304,14 +304,14 @@ class Document(Timestamped, Base):
     required: Mapped[bool] = mapped_column(Boolean, default=True)
     state: Mapped[DocumentState] = mapped_column(_enum(DocumentState))
     source_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisations.id", ondelete="SET NULL")
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
     )
     destination_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisations.id", ondelete="SET NULL")
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
     )
     # Who physically holds the paper now; NULL means the officer has it.
     holder_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisations.id", ondelete="SET NULL")
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
     )
     is_original: Mapped[bool] = mapped_column(Boolean, default=False)
     stamped: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -358,7 +358,9 @@ class Action(Timestamped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL"), index=True
+    )
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     status: Mapped[ActionStatus] = mapped_column(_enum(ActionStatus))
     requested_at: Mapped[datetime | None] = mapped_column(DateTime())

@@ -36,6 +36,11 @@ _SURNAME_READINGS = {
 }
 
 
+# Column widths of the keys (Contact/Organisation.pinyin and .initials).
+PINYIN_MAX = 1000
+INITIALS_MAX = 200
+
+
 @dataclass(frozen=True)
 class NameKeys:
     pinyin: str  # "wang cheng feng"
@@ -55,13 +60,24 @@ def name_keys(name: str, *, person: bool = True) -> NameKeys:
         return NameKeys("", "")
     syllables = _syllables(text)
     variants = [syllables]
-    if person and text[0] in _SURNAME_READINGS:
-        surname = _SURNAME_READINGS[text[0]]
-        if syllables and syllables[0] != surname:
-            variants.insert(0, [surname, *syllables[1:]])
+    surname = _surname_reading(text) if person else None
+    if surname is not None:
+        reading = surname.split()
+        if syllables[: len(reading)] != reading:
+            variants.insert(0, [*reading, *syllables[len(reading) :]])
     initials: list[str] = []
     for variant in variants:
         key = "".join(s[0] for s in variant)
         if key not in initials:
             initials.append(key)
-    return NameKeys(" ".join(variants[0]), " ".join(initials))
+    # A very long name must not overflow the key columns (PostgreSQL would refuse it).
+    return NameKeys(" ".join(variants[0])[:PINYIN_MAX], " ".join(initials)[:INITIALS_MAX])
+
+
+def _surname_reading(text: str) -> str | None:
+    """The surname reading of a name's first one or two characters, longest first."""
+    for length in (2, 1):
+        reading = _SURNAME_READINGS.get(text[:length])
+        if reading is not None:
+            return reading
+    return None

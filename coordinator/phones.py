@@ -25,6 +25,16 @@ _EXTENSION_WORDS = re.compile(r" *(转|分机号?|ext\.?|x|#) *(\d{1,6}) *$", re
 _ALLOWED = re.compile(r"^[0-9 +\-().\u2010-\u2015]*$")
 
 
+_WRONG_DIGITS = N_("“{number}” is not a valid phone number (check the number of digits).")
+_WRONG_LENGTH = frozenset(
+    {
+        phonenumbers.NumberParseException.TOO_SHORT_NSN,
+        phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD,
+        phonenumbers.NumberParseException.TOO_LONG,
+    }
+)
+
+
 def _fold(text: str) -> str:
     """Full-width forms to ASCII (＋８６ → +86), any script's digits to 0-9."""
     folded = unicodedata.normalize("NFKC", text)
@@ -77,13 +87,12 @@ def normalise(raw: str, *, area_code: str = DEFAULT_AREA_CODE) -> NormalisedNumb
         candidate = digits
     try:
         parsed = phonenumbers.parse(candidate, DEFAULT_REGION)
-    except phonenumbers.NumberParseException:
+    except phonenumbers.NumberParseException as exc:
+        if digits and exc.error_type in _WRONG_LENGTH:
+            raise ValidationError(_WRONG_DIGITS, number=raw.strip()) from None
         raise ValidationError(N_("“{number}” is not a phone number."), number=raw.strip()) from None
     if not phonenumbers.is_valid_number(parsed):
-        raise ValidationError(
-            N_("“{number}” is not a valid phone number (check the number of digits)."),
-            number=raw.strip(),
-        )
+        raise ValidationError(_WRONG_DIGITS, number=raw.strip())
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     return NormalisedNumber(
         raw=raw.strip(),

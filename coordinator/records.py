@@ -124,7 +124,7 @@ class CaseRecord:
             amount=amount_from_minor(case.amount_minor),
             currency=case.currency,
             notes=case.notes,
-            tags=tuple(t.tag for t in case.tags),
+            tags=tuple(sorted(t.tag for t in case.tags)),  # as the database orders them
         )
 
 

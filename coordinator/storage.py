@@ -175,7 +175,10 @@ class Store:
         self.database_path = data_dir / DATABASE_NAME
         self.url = url or os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{self.database_path}"
         self.is_sqlite = self.url.startswith("sqlite")
-        if self.is_sqlite and not url and not os.environ.get(DATABASE_URL_ENV):
+        # Copies, checks of attachments and file modes apply to the data folder's own file;
+        # a database named by URL is looked after by whoever runs it.
+        self.uses_data_dir_database = not url and not os.environ.get(DATABASE_URL_ENV)
+        if self.uses_data_dir_database:
             try:
                 _create_private_file(self.database_path)
             except OSError as exc:

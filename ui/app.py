@@ -15,7 +15,7 @@ from coordinator.i18n import _, normalise_language, set_language
 from coordinator.paths import RESOURCES_DIR, resolve_data_dir
 from coordinator.services import templates
 from coordinator.storage import Store
-from ui.fonts import apply_app_font, register_fonts
+from ui.fonts import apply_app_font
 from ui.main_window import MainWindow
 
 LANGUAGE_KEY = "ui/language"
@@ -62,7 +62,7 @@ def run_app(args: argparse.Namespace) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("Liaison Hub")
     app.setWindowIcon(QIcon(str(RESOURCES_DIR / "icons" / "app.svg")))
-    apply_app_font(app, register_fonts())
+    apply_app_font(app)
     data_dir = resolve_data_dir(getattr(args, "data_dir", None))
     try:
         store = Store(data_dir)

@@ -28,12 +28,32 @@ class CasesView(QWidget):
         layout.addWidget(self.table)
 
     def refresh(self) -> None:
-        self.model.set_headers([_("Reference"), _("Case"), _("Company"), _("Status"),
-                                _("Fast-track"), _("Opened"), _("Amount")])
+        self.model.set_headers(
+            [
+                _("Reference"),
+                _("Case"),
+                _("Company"),
+                _("Status"),
+                _("Fast-track"),
+                _("Opened"),
+                _("Amount"),
+            ]
+        )
         rows = []
         for c in cases.list_cases(self.store):
             amount = f"{c.amount:,.2f} {c.currency}" if c.amount is not None else ""
-            rows.append((c.id, (c.reference, c.title, c.company_name, CASE_STATUS[c.status].tr(),
-                                _("yes") if c.fast_track else "",
-                                c.opened_at.strftime("%Y-%m-%d %H:%M"), amount)))
+            rows.append(
+                (
+                    c.id,
+                    (
+                        c.reference,
+                        c.title,
+                        c.company_name,
+                        CASE_STATUS[c.status].tr(),
+                        _("yes") if c.fast_track else "",
+                        c.opened_at.strftime("%Y-%m-%d %H:%M"),
+                        amount,
+                    ),
+                )
+            )
         self.model.set_rows(rows)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QMainWindow,
-    QSplitter,
     QStackedWidget,
     QWidget,
 )
@@ -39,17 +39,18 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.clock = clock or store.clock
         self.sidebar = QListWidget(self)
-        self.sidebar.setMaximumWidth(200)
+        self.sidebar.setFixedWidth(160)
         self.stack = QStackedWidget(self)
         self.today = TodayView(store, self.clock, self)
         self.cases = CasesView(store, self)
         self.stack.addWidget(self.today)
         self.stack.addWidget(self.cases)
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(self.sidebar)
-        splitter.addWidget(self.stack)
-        splitter.setStretchFactor(1, 1)
-        self.setCentralWidget(splitter)
+        central = QWidget(self)
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.sidebar)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
         self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.counts_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.counts_label)
@@ -104,8 +105,10 @@ class MainWindow(QMainWindow):
         counts = self.today.refresh()
         self.cases.refresh()
         self.counts_label.setText(
-            _("Overdue: {overdue}   Due today: {today}   Follow-ups: {follow_ups}   "
-              "Unfiled: {unfiled}").format(
+            _(
+                "Overdue: {overdue}   Due today: {today}   Follow-ups: {follow_ups}   "
+                "Unfiled: {unfiled}"
+            ).format(
                 overdue=counts.overdue_actions,
                 today=counts.actions_due_today,
                 follow_ups=counts.open_follow_ups,

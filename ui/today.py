@@ -74,8 +74,13 @@ class TodayView(QScrollArea):
         self.follow_ups = Section(body)
         self.unfiled = Section(body)
         self.documents = Section(body)
-        for section in (self.overdue, self.due_today, self.follow_ups, self.unfiled,
-                        self.documents):
+        for section in (
+            self.overdue,
+            self.due_today,
+            self.follow_ups,
+            self.unfiled,
+            self.documents,
+        ):
             layout.addWidget(section)
         layout.addStretch(1)
         self.setWidget(body)
@@ -92,49 +97,107 @@ class TodayView(QScrollArea):
             documents = dashboard.documents_waiting(session, now)
             counts = dashboard.counts(session, now)
 
-        action_headers = [_("Case"), _("Department"), _("Step"), _("Status"), _("Due"),
-                          _("Working time")]
+        action_headers = [
+            _("Case"),
+            _("Department"),
+            _("Step"),
+            _("Status"),
+            _("Due"),
+            _("Working time"),
+        ]
         self.overdue.show_rows(
-            _("Overdue steps"), action_headers,
-            [(a.action_id, (a.case_reference, a.department_name, a.title,
-                            ACTION_STATUS[a.status].tr(), short_datetime(a.due_at, now),
-                            _("{time} over").format(time=working_duration(
-                                calendar.working_seconds(a.due_at, now), per_day))))
-             for a in overdue],
+            _("Overdue steps"),
+            action_headers,
+            [
+                (
+                    a.action_id,
+                    (
+                        a.case_reference,
+                        a.department_name,
+                        a.title,
+                        ACTION_STATUS[a.status].tr(),
+                        short_datetime(a.due_at, now),
+                        _("{time} over").format(
+                            time=working_duration(calendar.working_seconds(a.due_at, now), per_day)
+                        ),
+                    ),
+                )
+                for a in overdue
+            ],
             _("Nothing is overdue."),
         )
         self.due_today.show_rows(
-            _("Due today"), action_headers,
-            [(a.action_id, (a.case_reference, a.department_name, a.title,
-                            ACTION_STATUS[a.status].tr(), short_datetime(a.due_at, now),
-                            _("{time} left").format(time=working_duration(
-                                calendar.working_seconds(now, a.due_at), per_day))))
-             for a in due_today],
+            _("Due today"),
+            action_headers,
+            [
+                (
+                    a.action_id,
+                    (
+                        a.case_reference,
+                        a.department_name,
+                        a.title,
+                        ACTION_STATUS[a.status].tr(),
+                        short_datetime(a.due_at, now),
+                        _("{time} left").format(
+                            time=working_duration(calendar.working_seconds(now, a.due_at), per_day)
+                        ),
+                    ),
+                )
+                for a in due_today
+            ],
             _("No step falls due today."),
         )
         self.follow_ups.show_rows(
             _("Follow-ups"),
             [_("Due"), _("Who"), _("Case"), _("Channel"), _("Notes")],
-            [(f.communication_id, (short_datetime(f.follow_up_due, now),
-                                   f.contact_name or f.raw_number, f.case_reference or "",
-                                   CHANNEL[f.channel].tr(), _first_line(f.notes)))
-             for f in follow_ups],
+            [
+                (
+                    f.communication_id,
+                    (
+                        short_datetime(f.follow_up_due, now),
+                        f.contact_name or f.raw_number,
+                        f.case_reference or "",
+                        CHANNEL[f.channel].tr(),
+                        _first_line(f.notes),
+                    ),
+                )
+                for f in follow_ups
+            ],
             _("No follow-up is due. Promises made on a call appear here when they fall due."),
         )
         self.unfiled.show_rows(
             _("Unfiled communications"),
             [_("When"), _("Who"), _("Channel"), _("Notes")],
-            [(u.communication_id, (short_datetime(u.at, now), u.contact_name or u.raw_number,
-                                   CHANNEL[u.channel].tr(), _first_line(u.notes)))
-             for u in unfiled],
+            [
+                (
+                    u.communication_id,
+                    (
+                        short_datetime(u.at, now),
+                        u.contact_name or u.raw_number,
+                        CHANNEL[u.channel].tr(),
+                        _first_line(u.notes),
+                    ),
+                )
+                for u in unfiled
+            ],
             _("Every communication is filed to a case."),
         )
         self.documents.show_rows(
             _("Documents waiting"),
             [_("Case"), _("Document"), _("State"), _("Held by"), _("Since")],
-            [(d.document_id, (d.case_reference, d.title, DOCUMENT_STATE[d.state].tr(),
-                              d.holder_name or _("me"), short_datetime(d.since, now)))
-             for d in documents],
+            [
+                (
+                    d.document_id,
+                    (
+                        d.case_reference,
+                        d.title,
+                        DOCUMENT_STATE[d.state].tr(),
+                        d.holder_name or _("me"),
+                        short_datetime(d.since, now),
+                    ),
+                )
+                for d in documents
+            ],
             _("No document is waiting on anyone."),
         )
         return counts

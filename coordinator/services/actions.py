@@ -55,6 +55,9 @@ from coordinator.validation import check_datetime, check_hours, clean_text, requ
 ENTITY = "action"
 S = ActionStatus
 FINISHED = frozenset({S.DONE, S.CANCELLED})
+# Statuses that do not put the step in a department's hands: still to do, waiting on
+# another step (the department has not been asked yet), or cancelled.
+NOT_REQUESTED = frozenset({S.TODO, S.WAITING, S.CANCELLED})
 
 _TRANSITIONS: dict[ActionStatus, frozenset[ActionStatus]] = {
     S.TODO: frozenset(
@@ -232,6 +235,7 @@ def update(
 ) -> Outcome[ActionRecord]:
     with store.work() as work:
         action = get_or_raise(work.session, Action, action_id, WHAT_ACTION)
+        _open_case(work, action.case_id)
 
         def put(field: str, value: object) -> bool:
             return set_field(
@@ -284,8 +288,11 @@ def set_status(
     """Move an action to a new status.
 
     Blocked needs a reason; done needs every step it waits on to be done or cancelled;
-    the first move out of "to do" marks the step requested and sets its due time from
-    its promised (else statutory, else normal) working-time limit.
+    the first move into the department's hands (in progress, waiting on the company,
+    blocked, done) marks the step requested and sets its due time from its promised (else
+    statutory, else normal) working-time limit. Waiting on another step does not start
+    the clock. Leaving "waiting on the company" closes the pause and moves the due time
+    on by the working time paused.
     """
     target = _status(status)
     with store.work() as work:
@@ -311,6 +318,7 @@ def set_status(
                     select(Action)
                     .join(ActionDependency, ActionDependency.depends_on_id == Action.id)
                     .where(ActionDependency.action_id == action.id)
+                    .order_by(Action.position, Action.id)
                 )
                 if dep.status not in FINISHED
             ]
@@ -323,7 +331,7 @@ def set_status(
             if action.requested_at is not None and when < action.requested_at:
                 raise ValidationError(N_("A step cannot be done before it was requested."))
         calendar = work.store.calendar()
-        if action.requested_at is None and target not in (S.TODO, S.CANCELLED):
+        if action.requested_at is None and target not in NOT_REQUESTED:
             action.requested_at = when
             work.record(ENTITY, action.id, "requested_at", None, when, case_id=action.case_id)
             limit = _limit_hours(action)
@@ -336,8 +344,10 @@ def set_status(
             pause = next((p for p in action.pauses if p.ended_at is None), None)
             if pause is not None:
                 pause.ended_at = max(when, pause.started_at)
-                if action.due_at is not None:
-                    paused = calendar.working_seconds(pause.started_at, pause.ended_at)
+                paused = calendar.working_seconds(pause.started_at, pause.ended_at)
+                # A pause holding no working time (lunch, a night) leaves the due time
+                # alone: shifting by zero would still move a due time at 12:00 to 13:30.
+                if action.due_at is not None and paused > 0:
                     shifted = calendar.add_working_hours(action.due_at, paused / 3600)
                     work.record(
                         ENTITY, action.id, "due_at", action.due_at, shifted, case_id=action.case_id
@@ -366,6 +376,23 @@ def delete(store: Store, action_id: int) -> Outcome[None]:
         action = get_or_raise(work.session, Action, action_id, WHAT_ACTION)
         _open_case(work, action.case_id)
         work.record(ENTITY, action.id, "deleted", action.title, None, case_id=action.case_id)
+        # Steps that waited on this one lose the link (the database cascades it): say so.
+        for dependant_id in work.session.scalars(
+            select(ActionDependency.action_id)
+            .where(ActionDependency.depends_on_id == action.id)
+            .order_by(ActionDependency.action_id)
+        ).all():
+            current = list(_dependencies(work, dependant_id))
+            remaining = [d for d in current if d != action.id]
+            work.record(
+                ENTITY,
+                dependant_id,
+                "depends_on",
+                current,
+                remaining or None,
+                case_id=action.case_id,
+            )
+            work.changed(ch.ACTION, dependant_id)
         work.session.delete(action)
         work.changed(ch.ACTION, action_id)
         work.changed(ch.CASE, action.case_id)

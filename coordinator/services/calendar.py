@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, time
 
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import extract, select
@@ -61,18 +61,23 @@ def set_day(store: Store, day: date, is_workday: bool, note: str = "") -> Outcom
             work.session.add(CalendarDay(day=checked, is_workday=bool(is_workday), note=text))
         else:
             row.is_workday, row.note = bool(is_workday), text
-        work.record(ENTITY, checked.toordinal(), f"day:{checked.isoformat()}", before, is_workday)
+        work.record(
+            ENTITY, checked.toordinal(), f"day:{checked.isoformat()}", before, bool(is_workday)
+        )
         work.changed(ch.CALENDAR, checked.toordinal())
     return Outcome(None, work.changes)
 
 
 def clear_day(store: Store, day: date) -> Outcome[None]:
+    checked = check_date(day, F_DATE)
     with store.work() as work:
-        row = work.session.get(CalendarDay, day)
+        row = work.session.get(CalendarDay, checked)
         if row is not None:
-            work.record(ENTITY, day.toordinal(), f"day:{day.isoformat()}", row.is_workday, None)
+            work.record(
+                ENTITY, checked.toordinal(), f"day:{checked.isoformat()}", row.is_workday, None
+            )
             work.session.delete(row)
-            work.changed(ch.CALENDAR, day.toordinal())
+            work.changed(ch.CALENDAR, checked.toordinal())
     return Outcome(None, work.changes)
 
 
@@ -89,10 +94,10 @@ def enter_year(
     From then on that year is computed from weekends plus these days, whatever the
     library knows (or does not know) about it.
     """
-    if not 2000 <= year <= 2100:
+    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
         raise ValidationError(N_("The year must be between 2000 and 2100."))
-    off = sorted(set(holidays))
-    on = sorted(set(make_up_workdays))
+    off = sorted({check_date(d, F_DATE) for d in holidays})
+    on = sorted({check_date(d, F_DATE) for d in make_up_workdays})
     for d in (*off, *on):
         if d.year != year:
             raise ValidationError(N_("{day} is not in {year}."), day=d.isoformat(), year=year)
@@ -128,7 +133,8 @@ def enter_year(
 
 def status(store: Store, years: Iterable[int] = ()) -> CalendarStatus:
     calendar = store.calendar()
-    wanted = sorted(set(years)) or [datetime.now().year, datetime.now().year + 1]
+    this_year = store.clock().year
+    wanted = sorted(set(years)) or [this_year, this_year + 1]
     with store.read() as session:
         entered = tuple(session.scalars(select(CalendarYear.year).order_by(CalendarYear.year)))
     return CalendarStatus(

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from coordinator import changes as ch
 from coordinator.changes import Outcome
-from coordinator.errors import TransitionError, ValidationError
+from coordinator.errors import NotFoundError, TransitionError, ValidationError
 from coordinator.i18n import N_
 from coordinator.labels import (
     CASE_STATUS,
@@ -70,15 +70,23 @@ OPEN_ACTION_STATUSES = frozenset(
 
 
 def _amount_minor(amount: Decimal | int | float | str | None) -> int | None:
-    if amount is None or amount == "":
+    if amount is None:
         return None
+    if isinstance(amount, bool):
+        raise ValidationError(N_("{field} must be a number."), field=F_AMOUNT)
+    text = str(amount)
+    if isinstance(amount, str):
+        text = text.strip().replace(",", "").replace("，", "")  # thousands separators
+        if not text:
+            return None
     try:
-        value = Decimal(str(amount))
+        value = Decimal(text)
     except InvalidOperation:
         raise ValidationError(N_("{field} must be a number."), field=F_AMOUNT) from None
     if not value.is_finite() or value < 0 or value >= MAX_AMOUNT:
         raise ValidationError(N_("{field} must be a positive number below 10^15."), field=F_AMOUNT)
-    return int((value * 100).to_integral_value())
+    # Fractions of a fen are rounded half up (四舍五入), as on any receipt.
+    return int((value * 100).to_integral_value(rounding=ROUND_HALF_UP))
 
 
 def _currency(code: str) -> str:
@@ -98,12 +106,20 @@ def _tags(tags: Sequence[str]) -> list[str]:
 
 
 def next_reference(work: Work, year: int) -> str:
+    """The year's next free number: one above the highest numeric reference of the year.
+
+    References typed by the officer ("2025-A7") are skipped, and numbers are compared as
+    numbers, so "2025-10000" comes after "2025-9999".
+    """
     prefix = f"{year:04d}-"
-    last = work.session.scalar(
-        select(func.max(Case.reference)).where(Case.reference.like(f"{prefix}%"))
-    )
-    number = int(last[len(prefix) :]) + 1 if last and last[len(prefix) :].isdigit() else 1
-    return f"{prefix}{number:04d}"
+    numbers = [
+        int(suffix)
+        for ref in work.session.scalars(
+            select(Case.reference).where(Case.reference.like(f"{prefix}%"))
+        )
+        if (suffix := ref[len(prefix) :]).isascii() and suffix.isdigit()
+    ]
+    return f"{prefix}{max(numbers, default=0) + 1:04d}"
 
 
 def _company(work: Work, company_id: int | None, company_name: str | None) -> Organisation | None:
@@ -323,10 +339,11 @@ def update(
         if opened_at is not None:
             changed |= put("opened_at", required_datetime(opened_at, F_OPENED))
         if not isinstance(target_at, Unchanged):
-            target = check_datetime(target_at, F_TARGET)
-            if target is not None and target < case.opened_at:
-                raise ValidationError(N_("The target time cannot be before the case was opened."))
-            changed |= put("target_at", target)
+            changed |= put("target_at", check_datetime(target_at, F_TARGET))
+        if case.target_at is not None and case.target_at < case.opened_at:
+            raise ValidationError(N_("The target time cannot be before the case was opened."))
+        if case.closed_at is not None and case.closed_at < case.opened_at:
+            raise ValidationError(N_("A case cannot close before it was opened."))
         if not isinstance(normal_duration_hours, Unchanged):
             changed |= put("normal_duration_hours", check_hours(normal_duration_hours, F_NORMAL))
         if not isinstance(amount, Unchanged):
@@ -412,8 +429,8 @@ def set_status(
                 raise TransitionError(
                     N_("Closing a case with open actions needs a reason."),
                 )
-            if when < case.opened_at:
-                raise ValidationError(N_("A case cannot close before it was opened."))
+        if target in (CaseStatus.CLOSED, CaseStatus.CANCELLED) and when < case.opened_at:
+            raise ValidationError(N_("A case cannot close before it was opened."))
         before = case.status
         case.status = target
         if target in (CaseStatus.CLOSED, CaseStatus.CANCELLED):
@@ -441,7 +458,7 @@ def by_reference(store: Store, reference: str) -> CaseRecord:
     with store.read() as session:
         case = session.scalar(select(Case).where(Case.reference == reference.strip()))
         if case is None:
-            raise ValidationError(N_("There is no case {reference}."), reference=reference)
+            raise NotFoundError(N_("There is no case {reference}."), reference=reference)
         return CaseRecord.of(case)
 
 

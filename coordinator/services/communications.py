@@ -10,7 +10,7 @@ from sqlalchemy import update as sql_update
 
 from coordinator import changes as ch
 from coordinator.changes import Outcome
-from coordinator.errors import TransitionError, ValidationError
+from coordinator.errors import NotFoundError, TransitionError, ValidationError
 from coordinator.i18n import N_
 from coordinator.labels import F_AT, F_DURATION, F_FOLLOW_UP, F_NOTES, F_NUMBER
 from coordinator.models import NOTE_MAX, Case, Channel, Communication, Contact, Direction
@@ -202,7 +202,7 @@ def file_to_case(
         found = {row.id for row in rows}
         missing = [i for i in ids if i not in found]
         if missing:
-            raise ValidationError(
+            raise NotFoundError(
                 N_("The {what} #{id} does not exist (any more)."),
                 what=WHAT_COMMUNICATION,
                 id=missing[0],

@@ -270,7 +270,7 @@ def search(store: Store, text: str, limit: int = 50) -> list[ContactRecord]:
     term = text.strip()
     if not term:
         return []
-    conditions = [Contact.name.like(f"%{term}%")]
+    conditions = [Contact.name.contains(term, autoescape=True)]
     lowered = term.lower().replace(" ", "")
     if lowered.isascii() and lowered.isalpha():
         conditions.append(Contact.initials.like(f"{lowered}%"))

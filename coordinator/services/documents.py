@@ -15,7 +15,7 @@ from sqlalchemy import select
 from coordinator import changes as ch
 from coordinator import filestore
 from coordinator.changes import Outcome
-from coordinator.errors import TransitionError, ValidationError
+from coordinator.errors import NotFoundError, TransitionError, ValidationError
 from coordinator.i18n import N_
 from coordinator.labels import (
     DOCUMENT_STATE,
@@ -224,25 +224,37 @@ def transition(
                 before=DOCUMENT_STATE[before],
                 after=DOCUMENT_STATE[target],
             )
+
+        def put(field: str, value: object) -> bool:
+            return set_field(
+                work,
+                document,
+                field,
+                value,
+                entity=ENTITY,
+                entity_id=document.id,
+                case_id=document.case_id,
+            )
+
         if destination_id is not None:
-            document.destination_id = _org_or_none(work, destination_id)
+            put("destination_id", _org_or_none(work, destination_id))
         if target == D.FORWARDED and document.destination_id is None:
             raise TransitionError(N_("Choose the department the document goes to."))
         if target == D.RETURNED and not why:
             raise TransitionError(N_("Say what must be corrected."))
         if target == D.ACCEPTED_MISSING:
-            document.missing_items = clean_text(
+            items = clean_text(
                 missing_items, F_MISSING, max_length=NOTE_MAX, required=True, multiline=True
             )
             promised = check_datetime(promised_completion_at, F_PROMISED, required=True)
-            assert promised is not None
-            document.promised_completion_at = promised
+            put("missing_items", items)
+            put("promised_completion_at", promised)
         if target == D.RETURNED:
             document.return_reason = why
         if target == D.RESUBMITTED:
             document.version += 1
         if target == D.ACCEPTED and before == D.ACCEPTED_MISSING:
-            document.missing_items = ""
+            put("missing_items", "")
         holder_before = document.holder_id
         document.holder_id = _holder_after(document, target)
         stamp = _STAMP_FIELD[target]
@@ -317,10 +329,11 @@ def remove_file(store: Store, document_id: int, file_id: int) -> Outcome[Documen
         document = get_or_raise(work.session, Document, document_id, WHAT_DOCUMENT)
         row = next((f for f in document.files if f.id == file_id), None)
         if row is None:
-            raise ValidationError(
+            raise NotFoundError(
                 N_("The {what} #{id} does not exist (any more)."), what=WHAT_FILE, id=file_id
             )
         document.files.remove(row)
+        document.updated_at = work.now
         work.record(ENTITY, document.id, "file", row.original_name, None, case_id=document.case_id)
         work.changed(ch.DOCUMENT, document.id)
         record = _record(work, document)

@@ -131,13 +131,17 @@ def list_all(
         query = select(Organisation).order_by(Organisation.name)
         if kind is not None:
             query = query.where(Organisation.kind == kind)
-        if text.strip():
-            like = f"%{text.strip().lower()}%"
+        term = text.strip()
+        if term:
+            lowered = term.lower()
             query = query.where(
                 or_(
-                    Organisation.name.like(f"%{text.strip()}%"),
-                    Organisation.pinyin.like(like),
-                    Organisation.initials.like(like),
+                    Organisation.name.contains(term, autoescape=True),
+                    Organisation.pinyin.contains(lowered, autoescape=True),
+                    func.replace(Organisation.pinyin, " ", "").contains(
+                        lowered.replace(" ", ""), autoescape=True
+                    ),
+                    Organisation.initials.contains(lowered, autoescape=True),
                 )
             )
         return [OrganisationRecord.of(o) for o in session.scalars(query)]

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from coordinator import changes as ch
 from coordinator.changes import Outcome
-from coordinator.errors import ValidationError
+from coordinator.errors import NotFoundError, ValidationError
 from coordinator.i18n import N_
 from coordinator.labels import (
     F_DEPARTMENT,
@@ -277,7 +277,7 @@ def get(store: Store, key: str) -> TemplateRecord:
     with store.read() as session:
         template = session.scalar(select(Template).where(Template.key == key))
         if template is None:
-            raise ValidationError(N_("There is no case template “{key}”."), key=key)
+            raise NotFoundError(N_("There is no case template “{key}”."), key=key)
         return TemplateRecord.of(template)
 
 

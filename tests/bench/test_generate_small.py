@@ -39,8 +39,14 @@ def test_counts_follow_the_scale(data_dir: Path) -> None:
         count = {
             table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             for table in (
-                "communications", "cases", "actions", "documents", "contacts",
-                "organisations", "phone_numbers", "events",
+                "communications",
+                "cases",
+                "actions",
+                "documents",
+                "contacts",
+                "organisations",
+                "phone_numbers",
+                "events",
             )
         }
         kinds = dict(conn.execute("SELECT kind, count(*) FROM organisations GROUP BY kind"))
@@ -57,7 +63,8 @@ def test_counts_follow_the_scale(data_dir: Path) -> None:
     assert kinds["company"] >= 5
     assert count["events"] >= count["cases"] + count["actions"] + count["documents"]
     assert unfiled == round(count["communications"] * 0.03)
-    assert oldest >= "2022-01-01" and newest <= "2026-11-30 23:59:59.999999"
+    assert oldest >= "2022-01-01"
+    assert newest <= "2026-11-30 23:59:59.999999"
 
 
 def test_the_store_opens_sound_and_at_the_current_revision(data_dir: Path) -> None:
@@ -65,20 +72,15 @@ def test_the_store_opens_sound_and_at_the_current_revision(data_dir: Path) -> No
     try:
         assert current_revision(store) == head_revision()
         with store.read() as session:
-            assert session.connection().exec_driver_sql("PRAGMA integrity_check").all() == [
-                ("ok",)
-            ]
+            assert session.connection().exec_driver_sql("PRAGMA integrity_check").all() == [("ok",)]
             assert session.connection().exec_driver_sql("PRAGMA foreign_key_check").all() == []
-            assert (
-                session.connection().exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-            )
+            assert session.connection().exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             # Datetimes are in SQLAlchemy's own format: they load, and compare in order.
             first = session.scalars(select(Communication).order_by(Communication.at)).first()
-            assert first is not None and first.at >= datetime(2022, 1, 1)
+            assert first is not None
+            assert first.at >= datetime(2022, 1, 1)
             documents = session.scalars(select(Document)).all()
-            assert all(
-                d.requested_at is not None and d.requested_at <= AS_OF for d in documents
-            )
+            assert all(d.requested_at is not None and d.requested_at <= AS_OF for d in documents)
             counts = dashboard.counts(session, NOW)
             assert dashboard.unfiled_communications(session, NOW)
             assert dashboard.documents_waiting(session, NOW)
@@ -102,7 +104,9 @@ def test_phone_numbers_are_what_the_application_would_store(data_dir: Path) -> N
     assert any(e164.startswith(("+8613", "+8615", "+8618")) for _raw, e164, _d in phones)
     for name, pinyin, initials in names:
         assert 2 <= len(name) <= 3
-        assert pinyin and initials and pinyin.replace(" ", "").isascii()
+        assert pinyin
+        assert initials
+        assert pinyin.replace(" ", "").isascii()
 
 
 def test_the_same_seed_gives_the_same_data(tmp_path: Path) -> None:

@@ -48,37 +48,57 @@ def world(tmp_path: Path) -> Iterator[World]:
     with store.work() as w:
         s = w.session
         company = Organisation(
-            name="宁波华海智能科技有限公司", kind=OrganisationKind.COMPANY,
-            created_at=T0, updated_at=T0,
+            name="宁波华海智能科技有限公司",
+            kind=OrganisationKind.COMPANY,
+            created_at=T0,
+            updated_at=T0,
         )
         department = Organisation(
-            name="宁波市住房和城乡建设局", kind=OrganisationKind.DEPARTMENT,
-            created_at=T0, updated_at=T0,
+            name="宁波市住房和城乡建设局",
+            kind=OrganisationKind.DEPARTMENT,
+            created_at=T0,
+            updated_at=T0,
         )
         s.add_all([company, department])
         s.flush()
-        contact = Contact(
-            name="王成峰", organisation_id=company.id, created_at=T0, updated_at=T0
-        )
+        contact = Contact(name="王成峰", organisation_id=company.id, created_at=T0, updated_at=T0)
         case_a = Case(
-            reference="NB-2026-00001", title="增资扩产项目", company_id=company.id,
-            status=CaseStatus.OPEN, opened_at=T0, created_at=T0, updated_at=T0,
+            reference="NB-2026-00001",
+            title="增资扩产项目",
+            company_id=company.id,
+            status=CaseStatus.OPEN,
+            opened_at=T0,
+            created_at=T0,
+            updated_at=T0,
         )
         case_b = Case(
-            reference="NB-2026-00002", title="新建厂房项目", company_id=company.id,
-            status=CaseStatus.OPEN, opened_at=T0, created_at=T0, updated_at=T0,
+            reference="NB-2026-00002",
+            title="新建厂房项目",
+            company_id=company.id,
+            status=CaseStatus.OPEN,
+            opened_at=T0,
+            created_at=T0,
+            updated_at=T0,
         )
         s.add_all([contact, case_a, case_b])
         s.flush()
         ids.update(
-            company=company.id, department=department.id, contact=contact.id,
-            case_a=case_a.id, case_b=case_b.id,
+            company=company.id,
+            department=department.id,
+            contact=contact.id,
+            case_a=case_a.id,
+            case_b=case_b.id,
         )
 
         def action(key: str, status: ActionStatus, due: datetime | None) -> None:
             row = Action(
-                case_id=case_a.id, department_id=department.id, title=key, status=status,
-                due_at=due, created_at=T0, updated_at=T0,
+                case_id=case_a.id,
+                department_id=department.id,
+                title=key,
+                status=status,
+                due_at=due,
+                created_at=T0,
+                updated_at=T0,
             )
             s.add(row)
             s.flush()
@@ -109,33 +129,56 @@ def world(tmp_path: Path) -> Iterator[World]:
             raw: str = "",
         ) -> None:
             row = Communication(
-                at=at, direction=Direction.INBOUND, channel=Channel.PHONE,
-                contact_id=contact_id, raw_number=raw, case_id=case_id, notes=key,
-                follow_up_due=due, follow_up_done_at=done, created_at=at,
+                at=at,
+                direction=Direction.INBOUND,
+                channel=Channel.PHONE,
+                contact_id=contact_id,
+                raw_number=raw,
+                case_id=case_id,
+                notes=key,
+                follow_up_due=due,
+                follow_up_done_at=done,
+                created_at=at,
             )
             s.add(row)
             s.flush()
             ids[f"communication:{key}"] = row.id
 
         communication(
-            "follow_up_yesterday", NOW - timedelta(days=3), case_id=case_a.id,
-            due=NOW - timedelta(days=1), contact_id=contact.id, raw="138 0013 8000",
+            "follow_up_yesterday",
+            NOW - timedelta(days=3),
+            case_id=case_a.id,
+            due=NOW - timedelta(days=1),
+            contact_id=contact.id,
+            raw="138 0013 8000",
         )
         communication(
-            "follow_up_today_unknown", NOW - timedelta(days=2), case_id=None,
-            due=NOW.replace(hour=17), raw="0574-87654321",
+            "follow_up_today_unknown",
+            NOW - timedelta(days=2),
+            case_id=None,
+            due=NOW.replace(hour=17),
+            raw="0574-87654321",
         )
         communication(
-            "follow_up_last_instant", NOW - timedelta(hours=5), case_id=case_b.id,
-            due=LAST_INSTANT, contact_id=contact.id,
-        )
-        communication(
-            "follow_up_tomorrow", NOW - timedelta(hours=4), case_id=None, due=MIDNIGHT,
+            "follow_up_last_instant",
+            NOW - timedelta(hours=5),
+            case_id=case_b.id,
+            due=LAST_INSTANT,
             contact_id=contact.id,
         )
         communication(
-            "follow_up_done", NOW - timedelta(days=4), case_id=case_a.id,
-            due=NOW - timedelta(days=1), done=NOW - timedelta(days=2),
+            "follow_up_tomorrow",
+            NOW - timedelta(hours=4),
+            case_id=None,
+            due=MIDNIGHT,
+            contact_id=contact.id,
+        )
+        communication(
+            "follow_up_done",
+            NOW - timedelta(days=4),
+            case_id=case_a.id,
+            due=NOW - timedelta(days=1),
+            done=NOW - timedelta(days=2),
         )
         communication("no_follow_up", NOW - timedelta(hours=1), case_id=None, raw="13900001111")
         communication("filed_plain", NOW - timedelta(minutes=30), case_id=case_b.id)
@@ -144,8 +187,13 @@ def world(tmp_path: Path) -> Iterator[World]:
             key: str, state: DocumentState, holder: int | None, **stamps: datetime
         ) -> None:
             row = Document(
-                case_id=case_a.id, title=key, state=state, holder_id=holder,
-                created_at=T0, updated_at=T0, **stamps,
+                case_id=case_a.id,
+                title=key,
+                state=state,
+                holder_id=holder,
+                created_at=T0,
+                updated_at=T0,
+                **stamps,
             )
             s.add(row)
             s.flush()
@@ -154,17 +202,29 @@ def world(tmp_path: Path) -> Iterator[World]:
         day = timedelta(days=1)
         document("requested", DocumentState.REQUESTED, company.id, requested_at=T0 + 2 * day)
         document(
-            "forwarded", DocumentState.FORWARDED, department.id,
-            requested_at=T0, received_at=T0 + day, forwarded_at=T0 + 4 * day,
+            "forwarded",
+            DocumentState.FORWARDED,
+            department.id,
+            requested_at=T0,
+            received_at=T0 + day,
+            forwarded_at=T0 + 4 * day,
         )
         document(
-            "returned", DocumentState.RETURNED, None,
-            requested_at=T0, received_at=T0 + day, forwarded_at=T0 + 2 * day,
+            "returned",
+            DocumentState.RETURNED,
+            None,
+            requested_at=T0,
+            received_at=T0 + day,
+            forwarded_at=T0 + 2 * day,
             returned_at=T0 + 3 * day,
         )
         document(
-            "missing", DocumentState.ACCEPTED_MISSING, department.id,
-            requested_at=T0, received_at=T0 + day, accepted_at=T0 + 5 * day,
+            "missing",
+            DocumentState.ACCEPTED_MISSING,
+            department.id,
+            requested_at=T0,
+            received_at=T0 + day,
+            accepted_at=T0 + 5 * day,
         )
         document("undated", DocumentState.REQUESTED, company.id)
         document("received", DocumentState.RECEIVED, None, requested_at=T0, received_at=T0)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from babel.messages.catalog import Message
+from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 
 from coordinator import i18n_tools
@@ -67,7 +67,8 @@ def test_translations_keep_chinese_quotation_marks() -> None:
     catalog = i18n_tools._read_po(i18n_tools.po_path("zh_CN"), "zh_CN")
     for message in catalog:
         if message.id and "“" in str(message.id) and message.string:
-            assert "“" in message.string and "”" in message.string, message.id
+            assert "“" in message.string, message.id
+            assert "”" in message.string, message.id
             assert '"' not in message.string, message.id
 
 
@@ -156,7 +157,7 @@ def test_placeholders_keep_format_specs() -> None:
     assert i18n_tools.placeholders("U+{code:04X} in {field}") == {"{code:04X}", "{field}"}
     assert i18n_tools.placeholders("{a!r} {{literal}}") == {"{a!r}"}
     with pytest.raises(ValueError, match="Single"):
-        i18n_tools.placeholders("a lone { brace")
+        i18n_tools.placeholders("a lone } brace")
 
 
 @pytest.mark.parametrize(
@@ -171,9 +172,7 @@ def test_placeholders_keep_format_specs() -> None:
     ],
 )
 def test_placeholder_mismatch_is_a_problem(string: str, ok: bool) -> None:
-    message = Message(
-        "{field} contains an invisible control character (U+{code:04X}).", string
-    )
+    message = Message("{field} contains an invisible control character (U+{code:04X}).", string)
     assert (i18n_tools._placeholder_problem(message) is None) is ok
 
 
@@ -188,17 +187,24 @@ def test_check_reports_each_kind_of_problem(
     assert i18n_tools.po_path("zh_CN") == po
 
     catalog = i18n_tools._read_po(po, "zh_CN")
-    catalog.delete("The case is already {status}.")
-    catalog["The step is already {status}."].string = "该步骤已是该状态。"
-    catalog["The document is already {state}."].string = ""
-    catalog["Say what must be corrected."].flags.add("fuzzy")
+    in_code = {m.id for m in i18n_tools.collect() if isinstance(m.id, str) and m.id}
+    usable = [
+        str(m.id)
+        for m in catalog
+        if m.id in in_code and m.string and i18n_tools.placeholders(str(m.id))
+    ]
+    gone, broken, empty, fuzzy = usable[:4]
+    catalog.delete(gone)
+    catalog[broken].string = "占位符被删掉了。"
+    catalog[empty].string = ""
+    catalog[fuzzy].flags.add("fuzzy")
     po.write_bytes(i18n_tools._render_po(catalog))
 
     problems = "\n".join(i18n_tools.check())
-    assert "not in liaison_hub.po (run update): 'The case is already {status}.'" in problems
-    assert "'The step is already {status}.': placeholders differ (missing: {status}" in problems
-    assert "untranslated: 'The document is already {state}.'" in problems
-    assert "fuzzy (needs review): 'Say what must be corrected.'" in problems
+    assert f"not in liaison_hub.po (run update): {gone!r}" in problems
+    assert f"{broken!r}: placeholders differ (missing: " in problems
+    assert f"untranslated: {empty!r}" in problems
+    assert f"fuzzy (needs review): {fuzzy!r}" in problems
     assert "liaison_hub.mo is missing" in problems
 
     mo = po.with_suffix(".mo")
@@ -208,3 +214,50 @@ def test_check_reports_each_kind_of_problem(
     with mo.open("wb") as out:
         write_mo(out, i18n_tools._read_po(po, "zh_CN"), use_fuzzy=False)
     assert "liaison_hub.mo" not in "\n".join(i18n_tools.check())
+
+
+def test_update_keeps_translations_drops_gone_ids_and_is_idempotent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lang_dir = tmp_path / "zh_CN" / "LC_MESSAGES"
+    lang_dir.mkdir(parents=True)
+    po = lang_dir / f"{DOMAIN}.po"
+    shutil.copy(LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / f"{DOMAIN}.po", po)
+    monkeypatch.setattr(i18n_tools, "LOCALE_DIR", tmp_path)
+    monkeypatch.setattr(i18n_tools, "POT_PATH", tmp_path / f"{DOMAIN}.pot")
+    catalog = i18n_tools._read_po(po, "zh_CN")
+    catalog.add("An id no code marks any more", "代码中已不再使用的消息")
+    po.write_bytes(i18n_tools._render_po(catalog))
+
+    assert i18n_tools.update() == [po]
+    assert (tmp_path / f"{DOMAIN}.pot").exists()
+    assert not (tmp_path / "en").exists()  # English is the source language: no catalogue
+    updated = i18n_tools._read_po(po, "zh_CN")
+    assert updated.get("An id no code marks any more") is None
+    assert "代码中已不再使用的消息" not in po.read_text(encoding="utf-8")
+    assert updated["waiting on the company"].string == "等待企业"
+
+    pot_before = (tmp_path / f"{DOMAIN}.pot").read_bytes()
+    assert i18n_tools.update() == []
+    assert (tmp_path / f"{DOMAIN}.pot").read_bytes() == pot_before
+
+
+def test_a_reworded_id_gets_its_old_translation_as_fuzzy_but_unrelated_ids_do_not() -> None:
+    catalog = Catalog(locale="zh_CN", domain=DOMAIN)
+    catalog.add("Say why the case is cancelled.", "请说明取消事项的原因。")
+    catalog.add("cancelled", "已取消")
+    template = Catalog(domain=DOMAIN)
+    template.add("Say why the case was cancelled.")
+    template.add("cancelled")
+    template.add("Channel")
+
+    catalog.update(template, no_fuzzy_matching=True)
+    i18n_tools._suggest_from_obsolete(catalog)
+
+    reworded = catalog["Say why the case was cancelled."]
+    assert reworded.string == "请说明取消事项的原因。"
+    assert reworded.fuzzy
+    assert reworded.previous_id == ["Say why the case is cancelled."]
+    assert catalog["cancelled"].string == "已取消"
+    assert not catalog["cancelled"].fuzzy
+    assert not catalog["Channel"].string

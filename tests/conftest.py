@@ -1,0 +1,202 @@
+"""Shared fixtures: a store on a fixed clock, the event log, refusals checked in two languages.
+
+Nothing here imports PySide6: the coordinator tests run without Qt installed.
+
+Refusals (:func:`refused`) are checked in English at once, and in Chinese when the test
+has passed: a message whose Chinese translation is still missing turns the test into an
+expected failure naming the message (so the suite stays green while the catalogue is
+being filled), and a translation that is present but not Chinese fails the test.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable, Generator, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, NamedTuple, TypeVar
+
+import pytest
+from sqlalchemy import select
+
+from coordinator.errors import DomainError
+from coordinator.i18n import translate
+from coordinator.models import Base, Event
+from coordinator.services import templates
+from coordinator.storage import Store
+
+E = TypeVar("E", bound=DomainError)
+
+# Monday 9 June 2025, 09:00: an ordinary working day (the Dragon Boat holiday ended on 2 June).
+START = datetime(2025, 6, 9, 9, 0)
+
+_CJK = re.compile("[\u3400-\u9fff\U00020000-\U0003134f]")
+_ZH_ERRORS = pytest.StashKey[list[DomainError]]()
+_MISSING_ZH: dict[str, set[str]] = {}
+
+
+class FixedClock:
+    """A clock that says what it is told: tests set or advance it."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, *args: int) -> datetime:
+        self.now = datetime(*args)  # type: ignore[arg-type]
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture(scope="session")
+def _seed_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated data folder with the builtin templates, built once and copied per test."""
+    folder = tmp_path_factory.mktemp("seed") / "data"
+    seed = Store(folder, clock=FixedClock())
+    templates.install_builtin(seed)
+    seed.close()  # the last connection checkpoints the WAL into the database file
+    return folder
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: FixedClock, _seed_data_dir: Path) -> Iterator[Store]:
+    shutil.copytree(_seed_data_dir, tmp_path / "data")
+    opened = Store(tmp_path / "data", clock=clock)
+    yield opened
+    opened.close()
+
+
+# -- the database as data ----------------------------------------------------------------
+
+
+def dump_tables(store: Store) -> list[list[Any]]:
+    with store.engine.connect() as conn:
+        return [list(conn.execute(select(t))) for t in Base.metadata.sorted_tables]
+
+
+class Ev(NamedTuple):
+    """One event as a plain tuple, so tests compare it with tuples they write."""
+
+    entity: str
+    entity_id: int
+    field: str
+    before: str | None
+    after: str | None
+    case_id: int | None
+
+
+class EventLog:
+    """Reads the events table; :meth:`new` returns what was appended since the last call."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.mark = self._last_id()
+
+    def _last_id(self) -> int:
+        with self.store.read() as session:
+            return max(session.scalars(select(Event.id)), default=0)
+
+    def new(self) -> list[Ev]:
+        with self.store.read() as session:
+            rows = [
+                (e.id, Ev(e.entity, e.entity_id, e.field, e.before, e.after, e.case_id))
+                for e in session.scalars(
+                    select(Event).where(Event.id > self.mark).order_by(Event.id)
+                )
+            ]
+        if rows:
+            self.mark = rows[-1][0]
+        return [ev for _, ev in rows]
+
+    def fields(self) -> list[tuple[str, int, str]]:
+        """The new events as (entity, entity_id, field) only."""
+        return [(e.entity, e.entity_id, e.field) for e in self.new()]
+
+
+@pytest.fixture
+def log(store: Store) -> EventLog:
+    return EventLog(store)
+
+
+# -- refusals ------------------------------------------------------------------------------
+
+Refused = Callable[..., Any]
+
+
+@pytest.fixture
+def refused(request: pytest.FixtureRequest, store: Store) -> Refused:
+    """``refused(ErrorType, english, fn, *args, **kwargs)``: fn must raise exactly ErrorType.
+
+    Checks the English message, that the database did not change at all, and queues the
+    error for the Chinese check. Returns the error.
+    """
+
+    def check(exc_type: type[E], english: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> E:
+        before = dump_tables(store)
+        with pytest.raises(DomainError) as info:
+            fn(*args, **kw)
+        err = info.value
+        assert type(err) is exc_type, f"{type(err).__name__}: {err.message('en')}"
+        assert err.message("en") == english
+        assert dump_tables(store) == before, "a refused change left something in the database"
+        request.node.stash.setdefault(_ZH_ERRORS, []).append(err)
+        return err
+
+    return check
+
+
+def check_zh(err: DomainError) -> str | None:
+    """None if the Chinese message is right; the msgid if its translation is missing.
+
+    Raises AssertionError if a translation exists but does not read as Chinese.
+    """
+    if translate(err.msgid, "zh_CN") == err.msgid:
+        return err.msgid
+    english, chinese = err.message("en"), err.message("zh_CN")
+    assert chinese != english, f"Chinese message equals the English one: {english!r}"
+    assert _CJK.search(chinese), f"Chinese message has no Chinese characters: {chinese!r}"
+    return None
+
+
+@pytest.fixture
+def in_chinese(request: pytest.FixtureRequest) -> Callable[[DomainError], DomainError]:
+    """Queue an error caught by the test itself for the Chinese check after the test."""
+
+    def queue(err: DomainError) -> DomainError:
+        request.node.stash.setdefault(_ZH_ERRORS, []).append(err)
+        return err
+
+    return queue
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
+    result = yield
+    missing: list[str] = []
+    for err in item.stash.get(_ZH_ERRORS, []):
+        msgid = check_zh(err)
+        if msgid is not None and msgid not in missing:
+            missing.append(msgid)
+    if missing:
+        for msgid in missing:
+            _MISSING_ZH.setdefault(msgid, set()).add(item.nodeid)
+        pytest.xfail("Chinese translation missing for: " + " | ".join(missing))
+    return result
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _MISSING_ZH:
+        terminalreporter.section("messages still without a Chinese translation")
+        for msgid in sorted(_MISSING_ZH):
+            terminalreporter.line(f"{msgid!r} ({len(_MISSING_ZH[msgid])} tests)")

@@ -1,0 +1,228 @@
+"""The officer's working calendar: hours, day exceptions, entered years."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING
+
+import pytest
+from sqlalchemy.orm.exc import DetachedInstanceError
+
+from coordinator import changes as ch
+from coordinator.errors import ValidationError
+from coordinator.services import actions, calendar, cases, organisations
+from coordinator.services.calendar import CalendarStatus
+from coordinator.storage import Store
+
+if TYPE_CHECKING:
+    from tests.conftest import EventLog, FixedClock, Refused
+
+# storage.Store.calendar() reads the working-hours Setting after its read session has
+# rolled back (which expires it): custom hours crash. Reported; storage.py is not ours.
+# Strict: these start passing (and must lose the mark) once storage.py is fixed.
+STORE_CALENDAR_BUG = pytest.mark.xfail(
+    raises=DetachedInstanceError,
+    strict=True,
+    reason="storage.Store.calendar() reads Setting.value from an expired object",
+)
+DEFAULT_SPANS = ((time(8, 30), time(12, 0)), (time(13, 30), time(17, 30)))
+
+
+def test_default_hours_and_status(store: Store) -> None:
+    assert calendar.status(store) == CalendarStatus(
+        hours=DEFAULT_SPANS, entered_years=(), uncovered_years=()
+    )
+    assert store.calendar().seconds_per_day == 27_000
+
+
+def test_status_asks_about_this_year_and_next_by_the_store_clock(
+    store: Store, clock: FixedClock
+) -> None:
+    clock.set(2026, 3, 2, 9, 0)
+    assert calendar.status(store).uncovered_years == (2027,)  # the library stops at 2026
+    clock.set(2030, 3, 4, 9, 0)
+    assert calendar.status(store).uncovered_years == (2030, 2031)
+    assert calendar.status(store, years=[2024, 2040]).uncovered_years == (2040,)
+
+
+@STORE_CALENDAR_BUG
+def test_set_working_hours(store: Store, log: EventLog) -> None:
+    assert store.calendar().add_working_hours(datetime(2025, 6, 9, 9), 3.5) == datetime(
+        2025, 6, 9, 14
+    )
+    out = calendar.set_working_hours(store, [(time(9), time(12)), (time(13), time(17))])
+    assert out.value is None
+    assert out.changes.kinds == {ch.CALENDAR, ch.EVENT}
+    assert log.new() == [
+        (
+            "calendar",
+            0,
+            "working_hours",
+            None,
+            '{"spans": [["09:00", "12:00"], ["13:00", "17:00"]]}',
+            None,
+        )
+    ]
+    # The store's calendar follows at once.
+    assert store.calendar().hours.spans == ((time(9), time(12)), (time(13), time(17)))
+    assert store.calendar().add_working_hours(datetime(2025, 6, 9, 9), 3.5) == datetime(
+        2025, 6, 9, 13, 30
+    )
+    calendar.set_working_hours(store, DEFAULT_SPANS)
+    events = log.new()
+    assert [(e.field, e.before) for e in events] == [
+        ("working_hours", '{"spans": [["09:00", "12:00"], ["13:00", "17:00"]]}')
+    ]
+    assert calendar.status(store).hours == DEFAULT_SPANS
+
+
+@STORE_CALENDAR_BUG
+def test_new_hours_set_new_due_times(store: Store) -> None:
+    calendar.set_working_hours(store, [(time(9), time(17))])
+    case_id = cases.open_case(store, "x").value.id
+    department = organisations.create(store, "区税务局", "department").value.id
+    action = actions.add(store, case_id, department, "x", promised_limit_hours=8).value
+    due = actions.set_status(store, action.id, "in_progress", at=datetime(2025, 6, 9, 9)).value
+    assert due.due_at == datetime(2025, 6, 9, 17)  # one full 8-hour day ends at its close
+
+
+def test_refused_hours(store: Store, refused: Refused) -> None:
+    message = "Working hours must be ordered, non-overlapping spans such as 8:30–12:00."
+    refused(
+        ValidationError,
+        message,
+        calendar.set_working_hours,
+        store,
+        [(time(13), time(17)), (time(9), time(14))],
+    )
+    refused(ValidationError, message, calendar.set_working_hours, store, [])
+    refused(ValidationError, message, calendar.set_working_hours, store, [(time(12), time(9))])
+    refused(ValidationError, message, calendar.set_working_hours, store, [("08:30", "12:00")])
+
+
+def test_set_and_clear_a_day(store: Store, log: EventLog) -> None:
+    saturday = date(2025, 6, 14)
+    assert not store.calendar().is_workday(saturday)
+    out = calendar.set_day(store, saturday, True, "防汛值班")
+    assert out.changes.ids_of(ch.CALENDAR) == {saturday.toordinal()}
+    assert store.calendar().is_workday(saturday)
+    assert log.new() == [("calendar", saturday.toordinal(), "day:2025-06-14", None, "true", None)]
+    calendar.set_day(store, saturday, False)
+    assert not store.calendar().is_workday(saturday)
+    assert log.new() == [
+        ("calendar", saturday.toordinal(), "day:2025-06-14", "true", "false", None)
+    ]
+    calendar.clear_day(store, saturday)
+    assert log.new() == [("calendar", saturday.toordinal(), "day:2025-06-14", "false", None, None)]
+    nothing = calendar.clear_day(store, saturday)
+    assert not nothing.changes
+    # A datetime is taken for its day.
+    calendar.set_day(store, datetime(2025, 6, 16, 15, 0), False, "停电")
+    assert not store.calendar().is_workday(date(2025, 6, 16))
+
+
+def test_day_refusals(store: Store, refused: Refused) -> None:
+    refused(
+        ValidationError,
+        "Date must be between 2000 and 2100.",
+        calendar.set_day,
+        store,
+        date(1899, 12, 31),
+        True,
+    )
+    refused(
+        ValidationError,
+        "Date must be between 2000 and 2100.",
+        calendar.set_day,
+        store,
+        date(2200, 1, 1),
+        True,
+    )
+    refused(
+        ValidationError,
+        "Date must be a date.",
+        calendar.set_day,
+        store,
+        "2025-06-14",
+        True,
+    )
+    refused(
+        ValidationError,
+        "Notes is too long: 201 characters, at most 200.",
+        calendar.set_day,
+        store,
+        date(2025, 6, 14),
+        True,
+        "x" * 201,
+    )
+
+
+def test_enter_a_year_the_library_does_not_know(store: Store, log: EventLog) -> None:
+    assert store.calendar().coverage(2027) == "fallback"
+    new_year = date(2027, 1, 1)  # a Friday
+    make_up = date(2027, 1, 9)  # a Saturday worked
+    out = calendar.enter_year(
+        store, 2027, holidays=[new_year, new_year], make_up_workdays=[make_up], note="国办发"
+    )
+    assert out.changes.ids_of(ch.CALENDAR) == {2027}
+    assert log.new() == [
+        (
+            "calendar",
+            2027,
+            "year",
+            None,
+            '{"holidays": ["2027-01-01"], "make_up_workdays": ["2027-01-09"]}',
+            None,
+        )
+    ]
+    cal = store.calendar()
+    assert cal.coverage(2027) == "entered"
+    assert not cal.is_workday(new_year)
+    assert cal.is_workday(make_up)
+    assert cal.is_workday(date(2027, 1, 4))
+    assert calendar.status(store, [2027, 2028]) == CalendarStatus(
+        hours=DEFAULT_SPANS, entered_years=(2027,), uncovered_years=(2028,)
+    )
+    # Entering the year again replaces its days.
+    calendar.enter_year(store, 2027, holidays=[], make_up_workdays=[])
+    assert store.calendar().is_workday(new_year)
+    assert not store.calendar().is_workday(make_up)
+
+
+def test_year_refusals(store: Store, refused: Refused) -> None:
+    refused(
+        ValidationError,
+        "The year must be between 2000 and 2100.",
+        calendar.enter_year,
+        store,
+        1999,
+        holidays=[],
+        make_up_workdays=[],
+    )
+    refused(
+        ValidationError,
+        "The year must be between 2000 and 2100.",
+        calendar.enter_year,
+        store,
+        "2027",
+        holidays=[],
+        make_up_workdays=[],
+    )
+    refused(
+        ValidationError,
+        "2028-01-01 is not in 2027.",
+        calendar.enter_year,
+        store,
+        2027,
+        holidays=[date(2028, 1, 1)],
+        make_up_workdays=[],
+    )
+    refused(
+        ValidationError,
+        "A day cannot be both a holiday and a make-up working day.",
+        calendar.enter_year,
+        store,
+        2027,
+        holidays=[date(2027, 2, 6)],
+        make_up_workdays=[date(2027, 2, 6)],
+    )
