@@ -137,6 +137,8 @@ class Work:
                 after=_event_value(after),
             )
         )
+        # Screens showing a timeline refresh on this kind; the event ids themselves are not
+        # needed (they are only appended), so the changed record's id is what is kept.
         self.tracker.add(ch.EVENT, entity_id)
 
     @property
@@ -248,10 +250,11 @@ class Store:
             with self.read() as session:
                 overrides = {d.day: d.is_workday for d in session.scalars(select(CalendarDay))}
                 years = list(session.scalars(select(CalendarYear.year)))
-                hours_setting = session.get(Setting, "working_hours")
+                setting = session.get(Setting, "working_hours")
+                hours_value = None if setting is None else dict(setting.value)
             hours = WorkingHours()
-            if hours_setting is not None:
-                hours = working_hours_from_setting(hours_setting.value)
+            if hours_value is not None:
+                hours = working_hours_from_setting(hours_value)
             self._calendar = WorkingCalendar(hours, overrides, years)
         return self._calendar
 

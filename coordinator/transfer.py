@@ -64,6 +64,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    UniqueConstraint,
     func,
     literal,
     select,
@@ -321,6 +322,9 @@ class _TableSpec:
     unique: tuple[tuple[str, ...], ...]  # primary key first, then unique constraints
     natural: tuple[tuple[str, ...], ...]  # merge keys that are not unique in the schema
     parents: frozenset[str]
+    # The columns as plain tuples, (name, convert, nullable, required, default): the row
+    # loop below runs for every row of the file, twice.
+    plan: tuple[tuple[str, Converter, bool, bool, Callable[[], Any] | None], ...]
     row_check: Callable[[_TableSpec, int, dict[str, Any]], None] | None = None
 
     def convert(self, index: int, raw: object) -> dict[str, Any]:
@@ -333,20 +337,19 @@ class _TableSpec:
                 _MSG_UNKNOWN_COLUMN, table=self.name, row=index, column=_show_text(unknown)
             )
         out: dict[str, Any] = {}
-        for col in self.columns:
-            name = col.name
+        for name, convert, nullable, required, default in self.plan:
             value = raw.get(name, _ABSENT)
             if value is None:
-                if not col.nullable:
+                if not nullable:
                     raise ValidationError(_MSG_NULL, table=self.name, row=index, column=name)
                 out[name] = None
             elif value is _ABSENT:
-                if col.required:
+                if required:
                     raise ValidationError(_MSG_MISSING, table=self.name, row=index, column=name)
-                out[name] = col.default() if col.default is not None else None
+                out[name] = default() if default is not None else None
             else:
                 try:
-                    out[name] = col.convert(value)
+                    out[name] = convert(value)
                 except _Bad as bad:
                     raise ValidationError(
                         bad.msgid,
@@ -479,7 +482,7 @@ def _any_scalar(value: Any) -> Any:
     return value
 
 
-_ANNOTATION = re.compile(r"^\s*Mapped\[\s*(dict|list)\b")
+_ANNOTATION = re.compile(r"Mapped\[\s*(dict|list)\b")
 
 
 def _json_shape(table: Table, column: Column[Any]) -> type | None:
@@ -491,7 +494,7 @@ def _json_shape(table: Table, column: Column[Any]) -> type | None:
         for klass in mapper.class_.__mro__:
             annotation = inspect.get_annotations(klass).get(prop.key)
             if annotation is not None:
-                match = _ANNOTATION.match(str(annotation))
+                match = _ANNOTATION.search(str(annotation))
                 if match:
                     return dict if match.group(1) == "dict" else list
                 return None
@@ -569,8 +572,8 @@ def _table_spec(table: Table) -> _TableSpec:
     )
     unique: list[tuple[str, ...]] = [primary]
     for constraint in sorted(table.constraints, key=lambda c: str(c.name)):
-        if type(constraint).__name__ == "UniqueConstraint":
-            key = tuple(c.name for c in constraint.columns)  # type: ignore[attr-defined]
+        if isinstance(constraint, UniqueConstraint):
+            key = tuple(c.name for c in constraint.columns)
             if key not in unique:
                 unique.append(key)
     natural = tuple(k for k in NATURAL_KEYS.get(table.name, ()) if k not in unique)
@@ -584,6 +587,7 @@ def _table_spec(table: Table) -> _TableSpec:
         unique=tuple(unique),
         natural=natural,
         parents=frozenset(fk.target for fk in foreign_keys if fk.target != table.name),
+        plan=tuple((c.name, c.convert, c.nullable, c.required, c.default) for c in columns),
         row_check=_ROW_CHECKS.get(table.name),
     )
 
@@ -1172,6 +1176,18 @@ def _chunks(values: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[Sequence[A
         yield values[start : start + size]
 
 
+_KeyGetter = Callable[[dict[str, Any]], tuple[Any, ...]]
+
+
+def _key_getter(columns: tuple[str, ...]) -> _KeyGetter:
+    """A row's values of ``columns``, always as a tuple."""
+    if len(columns) == 1:
+        (name,) = columns
+        return lambda row: (row[name],)
+    getter: _KeyGetter = itemgetter(*columns)
+    return getter
+
+
 def _select_expr(column: Column[Any]) -> ColumnElement[Any]:
     if isinstance(column.type, Enum):
         return type_coerce(column, String()).label(column.name)
@@ -1255,7 +1271,9 @@ class _Writer:
         pass
 
     def begin_table(self, name: str) -> _TableSpec | None:
-        spec = _specs()[name]  # the first pass made sure the name is known
+        if name not in self.checker.tables:  # the first pass saw no such table
+            raise ValidationError(_MSG_CHANGED, name=self.checker.name)
+        spec = _specs()[name]
         state = self.state[name]
         if not spec.parents <= self.done:
             state.pending = []
@@ -1334,7 +1352,8 @@ class _Writer:
     ) -> dict[Any, int]:
         """Stored rows matching ``rows`` on ``columns``: key -> id (0 without an id column)."""
         table = state.spec.table
-        wanted = {tuple(row[c] for c in columns) for row in rows}
+        get = _key_getter(columns)
+        wanted = {get(row) for row in rows}
         if unique:
             wanted = {key for key in wanted if None not in key}
         if not wanted:
@@ -1403,8 +1422,13 @@ class _Writer:
         stored = self._stored_rows(state, rows)
         names = [c.name for c in spec.columns]
         keep_inserted = state.had_rows and bool(spec.natural) and spec.surrogate is not None
-        # Keys of rows inserted by this very batch: two rows the remapping made equal.
-        batch_keys: list[dict[Any, int]] = [{} for _ in lookups]
+        # Only keys that can match anything are tried row by row; keys of rows inserted by
+        # this very batch are kept too, for two rows that the renumbering made equal.
+        active: list[tuple[_KeyGetter, bool, dict[Any, int], dict[Any, int]]] = [
+            (_key_getter(columns), unique, found, {})
+            for columns, unique, found in lookups
+            if unique or found
+        ]
         to_insert: list[dict[str, Any]] = []
         for row in rows:
             match: int | None = None
@@ -1413,15 +1437,13 @@ class _Writer:
                 same = stored.get(row[spec.surrogate])
                 if same is not None and same == tuple(row[n] for n in names):
                     match = row[spec.surrogate]
-            for (columns, unique, found), batch in zip(lookups, batch_keys, strict=True):
+            for get, unique, found, batch in active:
                 if match is not None:
                     break
-                key = tuple(row[c] for c in columns)
+                key = get(row)
                 if unique and None in key:
                     continue
                 match = found.get(key, batch.get(key) if unique else None)
-                if match is not None:
-                    break
             if match is not None:
                 state.skipped += 1
                 if spec.surrogate is not None:
@@ -1438,9 +1460,9 @@ class _Writer:
                     row[spec.surrogate] = ident
                 if keep_inserted:
                     state.inserted.add(ident)
-            for (columns, unique, _found), batch in zip(lookups, batch_keys, strict=True):
+            for get, unique, _found, batch in active:
                 if unique:
-                    batch[tuple(row[c] for c in columns)] = ident
+                    batch[get(row)] = ident
             to_insert.append(row)
         if to_insert:
             self._insert(spec, to_insert)

@@ -26,6 +26,8 @@ from coordinator.models import Base, Event
 from coordinator.services import templates
 from coordinator.storage import Store
 
+pytest_plugins = ["pytester"]  # the Chinese-message check is itself tested in a sub-session
+
 E = TypeVar("E", bound=DomainError)
 
 # Monday 9 June 2025, 09:00: an ordinary working day (the Dragon Boat holiday ended on 2 June).
@@ -54,6 +56,15 @@ class FixedClock:
         return self.now
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_real_data() -> Iterator[None]:
+    """Settings of the machine running the tests must never point a test at real data."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("LIAISON_HUB_DATABASE_URL", raising=False)
+        mp.delenv("LIAISON_HUB_DATA_DIR", raising=False)
+        yield
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock()
@@ -71,6 +82,11 @@ def _seed_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def store(tmp_path: Path, clock: FixedClock, _seed_data_dir: Path) -> Iterator[Store]:
+    """``Store(tmp_path / "data", clock=clock)`` with the builtin templates installed.
+
+    The folder is a copy of one migrated once per session: migrating per test would
+    cost a tenth of a second each.
+    """
     shutil.copytree(_seed_data_dir, tmp_path / "data")
     opened = Store(tmp_path / "data", clock=clock)
     yield opened

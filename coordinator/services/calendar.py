@@ -31,12 +31,16 @@ class CalendarStatus:
 
 
 def set_working_hours(store: Store, spans: Sequence[tuple[time, time]]) -> Outcome[None]:
+    refusal = ValidationError(
+        N_("Working hours must be ordered, non-overlapping spans such as 8:30–12:00.")
+    )
     try:
         hours = WorkingHours(tuple(spans))
     except (ValueError, TypeError):
-        raise ValidationError(
-            N_("Working hours must be ordered, non-overlapping spans such as 8:30–12:00.")
-        ) from None
+        raise refusal from None
+    if any(t.second or t.microsecond for span in hours.spans for t in span):
+        raise refusal  # the setting keeps hours and minutes: 8:30:30 would become 8:30
+
     value = {"spans": [[a.strftime("%H:%M"), b.strftime("%H:%M")] for a, b in hours.spans]}
     with store.work() as work:
         setting = work.session.get(Setting, HOURS_SETTING)

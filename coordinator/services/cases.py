@@ -76,9 +76,9 @@ def _amount_minor(amount: Decimal | int | float | str | None) -> int | None:
         raise ValidationError(N_("{field} must be a number."), field=F_AMOUNT)
     text = str(amount)
     if isinstance(amount, str):
-        text = text.strip().replace(",", "").replace("，", "")  # thousands separators
-        if not text:
+        if not text.strip():
             return None
+        text = text.strip().replace(",", "").replace("，", "")  # thousands separators
     try:
         value = Decimal(text)
     except InvalidOperation:
@@ -261,8 +261,8 @@ def _apply_template(
         by_key[spec.key] = action
     work.session.flush()
     for spec in template.actions:
-        for dep in spec.depends_on:
-            if dep in by_key:
+        for dep in dict.fromkeys(spec.depends_on):  # once each, even if stored twice
+            if dep in by_key and dep != spec.key:
                 work.session.add(
                     ActionDependency(action_id=by_key[spec.key].id, depends_on_id=by_key[dep].id)
                 )
@@ -420,20 +420,21 @@ def set_status(
             if open_count and not force:
                 raise TransitionError(
                     N_(
-                        "The case still has {count} open actions: finish or cancel them, "
+                        "The case still has open steps ({count}): finish or cancel them, "
                         "or close anyway and give a reason."
                     ),
                     count=open_count,
                 )
             if open_count and not why:
                 raise TransitionError(
-                    N_("Closing a case with open actions needs a reason."),
+                    N_("Closing a case with open steps needs a reason."),
                 )
         if target in (CaseStatus.CLOSED, CaseStatus.CANCELLED) and when < case.opened_at:
             raise ValidationError(N_("A case cannot close before it was opened."))
         before = case.status
         case.status = target
         if target in (CaseStatus.CLOSED, CaseStatus.CANCELLED):
+            _cancel_open_steps(work, case.id, when)
             case.closed_at = when
             case.close_reason = why
         elif target == CaseStatus.OPEN:
@@ -447,6 +448,28 @@ def set_status(
         work.session.flush()
         record = CaseRecord.of(case)
     return Outcome(record, work.changes)
+
+
+def _cancel_open_steps(work: Work, case_id: int, when: datetime) -> None:
+    """A closed or cancelled case owes nothing more: its open steps are cancelled with it,
+    so they no longer show as overdue or due anywhere."""
+    for action in work.session.scalars(
+        select(Action).where(Action.case_id == case_id, Action.status.in_(OPEN_ACTION_STATUSES))
+    ):
+        pause = next((p for p in action.pauses if p.ended_at is None), None)
+        if pause is not None:
+            pause.ended_at = max(when, pause.started_at)
+        work.record(
+            "action",
+            action.id,
+            "status",
+            action.status.value,
+            ActionStatus.CANCELLED.value,
+            case_id=case_id,
+        )
+        action.status = ActionStatus.CANCELLED
+        action.updated_at = work.now
+        work.changed(ch.ACTION, action.id)
 
 
 def get(store: Store, case_id: int) -> CaseRecord:
@@ -469,7 +492,7 @@ def list_cases(
         query = (
             select(Case)
             .options(selectinload(Case.tags), selectinload(Case.company))
-            .order_by(Case.opened_at.desc())
+            .order_by(Case.opened_at.desc(), Case.id.desc())
             .limit(limit)
         )
         if status is not None:

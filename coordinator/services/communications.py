@@ -286,7 +286,7 @@ def for_case(store: Store, case_id: int, limit: int = 1000) -> list[Communicatio
         rows = session.scalars(
             select(Communication)
             .where(Communication.case_id == case_id)
-            .order_by(Communication.at.desc())
+            .order_by(Communication.at.desc(), Communication.id.desc())
             .limit(limit)
         )
         return [CommunicationRecord.of(c) for c in rows]

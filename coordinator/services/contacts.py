@@ -259,7 +259,7 @@ def find_by_number(store: Store, raw: str) -> list[ContactRecord]:
             .join(PhoneNumber)
             .where(PhoneNumber.e164 == number.e164)
             .options(selectinload(Contact.phones), selectinload(Contact.handles))
-            .order_by(Contact.name)
+            .order_by(Contact.name, Contact.id)
             .distinct()
         )
         return [ContactRecord.of(c) for c in session.scalars(query)]
@@ -288,7 +288,7 @@ def search(store: Store, text: str, limit: int = 50) -> list[ContactRecord]:
             select(Contact)
             .where(or_(*conditions))
             .options(selectinload(Contact.phones), selectinload(Contact.handles))
-            .order_by(Contact.name)
+            .order_by(Contact.name, Contact.id)
             .limit(limit)
         )
         return [ContactRecord.of(c) for c in session.scalars(query)]

@@ -9,7 +9,15 @@ from coordinator.changes import Outcome
 from coordinator.errors import ConflictError, ValidationError
 from coordinator.i18n import N_
 from coordinator.labels import F_NAME, F_NOTES, ORGANISATION_KIND
-from coordinator.models import NAME_MAX, NOTE_MAX, Action, Case, Organisation, OrganisationKind
+from coordinator.models import (
+    NAME_MAX,
+    NOTE_MAX,
+    Action,
+    Case,
+    Document,
+    Organisation,
+    OrganisationKind,
+)
 from coordinator.names import name_keys
 from coordinator.records import OrganisationRecord
 from coordinator.services._common import WHAT_ORGANISATION, get_or_raise, set_field
@@ -105,17 +113,35 @@ def update(
 
 
 def delete(store: Store, organisation_id: int) -> Outcome[None]:
-    """Delete an organisation no case or action refers to (contacts lose their link)."""
+    """Delete an organisation nothing refers to (contacts lose their link).
+
+    Documents count too: a document's holder of NULL means "the officer has it", so letting
+    the link go would silently move papers into the officer's hands.
+    """
     with store.work() as work:
         org = get_or_raise(work.session, Organisation, organisation_id, WHAT_ORGANISATION)
-        used = work.session.scalar(
-            select(func.count()).select_from(Case).where(Case.company_id == org.id)
-        ) or work.session.scalar(
-            select(func.count()).select_from(Action).where(Action.department_id == org.id)
+        used = (
+            work.session.scalar(
+                select(func.count()).select_from(Case).where(Case.company_id == org.id)
+            )
+            or work.session.scalar(
+                select(func.count()).select_from(Action).where(Action.department_id == org.id)
+            )
+            or work.session.scalar(
+                select(func.count())
+                .select_from(Document)
+                .where(
+                    or_(
+                        Document.source_id == org.id,
+                        Document.destination_id == org.id,
+                        Document.holder_id == org.id,
+                    )
+                )
+            )
         )
         if used:
             raise ConflictError(
-                N_("“{name}” is still used by cases or actions and cannot be deleted."),
+                N_("“{name}” is still used by cases, steps or documents and cannot be deleted."),
                 name=org.name,
             )
         work.record(ENTITY, org.id, "deleted", org.name, None)

@@ -134,7 +134,7 @@ def _validated_actions(specs: Sequence[TemplateActionSpec]) -> list[TemplateActi
                 check_hours(spec.statutory_limit_hours, F_STATUTORY),
                 check_hours(spec.promised_limit_hours, F_PROMISED_LIMIT),
                 check_hours(spec.normal_duration_hours, F_NORMAL),
-                tuple(spec.depends_on),
+                _dependency_keys(spec.depends_on),
             )
         )
     for spec in out:
@@ -147,6 +147,12 @@ def _validated_actions(specs: Sequence[TemplateActionSpec]) -> list[TemplateActi
                 )
     _refuse_cycles({s.key: s.depends_on for s in out})
     return out
+
+
+def _dependency_keys(depends_on: Sequence[str] | str) -> tuple[str, ...]:
+    """Keys are trimmed, so their references are too; a repeat would link twice."""
+    keys = (depends_on,) if isinstance(depends_on, str) else depends_on
+    return tuple(dict.fromkeys(str(dep).strip() for dep in keys))
 
 
 def _refuse_cycles(graph: dict[str, tuple[str, ...]]) -> None:
@@ -284,7 +290,8 @@ def get(store: Store, key: str) -> TemplateRecord:
 def list_all(store: Store) -> list[TemplateRecord]:
     with store.read() as session:
         return [
-            TemplateRecord.of(t) for t in session.scalars(select(Template).order_by(Template.name))
+            TemplateRecord.of(t)
+            for t in session.scalars(select(Template).order_by(Template.name, Template.key))
         ]
 
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -47,7 +49,7 @@ from coordinator.services.templates import TemplateActionSpec, TemplateDocumentS
 from coordinator.storage import Store
 
 if TYPE_CHECKING:
-    from tests.conftest import Refused
+    from tests.conftest import FixedClock, Refused
 
 # -- the world the operations act on -------------------------------------------------------
 
@@ -93,9 +95,29 @@ def make_ctx(store: Store) -> Ctx:
     )
 
 
+@pytest.fixture(scope="module")
+def _ctx_seed(_seed_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Ctx]:
+    """The world built once per module; each test gets its own copy of the folder."""
+    folder = tmp_path_factory.mktemp("bad_input") / "data"
+    shutil.copytree(_seed_data_dir, folder)
+    seed = Store(folder, clock=lambda: datetime(2025, 6, 9, 9, 0))
+    made = make_ctx(seed)
+    seed.close()
+    return folder, made
+
+
 @pytest.fixture
-def ctx(store: Store) -> Ctx:
-    return make_ctx(store)
+def store(tmp_path: Path, clock: FixedClock, _ctx_seed: tuple[Path, Ctx]) -> Iterator[Store]:
+    """This module's store: the shared fixture's, with the world already in it."""
+    shutil.copytree(_ctx_seed[0], tmp_path / "data")
+    opened = Store(tmp_path / "data", clock=clock)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def ctx(store: Store, _ctx_seed: tuple[Path, Ctx]) -> Ctx:
+    return _ctx_seed[1]
 
 
 def column(store: Store, model: type[Any], ident: object, attr: str) -> Any:
@@ -821,6 +843,7 @@ BAD_AMOUNTS: list[tuple[object, str]] = [
     ("abc", "Amount must be a number."),
     ("12,34.5.6", "Amount must be a number."),
     ("十万", "Amount must be a number."),
+    (",", "Amount must be a number."),
     (True, "Amount must be a number."),
 ]
 
@@ -838,3 +861,36 @@ def test_an_amount_is_stored_exactly(store: Store, ctx: Ctx) -> None:
     assert case.amount == Decimal("12345678.99")
     assert column(store, Case, ctx.case, "amount_minor") == 1_234_567_899
     assert cases.get(store, ctx.case).amount == Decimal("12345678.99")
+
+
+# -- the Chinese check itself ----------------------------------------------------------
+
+
+def test_the_chinese_check_fails_and_waits_as_it_should(pytester: pytest.Pytester) -> None:
+    conftest = Path(__file__).resolve().parent.parent / "conftest.py"
+    pytester.makeconftest(conftest.read_text(encoding="utf-8"))
+    pytester.makepyfile(
+        test_zh="""
+        import coordinator.errors
+        from coordinator.errors import ValidationError
+
+        def test_translated(in_chinese):
+            in_chinese(ValidationError("The phone number is empty."))
+
+        def test_untranslated(in_chinese):
+            in_chinese(ValidationError("A message nobody has translated yet."))
+
+        def test_translated_but_not_chinese(in_chinese, monkeypatch):
+            monkeypatch.setattr(coordinator.errors, "translate", lambda msgid, lang: "Empty.")
+            in_chinese(ValidationError("The phone number is empty."))
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-ra")
+    result.assert_outcomes(passed=1, xfailed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*XFAIL*test_untranslated*Chinese translation missing for: "
+            "A message nobody has translated yet.*",
+            "*FAILED*test_translated_but_not_chinese*",
+        ]
+    )

@@ -87,7 +87,7 @@ def test_domain_error_from_a_service_reads_in_english_and_chinese(
 
     english = error.message("en")
     assert english == error.msgid.format(**error.params)
-    assert f"{count} open actions" in english
+    assert f"open steps ({count})" in english
 
     chinese = error.message("zh_CN")
     assert CJK.search(chinese)

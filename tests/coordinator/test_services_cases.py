@@ -7,12 +7,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import pytest
+from sqlalchemy import select
 
 from coordinator import changes as ch
 from coordinator.errors import NotFoundError, TransitionError, ValidationError
-from coordinator.models import ActionStatus, CaseStatus, DocumentState, OrganisationKind
+from coordinator.models import ActionStatus, CaseStatus, DocumentState, Event, OrganisationKind
 from coordinator.records import CaseRecord
-from coordinator.services import actions, cases, documents, organisations
+from coordinator.services import actions, cases, documents, organisations, timeline
 from coordinator.storage import Store
 
 if TYPE_CHECKING:
@@ -378,7 +379,7 @@ def test_close_and_reopen(store: Store, log: EventLog, clock: FixedClock) -> Non
 
 
 def test_hold_cancel_and_force_close(store: Store, log: EventLog) -> None:
-    case_id, _ = _case_with_open_action(store)
+    case_id, action_id = _case_with_open_action(store)
     log.new()
     held = cases.set_status(store, case_id, "on_hold").value
     assert held.status == CaseStatus.ON_HOLD
@@ -392,14 +393,16 @@ def test_hold_cancel_and_force_close(store: Store, log: EventLog) -> None:
     cases.set_status(store, case_id, "open")
     cancelled = cases.set_status(store, case_id, "cancelled", reason="项目转到邻区").value
     assert (cancelled.status, cancelled.close_reason) == (CaseStatus.CANCELLED, "项目转到邻区")
-    assert [(e.field, e.before, e.after) for e in log.new()] == [
-        ("status", "open", "on_hold"),
-        ("status", "on_hold", "closed"),
-        ("reason", None, "企业放弃"),
-        ("status", "closed", "open"),
-        ("status", "open", "cancelled"),
-        ("reason", None, "项目转到邻区"),
+    assert [(e.entity, e.field, e.before, e.after) for e in log.new()] == [
+        ("case", "status", "open", "on_hold"),
+        ("action", "status", "todo", "cancelled"),  # the closed case owes nothing more
+        ("case", "status", "on_hold", "closed"),
+        ("case", "reason", None, "企业放弃"),
+        ("case", "status", "closed", "open"),
+        ("case", "status", "open", "cancelled"),
+        ("case", "reason", None, "项目转到邻区"),
     ]
+    assert actions.for_case(store, case_id)[0].id == action_id
 
 
 def test_status_refusals(store: Store, refused: Refused) -> None:
@@ -416,7 +419,7 @@ def test_status_refusals(store: Store, refused: Refused) -> None:
     )
     refused(
         TransitionError,
-        "The case still has 1 open actions: finish or cancel them, or close anyway and give a "
+        "The case still has open steps (1): finish or cancel them, or close anyway and give a "
         "reason.",
         cases.set_status,
         store,
@@ -425,7 +428,7 @@ def test_status_refusals(store: Store, refused: Refused) -> None:
     )
     refused(
         TransitionError,
-        "Closing a case with open actions needs a reason.",
+        "Closing a case with open steps needs a reason.",
         cases.set_status,
         store,
         case_id,
@@ -503,3 +506,50 @@ def test_lookups(store: Store, clock: FixedClock, refused: Refused) -> None:
     assert [c.id for c in cases.list_cases(store, limit=1)] == [second.id]
     refused(NotFoundError, "There is no case 2025-9999.", cases.by_reference, store, "2025-9999")
     refused(NotFoundError, "The case #404 does not exist (any more).", cases.get, store, 404)
+
+
+def test_timeline_and_audit_trail(store: Store, clock: FixedClock) -> None:
+    case = cases.open_case(store, "落地", company_name="丙公司").value
+    department = organisations.create(store, "区税务局", "department").value
+    clock.advance(minutes=10)
+    action = actions.add(store, case.id, department.id, "税务登记").value
+    clock.advance(minutes=10)
+    cases.update(store, case.id, owner="小陈")
+    trail = timeline.for_case(store, case.id)
+    assert [(e.at, e.entity, e.entity_id, e.field, e.after) for e in trail] == [
+        (OPENED, "case", case.id, "opened", "2025-0001 落地"),
+        (datetime(2025, 6, 9, 9, 10), "action", action.id, "created", "税务登记"),
+        (datetime(2025, 6, 9, 9, 20), "case", case.id, "owner", "小陈"),
+    ]
+    assert all(e.case_id == case.id for e in trail)
+    assert [e.id for e in trail] == sorted(e.id for e in trail)
+    assert len(timeline.for_case(store, case.id, limit=2)) == 2
+    assert [e.field for e in timeline.for_record(store, "case", case.id)] == ["opened", "owner"]
+    assert [e.field for e in timeline.for_record(store, "organisation", department.id)] == [
+        "created"
+    ]
+    # The trail outlives what it describes.
+    actions.delete(store, action.id)
+    assert [e.field for e in timeline.for_record(store, "action", action.id)] == [
+        "created",
+        "deleted",
+    ]
+
+
+def test_force_close_cancels_the_open_steps_with_events(store: Store) -> None:
+    case = cases.open_case(store, "强制办结", template_key="company_landing").value
+    steps = actions.for_case(store, case.id)
+    actions.set_status(store, steps[0].id, "waiting_company", reason="等企业盖章")
+    closed = cases.set_status(store, case.id, "closed", force=True, reason="企业放弃落地")
+    assert closed.value.status == CaseStatus.CLOSED
+    after = actions.for_case(store, case.id)
+    assert {a.status for a in after} == {ActionStatus.CANCELLED}
+    assert after[0].pauses[0][1] is not None  # the pause is closed with the case
+    assert closed.changes.ids_of("action") == {a.id for a in steps}
+    with store.read() as session:
+        cancelled_events = session.scalars(
+            select(Event).where(
+                Event.entity == "action", Event.field == "status", Event.after == "cancelled"
+            )
+        ).all()
+    assert len(cancelled_events) == len(steps)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pytest
+
 from coordinator import changes as ch
 from coordinator.errors import ConflictError, NotFoundError, ValidationError
 from coordinator.i18n import set_language
 from coordinator.models import OrganisationKind
 from coordinator.records import OrganisationRecord
-from coordinator.services import actions, cases, contacts, organisations
+from coordinator.services import actions, cases, contacts, documents, organisations
 from coordinator.storage import Store
 
 if TYPE_CHECKING:
@@ -123,7 +125,7 @@ def test_delete_refused_while_used(store: Store, refused: Refused) -> None:
     case = cases.open_case(store, "落地", company_id=company.id).value
     refused(
         ConflictError,
-        "“甲公司” is still used by cases or actions and cannot be deleted.",
+        "“甲公司” is still used by cases, steps or documents and cannot be deleted.",
         organisations.delete,
         store,
         company.id,
@@ -131,7 +133,7 @@ def test_delete_refused_while_used(store: Store, refused: Refused) -> None:
     actions.add(store, case.id, department.id, "税务登记")
     refused(
         ConflictError,
-        "“区税务局” is still used by cases or actions and cannot be deleted.",
+        "“区税务局” is still used by cases, steps or documents and cannot be deleted.",
         organisations.delete,
         store,
         department.id,
@@ -184,3 +186,14 @@ def test_kind_label_in_both_languages() -> None:
         assert organisations.kind_label(OrganisationKind.BANK) != "bank"
     finally:
         set_language("en")
+
+
+def test_an_organisation_holding_documents_cannot_be_deleted(store: Store) -> None:
+    bank = organisations.create(store, "甬江银行", "bank").value
+    case = cases.open_case(store, "开户材料").value
+    document = documents.add(store, case.id, "开户申请书", destination_id=bank.id).value
+    with pytest.raises(ConflictError) as info:
+        organisations.delete(store, bank.id)
+    assert "steps or documents" in info.value.message("en")
+    assert documents.for_case(store, case.id)[0].destination_id == bank.id
+    assert document.destination_id == bank.id

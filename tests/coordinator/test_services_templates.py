@@ -142,6 +142,18 @@ def test_save_replaces_an_existing_template(store: Store, log: EventLog) -> None
     assert log.new() == [("template", first.id, "edited", None, "新", None)]
 
 
+def test_dependency_keys_are_trimmed_and_counted_once(store: Store) -> None:
+    record = templates.save(store, "k", "名", actions=[step("a"), step("b", " a", "a", "a ")]).value
+    assert record.actions[1].depends_on == ("a",)
+    case = cases.open_case(store, "x", template_key="k").value
+    first, second = actions.for_case(store, case.id)
+    assert second.depends_on == (first.id,)
+    single = TemplateActionSpec("c", "区税务局", OrganisationKind.DEPARTMENT, "t", depends_on="a")  # type: ignore[arg-type]
+    assert templates.save(store, "k", "名", actions=[step("a"), single]).value.actions[
+        1
+    ].depends_on == ("a",)
+
+
 @pytest.mark.parametrize(
     ("specs", "english"),
     [
