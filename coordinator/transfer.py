@@ -41,11 +41,14 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Collection, Container, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
+from itertools import pairwise
 from operator import itemgetter
 from pathlib import Path
 from types import MappingProxyType
@@ -1015,7 +1018,24 @@ class _TableCheck:
     spec: _TableSpec
     count: int = 0
     max_id: int | None = None
-    keys: list[set[Any]] = field(default_factory=list)
+    # One set per unique key of the table, except the numeric id: that goes to ``ids``,
+    # eight bytes each (a million communications), checked for repeats at the table's end.
+    keys: list[set[Any] | None] = field(default_factory=list)
+    ids: array[int] = field(default_factory=lambda: array("q"))
+    ascending: bool = True
+
+
+class _SortedIds:
+    """Membership in a sorted array of ids, by bisection."""
+
+    def __init__(self, ids: array[int]) -> None:
+        self._ids = ids
+
+    def __contains__(self, value: object) -> bool:
+        if type(value) is not int:
+            return False
+        position = bisect_left(self._ids, value)
+        return position < len(self._ids) and self._ids[position] == value
 
 
 class _Checker:
@@ -1065,7 +1085,10 @@ class _Checker:
         if name in self.tables:
             self._fail(ValidationError(_MSG_TABLE_TWICE, name=self.name, table=name))
             return None
-        self.tables[name] = _TableCheck(spec, keys=[set() for _ in spec.unique])
+        self.tables[name] = _TableCheck(
+            spec,
+            keys=[None if key == (spec.surrogate,) else set() for key in spec.unique],
+        )
         for fk in spec.foreign_keys:
             self.references.setdefault((name, fk.column), {})
         return spec
@@ -1082,6 +1105,8 @@ class _Checker:
         state = self.tables[spec.name]
         row = spec.convert(index, raw)
         for columns, seen in zip(spec.unique, state.keys, strict=True):
+            if seen is None:
+                continue  # the numeric id, below
             key = row[columns[0]] if len(columns) == 1 else tuple(row[c] for c in columns)
             if key is None or (isinstance(key, tuple) and None in key):
                 continue  # NULLs never clash
@@ -1102,10 +1127,31 @@ class _Checker:
             ident = row[spec.surrogate]
             if state.max_id is None or ident > state.max_id:
                 state.max_id = ident
+            elif state.ascending:
+                state.ascending = False
+            state.ids.append(ident)
         state.count = index
 
     def end_table(self, spec: _TableSpec, count: int) -> None:
-        pass
+        state = self.tables.get(spec.name)
+        if state is None or self._deferred is not None or state.ascending:
+            return  # ascending ids (as exports write them) cannot repeat
+        ordered = array("q", sorted(state.ids))
+        repeated = next((a for a, b in pairwise(ordered) if a == b), None)
+        if repeated is not None:
+            first = state.ids.index(repeated)
+            second = state.ids.index(repeated, first + 1)
+            self._fail(
+                ValidationError(
+                    _MSG_DUPLICATE,
+                    table=spec.name,
+                    row=second + 1,
+                    columns=spec.surrogate,
+                    value=_show(repeated),
+                )
+            )
+        state.ids = ordered
+        state.ascending = True
 
     def finish(self, keys: set[str]) -> None:
         values = self.header_values
@@ -1138,13 +1184,15 @@ class _Checker:
                 _MSG_BAD_ENTRY, name=self.name, key="exported_at", value=_show(value)
             ) from None
 
-    def present(self, table: str, column: str) -> set[Any]:
+    def present(self, table: str, column: str) -> Container[Any]:
         """The values of a (unique) column that the file holds."""
         state = self.tables.get(table)
         if state is None:
             return set()
+        if column == state.spec.surrogate:
+            return _SortedIds(state.ids)  # sorted by end_table
         for columns, seen in zip(state.spec.unique, state.keys, strict=True):
-            if columns == (column,):
+            if columns == (column,) and seen is not None:
                 return seen
         return set()
 
@@ -1496,6 +1544,9 @@ class _Writer:
 
     def _note_changes(self, spec: _TableSpec, rows: list[dict[str, Any]]) -> None:
         kind = TABLE_KINDS.get(spec.name)
+        if spec.name == "events":  # as Work.record does: the ids of the records described
+            self.work.changed(ch.EVENT, *{row["entity_id"] for row in rows})
+            return
         if kind is not None:
             if spec.surrogate is not None:
                 self.work.changed(kind, *(row[spec.surrogate] for row in rows))

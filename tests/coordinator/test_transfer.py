@@ -520,6 +520,8 @@ def test_export_import_export_gives_the_same_tables(
     assert changes.touches(ch.ACTION, ch.TEMPLATE, ch.CALENDAR, ch.SETTING, ch.EVENT)
     with copy_.read() as session:
         assert set(changes.ids_of(ch.CASE)) == set(session.scalars(select(Case.id)))
+        # As Work.record has it: the ids of the records the events describe.
+        assert set(changes.ids_of(ch.EVENT)) == set(session.scalars(select(Event.entity_id)))
 
 
 def test_round_trip_into_a_store_with_the_builtin_templates(
