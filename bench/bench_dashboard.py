@@ -66,9 +66,7 @@ ORDER BY p.at DESC, p.id DESC
 """
 
 RAW_SQL: dict[str, str] = {
-    "overdue_actions": _ACTIONS_SQL.format(
-        where=f"status IN ({_OVERDUE}) AND due_at < :now"
-    ),
+    "overdue_actions": _ACTIONS_SQL.format(where=f"status IN ({_OVERDUE}) AND due_at < :now"),
     "actions_due_today": _ACTIONS_SQL.format(
         where=f"status IN ({_NOT_DONE}) AND due_at >= :now AND due_at < :day_end"
     ),

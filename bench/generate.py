@@ -86,16 +86,52 @@ GIVEN = (
     "波峰海亮成晓佳子涵梓轩嘉一诺思雨家晗昊天博瑞凯鑫晶慧颖倩蕾琪彬健锋铭林立新永春燕云丹凤洁"
 )
 ROLES_COMPANY = (
-    "总经理", "董事长", "副总经理", "财务总监", "行政主管", "项目经理", "办公室主任",
-    "法务", "基建负责人", "环保专员", "人事经理", "报建专员",
+    "总经理",
+    "董事长",
+    "副总经理",
+    "财务总监",
+    "行政主管",
+    "项目经理",
+    "办公室主任",
+    "法务",
+    "基建负责人",
+    "环保专员",
+    "人事经理",
+    "报建专员",
 )
 ROLES_DEPARTMENT = ("局长", "副局长", "处长", "副处长", "科长", "副科长", "科员", "窗口工作人员")
 ROLES_OTHER = ("客户经理", "行长助理", "招商专员", "园区主任", "业务经理")
 
 MOBILE_PREFIXES = (
-    "130", "131", "132", "133", "134", "135", "136", "137", "138", "139",
-    "150", "151", "152", "153", "155", "156", "157", "158", "159",
-    "180", "181", "182", "183", "184", "185", "186", "187", "188", "189",
+    "130",
+    "131",
+    "132",
+    "133",
+    "134",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "153",
+    "155",
+    "156",
+    "157",
+    "158",
+    "159",
+    "180",
+    "181",
+    "182",
+    "183",
+    "184",
+    "185",
+    "186",
+    "187",
+    "188",
+    "189",
 )
 LANDLINE_PREFIXES = ("87", "88", "89", "86", "83", "55", "56", "63", "65", "62", "27", "28")
 
@@ -104,9 +140,33 @@ BRAND_CHARS = (
     "华海天中东鑫恒瑞博泰宏盛达新科远金永宝隆联信德通凯嘉万富创源力安顺荣星光亿腾润晟锦甬明舜港"
 )
 INDUSTRIES = (
-    "智能科技", "新材料", "精密机械", "电子", "汽车零部件", "光电", "模具", "生物医药", "新能源",
-    "化工", "纺织", "家电", "国际贸易", "物流", "港口服务", "服装", "文具", "石化", "半导体",
-    "环保科技", "数字科技", "电气", "轴承", "智能装备", "海洋科技", "医疗器械", "食品",
+    "智能科技",
+    "新材料",
+    "精密机械",
+    "电子",
+    "汽车零部件",
+    "光电",
+    "模具",
+    "生物医药",
+    "新能源",
+    "化工",
+    "纺织",
+    "家电",
+    "国际贸易",
+    "物流",
+    "港口服务",
+    "服装",
+    "文具",
+    "石化",
+    "半导体",
+    "环保科技",
+    "数字科技",
+    "电气",
+    "轴承",
+    "智能装备",
+    "海洋科技",
+    "医疗器械",
+    "食品",
 )
 COMPANY_SUFFIXES = ("有限公司",) * 7 + ("股份有限公司",) * 2 + ("集团有限公司",)
 
@@ -154,25 +214,70 @@ DEPARTMENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("国网宁波供电公司", ("用电报装", "临时用电接入")),
 )
 BANKS = (
-    "中国工商银行宁波市分行", "中国建设银行宁波市分行", "中国银行宁波市分行",
-    "中国农业银行宁波市分行", "交通银行宁波分行", "宁波银行总行营业部", "宁波银行鄞州支行",
-    "宁波银行北仑支行", "浙商银行宁波分行", "招商银行宁波分行", "兴业银行宁波分行",
-    "中信银行宁波分行", "浦发银行宁波分行", "民生银行宁波分行", "宁波通商银行",
-    "鄞州农村商业银行", "宁波余姚农村商业银行", "宁波慈溪农村商业银行", "光大银行宁波分行",
-    "华夏银行宁波分行", "平安银行宁波分行", "广发银行宁波分行", "杭州银行宁波分行",
-    "国家开发银行宁波市分行", "中国进出口银行宁波分行", "邮储银行宁波分行",
-    "宁波东海银行", "宁波奉化农村商业银行", "宁波宁海农村商业银行", "宁波象山农村商业银行",
+    "中国工商银行宁波市分行",
+    "中国建设银行宁波市分行",
+    "中国银行宁波市分行",
+    "中国农业银行宁波市分行",
+    "交通银行宁波分行",
+    "宁波银行总行营业部",
+    "宁波银行鄞州支行",
+    "宁波银行北仑支行",
+    "浙商银行宁波分行",
+    "招商银行宁波分行",
+    "兴业银行宁波分行",
+    "中信银行宁波分行",
+    "浦发银行宁波分行",
+    "民生银行宁波分行",
+    "宁波通商银行",
+    "鄞州农村商业银行",
+    "宁波余姚农村商业银行",
+    "宁波慈溪农村商业银行",
+    "光大银行宁波分行",
+    "华夏银行宁波分行",
+    "平安银行宁波分行",
+    "广发银行宁波分行",
+    "杭州银行宁波分行",
+    "国家开发银行宁波市分行",
+    "中国进出口银行宁波分行",
+    "邮储银行宁波分行",
+    "宁波东海银行",
+    "宁波奉化农村商业银行",
+    "宁波宁海农村商业银行",
+    "宁波象山农村商业银行",
 )
 PARKS = (
-    "宁波国家高新技术产业开发区", "宁波经济技术开发区", "宁波保税区", "宁波杭州湾新区",
-    "宁波梅山物流产业集聚区", "宁波南部商务区", "鄞州经济开发区", "余姚经济开发区",
-    "慈溪高新技术产业开发区", "宁海经济开发区", "象山经济开发区", "奉化经济开发区",
-    "镇海经济开发区", "江北高新技术产业园区", "望春工业园区", "北仑大碶高端装备产业园",
-    "宁波软件园", "宁波新材料科技城", "甬江科创区", "前湾新区智能制造产业园",
+    "宁波国家高新技术产业开发区",
+    "宁波经济技术开发区",
+    "宁波保税区",
+    "宁波杭州湾新区",
+    "宁波梅山物流产业集聚区",
+    "宁波南部商务区",
+    "鄞州经济开发区",
+    "余姚经济开发区",
+    "慈溪高新技术产业开发区",
+    "宁海经济开发区",
+    "象山经济开发区",
+    "奉化经济开发区",
+    "镇海经济开发区",
+    "江北高新技术产业园区",
+    "望春工业园区",
+    "北仑大碶高端装备产业园",
+    "宁波软件园",
+    "宁波新材料科技城",
+    "甬江科创区",
+    "前湾新区智能制造产业园",
 )
 DISTRICTS = (
-    "海曙区人民政府", "江北区人民政府", "镇海区人民政府", "北仑区人民政府", "鄞州区人民政府",
-    "奉化区人民政府", "余姚市人民政府", "慈溪市人民政府", "宁海县人民政府", "象山县人民政府",
+    "海曙区人民政府",
+    "江北区人民政府",
+    "镇海区人民政府",
+    "北仑区人民政府",
+    "鄞州区人民政府",
+    "奉化区人民政府",
+    "余姚市人民政府",
+    "慈溪市人民政府",
+    "宁海县人民政府",
+    "象山县人民政府",
 )
 FUNDS = ("宁波市产业投资基金", "甬江引导基金", "宁波天使投资引导基金", "宁波市创新型初创企业基金")
 
@@ -190,37 +295,101 @@ CASE_KINDS = (
 )
 TAGS = ("重点项目", "外资", "制造业", "省重大", "市重点", "数字经济", "专精特新", "容缺受理")
 DOCUMENT_TITLES = (
-    "营业执照副本", "法定代表人身份证明", "项目备案通知书", "土地出让合同", "不动产权证书",
-    "建设工程规划许可证", "环境影响报告表", "施工图审查合格书", "消防设计文件", "可行性研究报告",
-    "银行资信证明", "投资协议", "股东会决议", "公司章程", "授权委托书", "厂房租赁合同",
-    "安全评价报告", "节能评估报告", "水土保持方案", "用电报装申请表", "外资到位证明",
+    "营业执照副本",
+    "法定代表人身份证明",
+    "项目备案通知书",
+    "土地出让合同",
+    "不动产权证书",
+    "建设工程规划许可证",
+    "环境影响报告表",
+    "施工图审查合格书",
+    "消防设计文件",
+    "可行性研究报告",
+    "银行资信证明",
+    "投资协议",
+    "股东会决议",
+    "公司章程",
+    "授权委托书",
+    "厂房租赁合同",
+    "安全评价报告",
+    "节能评估报告",
+    "水土保持方案",
+    "用电报装申请表",
+    "外资到位证明",
 )
 NOTE_TEMPLATES = (
-    "询问{doc}办理进度", "通知企业补交{doc}", "确认现场踏勘时间", "协调{dept}窗口受理",
-    "企业反映审批时限过长，已向{dept}了解情况",  # noqa: RUF001 - Chinese punctuation
-    "约下周面谈", "已转告企业，材料周五前送到",  # noqa: RUF001
-    "{dept}答复需补充{doc}", "企业询问补助政策", "沟通项目开工计划", "告知{doc}已受理",
-    "企业负责人出差，改约下周", "发送{doc}电子版", "提醒企业原件需盖章",  # noqa: RUF001
+    "询问{doc}办理进度",
+    "通知企业补交{doc}",
+    "确认现场踏勘时间",
+    "协调{dept}窗口受理",
+    "企业反映审批时限过长，已向{dept}了解情况",
+    "约下周面谈",
+    "已转告企业，材料周五前送到",
+    "{dept}答复需补充{doc}",
+    "企业询问补助政策",
+    "沟通项目开工计划",
+    "告知{doc}已受理",
+    "企业负责人出差，改约下周",
+    "发送{doc}电子版",
+    "提醒企业原件需盖章",
 )
 BLOCKED_REASONS = ("等待上位规划调整", "前置审批未完成", "材料不全", "企业股权变更中")
-RETURN_REASONS = ("缺少盖章页", "信息与营业执照不一致", "需提供原件", "版本过期，需更新")  # noqa: RUF001
+RETURN_REASONS = ("缺少盖章页", "信息与营业执照不一致", "需提供原件", "版本过期，需更新")
 PAUSE_REASONS = ("等待企业补充材料", "企业修改设计方案", "企业内部决策中")
 CLOSE_REASONS = ("项目已落地投产", "审批事项全部办结", "企业决定暂缓投资", "已移交属地跟进")
 
 OPEN_ACTION_STATES = (
-    ("in_progress", 40), ("todo", 20), ("waiting", 12), ("waiting_company", 17), ("blocked", 11),
+    ("in_progress", 40),
+    ("todo", 20),
+    ("waiting", 12),
+    ("waiting_company", 17),
+    ("blocked", 11),
 )
 OPEN_DOC_STATES = (
-    ("requested", 30), ("received", 14), ("forwarded", 20), ("accepted", 15),
-    ("accepted_missing", 8), ("returned", 8), ("resubmitted", 5),
+    ("requested", 30),
+    ("received", 14),
+    ("forwarded", 20),
+    ("accepted", 15),
+    ("accepted_missing", 8),
+    ("returned", 8),
+    ("resubmitted", 5),
 )
 CHANNELS = (
-    ("phone", 55), ("wechat", 24), ("sms", 5), ("dingtalk", 5),
-    ("in_person", 5), ("meeting", 3), ("email", 2), ("qq", 1),
+    ("phone", 55),
+    ("wechat", 24),
+    ("sms", 5),
+    ("dingtalk", 5),
+    ("in_person", 5),
+    ("meeting", 3),
+    ("email", 2),
+    ("qq", 1),
 )
 # Hour-of-day weights: an office day with a lunch dip, a little in the evening.
 HOUR_WEIGHTS = (
-    0, 0, 0, 0, 0, 0, 1, 3, 20, 60, 70, 60, 20, 25, 60, 65, 60, 40, 12, 6, 5, 3, 1, 0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    1,
+    3,
+    20,
+    60,
+    70,
+    60,
+    20,
+    25,
+    60,
+    65,
+    60,
+    40,
+    12,
+    6,
+    5,
+    3,
+    1,
+    0,
 )
 
 # -- helpers ---------------------------------------------------------------------------
@@ -514,8 +683,14 @@ class _Generator:
                 phones.append(phone)
                 phone_rows.append(
                     (
-                        len(phone_rows) + 1, ident, phone.raw, phone.e164, "", phone.digits,
-                        phone.label, position,
+                        len(phone_rows) + 1,
+                        ident,
+                        phone.raw,
+                        phone.e164,
+                        "",
+                        phone.digits,
+                        phone.label,
+                        position,
                     )
                 )
             self.phones_of[ident] = phones
@@ -523,8 +698,15 @@ class _Generator:
             self.conn,
             "contacts",
             (
-                "id", "name", "organisation_id", "role", "pinyin", "initials", "notes",
-                "created_at", "updated_at",
+                "id",
+                "name",
+                "organisation_id",
+                "role",
+                "pinyin",
+                "initials",
+                "notes",
+                "created_at",
+                "updated_at",
             ),
             contact_rows,
         )
@@ -552,9 +734,7 @@ class _Generator:
             documents_per_case[i] += 1
         # Openings spread over the window, a little busier every year.
         last_opening = AS_OF_S - 2 * DAY
-        openings = sorted(
-            int(last_opening * (rng.random() ** 0.85)) for _ in range(n_cases)
-        )
+        openings = sorted(int(last_opening * (rng.random() ** 0.85)) for _ in range(n_cases))
         events = self.events
         case_rows: list[tuple[Any, ...]] = []
         tag_rows: list[tuple[Any, ...]] = []
@@ -607,10 +787,24 @@ class _Generator:
             updated = end if closed_at else max(opened, min(AS_OF_S, plan[-1][0]))
             case_rows.append(
                 (
-                    case_id, reference, f"{kind_title}（{reference}）", company, kind,  # noqa: RUF001
-                    rng.random() < 0.1, status, "", ts(opened),
-                    ts(opened + int(normal_hours * HOUR * 1.1)), closed_at, close_reason,
-                    normal_hours, amount, currency, "", ts(opened), ts(updated),
+                    case_id,
+                    reference,
+                    f"{kind_title}（{reference}）",
+                    company,
+                    kind,
+                    rng.random() < 0.1,
+                    status,
+                    "",
+                    ts(opened),
+                    ts(opened + int(normal_hours * HOUR * 1.1)),
+                    closed_at,
+                    close_reason,
+                    normal_hours,
+                    amount,
+                    currency,
+                    "",
+                    ts(opened),
+                    ts(updated),
                 )
             )
             events.append((opened, "case", case_id, case_id, "status", None, "open"))
@@ -648,13 +842,24 @@ class _Generator:
                 changed = done_at if done_at is not None else created
                 action_rows.append(
                     (
-                        action_id, case_id, dept, contact,
-                        rng.choice(self.department_actions[dept]), state,
-                        ts_or_none(requested_at), ts_or_none(due_at), ts_or_none(done_at),
+                        action_id,
+                        case_id,
+                        dept,
+                        contact,
+                        rng.choice(self.department_actions[dept]),
+                        state,
+                        ts_or_none(requested_at),
+                        ts_or_none(due_at),
+                        ts_or_none(done_at),
                         rng.choice(BLOCKED_REASONS) if state == "blocked" else "",
-                        float((due - requested) // HOUR), None,
-                        float((due - requested) // HOUR // 2), "", position, kind,
-                        ts(created), ts(min(changed, AS_OF_S)),
+                        float((due - requested) // HOUR),
+                        None,
+                        float((due - requested) // HOUR // 2),
+                        "",
+                        position,
+                        kind,
+                        ts(created),
+                        ts(min(changed, AS_OF_S)),
                     )
                 )
                 events.append((created, "action", action_id, case_id, "status", None, "todo"))
@@ -666,22 +871,41 @@ class _Generator:
                 if state == "waiting_company":
                     pause_start = max(created, AS_OF_S - rng.randrange(DAY, 25 * DAY))
                     pause_rows.append(
-                        (len(pause_rows) + 1, action_id, ts(pause_start), None,
-                         rng.choice(PAUSE_REASONS))
+                        (
+                            len(pause_rows) + 1,
+                            action_id,
+                            ts(pause_start),
+                            None,
+                            rng.choice(PAUSE_REASONS),
+                        )
                     )
                 elif state == "done" and done_at is not None and rng.random() < 0.08:
                     span = max(done_at - requested, HOUR)
                     pause_start = requested + int(span * rng.uniform(0.1, 0.5))
                     pause_end = pause_start + int(span * rng.uniform(0.05, 0.3))
                     pause_rows.append(
-                        (len(pause_rows) + 1, action_id, ts(pause_start),
-                         ts(min(pause_end, done_at)), rng.choice(PAUSE_REASONS))
+                        (
+                            len(pause_rows) + 1,
+                            action_id,
+                            ts(pause_start),
+                            ts(min(pause_end, done_at)),
+                            rng.choice(PAUSE_REASONS),
+                        )
                     )
             # Documents.
             for position in range(documents_per_case[index]):
                 document_rows.append(
-                    self.document(rng, len(document_rows) + 1, case_id, company, status, opened,
-                                  end, departments, position)
+                    self.document(
+                        rng,
+                        len(document_rows) + 1,
+                        case_id,
+                        company,
+                        status,
+                        opened,
+                        end,
+                        departments,
+                        position,
+                    )
                 )
         self.insert_cases(case_rows, tag_rows, action_rows, pause_rows, document_rows)
 
@@ -700,8 +924,13 @@ class _Generator:
         if case_status == "closed":
             roll = rng.random()
             state = (
-                "accepted" if roll < 0.85 else "received" if roll < 0.97
-                else "accepted_missing" if roll < 0.99 else "resubmitted"
+                "accepted"
+                if roll < 0.85
+                else "received"
+                if roll < 0.97
+                else "accepted_missing"
+                if roll < 0.99
+                else "resubmitted"
             )
         elif case_status == "cancelled":
             state = rng.choice(("received", "received", "accepted"))  # nobody chases them
@@ -747,15 +976,30 @@ class _Generator:
             self.events.append((moment, "document", document_id, case_id, "state", previous, step))
             previous = step
         return (
-            document_id, case_id, rng.choice(DOCUMENT_TITLES), rng.random() < 0.9, state,
-            company, destination, holder, rng.random() < 0.3, rng.random() < 0.6,
+            document_id,
+            case_id,
+            rng.choice(DOCUMENT_TITLES),
+            rng.random() < 0.9,
+            state,
+            company,
+            destination,
+            holder,
+            rng.random() < 0.3,
+            rng.random() < 0.6,
             2 if "resubmitted" in stamp else 1,
-            ts(stamp["requested"]), ts_or_none(stamp.get("received")),
-            ts_or_none(stamp.get("forwarded")), ts_or_none(accepted_at),
-            ts_or_none(stamp.get("returned")), ts_or_none(stamp.get("resubmitted")),
+            ts(stamp["requested"]),
+            ts_or_none(stamp.get("received")),
+            ts_or_none(stamp.get("forwarded")),
+            ts_or_none(accepted_at),
+            ts_or_none(stamp.get("returned")),
+            ts_or_none(stamp.get("resubmitted")),
             rng.choice(RETURN_REASONS) if "returned" in stamp else "",
             "补充盖章页及原件" if state == "accepted_missing" else "",
-            ts_or_none(promised), "", position, ts(moments[0]), ts(moments[-1]),
+            ts_or_none(promised),
+            "",
+            position,
+            ts(moments[0]),
+            ts(moments[-1]),
         )
 
     def insert_cases(
@@ -770,9 +1014,24 @@ class _Generator:
             self.conn,
             "cases",
             (
-                "id", "reference", "title", "company_id", "kind", "fast_track", "status", "owner",
-                "opened_at", "target_at", "closed_at", "close_reason", "normal_duration_hours",
-                "amount_minor", "currency", "notes", "created_at", "updated_at",
+                "id",
+                "reference",
+                "title",
+                "company_id",
+                "kind",
+                "fast_track",
+                "status",
+                "owner",
+                "opened_at",
+                "target_at",
+                "closed_at",
+                "close_reason",
+                "normal_duration_hours",
+                "amount_minor",
+                "currency",
+                "notes",
+                "created_at",
+                "updated_at",
             ),
             case_rows,
         )
@@ -781,10 +1040,24 @@ class _Generator:
             self.conn,
             "actions",
             (
-                "id", "case_id", "department_id", "contact_id", "title", "status", "requested_at",
-                "due_at", "done_at", "blocked_reason", "statutory_limit_hours",
-                "promised_limit_hours", "normal_duration_hours", "notes", "position",
-                "template_key", "created_at", "updated_at",
+                "id",
+                "case_id",
+                "department_id",
+                "contact_id",
+                "title",
+                "status",
+                "requested_at",
+                "due_at",
+                "done_at",
+                "blocked_reason",
+                "statutory_limit_hours",
+                "promised_limit_hours",
+                "normal_duration_hours",
+                "notes",
+                "position",
+                "template_key",
+                "created_at",
+                "updated_at",
             ),
             action_rows,
         )
@@ -798,10 +1071,29 @@ class _Generator:
             self.conn,
             "documents",
             (
-                "id", "case_id", "title", "required", "state", "source_id", "destination_id",
-                "holder_id", "is_original", "stamped", "version", "requested_at", "received_at",
-                "forwarded_at", "accepted_at", "returned_at", "resubmitted_at", "return_reason",
-                "missing_items", "promised_completion_at", "notes", "position", "created_at",
+                "id",
+                "case_id",
+                "title",
+                "required",
+                "state",
+                "source_id",
+                "destination_id",
+                "holder_id",
+                "is_original",
+                "stamped",
+                "version",
+                "requested_at",
+                "received_at",
+                "forwarded_at",
+                "accepted_at",
+                "returned_at",
+                "resubmitted_at",
+                "return_reason",
+                "missing_items",
+                "promised_completion_at",
+                "notes",
+                "position",
+                "created_at",
                 "updated_at",
             ),
             document_rows,
@@ -900,9 +1192,18 @@ class _Generator:
             direction = "in" if random_() < 0.5 else "out"
             rows.append(
                 [
-                    moment, duration, direction, channel, contact, raw, e164,
-                    case.id if case is not None else None, notes, follow_up_due,
-                    follow_up_done, channel in ("wechat", "dingtalk", "qq") and random_() < 0.3,
+                    moment,
+                    duration,
+                    direction,
+                    channel,
+                    contact,
+                    raw,
+                    e164,
+                    case.id if case is not None else None,
+                    notes,
+                    follow_up_due,
+                    follow_up_done,
+                    channel in ("wechat", "dingtalk", "qq") and random_() < 0.3,
                 ]
             )
         rows.sort(key=lambda r: r[0])
@@ -914,17 +1215,40 @@ class _Generator:
                     hashlib.sha256(f"{seed_text}:{ident}".encode()).hexdigest() if r[11] else None
                 )
                 yield (
-                    ident, ts(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8],
-                    ts_or_none(r[9]), ts_or_none(r[10]), source_key, ts(r[0] + 60),
+                    ident,
+                    ts(r[0]),
+                    r[1],
+                    r[2],
+                    r[3],
+                    r[4],
+                    r[5],
+                    r[6],
+                    r[7],
+                    r[8],
+                    ts_or_none(r[9]),
+                    ts_or_none(r[10]),
+                    source_key,
+                    ts(r[0] + 60),
                 )
 
         insert(
             self.conn,
             "communications",
             (
-                "id", "at", "duration_seconds", "direction", "channel", "contact_id",
-                "raw_number", "number_e164", "case_id", "notes", "follow_up_due",
-                "follow_up_done_at", "source_key", "created_at",
+                "id",
+                "at",
+                "duration_seconds",
+                "direction",
+                "channel",
+                "contact_id",
+                "raw_number",
+                "number_e164",
+                "case_id",
+                "notes",
+                "follow_up_due",
+                "follow_up_done_at",
+                "source_key",
+                "created_at",
             ),
             finished(),
         )

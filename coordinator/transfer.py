@@ -28,7 +28,14 @@ Two modes:
   Events are always appended.
 
 In both modes a row that matches a row already in the store (its natural key, or any
-unique key) is skipped, and references to it point at the stored row.
+unique key) is skipped, and references to it point at the stored row. "refuse" also
+skips a row identical, id included, to a stored one (a new data folder's builtin
+templates and their events), and renumbers a row whose id the store already uses for
+something else; only into a store with no rows at all are the ids certain to be kept.
+
+Memory stays small: the first pass keeps the unique keys (numeric ids as 8-byte arrays)
+and the distinct referenced values; the second pass holds one batch of rows, plus the
+renumbering maps of "merge" and the ids of the change set.
 """
 
 from __future__ import annotations
@@ -286,7 +293,7 @@ class ImportSummary:
 # --- the schema, as import sees it ----------------------------------------------------
 
 
-class _Bad(Exception):
+class _BadValueError(Exception):
     """A value a converter refuses; the row converter adds where it was."""
 
     def __init__(self, msgid: Msg, **params: Any) -> None:
@@ -353,7 +360,7 @@ class _TableSpec:
             else:
                 try:
                     out[name] = convert(value)
-                except _Bad as bad:
+                except _BadValueError as bad:
                     raise ValidationError(
                         bad.msgid,
                         table=self.name,
@@ -374,8 +381,8 @@ def _int(value: Any) -> int:
     if type(value) is int and _INT64_MIN <= value <= _INT64_MAX:
         return value
     if type(value) is int:
-        raise _Bad(_MSG_INT_RANGE)
-    raise _Bad(_MSG_INT)  # bool is an int to Python, not to us
+        raise _BadValueError(_MSG_INT_RANGE)
+    raise _BadValueError(_MSG_INT)  # bool is an int to Python, not to us
 
 
 def _float(value: Any) -> float:
@@ -385,17 +392,17 @@ def _float(value: Any) -> float:
         try:
             result = float(value)
         except OverflowError:
-            raise _Bad(_MSG_FLOAT) from None
+            raise _BadValueError(_MSG_FLOAT) from None
     else:
-        raise _Bad(_MSG_FLOAT)
+        raise _BadValueError(_MSG_FLOAT)
     if not math.isfinite(result):
-        raise _Bad(_MSG_FLOAT)
+        raise _BadValueError(_MSG_FLOAT)
     return result
 
 
 def _bool(value: Any) -> bool:
     if type(value) is not bool:
-        raise _Bad(_MSG_BOOL)
+        raise _BadValueError(_MSG_BOOL)
     return value
 
 
@@ -404,7 +411,7 @@ def _storable(value: str) -> None:
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate from a "\ud800" escape
-            raise _Bad(_MSG_TEXT_CHARS) from None
+            raise _BadValueError(_MSG_TEXT_CHARS) from None
 
 
 def _text(limit: int | None) -> Converter:
@@ -414,9 +421,9 @@ def _text(limit: int | None) -> Converter:
         if type(value) is str and len(value) <= longest and value.isascii():
             return value  # the common case, at once
         if type(value) is not str:
-            raise _Bad(_MSG_TEXT)
+            raise _BadValueError(_MSG_TEXT)
         if len(value) > longest:
-            raise _Bad(_MSG_TEXT_LONG, limit=limit)
+            raise _BadValueError(_MSG_TEXT_LONG, limit=limit)
         _storable(value)
         return value
 
@@ -429,7 +436,7 @@ def _enum(values: Sequence[str]) -> Converter:
 
     def convert(value: Any) -> str:
         if type(value) is not str or value not in allowed:
-            raise _Bad(_MSG_ENUM, allowed=listed)
+            raise _BadValueError(_MSG_ENUM, allowed=listed)
         return value
 
     return convert
@@ -437,23 +444,23 @@ def _enum(values: Sequence[str]) -> Converter:
 
 def _datetime(value: Any) -> datetime:
     if type(value) is not str:
-        raise _Bad(_MSG_DATETIME)
+        raise _BadValueError(_MSG_DATETIME)
     try:
         result = datetime.fromisoformat(value)
     except ValueError:
-        raise _Bad(_MSG_DATETIME) from None
+        raise _BadValueError(_MSG_DATETIME) from None
     if result.tzinfo is not None:  # the store keeps naive local time
-        raise _Bad(_MSG_DATETIME)
+        raise _BadValueError(_MSG_DATETIME)
     return result
 
 
 def _date(value: Any) -> date:
     if type(value) is not str:
-        raise _Bad(_MSG_DATE)
+        raise _BadValueError(_MSG_DATE)
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise _Bad(_MSG_DATE) from None
+        raise _BadValueError(_MSG_DATE) from None
 
 
 def _json_depth_ok(value: Any, depth: int) -> bool:
@@ -467,11 +474,11 @@ def _json_depth_ok(value: Any, depth: int) -> bool:
 def _json(shape: type | None) -> Converter:
     def convert(value: Any) -> Any:
         if shape is dict and not isinstance(value, dict):
-            raise _Bad(_MSG_JSON_OBJECT)
+            raise _BadValueError(_MSG_JSON_OBJECT)
         if shape is list and not isinstance(value, list):
-            raise _Bad(_MSG_JSON_LIST)
+            raise _BadValueError(_MSG_JSON_LIST)
         if not _json_depth_ok(value, _JSON_DEPTH):
-            raise _Bad(_MSG_JSON_DEEP)
+            raise _BadValueError(_MSG_JSON_DEEP)
         return value
 
     return convert
@@ -479,7 +486,7 @@ def _json(shape: type | None) -> Converter:
 
 def _any_scalar(value: Any) -> Any:
     if isinstance(value, dict | list):
-        raise _Bad(_MSG_TEXT)
+        raise _BadValueError(_MSG_TEXT)
     if isinstance(value, str):
         _storable(value)
     return value
@@ -761,14 +768,14 @@ def export_json(store: Store, path: Path) -> ExportSummary:
 # --- reading the file as a stream -----------------------------------------------------
 
 
-class _NonFinite(Exception):
+class _NonFiniteError(Exception):
     def __init__(self, constant: str) -> None:
         super().__init__(constant)
         self.constant = constant
 
 
 def _reject_constant(constant: str) -> Any:
-    raise _NonFinite(constant)
+    raise _NonFiniteError(constant)
 
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
@@ -859,7 +866,7 @@ class _JsonStream:
                 if self._more():
                     continue
                 raise self._decode_error(exc) from None
-            except _NonFinite as exc:
+            except _NonFiniteError as exc:
                 raise ValidationError(
                     _MSG_NON_FINITE, name=self._name, constant=exc.constant
                 ) from None
