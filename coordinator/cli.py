@@ -15,8 +15,22 @@ from coordinator.errors import DomainError
 from coordinator.i18n import _, language_from_environment, set_language
 from coordinator.storage import Store
 
+# The names only (plain tuples): importing the report builders here would pull in
+# Jinja2 and every service for commands that need neither.
+REPORT_NAMES: tuple[str, ...] = ("run-sheet", "handover", "backlog", "indicators")
+REPORT_SECTIONS: tuple[str, ...] = (
+    "facts",
+    "clock",
+    "actions",
+    "documents",
+    "communications",
+    "timeline",
+)
+
 
 def build_parser() -> argparse.ArgumentParser:
+    from coordinator.table_export import LISTS
+
     parser = argparse.ArgumentParser(
         prog="liaison-hub",
         description="Liaison Hub: calls, documents and department actions of every case.",
@@ -41,8 +55,48 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="add what is missing to a store that already holds data",
     )
+    export_list = sub.add_parser(
+        "export-list", help="export one list (cases, actions, ...) as an Excel or CSV file"
+    )
+    export_list.add_argument(
+        "name",
+        metavar="NAME",
+        choices=list(LISTS),
+        help="the list: " + ", ".join(LISTS),
+    )
+    target = export_list.add_mutually_exclusive_group(required=True)
+    target.add_argument("--xlsx", type=Path, metavar="FILE", help="write an Excel workbook")
+    target.add_argument("--csv", type=Path, metavar="FILE", help="write a CSV file (UTF-8)")
+    export_list.add_argument("--case", metavar="REF", help="only the rows of this case")
+    export_list.add_argument(
+        "--since", metavar="YYYY-MM-DD", help="communications on or after this day"
+    )
+    export_list.add_argument(
+        "--until", metavar="YYYY-MM-DD", help="communications on or before this day"
+    )
     sub.add_parser("check", help="check the database and attachments; exit 1 on problems")
     sub.add_parser("info", help="where the data lives and what it holds")
+    summary = sub.add_parser(
+        "summary", help="print one case's summary to a PDF file (needs the full install)"
+    )
+    summary.add_argument("reference", metavar="REF", help="the case reference, e.g. 2026-0009")
+    summary.add_argument("--pdf", required=True, type=Path, metavar="FILE")
+    summary.add_argument(
+        "--no-notes",
+        action="store_true",
+        help="leave every note out (the version to hand to the company)",
+    )
+    summary.add_argument(
+        "--sections",
+        metavar="LIST",
+        help="comma-separated, from: " + ",".join(REPORT_SECTIONS) + " (default: all)",
+    )
+    report = sub.add_parser(
+        "report", help="print an office report to a PDF file (needs the full install)"
+    )
+    report.add_argument("name", choices=REPORT_NAMES, metavar="NAME", help=", ".join(REPORT_NAMES))
+    report.add_argument("--pdf", required=True, type=Path, metavar="FILE")
+    report.add_argument("--year", type=int, help="the indicators' year (default: this year)")
     return parser
 
 
@@ -79,6 +133,43 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_list(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from coordinator.errors import ValidationError
+    from coordinator.i18n import N_
+    from coordinator.services import cases
+    from coordinator.table_export import export_list
+
+    days: dict[str, date | None] = {}
+    for option in ("since", "until"):
+        text = getattr(args, option)
+        try:
+            days[option] = None if text is None else date.fromisoformat(text.strip())
+        except ValueError:
+            raise ValidationError(
+                N_("“{value}” is not a date: write it as YYYY-MM-DD."), value=text
+            ) from None
+    store = _open(args)
+    case_id = None if args.case is None else cases.by_reference(store, args.case.strip()).id
+    path = args.xlsx if args.xlsx is not None else args.csv
+    result = export_list(
+        store,
+        args.name,
+        path,
+        format="xlsx" if args.xlsx is not None else "csv",
+        case_id=case_id,
+        since=days["since"],
+        until=days["until"],
+    )
+    print(
+        _("Exported the list {name} to {path}: {count} rows.").format(
+            name=args.name, path=result.path, count=result.rows
+        )
+    )
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from coordinator.checks import check_store
 
@@ -112,10 +203,27 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_needs_qt(args: argparse.Namespace) -> int:
+    """``summary`` and ``report``: laying pages out needs Qt, which this install lacks.
+
+    ``liaison-hub`` (``ui.launcher``) runs these commands itself when Qt is installed.
+    """
+    print(
+        _(
+            "Printing to PDF needs the full install (with Qt): run `liaison-hub {command}` from it."
+        ).format(command=args.command),
+        file=sys.stderr,
+    )
+    return 2
+
+
 COMMANDS = {
     "demo": cmd_demo,
+    "summary": cmd_needs_qt,
+    "report": cmd_needs_qt,
     "export": cmd_export,
     "import": cmd_import,
+    "export-list": cmd_export_list,
     "check": cmd_check,
     "info": cmd_info,
 }

@@ -42,6 +42,11 @@ SOURCE_DIRS: tuple[str, ...] = ("coordinator", "ui")
 METHOD_MAP: list[tuple[str, str]] = [("**.py", "python")]
 # The gettext markers: ``N_("...")`` (lazy, returns a Msg) and ``_("...")``.
 KEYWORDS: dict[str, None] = {"N_": None, "_": None}
+# Report layouts (Jinja2 templates) label things with ``{{ _("...") }}``; Jinja2's own
+# Babel extractor reads them. Folders relative to the project folder.
+TEMPLATE_DIRS: tuple[str, ...] = ("resources/reports",)
+TEMPLATE_METHOD_MAP: list[tuple[str, str]] = [("**.html", "jinja2.ext:babel_extract")]
+TEMPLATE_KEYWORDS: dict[str, None] = {"_": None}
 # ``# TRANSLATORS: ...`` just above a marked string reaches the translator as a comment.
 COMMENT_TAGS: tuple[str, ...] = ("TRANSLATORS:",)
 POT_PATH = LOCALE_DIR / f"{DOMAIN}.pot"
@@ -134,21 +139,23 @@ def _write_if_changed(path: Path, data: bytes) -> bool:
 def collect(project_dir: Path = PROJECT_DIR) -> Catalog:
     """The template of every message id marked in the code, without writing anything."""
     catalog = _new_catalog()
-    for package in SOURCE_DIRS:
-        root = project_dir / package
+    sources = [(package, METHOD_MAP, KEYWORDS) for package in SOURCE_DIRS]
+    sources += [(folder, TEMPLATE_METHOD_MAP, TEMPLATE_KEYWORDS) for folder in TEMPLATE_DIRS]
+    for folder, method_map, keywords in sources:
+        root = project_dir / folder
         if not root.is_dir():
             continue
         for filename, lineno, message, comments, context in extract_from_dir(
             root,
-            method_map=METHOD_MAP,
-            keywords=KEYWORDS,
+            method_map=method_map,
+            keywords=keywords,
             comment_tags=COMMENT_TAGS,
             strip_comment_tags=True,
         ):
             catalog.add(
                 message,
                 None,
-                [(f"{package}/{filename}", lineno)],
+                [(f"{folder}/{filename}", lineno)],
                 auto_comments=comments,
                 context=context,
             )

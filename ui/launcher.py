@@ -10,6 +10,10 @@ from coordinator import cli
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = cli.build_parser().parse_args(argv)
+    if args.command in {"summary", "report"}:
+        from ui.report_commands import run  # PDFs need Qt (no window)
+
+        return run(args)
     if args.command is not None:
         return cli.run_command(args)
     if args.demo:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from coordinator.i18n import _, current_language
 from coordinator.storage import Store
 from ui.cases_view import CasesView
+from ui.reports_view import ReportsView
 from ui.today import TodayView
 
 REFRESH_MS = 60_000  # working-time clocks move; a minute is the finest unit shown
@@ -43,8 +44,10 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget(self)
         self.today = TodayView(store, self.clock, self)
         self.cases = CasesView(store, self)
+        self.reports = ReportsView(store, self)
         self.stack.addWidget(self.today)
         self.stack.addWidget(self.cases)
+        self.stack.addWidget(self.reports)
         central = QWidget(self)
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)
@@ -62,7 +65,7 @@ class MainWindow(QMainWindow):
         self.timer.start(REFRESH_MS)
         geometry = settings.value("main_window/geometry")
         if geometry is not None:
-            self.restoreGeometry(geometry)  # type: ignore[arg-type]
+            self.restoreGeometry(geometry)
         else:
             self.resize(1200, 800)
 
@@ -97,13 +100,14 @@ class MainWindow(QMainWindow):
         self.english_action.setChecked(current_language() == "en")
         row = max(self.sidebar.currentRow(), 0)
         self.sidebar.clear()
-        self.sidebar.addItems([_("Today"), _("Cases")])
+        self.sidebar.addItems([_("Today"), _("Cases"), _("Reports")])
         self.sidebar.setCurrentRow(row)
         self.refresh()
 
     def refresh(self) -> None:
         counts = self.today.refresh()
         self.cases.refresh()
+        self.reports.refresh()
         self.counts_label.setText(
             _(
                 "Overdue: {overdue}   Due today: {today}   Follow-ups: {follow_ups}   "

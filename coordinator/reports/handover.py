@@ -1,0 +1,266 @@
+"""The daily handover brief: what a colleague taking over needs, case by case.
+
+Headline counts first (the "Today" screen's), then every open case with its overdue
+steps, steps due today, other open steps, what it waits on (the company, another step,
+a blocked department), the documents still out and the follow-ups promised; last, the
+promises and calls that belong to no case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from coordinator import dashboard
+from coordinator.dashboard import DUE_TODAY_STATUSES, OVERDUE_STATUSES, WAITING_DOCUMENT_STATES
+from coordinator.i18n import N_, Msg, _
+from coordinator.labels import ACTION_STATUS, CASE_STATUS, DOCUMENT_STATE
+from coordinator.models import ActionStatus, CaseStatus, DocumentState
+from coordinator.records import CaseRecord, ContactRecord, OrganisationRecord
+from coordinator.reports import _data, figures
+from coordinator.reports.base import Report
+from coordinator.reports.case_summary import BigFigure
+from coordinator.reports.templating import render
+from coordinator.services import actions as action_service
+from coordinator.services import cases as case_service
+from coordinator.services import communications as communication_service
+from coordinator.services import documents as document_service
+from coordinator.services import settings as settings_service
+from coordinator.storage import Store
+from coordinator.working_calendar import WorkingCalendar
+
+# The order in which a case's items are listed, most urgent first.
+OVERDUE, DUE_TODAY, OPEN, WAITING, DOCUMENT, FOLLOW_UP = range(6)
+KIND_LABEL: dict[int, Msg] = {
+    OVERDUE: N_("Overdue"),
+    DUE_TODAY: N_("Due today"),
+    OPEN: N_("Open"),
+    WAITING: N_("Waiting"),
+    DOCUMENT: N_("Document"),
+    FOLLOW_UP: N_("Follow-up"),
+}
+# Waiting: the department has not been asked yet, or cannot move.
+WAITING_STATUSES = frozenset(
+    {ActionStatus.WAITING, ActionStatus.WAITING_COMPANY, ActionStatus.BLOCKED, ActionStatus.TODO}
+)
+CASE_LIMIT = 500
+FOLLOW_UP_SCAN = 5_000
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: str
+    urgent: bool
+    what: str
+    detail: str
+    whom: str
+    when: str
+
+
+@dataclass(frozen=True)
+class CaseBrief:
+    reference: str
+    title: str
+    company: str
+    status: str
+    fast_track: bool
+    facts: str
+    items: tuple[Item, ...]
+    overdue: int
+
+
+@dataclass(frozen=True)
+class LooseFollowUp:
+    due: str
+    who: str
+    notes: str
+
+
+def handover(store: Store, now: datetime | None = None) -> Report:
+    moment = (now or store.clock()).replace(microsecond=0)
+    calendar = store.calendar()
+    year = moment.year
+    with store.read() as session:
+        counts = dashboard.counts(session, moment)
+        loose = [
+            f
+            for f in dashboard.open_follow_ups(session, moment, limit=FOLLOW_UP_SCAN)
+            if f.case_id is None
+        ]
+    open_cases = [
+        c
+        for c in case_service.list_cases(store, limit=CASE_LIMIT)
+        if c.status in (CaseStatus.OPEN, CaseStatus.ON_HOLD)
+    ]
+    organisations = _data.organisations(store)
+    briefs = [_brief(store, case, organisations, calendar, moment, year) for case in open_cases]
+    briefs.sort(key=lambda b: (-b.overdue, b.reference))
+
+    headline = (
+        BigFigure(str(len(open_cases)), _("Open cases")),
+        BigFigure(str(counts.overdue_actions), _("Overdue steps")),
+        BigFigure(str(counts.actions_due_today), _("Due today")),
+        BigFigure(str(counts.open_follow_ups), _("Follow-ups due")),
+        BigFigure(str(counts.documents_waiting), _("Documents waiting")),
+    )
+    html = render(
+        "handover.html",
+        date=figures.day(moment),
+        printed=figures.stamp(moment),
+        headline=headline,
+        cases=briefs,
+        loose=tuple(
+            LooseFollowUp(figures.when(f.follow_up_due, year), f.who, f.notes) for f in loose
+        ),
+        unfiled=counts.unfiled_communications,
+    )
+    return Report(
+        title=_("Handover brief {date}").format(date=figures.day(moment)),
+        html=html,
+        header_left=settings_service.office_name(store),
+        header_right=f"{_('Handover brief')} · {figures.day(moment)}",
+        printed_at=moment,
+    )
+
+
+def _brief(
+    store: Store,
+    case: CaseRecord,
+    organisations: dict[int, OrganisationRecord],
+    calendar: WorkingCalendar,
+    now: datetime,
+    year: int,
+) -> CaseBrief:
+    steps = action_service.for_case(store, case.id)
+    documents = document_service.for_case(store, case.id)
+    comms = communication_service.for_case(store, case.id, limit=FOLLOW_UP_SCAN)
+    people: dict[int, ContactRecord] = _data.contacts(
+        store, [s.contact_id for s in steps] + [c.contact_id for c in comms]
+    )
+    end_of_today = dashboard.end_of_day(now)
+    titles = {s.id: s.title for s in steps}
+    items: list[tuple[int, datetime, Item]] = []
+    for s in steps:
+        if s.status in (ActionStatus.DONE, ActionStatus.CANCELLED):
+            continue
+        contact = people.get(s.contact_id) if s.contact_id is not None else None
+        whom = s.department_name + (f" · {contact.name}" if contact is not None else "")
+        if s.due_at is not None and s.due_at < now and s.status in OVERDUE_STATUSES:
+            kind = OVERDUE
+            when = _("due {time}, {late} late").format(
+                time=figures.when(s.due_at, year),
+                late=figures.compact_duration(calendar.working_seconds(s.due_at, now), calendar),
+            )
+        elif (
+            s.due_at is not None
+            and now <= s.due_at < end_of_today
+            and s.status in DUE_TODAY_STATUSES
+        ):
+            kind = DUE_TODAY
+            when = _("due {time}").format(time=figures.when(s.due_at, year))
+        elif s.status in WAITING_STATUSES:
+            kind = WAITING
+            paused_since = [start for start, end in s.pauses if end is None]
+            when = (
+                _("since {time}").format(time=figures.when(paused_since[-1], year))
+                if s.status == ActionStatus.WAITING_COMPANY and paused_since
+                else ""
+            )
+        else:
+            kind = OPEN
+            when = _("due {time}").format(time=figures.when(s.due_at, year)) if s.due_at else ""
+        detail = ACTION_STATUS[s.status].tr()
+        if s.status == ActionStatus.WAITING and s.depends_on:
+            detail = _("waits on: {steps}").format(
+                steps=figures.listing(titles.get(i, "?") for i in s.depends_on)
+            )
+        if s.blocked_reason:
+            detail = f"{detail} — {s.blocked_reason}"
+        items.append(
+            (kind, s.due_at or now, Item(_kind(kind), kind == OVERDUE, s.title, detail, whom, when))
+        )
+    for d in documents:
+        if d.state not in WAITING_DOCUMENT_STATES:
+            continue
+        holder = organisations.get(d.holder_id) if d.holder_id is not None else None
+        detail = DOCUMENT_STATE[d.state].tr()
+        if d.state == DocumentState.ACCEPTED_MISSING and d.missing_items:
+            detail = f"{detail} — {d.missing_items}"
+        elif d.state == DocumentState.RETURNED and d.return_reason:
+            detail = f"{detail} — {d.return_reason}"
+        stamps = [
+            t
+            for t in (
+                d.requested_at,
+                d.received_at,
+                d.forwarded_at,
+                d.returned_at,
+                d.resubmitted_at,
+            )
+            if t is not None
+        ]
+        since = max(stamps) if stamps else None
+        when = (
+            _("promised by {day}").format(day=figures.day(d.promised_completion_at))
+            if d.promised_completion_at is not None
+            else (_("since {time}").format(time=figures.when(since, year)) if since else "")
+        )
+        items.append(
+            (
+                DOCUMENT,
+                since or now,
+                Item(
+                    _kind(DOCUMENT),
+                    False,
+                    d.title,
+                    detail,
+                    holder.name if holder is not None else _("our office"),
+                    when,
+                ),
+            )
+        )
+    for c in comms:
+        if c.follow_up_due is None or c.follow_up_done_at is not None:
+            continue
+        contact = people.get(c.contact_id) if c.contact_id is not None else None
+        late = c.follow_up_due < now
+        items.append(
+            (
+                FOLLOW_UP,
+                c.follow_up_due,
+                Item(
+                    _kind(FOLLOW_UP),
+                    late,
+                    c.notes,
+                    _("promised on {time}").format(time=figures.when(c.at, year)),
+                    contact.name if contact is not None else c.raw_number,
+                    _("by {time}").format(time=figures.when(c.follow_up_due, year)),
+                ),
+            )
+        )
+    items.sort(key=lambda entry: (entry[0], entry[1]))
+    clock_seconds = calendar.working_seconds(case.opened_at, now)
+    facts = [
+        _("opened {time}").format(time=figures.stamp(case.opened_at)),
+        _("{time} of working time so far").format(
+            time=figures.compact_duration(clock_seconds, calendar)
+        ),
+    ]
+    if case.target_at is not None:
+        facts.append(_("target {time}").format(time=figures.stamp(case.target_at)))
+    if case.owner:
+        facts.append(_("owner {name}").format(name=case.owner))
+    return CaseBrief(
+        reference=case.reference,
+        title=case.title,
+        company=case.company_name,
+        status=CASE_STATUS[case.status].tr(),
+        fast_track=case.fast_track,
+        facts=" · ".join(facts),
+        items=tuple(item for _k, _t, item in items),
+        overdue=sum(1 for k, _t, _i in items if k == OVERDUE),
+    )
+
+
+def _kind(kind: int) -> str:
+    return KIND_LABEL[kind].tr()

@@ -1,0 +1,36 @@
+"""The reports by the names the command line and menus use."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from coordinator.errors import ValidationError
+from coordinator.i18n import N_
+from coordinator.reports.backlog import backlog
+from coordinator.reports.base import Report
+from coordinator.reports.handover import handover
+from coordinator.reports.indicators import indicators
+from coordinator.reports.run_sheet import run_sheet
+from coordinator.storage import Store
+
+REPORT_NAMES: tuple[str, ...] = ("run-sheet", "handover", "backlog", "indicators")
+
+
+def build_report(
+    store: Store, name: str, *, year: int | None = None, now: datetime | None = None
+) -> Report:
+    """The report called ``name``; ``year`` is for the indicators (default: this year)."""
+    if name == "run-sheet":
+        return run_sheet(store, now)
+    if name == "handover":
+        return handover(store, now)
+    if name == "backlog":
+        return backlog(store, now)
+    if name == "indicators":
+        moment = now or store.clock()
+        return indicators(store, moment.year if year is None else year, now=moment)
+    raise ValidationError(
+        N_("There is no report “{name}”: choose from {choices}."),
+        name=name,
+        choices=", ".join(REPORT_NAMES),
+    )

@@ -1,0 +1,143 @@
+"""Reports: the run sheet, the handover brief, the backlog, and the year's indicators
+(shown here, with their annual targets editable, and printable)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from coordinator import reports
+from coordinator.errors import DomainError
+from coordinator.i18n import _
+from coordinator.models import Indicator
+from coordinator.reports import Report
+from coordinator.services import indicators
+from coordinator.storage import Store
+from ui.report_actions import run_report
+
+
+class ReportsView(QWidget):
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        layout = QVBoxLayout(self)
+        self.daily = QGroupBox(self)
+        grid = QGridLayout(self.daily)
+        self._rows: list[tuple[QLabel, QPushButton, QPushButton, str]] = []
+        builders: list[tuple[str, Callable[[], Report]]] = [
+            ("run-sheet", lambda: reports.run_sheet(self.store)),
+            ("handover", lambda: reports.handover(self.store)),
+            ("backlog", lambda: reports.backlog(self.store)),
+        ]
+        for row, (name, build) in enumerate(builders):
+            label = QLabel(self.daily)
+            preview = QPushButton(self.daily)
+            save = QPushButton(self.daily)
+            preview.clicked.connect(
+                lambda _c=False, b=build, n=name: run_report(b, self, f"{n}.pdf", save=False)
+            )
+            save.clicked.connect(
+                lambda _c=False, b=build, n=name: run_report(b, self, f"{n}.pdf", save=True)
+            )
+            grid.addWidget(label, row, 0)
+            grid.addWidget(preview, row, 1)
+            grid.addWidget(save, row, 2)
+            self._rows.append((label, preview, save, name))
+        grid.setColumnStretch(0, 1)
+        layout.addWidget(self.daily)
+
+        self.yearly = QGroupBox(self)
+        yearly_layout = QHBoxLayout(self.yearly)
+        side = QVBoxLayout()
+        self.year = QSpinBox(self.yearly)
+        self.year.setRange(2000, 2100)
+        self.year.setValue(store.clock().year)
+        self.year.valueChanged.connect(self.refresh)
+        form = QFormLayout()
+        self.year_label = QLabel(self.yearly)
+        form.addRow(self.year_label, self.year)
+        self.target_edits: dict[Indicator, QLineEdit] = {}
+        self.target_labels: dict[Indicator, QLabel] = {}
+        for which in Indicator:
+            edit = QLineEdit(self.yearly)
+            label = QLabel(self.yearly)
+            form.addRow(label, edit)
+            self.target_edits[which] = edit
+            self.target_labels[which] = label
+        side.addLayout(form)
+        self.save_targets_button = QPushButton(self.yearly)
+        self.save_targets_button.clicked.connect(self.save_targets)
+        self.preview_indicators = QPushButton(self.yearly)
+        self.preview_indicators.clicked.connect(
+            lambda: run_report(self._indicators, self, "indicators.pdf", save=False)
+        )
+        self.save_indicators = QPushButton(self.yearly)
+        self.save_indicators.clicked.connect(
+            lambda: run_report(self._indicators, self, "indicators.pdf", save=True)
+        )
+        for button in (self.save_targets_button, self.preview_indicators, self.save_indicators):
+            side.addWidget(button)
+        side.addStretch(1)
+        yearly_layout.addLayout(side)
+        self.browser = QTextBrowser(self.yearly)
+        yearly_layout.addWidget(self.browser, 1)
+        layout.addWidget(self.yearly, 1)
+
+    def _indicators(self) -> Report:
+        return reports.indicators(self.store, self.year.value())
+
+    def save_targets(self) -> None:
+        year = self.year.value()
+        try:
+            for which, edit in self.target_edits.items():
+                text = edit.text().strip().replace(",", "")
+                indicators.set_target(self.store, year, which, text or None)
+        except DomainError as exc:
+            QMessageBox.warning(self, _("Annual targets"), exc.message())
+            return
+        self.refresh()
+
+    def refresh(self) -> None:
+        names = {
+            "run-sheet": _("Department run sheet (one page per department)"),
+            "handover": _("Daily handover brief"),
+            "backlog": _("Department backlog"),
+        }
+        self.daily.setTitle(_("Daily reports"))
+        for label, preview, save, name in self._rows:
+            label.setText(names[name])
+            preview.setText(_("Preview and print…"))
+            save.setText(_("Save as PDF…"))
+        self.yearly.setTitle(_("Yearly indicators"))
+        self.year_label.setText(_("Year"))
+        year = self.year.value()
+        figures = {f.indicator: f for f in indicators.yearly(self.store, year)}
+        for which, edit in self.target_edits.items():
+            figure = figures[which]
+            self.target_labels[which].setText(
+                _("Target: {indicator} ({currency})").format(
+                    indicator=indicators.LABEL[which].tr(), currency=figure.currency
+                )
+            )
+            edit.setText("" if figure.target is None else f"{figure.target:f}")
+        self.save_targets_button.setText(_("Save targets"))
+        self.preview_indicators.setText(_("Preview and print…"))
+        self.save_indicators.setText(_("Save as PDF…"))
+        try:
+            self.browser.setHtml(self._indicators().html)
+        except DomainError as exc:
+            self.browser.setPlainText(exc.message())
