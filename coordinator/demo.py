@@ -44,6 +44,7 @@ from coordinator.models import (
     Direction,
     Document,
     DocumentState,
+    Indicator,
     Organisation,
     OrganisationKind,
     Template,
@@ -55,6 +56,7 @@ from coordinator.services import (
     communications,
     contacts,
     documents,
+    indicators,
     organisations,
     templates,
 )
@@ -480,7 +482,55 @@ def build_demo(store: Store, now: datetime | None = None) -> DemoSummary:
     if missing:  # the officer deleted a shipped template: nothing else is written
         raise ValidationError(N_("There is no case template “{key}”."), key=missing[0])
     scenario.run()
+    _count_indicators(store, moment)
     return _summary(store)
+
+
+# The tags the scenario's cases carry, and the yearly indicator each one feeds.
+_INDICATOR_TAGS: dict[str, Indicator] = {
+    "市外内资": Indicator.DOMESTIC_OUTSIDE_CITY,
+    "省外内资": Indicator.OUTSIDE_PROVINCE,
+    "合同外资": Indicator.FOREIGN_CONTRACTED,
+    "实际利用外资": Indicator.FOREIGN_USED,
+}
+# Annual targets for the demo year, set so the indicators report has something to say.
+_DEMO_TARGETS: dict[Indicator, str] = {
+    Indicator.DOMESTIC_OUTSIDE_CITY: "360000000",
+    Indicator.OUTSIDE_PROVINCE: "250000000",
+    Indicator.FOREIGN_CONTRACTED: "50000000",
+    Indicator.FOREIGN_USED: "20000000",
+}
+
+
+def _count_indicators(store: Store, moment: datetime) -> None:
+    """Count each case's amount towards the indicators its tags name.
+
+    Contracted amounts count when the case opens, the others when it is done (money
+    actually in); cancelled cases count for nothing. The events are dated ``moment``, the
+    demo's "now", like the rest of the scenario.
+    """
+    real_clock = store.clock
+    store.clock = lambda: moment
+    try:
+        _add_indicator_amounts(store, moment)
+    finally:
+        store.clock = real_clock
+
+
+def _add_indicator_amounts(store: Store, moment: datetime) -> None:
+    for case in cases.list_cases(store):
+        if case.status == CaseStatus.CANCELLED or case.amount is None:
+            continue
+        for tag in case.tags:
+            which = _INDICATOR_TAGS.get(tag)
+            if which is None or case.currency != indicators.CURRENCY[which]:
+                continue
+            when = case.opened_at if which == Indicator.FOREIGN_CONTRACTED else case.closed_at
+            if when is None:
+                continue
+            indicators.add_amount(store, case.id, which, case.amount, counted_on=when.date())
+    for which, target in _DEMO_TARGETS.items():
+        indicators.set_target(store, moment.year, which, target)
 
 
 def _summary(store: Store) -> DemoSummary:

@@ -59,14 +59,14 @@ def _paint(report: Report, device: QPagedPaintDevice, painter: QPainter, family:
     dpi = device.logicalDpiY()
     area = QRectF(device.pageLayout().paintRectPixels(device.logicalDpiX()))
     area.moveTo(0, 0)  # the painter's origin is already the printable area's corner
-    edge_font = QFont(family)
+    edge_font = _print_font(family)
     edge_font.setPointSizeF(EDGE_POINT_SIZE)
     edge_height = QFontMetricsF(edge_font, device).height() * 1.8
     body = QRectF(0, edge_height, area.width(), area.height() - 2 * edge_height)
 
     document = QTextDocument()
     document.documentLayout().setPaintDevice(device)
-    body_font = QFont(family)
+    body_font = _print_font(family)
     body_font.setPointSizeF(BODY_POINT_SIZE)
     document.setDefaultFont(body_font)
     document.setDocumentMargin(0)
@@ -112,6 +112,15 @@ def _paint(report: Report, device: QPagedPaintDevice, painter: QPainter, family:
         )
         painter.restore()
     return pages
+
+
+def _print_font(family: str) -> QFont:
+    # Ligatures (fi, ff, fl) would print fine but extract as nothing: "Office" copied out of
+    # the PDF would read "Oce". Printed text must stay searchable and copyable.
+    font = QFont(family)
+    for tag in ("liga", "clig"):
+        font.setFeature(QFont.Tag(tag), 0)
+    return font
 
 
 def write_pdf(report: Report, path: Path) -> int:

@@ -25,7 +25,7 @@ from coordinator.errors import DomainError
 from coordinator.i18n import _
 from coordinator.models import Indicator
 from coordinator.reports import Report
-from coordinator.services import indicators
+from coordinator.services import indicators, settings
 from coordinator.storage import Store
 from ui.report_actions import run_report
 
@@ -35,6 +35,16 @@ class ReportsView(QWidget):
         super().__init__(parent)
         self.store = store
         layout = QVBoxLayout(self)
+        office_row = QHBoxLayout()
+        self.office_label = QLabel(self)
+        self.office_edit = QLineEdit(self)
+        self.office_save = QPushButton(self)
+        self.office_save.clicked.connect(self.save_office_name)
+        self.office_edit.returnPressed.connect(self.save_office_name)
+        office_row.addWidget(self.office_label)
+        office_row.addWidget(self.office_edit, 1)
+        office_row.addWidget(self.office_save)
+        layout.addLayout(office_row)
         self.daily = QGroupBox(self)
         grid = QGridLayout(self.daily)
         self._rows: list[tuple[QLabel, QPushButton, QPushButton, str]] = []
@@ -100,6 +110,14 @@ class ReportsView(QWidget):
     def _indicators(self) -> Report:
         return reports.indicators(self.store, self.year.value())
 
+    def save_office_name(self) -> None:
+        """The name printed at the top of every page."""
+        try:
+            settings.set_office_name(self.store, self.office_edit.text())
+        except DomainError as exc:
+            QMessageBox.warning(self, _("Office name"), exc.message())
+        self.office_edit.setText(settings.office_name(self.store))
+
     def save_targets(self) -> None:
         year = self.year.value()
         try:
@@ -117,6 +135,10 @@ class ReportsView(QWidget):
             "handover": _("Daily handover brief"),
             "backlog": _("Department backlog"),
         }
+        self.office_label.setText(_("Office name on printouts"))
+        self.office_save.setText(_("Save"))
+        if not self.office_edit.hasFocus():
+            self.office_edit.setText(settings.office_name(self.store))
         self.daily.setTitle(_("Daily reports"))
         for label, preview, save, name in self._rows:
             label.setText(names[name])

@@ -445,7 +445,9 @@ def _clock(
             "No holiday schedule is entered for {years}: working time there counts "
             "weekends only as days off."
         ).format(years=", ".join(str(y) for y in clock.uncovered_years))
-    return Clock(tuple(big), tuple(details), " ".join(verdicts), chain, warning)
+    # Chinese sentences run on; English ones take a space.
+    verdict = ("" if current_language() == "zh_CN" else " ").join(verdicts)
+    return Clock(tuple(big), tuple(details), verdict, chain, warning)
 
 
 def _limit_text(step: ActionRecord, calendar: WorkingCalendar) -> tuple[str, float | None]:

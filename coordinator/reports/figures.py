@@ -58,13 +58,6 @@ def compact_duration(seconds: int, calendar: WorkingCalendar) -> str:
     return _("{n} working days").format(n=f"{days:.1f}".removesuffix(".0"))
 
 
-def hours(value: float | None, calendar: WorkingCalendar) -> str:
-    """A limit in working hours, as a working duration; empty for None."""
-    if value is None:
-        return ""
-    return duration(round(value * 3600), calendar)
-
-
 def call_length(seconds: int) -> str:
     """A call's length as minutes and seconds (``6:20``); empty when not timed."""
     if seconds <= 0:
@@ -114,7 +107,3 @@ def listing(items: Iterable[str], *, long: bool = False) -> str:
     if current_language() == "zh_CN":
         return ("；" if long else "、").join(items)
     return ("; " if long else ", ").join(items)
-
-
-def yes_no(value: bool) -> str:
-    return _("yes") if value else _("no")

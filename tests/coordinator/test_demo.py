@@ -456,3 +456,20 @@ def test_the_same_moment_gives_the_same_demo(tmp_path: Path, store: Store) -> No
 
     assert fingerprint(again) == fingerprint(store)
     assert row_counts(again) == row_counts(store)
+
+
+def test_the_indicators_report_has_figures(store: Store) -> None:
+    from decimal import Decimal
+
+    from coordinator.models import Indicator
+    from coordinator.services import indicators
+
+    figures = {f.indicator: f for f in indicators.yearly(store, WEDNESDAY.year)}
+    # closed landings from outside the city: 150 m + 80 m + 120 m against a 360 m target
+    assert figures[Indicator.DOMESTIC_OUTSIDE_CITY].total == Decimal("350000000")
+    assert figures[Indicator.DOMESTIC_OUTSIDE_CITY].percent_of_target == Decimal("97.22")
+    # contracted when opened: USD 22.6 m + 27.48 m + 8.6 m against 50 m
+    assert figures[Indicator.FOREIGN_CONTRACTED].total == Decimal("58680000")
+    assert figures[Indicator.FOREIGN_CONTRACTED].percent_of_target == Decimal("117.36")
+    # actually used only once the money is in: the bond case is still open
+    assert figures[Indicator.FOREIGN_USED].total == Decimal("8600000")
