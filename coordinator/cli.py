@@ -120,7 +120,14 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     store = _open(args)
     summary = export_json(store, args.json)
-    print(_("Exported to {path}: {summary}").format(path=args.json, summary=summary))
+    print(
+        _("Exported {rows} rows of {tables} tables to {path} ({size} KB).").format(
+            rows=summary.total_rows,
+            tables=len(summary.rows),
+            path=args.json,
+            size=round(summary.size_bytes / 1024),
+        )
+    )
     return 0
 
 
@@ -129,7 +136,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     store = _open(args)
     outcome = import_json(store, args.json, mode="merge" if args.merge else "refuse")
-    print(_("Imported from {path}: {summary}").format(path=args.json, summary=outcome.value))
+    print(
+        _("Imported from {path}: {added} rows added, {skipped} already present.").format(
+            path=args.json, added=outcome.value.total_added, skipped=outcome.value.total_skipped
+        )
+    )
     return 0
 
 

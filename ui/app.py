@@ -17,6 +17,7 @@ from coordinator.services import templates
 from coordinator.storage import Store
 from ui.fonts import apply_app_font
 from ui.main_window import MainWindow
+from ui.single_instance import SingleInstance
 
 LANGUAGE_KEY = "ui/language"
 
@@ -40,6 +41,14 @@ class Application:
             if self.qt_translator.load("qtbase_zh_CN", path):
                 self.app.installTranslator(self.qt_translator)
         return chosen
+
+    def bring_to_front(self) -> None:
+        window = self.window
+        if window.isMinimized():
+            window.showNormal()
+        window.show()
+        window.raise_()
+        window.activateWindow()
 
     def switch_language(self, language: str) -> None:
         chosen = self.apply_language(language)
@@ -65,14 +74,37 @@ def run_app(args: argparse.Namespace) -> int:
     apply_app_font(app)
     data_dir = resolve_data_dir(getattr(args, "data_dir", None))
     try:
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        QMessageBox.critical(None, _("Liaison Hub"), exc.strerror or str(exc))
+        return 1
+    instance = SingleInstance(data_dir)
+    if not instance.acquire():
+        if instance.notify_running():
+            return 0  # the running app came to the front; this launch has nothing to do
+        QMessageBox.critical(
+            None,
+            _("Liaison Hub"),
+            _(
+                "Liaison Hub is already open on this data folder ({path}), in a window that "
+                "does not answer. Close it, then start again."
+            ).format(path=data_dir),
+        )
+        return 1
+    try:
         store = Store(data_dir)
         templates.install_builtin(store)
     except DomainError as exc:
+        instance.release()
         QMessageBox.critical(None, _("Liaison Hub"), exc.message())
         return 1
     settings = QSettings(str(data_dir / "ui.ini"), QSettings.Format.IniFormat)
     application = Application(app, store, settings)
     application.apply_language(initial_language(args, settings))
     application.window.retranslate()
+    instance.activated.connect(application.bring_to_front)
     application.window.show()
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        instance.release()
