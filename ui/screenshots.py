@@ -38,6 +38,9 @@ def main(out_dir: Path) -> None:
         window.sidebar.setCurrentRow(1)
         app.processEvents()
         window.grab().save(str(out_dir / "cases-zh.png"))
+        window.sidebar.setCurrentRow(2)
+        app.processEvents()
+        window.grab().save(str(out_dir / "reports-zh.png"))
         window.close()
         store.close()
 
