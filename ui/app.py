@@ -25,10 +25,13 @@ LANGUAGE_KEY = "ui/language"
 class Application:
     """Owns the QApplication-wide pieces whose lifetime is the app's: translators, window."""
 
-    def __init__(self, app: QApplication, store: Store, settings: QSettings) -> None:
+    def __init__(
+        self, app: QApplication, store: Store, settings: QSettings, instance: SingleInstance
+    ) -> None:
         self.app = app
         self.store = store
         self.settings = settings
+        self.instance = instance
         self.qt_translator = QTranslator()
         self.window = MainWindow(store, settings)
         self.window.language_requested.connect(self.switch_language)
@@ -41,6 +44,12 @@ class Application:
             if self.qt_translator.load("qtbase_zh_CN", path):
                 self.app.installTranslator(self.qt_translator)
         return chosen
+
+    def shut_down(self) -> None:
+        """After the window closed: let go of the database and of the data folder."""
+        self.window.close()
+        self.store.close()
+        self.instance.release()
 
     def bring_to_front(self) -> None:
         window = self.window
@@ -66,7 +75,9 @@ def initial_language(args: argparse.Namespace, settings: QSettings) -> str:
     return normalise_language(env or QLocale.system().name())
 
 
-def run_app(args: argparse.Namespace) -> int:
+def start_app(args: argparse.Namespace) -> Application | int:
+    """Everything up to a shown window; an exit status instead when there is nothing to show
+    (another instance has the folder, or the data cannot be opened — the user was told)."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Liaison Hub")
@@ -99,12 +110,19 @@ def run_app(args: argparse.Namespace) -> int:
         QMessageBox.critical(None, _("Liaison Hub"), exc.message())
         return 1
     settings = QSettings(str(data_dir / "ui.ini"), QSettings.Format.IniFormat)
-    application = Application(app, store, settings)
+    application = Application(app, store, settings, instance)
     application.apply_language(initial_language(args, settings))
     application.window.retranslate()
     instance.activated.connect(application.bring_to_front)
     application.window.show()
+    return application
+
+
+def run_app(args: argparse.Namespace) -> int:
+    started = start_app(args)
+    if isinstance(started, int):
+        return started
     try:
-        return app.exec()
+        return started.app.exec()
     finally:
-        instance.release()
+        started.shut_down()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from coordinator.i18n import _, current_language
 from coordinator.storage import Store
 from ui.cases_view import CasesView
+from ui.communications_view import CommunicationsView
 from ui.reports_view import ReportsView
 from ui.today import TodayView
 
@@ -44,9 +45,11 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget(self)
         self.today = TodayView(store, self.clock, self)
         self.cases = CasesView(store, self)
+        self.communications = CommunicationsView(store, self)
         self.reports = ReportsView(store, self)
         self.stack.addWidget(self.today)
         self.stack.addWidget(self.cases)
+        self.stack.addWidget(self.communications)
         self.stack.addWidget(self.reports)
         central = QWidget(self)
         row = QHBoxLayout(central)
@@ -78,7 +81,7 @@ class MainWindow(QMainWindow):
         self.view_menu = self.menuBar().addMenu("")
         self.refresh_action = QAction(self)
         self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
-        self.refresh_action.triggered.connect(self.refresh)
+        self.refresh_action.triggered.connect(self.refresh_all)
         self.view_menu.addAction(self.refresh_action)
         self.language_menu = self.view_menu.addMenu("")
         self.chinese_action = QAction("中文", self, checkable=True)
@@ -100,7 +103,8 @@ class MainWindow(QMainWindow):
         self.english_action.setChecked(current_language() == "en")
         row = max(self.sidebar.currentRow(), 0)
         self.sidebar.clear()
-        self.sidebar.addItems([_("Today"), _("Cases"), _("Reports")])
+        self.sidebar.addItems([_("Today"), _("Cases"), _("Communications"), _("Reports")])
+        self.communications.retranslate()
         self.sidebar.setCurrentRow(row)
         self.refresh()
 
@@ -119,6 +123,12 @@ class MainWindow(QMainWindow):
                 unfiled=counts.unfiled_communications,
             )
         )
+
+    def refresh_all(self) -> None:
+        """F5: everything again, the long communications list included (the minute timer
+        only moves the clocks and counts, so it never resets a list under the officer)."""
+        self.refresh()
+        self.communications.refresh()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.settings.setValue("main_window/geometry", self.saveGeometry())

@@ -1,0 +1,176 @@
+"""The communications list: SQL order and filters, lazy windows, refresh without reset."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import func, select, text
+
+from coordinator import communication_queries as cq
+from coordinator.demo import build_demo
+from coordinator.labels import CHANNEL
+from coordinator.models import Channel, Communication
+from coordinator.services import communications, templates
+from coordinator.storage import Store
+from ui.communications_view import CommunicationsView
+from ui.lazy_table import COL_CASE, COL_DURATION, COL_NOTES, COL_WHO, LazyCommunicationsModel
+
+NOW = datetime(2026, 11, 25, 10, 30)
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data_dir = tmp_path_factory.mktemp("demo")
+    store = Store(data_dir, clock=lambda: NOW)
+    templates.install_builtin(store)
+    build_demo(store, now=NOW)
+    store.close()
+    return data_dir
+
+
+@pytest.fixture
+def store(demo_dir: Path, tmp_path: Path) -> Iterator[Store]:
+    # A copy per test, so that one test's change does not leak into another.
+    copy = tmp_path / "data"
+    copy.mkdir()
+    source = sqlite3.connect(demo_dir / "liaison-hub.sqlite3")
+    target = sqlite3.connect(copy / "liaison-hub.sqlite3")
+    with target:
+        source.backup(target)
+    source.close()
+    target.close()
+    opened = Store(copy, clock=lambda: NOW)
+    yield opened
+    opened.close()
+
+
+def _sql_ids(store: Store, sql: str) -> list[int]:
+    with store.read() as session:
+        return [int(r[0]) for r in session.execute(text(sql))]
+
+
+def _model_ids(model: LazyCommunicationsModel) -> list[int | None]:
+    return [model.id_at(r) for r in range(model.rowCount())]
+
+
+def test_row_count_equals_database(qtbot, store: Store) -> None:
+    view = CommunicationsView(store)
+    qtbot.addWidget(view)
+    with store.read() as session:
+        total = session.scalar(select(func.count()).select_from(Communication))
+    assert total
+    assert view.model.rowCount() == total
+    assert _model_ids(view.model) == _sql_ids(
+        store, "SELECT id FROM communications ORDER BY at DESC, id DESC"
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "order_by"),
+    [
+        (COL_DURATION, "c.duration_seconds ASC, c.at ASC, c.id ASC"),
+        (COL_WHO, "COALESCE(k.name, c.raw_number) ASC, c.at ASC, c.id ASC"),
+        (COL_CASE, "COALESCE(s.reference, '') ASC, c.at ASC, c.id ASC"),
+    ],
+)
+def test_sorting_orders_like_sql(qtbot, store: Store, column: int, order_by: str) -> None:
+    view = CommunicationsView(store)
+    qtbot.addWidget(view)
+    view.table.horizontalHeader().setSortIndicator(column, Qt.SortOrder.AscendingOrder)
+    expected = _sql_ids(
+        store,
+        "SELECT c.id FROM communications c LEFT JOIN contacts k ON k.id = c.contact_id "
+        f"LEFT JOIN cases s ON s.id = c.case_id ORDER BY {order_by}",
+    )
+    assert _model_ids(view.model) == expected
+
+
+def test_sqlite_id_list_matches_plain_query(store: Store) -> None:
+    for sort in cq.SORT_COLUMNS:
+        for descending in (True, False):
+            stmt = cq.ids_stmt(cq.CommunicationFilter(), sort, descending)
+            with store.read() as session:
+                plain = list(session.scalars(stmt))
+                assert cq.ids(session, sort=sort, descending=descending) == plain
+
+
+def test_filter_by_channel_and_unfiled(qtbot, store: Store) -> None:
+    view = CommunicationsView(store)
+    qtbot.addWidget(view)
+    view.channel.setCurrentIndex(view.channel.findData(Channel.PHONE.value))
+    phone = _sql_ids(
+        store, "SELECT id FROM communications WHERE channel = 'phone' ORDER BY at DESC, id DESC"
+    )
+    assert phone
+    assert _model_ids(view.model) == phone
+    assert view.channel.currentText() == CHANNEL[Channel.PHONE].tr()
+
+    view.channel.setCurrentIndex(0)
+    view.unfiled.setChecked(True)
+    unfiled = _sql_ids(
+        store, "SELECT id FROM communications WHERE case_id IS NULL ORDER BY at DESC, id DESC"
+    )
+    assert unfiled
+    assert view.model.rowCount() == len(unfiled)
+    assert _model_ids(view.model) == unfiled
+
+
+def test_text_search_finds_a_note(qtbot, store: Store) -> None:
+    with store.read() as session:
+        ident, notes = session.execute(
+            text("SELECT id, notes FROM communications WHERE length(notes) > 6 LIMIT 1")
+        ).one()
+    word = notes.strip().splitlines()[0][:6]
+    view = CommunicationsView(store)
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.model.modelReset, timeout=2000):
+        view.search.setText(word)  # applied after the debounce
+    assert ident in _model_ids(view.model)
+    assert view.model.rowCount() < _count(store)
+    for row in range(view.model.rowCount()):
+        shown = view.model.index(row, COL_NOTES).data()
+        assert isinstance(shown, str)
+
+
+def _count(store: Store) -> int:
+    with store.read() as session:
+        return int(session.scalar(select(func.count()).select_from(Communication)) or 0)
+
+
+def test_model_passes_qtmodeltester(qtmodeltester, store: Store) -> None:
+    model = LazyCommunicationsModel(store)
+    qtmodeltester.check(model)
+    model.sort(COL_WHO, Qt.SortOrder.AscendingOrder)
+    qtmodeltester.check(model)
+
+
+def test_refresh_ids_updates_a_row_without_reset(qtbot, store: Store) -> None:
+    view = CommunicationsView(store)
+    qtbot.addWidget(view)
+    model = view.model
+    row = 1
+    ident = model.id_at(row)
+    assert ident is not None
+    assert model.index(row, COL_NOTES).data() != "新备注"
+    communications.update(store, ident, notes="新备注")
+    assert model.index(row, COL_NOTES).data() != "新备注"  # cached until told
+    with (
+        qtbot.assertNotEmitted(model.modelReset),
+        qtbot.waitSignal(model.dataChanged) as changed,
+    ):
+        model.refresh_ids({ident})
+    assert changed.args[0].row() == row
+    assert model.index(row, COL_NOTES).data() == "新备注"
+
+
+def test_windows_are_fetched_lazily_and_bounded(qtbot, store: Store) -> None:
+    model = LazyCommunicationsModel(store)
+    assert model.window_fetches == 0
+    model.index(0, 0).data()
+    model.index(1, 0).data()
+    assert model.window_fetches == 1
