@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pypinyin import lazy_pinyin
-
 # Surnames whose reading differs from the character's everyday one (曾 is "zeng" as a
 # surname, "ceng" otherwise). Both readings are indexed so either typing finds the person.
 _SURNAME_READINGS = {
@@ -48,6 +46,10 @@ class NameKeys:
 
 
 def _syllables(text: str) -> list[str]:
+    # pypinyin loads its phrase dictionary on import (a third of a second): only pay for it
+    # when a name is actually written, not at every start of the app.
+    from pypinyin import lazy_pinyin
+
     out: list[str] = []
     for chunk in lazy_pinyin(text, errors="default"):
         out.extend(part.lower() for part in chunk.split() if part)

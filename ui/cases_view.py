@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coordinator import reports, table_export
+from coordinator import table_export
 from coordinator.errors import DomainError
 from coordinator.i18n import _
 from coordinator.labels import CASE_STATUS
@@ -68,6 +68,8 @@ class CasesView(QWidget):
         choice = dialog.exec()
         if choice not in (SummaryOptionsDialog.PREVIEW, SummaryOptionsDialog.SAVE):
             return
+        from coordinator import reports  # Jinja2 and the templates: only when printing
+
         reference = cases.get(self.store, case_id).reference
         run_report(
             lambda: reports.case_summary(

@@ -8,6 +8,7 @@ the shipped font so a summary looks the same on every laptop.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt
 from PySide6.QtGui import (
@@ -24,8 +25,10 @@ from PySide6.QtWidgets import QWidget
 
 from coordinator.errors import StorageError
 from coordinator.i18n import N_, _
-from coordinator.reports import Report
 from ui.fonts import register_fonts
+
+if TYPE_CHECKING:
+    from coordinator.reports import Report  # the package imports Jinja2: only when printing
 
 PDF_DPI = 300
 MARGINS_MM = QMarginsF(16, 14, 16, 14)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -18,8 +19,10 @@ from PySide6.QtWidgets import (
 
 from coordinator.errors import DomainError
 from coordinator.i18n import _
-from coordinator.reports import Report
 from ui import printing
+
+if TYPE_CHECKING:
+    from coordinator.reports import Report  # the package imports Jinja2: only when printing
 
 SECTIONS = ("facts", "clock", "actions", "documents", "communications", "timeline")
 

@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import ModuleType
+from typing import TYPE_CHECKING
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
@@ -20,20 +23,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coordinator import reports
 from coordinator.errors import DomainError
 from coordinator.i18n import _
 from coordinator.models import Indicator
-from coordinator.reports import Report
 from coordinator.services import indicators, settings
 from coordinator.storage import Store
 from ui.report_actions import run_report
+
+if TYPE_CHECKING:
+    from coordinator.reports import Report  # the package imports Jinja2: only when printing
 
 
 class ReportsView(QWidget):
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        self._indicators_stale = True
         layout = QVBoxLayout(self)
         office_row = QHBoxLayout()
         self.office_label = QLabel(self)
@@ -49,9 +54,9 @@ class ReportsView(QWidget):
         grid = QGridLayout(self.daily)
         self._rows: list[tuple[QLabel, QPushButton, QPushButton, str]] = []
         builders: list[tuple[str, Callable[[], Report]]] = [
-            ("run-sheet", lambda: reports.run_sheet(self.store)),
-            ("handover", lambda: reports.handover(self.store)),
-            ("backlog", lambda: reports.backlog(self.store)),
+            ("run-sheet", lambda: _reports().run_sheet(self.store)),
+            ("handover", lambda: _reports().handover(self.store)),
+            ("backlog", lambda: _reports().backlog(self.store)),
         ]
         for row, (name, build) in enumerate(builders):
             label = QLabel(self.daily)
@@ -108,7 +113,9 @@ class ReportsView(QWidget):
         layout.addWidget(self.yearly, 1)
 
     def _indicators(self) -> Report:
-        return reports.indicators(self.store, self.year.value())
+        from coordinator.reports import indicators as indicators_report
+
+        return indicators_report(self.store, self.year.value())
 
     def save_office_name(self) -> None:
         """The name printed at the top of every page."""
@@ -159,7 +166,25 @@ class ReportsView(QWidget):
         self.save_targets_button.setText(_("Save targets"))
         self.preview_indicators.setText(_("Preview and print…"))
         self.save_indicators.setText(_("Save as PDF…"))
+        self._indicators_stale = True
+        if self.isVisible():
+            self._show_indicators()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        # The indicators are laid out when the officer looks at them, not at every start.
+        super().showEvent(event)
+        if self._indicators_stale:
+            self._show_indicators()
+
+    def _show_indicators(self) -> None:
+        self._indicators_stale = False
         try:
             self.browser.setHtml(self._indicators().html)
         except DomainError as exc:
             self.browser.setPlainText(exc.message())
+
+
+def _reports() -> ModuleType:
+    import coordinator.reports
+
+    return coordinator.reports

@@ -144,3 +144,9 @@ def test_downgrade_to_base_and_back(tmp_path: Path) -> None:
     with engine.connect() as conn:
         assert set(Base.metadata.tables) <= set(inspect(conn).get_table_names())
     engine.dispose()
+
+
+def test_the_written_down_head_is_alembics_head() -> None:
+    from coordinator.migrate import SCHEMA_HEAD
+
+    assert head_revision() == SCHEMA_HEAD
