@@ -1,0 +1,82 @@
+"""The one place the screens call services through, and hear about each other's changes.
+
+Every mutating service returns an :class:`~coordinator.changes.Outcome` whose change set
+names the kinds of record and the ids it touched. :meth:`Hub.call` runs a service,
+shows its refusal in words the officer understands, and broadcasts the change set on
+:attr:`Hub.changed`; each view listens and refreshes only when it shows one of those
+records, and then only those rows. :attr:`Hub.open_requested` asks the main window to
+show a record (a row of Today opening its case, a contact's case opening, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from coordinator.changes import ChangeSet, Outcome
+from coordinator.errors import DomainError
+from coordinator.i18n import _
+from coordinator.storage import Store
+
+T = TypeVar("T")
+
+# What open_requested can name (the same words as coordinator.changes).
+OPEN_CASE = "case"
+OPEN_ACTION = "action"
+OPEN_DOCUMENT = "document"
+OPEN_COMMUNICATION = "communication"
+OPEN_CONTACT = "contact"
+OPEN_ORGANISATION = "organisation"
+
+
+class Hub(QObject):
+    changed = Signal(object)  # a ChangeSet
+    open_requested = Signal(str, int)  # (what, id)
+
+    def __init__(self, store: Store, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.last_error: str | None = None  # the last refusal shown (read by tests)
+
+    def broadcast(self, changes: ChangeSet) -> None:
+        if changes:
+            self.changed.emit(changes)
+
+    def request_open(self, what: str, ident: int) -> None:
+        self.open_requested.emit(what, ident)
+
+    def call(
+        self,
+        widget: QWidget | None,
+        fn: Callable[..., Outcome[T]],
+        *args: Any,
+        **kwargs: Any,
+    ) -> Outcome[T] | None:
+        """``fn(store, *args, **kwargs)``; its refusal shown beside ``widget``, its
+        changes broadcast. None when it was refused (nothing changed)."""
+        try:
+            outcome = fn(self.store, *args, **kwargs)
+        except DomainError as exc:
+            self.show_error(widget, exc.message())
+            return None
+        self.broadcast(outcome.changes)
+        return outcome
+
+    def show_error(self, widget: QWidget | None, message: str) -> None:
+        self.last_error = message
+        QMessageBox.warning(widget, _("Liaison Hub"), message)
+
+
+def confirm(widget: QWidget | None, title: str, text: str) -> bool:
+    """Ask before a step that cannot be undone; No is the default answer."""
+    answer = QMessageBox.question(
+        widget,
+        title,
+        text,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
