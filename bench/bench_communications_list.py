@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from coordinator.storage import DATABASE_NAME, Store  # noqa: E402
 from ui.communications_view import CommunicationsView  # noqa: E402
+from ui.hub import Hub  # noqa: E402
 
 TARGET_FIRST_MS = 150.0
 TARGET_LAST_MS = 100.0
@@ -87,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # (b) construct the view, show it, paint the first rows
     timer.restart()
-    view = CommunicationsView(store)
+    view = CommunicationsView(store, Hub(store))
     built_ms = timer.nsecsElapsed() / 1e6
     view.resize(1200, 800)
     view.show()

@@ -37,6 +37,7 @@ from coordinator.models import (
     Action,
     ActionStatus,
     Case,
+    CaseStatus,
     Channel,
     Communication,
     Contact,
@@ -516,4 +517,16 @@ def counts(session: Session, now: datetime) -> DashboardCounts:
         open_follow_ups=int(row[2]),
         unfiled_communications=int(row[3]),
         documents_waiting=int(row[4]),
+    )
+
+
+def open_fast_track_cases(session: Session, limit: int = DEFAULT_LIMIT) -> list[int]:
+    """Open fast-track cases, the most recently opened first (their clocks are on Today)."""
+    return list(
+        session.scalars(
+            select(Case.id)
+            .where(Case.status == CaseStatus.OPEN, Case.fast_track.is_(True))
+            .order_by(Case.opened_at.desc(), Case.id.desc())
+            .limit(limit)
+        )
     )

@@ -93,3 +93,10 @@ F_CURRENCY = N_("Currency")
 F_NUMBER = N_("Phone number")
 F_DURATION = N_("Duration")
 F_KEY = N_("Key")
+
+
+def cap(label: Msg) -> str:
+    """A label on its own (a table cell, a button): first letter capitalised in English;
+    the lowercase form is for use inside sentences. Chinese is unaffected."""
+    text = label.tr()
+    return text[:1].upper() + text[1:]

@@ -26,13 +26,19 @@ class Application:
     """Owns the QApplication-wide pieces whose lifetime is the app's: translators, window."""
 
     def __init__(
-        self, app: QApplication, store: Store, settings: QSettings, instance: SingleInstance
+        self,
+        app: QApplication,
+        store: Store,
+        settings: QSettings,
+        instance: SingleInstance,
+        language: str,
     ) -> None:
         self.app = app
         self.store = store
         self.settings = settings
         self.instance = instance
         self.qt_translator = QTranslator()
+        self.apply_language(language)  # before the window: its texts are made once
         self.window = MainWindow(store, settings)
         self.window.language_requested.connect(self.switch_language)
 
@@ -110,9 +116,7 @@ def start_app(args: argparse.Namespace) -> Application | int:
         QMessageBox.critical(None, _("Liaison Hub"), exc.message())
         return 1
     settings = QSettings(str(data_dir / "ui.ini"), QSettings.Format.IniFormat)
-    application = Application(app, store, settings, instance)
-    application.apply_language(initial_language(args, settings))
-    application.window.retranslate()
+    application = Application(app, store, settings, instance, initial_language(args, settings))
     instance.activated.connect(application.bring_to_front)
     application.window.show()
     return application

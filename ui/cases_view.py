@@ -1,9 +1,11 @@
-"""The list of cases, newest first; a selected case's summary prints from here."""
+"""The list of cases, newest first: Enter opens one, Ctrl+N opens a new one from a
+template, Ctrl+P prints the selected case's summary."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,14 +24,18 @@ from coordinator.i18n import _
 from coordinator.labels import CASE_STATUS
 from coordinator.services import cases
 from coordinator.storage import Store
-from ui.report_actions import SummaryOptionsDialog, run_report
+from ui.hub import Hub
+from ui.report_actions import print_case_summary
 from ui.rows_model import RowsModel
 
 
 class CasesView(QWidget):
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    open_requested = Signal(int)  # a case id
+
+    def __init__(self, store: Store, hub: Hub, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        self.hub = hub
         self.model = RowsModel([], self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
@@ -41,6 +47,15 @@ class CasesView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.toolbar = QToolBar(self)
+        self.new_action = QAction(self)
+        self.new_action.triggered.connect(self.new_case)
+        self.toolbar.addAction(self.new_action)
+        self.open_action = QAction(self)
+        self.open_action.setShortcut(QKeySequence(Qt.Key.Key_Return))
+        self.open_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.open_action.triggered.connect(self.open_selected)
+        self.toolbar.addAction(self.open_action)
+        self.addAction(self.open_action)
         self.print_action = QAction(self)
         self.print_action.setShortcut(QKeySequence.StandardKey.Print)
         self.print_action.triggered.connect(self.print_summary)
@@ -50,7 +65,7 @@ class CasesView(QWidget):
         self.export_action.triggered.connect(self.export_list)
         self.toolbar.addAction(self.export_action)
         self.table.addAction(self.print_action)
-        self.table.doubleClicked.connect(lambda _index: self.print_summary())
+        self.table.doubleClicked.connect(lambda _index: self.open_selected())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.toolbar)
@@ -60,28 +75,22 @@ class CasesView(QWidget):
         rows = self.table.selectionModel().selectedRows()
         return self.model.id_at(rows[0].row()) if rows else None
 
+    def open_selected(self) -> None:
+        case_id = self.selected_case_id()
+        if case_id is not None:
+            self.open_requested.emit(case_id)
+
+    def new_case(self) -> None:
+        from ui.new_case_dialog import open_new_case
+
+        created = open_new_case(self.store, self.hub, self)
+        if created is not None:
+            self.open_requested.emit(created.id)
+
     def print_summary(self) -> None:
         case_id = self.selected_case_id()
-        if case_id is None:
-            return
-        dialog = SummaryOptionsDialog(self)
-        choice = dialog.exec()
-        if choice not in (SummaryOptionsDialog.PREVIEW, SummaryOptionsDialog.SAVE):
-            return
-        from coordinator import reports  # Jinja2 and the templates: only when printing
-
-        reference = cases.get(self.store, case_id).reference
-        run_report(
-            lambda: reports.case_summary(
-                self.store,
-                case_id,
-                sections=dialog.sections(),
-                include_notes=dialog.include_notes(),
-            ),
-            self,
-            f"{reference}.pdf",
-            save=choice == SummaryOptionsDialog.SAVE,
-        )
+        if case_id is not None:
+            print_case_summary(self.store, case_id, self)
 
     def export_list(self) -> None:
         """All cases to Excel or CSV (text that looks like a formula is made inert)."""
@@ -111,6 +120,9 @@ class CasesView(QWidget):
         )
 
     def refresh(self) -> None:
+        self.new_action.setText(_("New case…"))
+        self.new_action.setToolTip(_("Open a case from a template (Ctrl+N)"))
+        self.open_action.setText(_("Open"))
         self.print_action.setText(_("Print case summary…"))
         self.export_action.setText(_("Export to Excel or CSV…"))
         self.model.set_headers(
@@ -124,6 +136,7 @@ class CasesView(QWidget):
                 _("Amount"),
             ]
         )
+        selected = self.selected_case_id()
         rows = []
         for c in cases.list_cases(self.store):
             amount = f"{c.amount:,.2f} {c.currency}" if c.amount is not None else ""
@@ -142,3 +155,7 @@ class CasesView(QWidget):
                 )
             )
         self.model.set_rows(rows)
+        if selected is not None:
+            row = next((r for r, (ident, _cells) in enumerate(rows) if ident == selected), None)
+            if row is not None:
+                self.table.selectRow(row)

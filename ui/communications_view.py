@@ -23,11 +23,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from coordinator import changes as ch
+from coordinator import communication_queries as cq
+from coordinator.changes import ChangeSet
 from coordinator.communication_queries import CommunicationFilter
 from coordinator.i18n import _
 from coordinator.labels import CHANNEL
 from coordinator.models import Channel
 from coordinator.storage import Store
+from ui.hub import OPEN_CASE, Hub
 from ui.lazy_table import (
     COL_AT,
     COL_CASE,
@@ -55,9 +59,10 @@ _COLUMN_WIDTHS = {
 
 
 class CommunicationsView(QWidget):
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, hub: Hub, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        self.hub = hub
 
         self.channel_label = QLabel(self)
         self.channel = QComboBox(self)
@@ -127,6 +132,8 @@ class CommunicationsView(QWidget):
         self.search.textChanged.connect(self.search_timer.start)
         self.search_timer.timeout.connect(self._apply_filter)
         self.model.modelReset.connect(self._update_count)
+        self.table.doubleClicked.connect(self._open_case_of_row)
+        hub.changed.connect(self.on_changed)
         self.retranslate()
 
     # -- filter and sort -------------------------------------------------------------
@@ -168,6 +175,47 @@ class CommunicationsView(QWidget):
             header.blockSignals(False)
             return
         self.model.sort(column, order)
+
+    # -- opening and changes ---------------------------------------------------------
+
+    def select(self, communication_id: int) -> bool:
+        """Show one communication: the current filter is cleared if it hides it."""
+        row = self.model.row_of(communication_id)
+        if row is None:
+            self.channel.setCurrentIndex(0)
+            self.unfiled.setChecked(False)
+            self.use_dates.setChecked(False)
+            self.search.clear()
+            self._apply_filter()
+            row = self.model.row_of(communication_id)
+        if row is None:
+            return False
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0))
+        self.table.setFocus()
+        return True
+
+    def _open_case_of_row(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        ident = self.model.id_at(rows[0].row()) if rows else None
+        if ident is None:
+            return
+        with self.store.read() as session:
+            found = cq.rows(session, [ident]).get(ident)
+        if found is not None and found.case_id is not None:
+            self.hub.request_open(OPEN_CASE, found.case_id)
+
+    def on_changed(self, changes: ChangeSet) -> None:
+        """Edited rows are re-read in place; a new row (or one this list has not got)
+        needs the ids again. Names and case references show in rows: re-read those too."""
+        changed = changes.ids_of(ch.COMMUNICATION)
+        if changed:
+            if any(self.model.row_of(i) is None for i in changed):
+                self.model.reload()
+            else:
+                self.model.refresh_ids(changed)
+        elif changes.touches(ch.CONTACT, ch.CASE):
+            self.model.refresh_cached()
 
     # -- refresh and language --------------------------------------------------------
 

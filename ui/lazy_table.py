@@ -24,7 +24,7 @@ from coordinator import communication_queries as cq
 from coordinator.communication_queries import CommunicationFilter, CommunicationRow
 from coordinator.formatting import short_datetime
 from coordinator.i18n import _
-from coordinator.labels import CHANNEL, DIRECTION
+from coordinator.labels import CHANNEL, DIRECTION, cap
 from coordinator.storage import Store
 
 Index = QModelIndex | QPersistentModelIndex
@@ -244,11 +244,18 @@ class LazyIdModel(QAbstractTableModel):
             return
         with self.store.read() as session:
             found = self._source.rows(session, [i for _w, _o, i in hits])
+        if len(found) < len({i for _w, _o, i in hits}):  # some were deleted: rows move up
+            self.reload()
+            return
         for window, offset, ident in hits:
             self._windows[window][1][offset] = found.get(ident)
         last = len(self._headers) - 1
         for start, stop in _runs(sorted(w * WINDOW + o for w, o, _i in hits)):
             self.dataChanged.emit(self.index(start, 0), self.index(stop, last))
+
+    def refresh_cached(self) -> None:
+        """Re-read every cached row in place (a name or reference they show changed)."""
+        self.refresh_ids({i for ids, _rows in self._windows.values() for i in ids})
 
     def retranslate(self) -> None:
         """Labels are cached as text: drop them and let the view ask again."""
@@ -312,8 +319,8 @@ def cells(row: CommunicationRow) -> tuple[str, ...]:
     notes = row.first_line
     return (
         short_datetime(row.at),
-        DIRECTION[row.direction].tr(),
-        CHANNEL[row.channel].tr(),
+        cap(DIRECTION[row.direction]),
+        cap(CHANNEL[row.channel]),
         row.who,
         row.case_reference or "",
         _duration(row.duration_seconds),

@@ -1,29 +1,100 @@
-"""The main window: a sidebar of views, the views, and the counts that matter."""
+"""The main window: a sidebar of views, the pinned cases, the counts that matter.
+
+Views are built the first time they are shown (Today at once), so the window paints
+quickly on years of data. Every change a view makes goes out on the hub; the window
+routes "open this record" requests to the view that shows it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
-from PySide6.QtCore import QSettings, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QListWidgetItem,
     QMainWindow,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
+from coordinator import changes as ch
+from coordinator.changes import ChangeSet
+from coordinator.errors import NotFoundError
 from coordinator.i18n import _, current_language
+from coordinator.services import actions, cases, documents, settings
 from coordinator.storage import Store
-from ui.cases_view import CasesView
-from ui.communications_view import CommunicationsView
-from ui.reports_view import ReportsView
+from ui.hub import (
+    OPEN_ACTION,
+    OPEN_CASE,
+    OPEN_COMMUNICATION,
+    OPEN_CONTACT,
+    OPEN_DOCUMENT,
+    OPEN_ORGANISATION,
+    Hub,
+)
 from ui.today import TodayView
 
 REFRESH_MS = 60_000  # working-time clocks move; a minute is the finest unit shown
+
+(
+    PAGE_TODAY,
+    PAGE_CASES,
+    PAGE_COMMUNICATIONS,
+    PAGE_ACTIONS,
+    PAGE_DOCUMENTS,
+    PAGE_CONTACTS,
+    PAGE_REPORTS,
+) = range(7)
+PAGE_COUNT = 7
+
+
+def _page_titles() -> list[str]:
+    return [
+        _("Today"),
+        _("Cases"),
+        _("Communications"),
+        _("Actions"),
+        _("Documents"),
+        _("Contacts"),
+        _("Reports"),
+    ]
+
+
+class CasesPage(QStackedWidget):
+    """The cases list, and one case over it when opened."""
+
+    def __init__(self, store: Store, hub: Hub, clock: Callable[[], datetime], parent: QWidget):
+        super().__init__(parent)
+        from ui.case_view import CaseView
+        from ui.cases_view import CasesView
+
+        self.list = CasesView(store, hub, self)
+        self.case_view = CaseView(store, hub, clock, self)
+        self.addWidget(self.list)
+        self.addWidget(self.case_view)
+        self.case_view.back_requested.connect(lambda: self.setCurrentWidget(self.list))
+        self.list.open_requested.connect(self.open_case)
+        self.list.refresh()
+
+    def open_case(self, case_id: int) -> None:
+        self.case_view.show_case(case_id)
+        self.setCurrentWidget(self.case_view)
+        self.case_view.tabs.setFocus()
+
+    def refresh(self) -> None:
+        self.list.refresh()
+        self.case_view.refresh_clock()
+
+    def retranslate(self) -> None:
+        self.list.refresh()
+        self.case_view.retranslate()
 
 
 class MainWindow(QMainWindow):
@@ -32,53 +103,172 @@ class MainWindow(QMainWindow):
     def __init__(
         self,
         store: Store,
-        settings: QSettings,
+        settings_store: QSettings,
         clock: Callable[[], datetime] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.store = store
-        self.settings = settings
+        self.settings = settings_store
         self.clock = clock or store.clock
+        self.hub = Hub(store, self)
         self.sidebar = QListWidget(self)
-        self.sidebar.setFixedWidth(160)
+        self.pinned_label = QLabel(self)
+        self.pinned = QListWidget(self)
+        self.pinned.itemActivated.connect(self._pinned_activated)
+        self.pinned.itemClicked.connect(self._pinned_activated)
+        side = QWidget(self)
+        side.setFixedWidth(190)
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(4, 4, 0, 4)
+        side_layout.addWidget(self.sidebar, 3)
+        side_layout.addWidget(self.pinned_label)
+        side_layout.addWidget(self.pinned, 2)
         self.stack = QStackedWidget(self)
-        self.today = TodayView(store, self.clock, self)
-        self.cases = CasesView(store, self)
-        self.communications = CommunicationsView(store, self)
-        self.reports = ReportsView(store, self)
+        self._pages: dict[int, Any] = {}
+        self.today = TodayView(store, self.hub, self.clock, self)
+        self._pages[PAGE_TODAY] = self.today
         self.stack.addWidget(self.today)
-        self.stack.addWidget(self.cases)
-        self.stack.addWidget(self.communications)
-        self.stack.addWidget(self.reports)
+        for _page in range(1, PAGE_COUNT):
+            self.stack.addWidget(QWidget(self))  # built when first shown
         central = QWidget(self)
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.sidebar)
+        row.addWidget(side)
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
-        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.sidebar.currentRowChanged.connect(self.show_page)
         self.counts_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.counts_label)
         self._build_menus()
+        self.hub.changed.connect(self.on_changed)
+        self.hub.open_requested.connect(self.open_record)
         self.retranslate()
-        self.sidebar.setCurrentRow(0)
+        self.sidebar.setCurrentRow(PAGE_TODAY)
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.refresh)
         self.timer.start(REFRESH_MS)
-        geometry = settings.value("main_window/geometry")
+        geometry = settings_store.value("main_window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1200, 800)
+            self.resize(1280, 820)
+
+    # -- pages -----------------------------------------------------------------------
+
+    def page(self, index: int) -> Any:
+        """The view of a sidebar entry, built now if it was not yet."""
+        view = self._pages.get(index)
+        if view is not None:
+            return view
+        view = self._build_page(index)
+        self._pages[index] = view
+        placeholder = self.stack.widget(index)
+        self.stack.insertWidget(index, view)
+        if placeholder is not None:
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+        return view
+
+    def _build_page(self, index: int) -> QWidget:
+        store, hub, clock = self.store, self.hub, self.clock
+        if index == PAGE_CASES:
+            return CasesPage(store, hub, clock, self)
+        if index == PAGE_COMMUNICATIONS:
+            from ui.communications_view import CommunicationsView
+
+            return CommunicationsView(store, hub, self)
+        if index == PAGE_ACTIONS:
+            from ui.actions_view import ActionsView
+
+            return ActionsView(store, hub, clock, self)
+        if index == PAGE_DOCUMENTS:
+            from ui.documents_view import DocumentsView
+
+            return DocumentsView(store, hub, clock, self)
+        if index == PAGE_CONTACTS:
+            from ui.contacts_view import ContactsView
+
+            return ContactsView(store, hub, self)
+        if index == PAGE_REPORTS:
+            from ui.reports_view import ReportsView
+
+            return ReportsView(store, self)
+        raise ValueError(index)
+
+    def show_page(self, index: int) -> None:
+        if not 0 <= index < PAGE_COUNT:
+            return
+        self.page(index)
+        self.stack.setCurrentIndex(index)
+        if self.sidebar.currentRow() != index:
+            self.sidebar.blockSignals(True)
+            self.sidebar.setCurrentRow(index)
+            self.sidebar.blockSignals(False)
+
+    @property
+    def cases_page(self) -> CasesPage:
+        page = self.page(PAGE_CASES)
+        assert isinstance(page, CasesPage)
+        return page
+
+    @property
+    def cases(self) -> Any:
+        return self.cases_page.list
+
+    @property
+    def case_view(self) -> Any:
+        return self.cases_page.case_view
+
+    @property
+    def communications(self) -> Any:
+        return self.page(PAGE_COMMUNICATIONS)
+
+    @property
+    def actions_view(self) -> Any:
+        return self.page(PAGE_ACTIONS)
+
+    @property
+    def documents_view(self) -> Any:
+        return self.page(PAGE_DOCUMENTS)
+
+    @property
+    def contacts(self) -> Any:
+        return self.page(PAGE_CONTACTS)
+
+    @property
+    def reports(self) -> Any:
+        return self.page(PAGE_REPORTS)
+
+    # -- menus -----------------------------------------------------------------------
 
     def _build_menus(self) -> None:
         self.file_menu = self.menuBar().addMenu("")
+        self.new_case_action = QAction(self)
+        self.new_case_action.setShortcut(QKeySequence.StandardKey.New)
+        self.new_case_action.triggered.connect(self.new_case)
+        self.file_menu.addAction(self.new_case_action)
+        self.file_menu.addSeparator()
         self.quit_action = QAction(self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
         self.file_menu.addAction(self.quit_action)
         self.view_menu = self.menuBar().addMenu("")
+        self.page_actions: list[QAction] = []
+        for index in range(PAGE_COUNT):
+            action = QAction(self)
+            action.setShortcut(QKeySequence(f"Alt+{index + 1}"))
+            action.triggered.connect(lambda _checked=False, i=index: self.show_page(i))
+            self.view_menu.addAction(action)
+            self.page_actions.append(action)
+        self.view_menu.addSeparator()
+        self.pinned_actions: list[QAction] = []
+        for n in range(settings.PINNED_MAX):
+            action = QAction(self)
+            action.setShortcut(QKeySequence(f"Ctrl+{n + 1}"))
+            action.triggered.connect(lambda _checked=False, i=n: self.open_pinned(i))
+            self.addAction(action)
+            self.pinned_actions.append(action)
         self.refresh_action = QAction(self)
         self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
         self.refresh_action.triggered.connect(self.refresh_all)
@@ -95,23 +285,37 @@ class MainWindow(QMainWindow):
         """Every visible text again, in the current language (views keep their state)."""
         self.setWindowTitle(_("Liaison Hub"))
         self.file_menu.setTitle(_("&File"))
+        self.new_case_action.setText(_("&New case…"))
         self.quit_action.setText(_("&Quit"))
         self.view_menu.setTitle(_("&View"))
+        for action, title in zip(self.page_actions, _page_titles(), strict=True):
+            action.setText(title)
         self.refresh_action.setText(_("&Refresh"))
         self.language_menu.setTitle(_("&Language"))
         self.chinese_action.setChecked(current_language() == "zh_CN")
         self.english_action.setChecked(current_language() == "en")
+        self.pinned_label.setText(_("Pinned cases (Ctrl+1…9)"))
         row = max(self.sidebar.currentRow(), 0)
+        self.sidebar.blockSignals(True)
         self.sidebar.clear()
-        self.sidebar.addItems([_("Today"), _("Cases"), _("Communications"), _("Reports")])
-        self.communications.retranslate()
+        self.sidebar.addItems(_page_titles())
         self.sidebar.setCurrentRow(row)
+        self.sidebar.blockSignals(False)
+        for index, view in self._pages.items():
+            if index != PAGE_TODAY and hasattr(view, "retranslate"):
+                view.retranslate()
         self.refresh()
 
+    # -- refreshing ------------------------------------------------------------------
+
     def refresh(self) -> None:
+        """The minute tick: clocks, counts and the bounded lists (never a long list)."""
         counts = self.today.refresh()
-        self.cases.refresh()
-        self.reports.refresh()
+        for index in (PAGE_CASES, PAGE_REPORTS):
+            view = self._pages.get(index)
+            if view is not None:
+                view.refresh()
+        self._refresh_pinned()
         self.counts_label.setText(
             _(
                 "Overdue: {overdue}   Due today: {today}   Follow-ups: {follow_ups}   "
@@ -125,10 +329,75 @@ class MainWindow(QMainWindow):
         )
 
     def refresh_all(self) -> None:
-        """F5: everything again, the long communications list included (the minute timer
-        only moves the clocks and counts, so it never resets a list under the officer)."""
+        """F5: everything again, the long lists included."""
         self.refresh()
-        self.communications.refresh()
+        for index, view in self._pages.items():
+            if index not in (PAGE_TODAY, PAGE_CASES, PAGE_REPORTS) and hasattr(view, "refresh"):
+                view.refresh()
+
+    def on_changed(self, changes: ChangeSet) -> None:
+        """Today, the counts and the pinned list follow every change; the other views
+        listen to the hub themselves and refresh only their affected rows."""
+        if changes.touches(ch.ACTION, ch.DOCUMENT, ch.COMMUNICATION, ch.CASE, ch.CALENDAR):
+            self.refresh()
+        elif changes.touches(ch.SETTING):
+            self._refresh_pinned()
+        cases_page = self._pages.get(PAGE_CASES)
+        if cases_page is not None and changes.touches(ch.CASE, ch.ORGANISATION):
+            cases_page.list.refresh()
+
+    def _refresh_pinned(self) -> None:
+        ids = settings.pinned_cases(self.store)
+        self.pinned.clear()
+        for n, case_id in enumerate(ids, start=1):
+            try:
+                case = cases.get(self.store, case_id)
+            except NotFoundError:
+                continue
+            item = QListWidgetItem(f"{n}  {case.reference}\n    {case.title}")
+            item.setData(Qt.ItemDataRole.UserRole, case_id)
+            item.setToolTip(f"{case.reference} · {case.title} · {case.company_name}")
+            self.pinned.addItem(item)
+
+    # -- opening records -------------------------------------------------------------
+
+    def _pinned_activated(self, item: QListWidgetItem) -> None:
+        self.open_record(OPEN_CASE, int(item.data(Qt.ItemDataRole.UserRole)))
+
+    def open_pinned(self, n: int) -> None:
+        item = self.pinned.item(n)
+        if item is not None:
+            self._pinned_activated(item)
+
+    def open_record(self, what: str, ident: int) -> None:
+        try:
+            if what == OPEN_CASE:
+                self.show_page(PAGE_CASES)
+                self.cases_page.open_case(ident)
+            elif what in (OPEN_ACTION, OPEN_DOCUMENT):
+                case_id = (
+                    actions.get(self.store, ident).case_id
+                    if what == OPEN_ACTION
+                    else documents.get(self.store, ident).case_id
+                )
+                self.show_page(PAGE_CASES)
+                self.cases_page.open_case(case_id)
+                self.cases_page.case_view.select(what, ident)
+            elif what == OPEN_COMMUNICATION:
+                self.show_page(PAGE_COMMUNICATIONS)
+                self.communications.select(ident)
+            elif what in (OPEN_CONTACT, OPEN_ORGANISATION):
+                self.show_page(PAGE_CONTACTS)
+                self.contacts.select(what, ident)
+        except NotFoundError as exc:
+            self.hub.show_error(self, exc.message())
+
+    def new_case(self) -> None:
+        from ui.new_case_dialog import open_new_case
+
+        created = open_new_case(self.store, self.hub, self)
+        if created is not None:
+            self.open_record(OPEN_CASE, created.id)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.settings.setValue("main_window/geometry", self.saveGeometry())

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from coordinator.errors import DomainError
 from coordinator.i18n import _
+from coordinator.storage import Store
 from ui import printing
 
 if TYPE_CHECKING:
@@ -110,3 +111,26 @@ def run_report(
         save_pdf(report, parent, suggested_name)
     else:
         printing.preview(report, parent)
+
+
+def print_case_summary(store: Store, case_id: int, parent: QWidget) -> None:
+    """Ask which sections, then preview or save one case's summary."""
+    dialog = SummaryOptionsDialog(parent)
+    choice = dialog.exec()
+    if choice not in (SummaryOptionsDialog.PREVIEW, SummaryOptionsDialog.SAVE):
+        return
+    from coordinator import reports  # Jinja2 and the templates: only when printing
+    from coordinator.services import cases
+
+    reference = cases.get(store, case_id).reference
+    run_report(
+        lambda: reports.case_summary(
+            store,
+            case_id,
+            sections=dialog.sections(),
+            include_notes=dialog.include_notes(),
+        ),
+        parent,
+        f"{reference}.pdf",
+        save=choice == SummaryOptionsDialog.SAVE,
+    )

@@ -1,11 +1,15 @@
 """Today: what needs the officer now — overdue and due steps, follow-ups, the unfiled
-inbox, documents waiting on someone."""
+inbox, documents waiting on someone, and the fast-track cases' clocks.
+
+Enter or a double-click on a row opens what it refers to.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from PySide6.QtCore import QModelIndex, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
@@ -21,9 +25,14 @@ from PySide6.QtWidgets import (
 from coordinator import dashboard
 from coordinator.formatting import short_datetime, working_duration
 from coordinator.i18n import _
-from coordinator.labels import ACTION_STATUS, CHANNEL, DOCUMENT_STATE
+from coordinator.labels import ACTION_STATUS, CHANNEL, DOCUMENT_STATE, cap
+from coordinator.services import cases
+from coordinator.services.timing import case_clock
 from coordinator.storage import Store
+from ui.hub import OPEN_ACTION, OPEN_CASE, OPEN_COMMUNICATION, OPEN_DOCUMENT, Hub
 from ui.rows_model import RowsModel
+
+FAST_TRACK_SHOWN = 12
 
 Rows = list[tuple[int, tuple[str, ...]]]
 
@@ -31,8 +40,10 @@ Rows = list[tuple[int, tuple[str, ...]]]
 class Section(QGroupBox):
     """One list of Today, with a sentence in place of an empty table."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, hub: Hub, kind: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.hub = hub
+        self.kind = kind
         self.model = RowsModel([], self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
@@ -41,7 +52,12 @@ class Section(QGroupBox):
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Fit columns to the first rows only: measuring all 200 of a long list costs more
+        # than the rest of the screen.
+        self.table.horizontalHeader().setResizeContentsPrecision(25)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.activated.connect(self.open_row)
+        self.table.doubleClicked.connect(self.open_row)
         self.empty = QLabel(self)
         self.empty.setWordWrap(True)
         self.stack = QStackedLayout()
@@ -50,10 +66,20 @@ class Section(QGroupBox):
         layout = QVBoxLayout(self)
         layout.addLayout(self.stack)
 
+    def open_row(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.hub.request_open(self.kind, self.model.id_at(index.row()))
+
     def show_rows(self, title: str, headers: Sequence[str], rows: Rows, empty_text: str) -> None:
         self.setTitle(f"{title} ({len(rows)})")
+        current = self.table.currentIndex()
+        keep = self.model.id_at(current.row()) if current.isValid() else None
         self.model.set_headers(headers)
         self.model.set_rows(rows)
+        if keep is not None:
+            row = next((r for r, (ident, _cells) in enumerate(rows) if ident == keep), None)
+            if row is not None:
+                self.table.setCurrentIndex(self.model.index(row, 0))
         self.empty.setText(empty_text)
         self.stack.setCurrentWidget(self.table if rows else self.empty)
         height = self.table.horizontalHeader().height() + 4
@@ -62,21 +88,30 @@ class Section(QGroupBox):
 
 
 class TodayView(QScrollArea):
-    def __init__(self, store: Store, clock: Callable[[], datetime], parent: QWidget | None = None):
+    def __init__(
+        self,
+        store: Store,
+        hub: Hub,
+        clock: Callable[[], datetime],
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
         self.store = store
+        self.hub = hub
         self.clock = clock
         self.setWidgetResizable(True)
         body = QWidget(self)
         layout = QVBoxLayout(body)
-        self.overdue = Section(body)
-        self.due_today = Section(body)
-        self.follow_ups = Section(body)
-        self.unfiled = Section(body)
-        self.documents = Section(body)
+        self.overdue = Section(hub, OPEN_ACTION, body)
+        self.due_today = Section(hub, OPEN_ACTION, body)
+        self.fast_track = Section(hub, OPEN_CASE, body)
+        self.follow_ups = Section(hub, OPEN_COMMUNICATION, body)
+        self.unfiled = Section(hub, OPEN_COMMUNICATION, body)
+        self.documents = Section(hub, OPEN_DOCUMENT, body)
         for section in (
             self.overdue,
             self.due_today,
+            self.fast_track,
             self.follow_ups,
             self.unfiled,
             self.documents,
@@ -84,6 +119,10 @@ class TodayView(QScrollArea):
             layout.addWidget(section)
         layout.addStretch(1)
         self.setWidget(body)
+        self.fast_track_timer = QTimer(self)
+        self.fast_track_timer.setSingleShot(True)
+        self.fast_track_timer.setInterval(0)
+        self.fast_track_timer.timeout.connect(self.show_fast_track)
 
     def refresh(self) -> dashboard.DashboardCounts:
         now = self.clock()
@@ -115,7 +154,7 @@ class TodayView(QScrollArea):
                         a.case_reference,
                         a.department_name,
                         a.title,
-                        ACTION_STATUS[a.status].tr(),
+                        cap(ACTION_STATUS[a.status]),
                         short_datetime(a.due_at, now),
                         _("{time} over").format(
                             time=working_duration(calendar.working_seconds(a.due_at, now), per_day)
@@ -136,7 +175,7 @@ class TodayView(QScrollArea):
                         a.case_reference,
                         a.department_name,
                         a.title,
-                        ACTION_STATUS[a.status].tr(),
+                        cap(ACTION_STATUS[a.status]),
                         short_datetime(a.due_at, now),
                         _("{time} left").format(
                             time=working_duration(calendar.working_seconds(now, a.due_at), per_day)
@@ -157,7 +196,7 @@ class TodayView(QScrollArea):
                         short_datetime(f.follow_up_due, now),
                         f.contact_name or f.raw_number,
                         f.case_reference or "",
-                        CHANNEL[f.channel].tr(),
+                        cap(CHANNEL[f.channel]),
                         _first_line(f.notes),
                     ),
                 )
@@ -174,7 +213,7 @@ class TodayView(QScrollArea):
                     (
                         short_datetime(u.at, now),
                         u.contact_name or u.raw_number,
-                        CHANNEL[u.channel].tr(),
+                        cap(CHANNEL[u.channel]),
                         _first_line(u.notes),
                     ),
                 )
@@ -191,7 +230,7 @@ class TodayView(QScrollArea):
                     (
                         d.case_reference,
                         d.title,
-                        DOCUMENT_STATE[d.state].tr(),
+                        cap(DOCUMENT_STATE[d.state]),
                         d.holder_name or _("me"),
                         short_datetime(d.since, now),
                     ),
@@ -200,7 +239,49 @@ class TodayView(QScrollArea):
             ],
             _("No document is waiting on anyone."),
         )
+        # The clocks cost a few queries per case: they follow just after the lists paint.
+        self.fast_track_timer.start()
         return counts
+
+    def show_fast_track(self) -> None:
+        """The promise of each open fast-track case: its working time against normal."""
+        now = self.clock()
+        per_day = self.store.calendar().seconds_per_day
+        with self.store.read() as session:
+            ids = dashboard.open_fast_track_cases(session, FAST_TRACK_SHOWN)
+        rows: Rows = []
+        for case in (cases.get(self.store, i) for i in ids):
+            clock = case_clock(self.store, case.id, now)
+            if clock.normal_seconds is None or clock.saved_seconds is None:
+                normal = left = ""
+            else:
+                normal = working_duration(clock.normal_seconds, per_day)
+                left = (
+                    _("{time} left").format(time=working_duration(clock.saved_seconds, per_day))
+                    if clock.saved_seconds >= 0
+                    else _("{time} over").format(
+                        time=working_duration(clock.saved_seconds, per_day)
+                    )
+                )
+            rows.append(
+                (
+                    case.id,
+                    (
+                        case.reference,
+                        case.title,
+                        case.company_name,
+                        working_duration(clock.elapsed_seconds, per_day),
+                        normal,
+                        left,
+                    ),
+                )
+            )
+        self.fast_track.show_rows(
+            _("Fast-track cases"),
+            [_("Case"), _("Title"), _("Company"), _("Elapsed"), _("Normal"), _("Left / over")],
+            rows,
+            _("No fast-track case is open. Tick Fast-track when opening a case to time it here."),
+        )
 
 
 def _first_line(text: str) -> str:

@@ -164,6 +164,7 @@ def add(
         work.record(ENTITY, action.id, "created", None, action.title, case_id=case.id)
         _replace_dependencies(work, action, depends_on)
         work.changed(ch.ACTION, action.id)
+        work.changed(ch.CASE, case.id)  # a new step: the case's clock and lists change
         record = _record(work, action)
     return Outcome(record, work.changes)
 
@@ -414,3 +415,16 @@ def for_case(store: Store, case_id: int) -> list[ActionRecord]:
             select(Action).where(Action.case_id == case_id).order_by(Action.position, Action.id)
         )
         return [ActionRecord.of(a, tuple(deps.get(a.id, ()))) for a in actions]
+
+
+def get(store: Store, action_id: int) -> ActionRecord:
+    with store.read() as session:
+        action = get_or_raise(session, Action, action_id, WHAT_ACTION)
+        deps = tuple(
+            session.scalars(
+                select(ActionDependency.depends_on_id)
+                .where(ActionDependency.action_id == action_id)
+                .order_by(ActionDependency.depends_on_id)
+            )
+        )
+        return ActionRecord.of(action, deps)

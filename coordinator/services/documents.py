@@ -130,6 +130,7 @@ def add(
         work.session.flush()
         work.record(ENTITY, document.id, "created", None, document.title, case_id=case.id)
         work.changed(ch.DOCUMENT, document.id)
+        work.changed(ch.CASE, case.id)  # its checklist grew: the case's screens show it
         record = _record(work, document)
     return Outcome(record, work.changes)
 
@@ -362,3 +363,8 @@ def for_case(store: Store, case_id: int) -> list[DocumentRecord]:
             .order_by(Document.position, Document.id)
         )
         return [DocumentRecord.of(d) for d in rows]
+
+
+def get(store: Store, document_id: int) -> DocumentRecord:
+    with store.read() as session:
+        return DocumentRecord.of(get_or_raise(session, Document, document_id, WHAT_DOCUMENT))

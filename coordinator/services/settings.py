@@ -1,4 +1,4 @@
-"""Office-wide settings the officer can change: for now, the office's name.
+"""Office-wide settings the officer can change: the office's name, the pinned cases.
 
 The name heads every printed page. Until the officer enters one, a translatable
 default is used, so a fresh install prints in the reader's language.
@@ -6,10 +6,12 @@ default is used, so a fresh install prints in the reader's language.
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from coordinator import changes as ch
 from coordinator.changes import Outcome
 from coordinator.i18n import N_
-from coordinator.models import NAME_MAX, Setting
+from coordinator.models import NAME_MAX, Case, Setting
 from coordinator.storage import Store
 from coordinator.validation import clean_text
 
@@ -51,3 +53,38 @@ def set_office_name(store: Store, name: str) -> Outcome[None]:
         work.record(ENTITY, 0, OFFICE_NAME_SETTING, before, clean)
         work.changed(ch.SETTING, 0)
     return Outcome(None, work.changes)
+
+
+PINNED_CASES_SETTING = "pinned_cases"
+PINNED_MAX = 9  # one per Ctrl+1 … Ctrl+9
+
+
+def pinned_cases(store: Store) -> list[int]:
+    """The cases the officer pinned to jump back to, most recently pinned first; ids of
+    cases deleted since are left out."""
+    with store.read() as session:
+        setting = session.get(Setting, PINNED_CASES_SETTING)
+        value = None if setting is None else setting.value
+        raw = value.get("ids") if isinstance(value, dict) else None
+        ids = [i for i in raw if isinstance(i, int)] if isinstance(raw, list) else []
+        existing = set(session.scalars(select(Case.id).where(Case.id.in_(ids)))) if ids else set()
+    return [i for i in ids if i in existing][:PINNED_MAX]
+
+
+def set_pinned(store: Store, case_id: int, pinned: bool) -> Outcome[list[int]]:
+    """Pin a case to the top of the stack (or unpin it); the oldest falls off past nine."""
+    current = pinned_cases(store)
+    wanted = [i for i in current if i != case_id]
+    if pinned:
+        wanted.insert(0, case_id)
+    wanted = wanted[:PINNED_MAX]
+    with store.work() as work:
+        if wanted == current:
+            return Outcome(current, work.changes)
+        setting = work.session.get(Setting, PINNED_CASES_SETTING)
+        if setting is None:
+            work.session.add(Setting(key=PINNED_CASES_SETTING, value={"ids": wanted}))
+        else:
+            setting.value = {"ids": wanted}
+        work.changed(ch.SETTING, 0)
+    return Outcome(wanted, work.changes)

@@ -86,8 +86,9 @@ def test_add(store: Store, case_id: int, tax_office: int, log: EventLog) -> None
         depends_on=(first.id,),
         pauses=(),
     )
-    assert out.changes.kinds == {ch.ACTION, ch.EVENT}
+    assert out.changes.kinds == {ch.ACTION, ch.CASE, ch.EVENT}
     assert out.changes.ids_of(ch.ACTION) == {action.id}
+    assert out.changes.ids_of(ch.CASE) == {case_id}
     assert log.new() == [
         ("action", action.id, "created", None, "发票申领", case_id),
         ("action", action.id, "depends_on", None, f"[{first.id}]", case_id),
@@ -556,3 +557,12 @@ def test_a_closed_case_refuses_step_changes(
 
 def test_for_case_of_a_missing_case(store: Store, refused: Refused) -> None:
     refused(NotFoundError, "The case #77 does not exist (any more).", actions.for_case, store, 77)
+
+
+def test_get_returns_one_step_with_its_dependencies(store: Store) -> None:
+    case = cases.open_case(store, "get", template_key="company_landing").value
+    steps = actions.for_case(store, case.id)
+    with_deps = next(s for s in steps if s.depends_on)
+    assert actions.get(store, with_deps.id) == with_deps
+    with pytest.raises(NotFoundError):
+        actions.get(store, 999_999)

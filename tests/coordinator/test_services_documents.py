@@ -84,8 +84,9 @@ def test_add(store: Store, world: World, log: EventLog) -> None:
         notes="全体股东签字",
         files=(),
     )
-    assert out.changes.kinds == {ch.DOCUMENT, ch.EVENT}
+    assert out.changes.kinds == {ch.DOCUMENT, ch.CASE, ch.EVENT}
     assert out.changes.ids_of(ch.DOCUMENT) == {doc.id}
+    assert out.changes.ids_of(ch.CASE) == {world.case}
     assert log.new() == [("document", doc.id, "created", None, "公司章程", world.case)]
     # Without a date, requested now; an explicit source wins over the case's company.
     other = documents.add(store, world.case, "身份证明", source_id=world.tax).value
@@ -507,3 +508,11 @@ def test_file_refusals(
         999,
     )
     assert not any(p.is_file() for p in store.files_dir.rglob("*"))
+
+
+def test_get_returns_one_document(store: Store) -> None:
+    case = cases.open_case(store, "get", template_key="company_landing").value
+    docs = documents.for_case(store, case.id)
+    assert documents.get(store, docs[-1].id) == docs[-1]
+    with pytest.raises(NotFoundError):
+        documents.get(store, 999_999)

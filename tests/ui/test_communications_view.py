@@ -18,6 +18,7 @@ from coordinator.models import Channel, Communication
 from coordinator.services import communications, templates
 from coordinator.storage import Store
 from ui.communications_view import CommunicationsView
+from ui.hub import Hub
 from ui.lazy_table import COL_CASE, COL_DURATION, COL_NOTES, COL_WHO, LazyCommunicationsModel
 
 NOW = datetime(2026, 11, 25, 10, 30)
@@ -59,7 +60,7 @@ def _model_ids(model: LazyCommunicationsModel) -> list[int | None]:
 
 
 def test_row_count_equals_database(qtbot, store: Store) -> None:
-    view = CommunicationsView(store)
+    view = CommunicationsView(store, Hub(store))
     qtbot.addWidget(view)
     with store.read() as session:
         total = session.scalar(select(func.count()).select_from(Communication))
@@ -79,7 +80,7 @@ def test_row_count_equals_database(qtbot, store: Store) -> None:
     ],
 )
 def test_sorting_orders_like_sql(qtbot, store: Store, column: int, order_by: str) -> None:
-    view = CommunicationsView(store)
+    view = CommunicationsView(store, Hub(store))
     qtbot.addWidget(view)
     view.table.horizontalHeader().setSortIndicator(column, Qt.SortOrder.AscendingOrder)
     expected = _sql_ids(
@@ -100,7 +101,7 @@ def test_sqlite_id_list_matches_plain_query(store: Store) -> None:
 
 
 def test_filter_by_channel_and_unfiled(qtbot, store: Store) -> None:
-    view = CommunicationsView(store)
+    view = CommunicationsView(store, Hub(store))
     qtbot.addWidget(view)
     view.channel.setCurrentIndex(view.channel.findData(Channel.PHONE.value))
     phone = _sql_ids(
@@ -126,7 +127,7 @@ def test_text_search_finds_a_note(qtbot, store: Store) -> None:
             text("SELECT id, notes FROM communications WHERE length(notes) > 6 LIMIT 1")
         ).one()
     word = notes.strip().splitlines()[0][:6]
-    view = CommunicationsView(store)
+    view = CommunicationsView(store, Hub(store))
     qtbot.addWidget(view)
     with qtbot.waitSignal(view.model.modelReset, timeout=2000):
         view.search.setText(word)  # applied after the debounce
@@ -150,7 +151,7 @@ def test_model_passes_qtmodeltester(qtmodeltester, store: Store) -> None:
 
 
 def test_refresh_ids_updates_a_row_without_reset(qtbot, store: Store) -> None:
-    view = CommunicationsView(store)
+    view = CommunicationsView(store, Hub(store))
     qtbot.addWidget(view)
     model = view.model
     row = 1

@@ -98,7 +98,7 @@ def test_export_cases_to_excel(
 
 def test_targets_and_office_name_from_the_reports_view(window: MainWindow, qtbot: QtBot) -> None:
     view = window.reports
-    window.sidebar.setCurrentRow(3)
+    window.sidebar.setCurrentRow(6)
     view.year.setValue(2026)
     edit = view.target_edits[Indicator.FOREIGN_USED]
     edit.clear()
