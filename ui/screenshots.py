@@ -14,10 +14,18 @@ from PySide6.QtWidgets import QApplication
 
 from coordinator.demo import build_demo
 from coordinator.i18n import set_language
-from coordinator.services import templates
+from coordinator.services import cases, templates
 from coordinator.storage import Store
 from ui.fonts import apply_app_font
-from ui.main_window import MainWindow
+from ui.main_window import (
+    PAGE_ACTIONS,
+    PAGE_CASES,
+    PAGE_COMMUNICATIONS,
+    PAGE_CONTACTS,
+    PAGE_DOCUMENTS,
+    PAGE_REPORTS,
+    MainWindow,
+)
 
 
 def main(out_dir: Path) -> None:
@@ -35,15 +43,26 @@ def main(out_dir: Path) -> None:
         window.show()
         app.processEvents()
         window.grab().save(str(out_dir / "today-zh.png"))
-        window.sidebar.setCurrentRow(1)
+        aoi = next(c for c in cases.list_cases(store) if "AOI" in c.title)
+        window.open_record("case", aoi.id)
         app.processEvents()
-        window.grab().save(str(out_dir / "cases-zh.png"))
-        window.sidebar.setCurrentRow(2)
+        window.grab().save(str(out_dir / "case-zh.png"))
+        window.case_view.tabs.setCurrentIndex(1)
         app.processEvents()
-        window.grab().save(str(out_dir / "communications-zh.png"))
-        window.sidebar.setCurrentRow(3)
-        app.processEvents()
-        window.grab().save(str(out_dir / "reports-zh.png"))
+        window.grab().save(str(out_dir / "case-documents-zh.png"))
+        for page, name in (
+            (PAGE_CASES, "cases"),
+            (PAGE_COMMUNICATIONS, "communications"),
+            (PAGE_ACTIONS, "actions"),
+            (PAGE_DOCUMENTS, "documents"),
+            (PAGE_CONTACTS, "contacts"),
+            (PAGE_REPORTS, "reports"),
+        ):
+            window.show_page(page)
+            if page == PAGE_CASES:
+                window.cases_page.setCurrentWidget(window.cases)
+            app.processEvents()
+            window.grab().save(str(out_dir / f"{name}-zh.png"))
         window.close()
         store.close()
 
