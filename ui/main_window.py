@@ -81,7 +81,6 @@ class CasesPage(QStackedWidget):
         self.addWidget(self.case_view)
         self.case_view.back_requested.connect(lambda: self.setCurrentWidget(self.list))
         self.list.open_requested.connect(self.open_case)
-        self.list.refresh()
 
     def open_case(self, case_id: int) -> None:
         self.case_view.show_case(case_id)
@@ -89,7 +88,7 @@ class CasesPage(QStackedWidget):
         self.case_view.tabs.setFocus()
 
     def refresh(self) -> None:
-        self.list.refresh()
+        """The minute tick: the open case's clock (the list itself follows changes)."""
         self.case_view.refresh_clock()
 
     def retranslate(self) -> None:
@@ -343,8 +342,11 @@ class MainWindow(QMainWindow):
         elif changes.touches(ch.SETTING):
             self._refresh_pinned()
         cases_page = self._pages.get(PAGE_CASES)
-        if cases_page is not None and changes.touches(ch.CASE, ch.ORGANISATION):
-            cases_page.list.refresh()
+        if cases_page is not None:
+            if changes.touches(ch.CASE):
+                cases_page.list.on_cases_changed(changes.ids_of(ch.CASE))
+            elif changes.touches(ch.ORGANISATION):
+                cases_page.list.model.refresh_cached()
 
     def _refresh_pinned(self) -> None:
         ids = settings.pinned_cases(self.store)

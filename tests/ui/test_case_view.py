@@ -428,3 +428,35 @@ def test_closing_a_case_with_open_steps_asks_why(
     assert "6 steps are still open" in asked[0]
     assert cases.get(store, case_id).status == cases.CaseStatus.CLOSED
     assert all(s.status == ActionStatus.CANCELLED for s in actions.for_case(store, case_id))
+
+
+def test_cases_list_filters_in_sql_and_follows_changes(
+    window: MainWindow, store: Store, qtbot: QtBot, qtmodeltester: object
+) -> None:
+    first = cases.open_case(store, "第一个事项", company_name="宁波恒屹新材料有限公司").value
+    second = cases.open_case(store, "第二个事项", fast_track=True).value
+    window.show_page(PAGE_CASES)
+    view = window.cases
+    view.refresh()
+    assert view.model.rowCount() == 2
+    qtmodeltester.check(view.model)  # type: ignore[attr-defined]
+    view.search.insert("恒屹")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1)
+    assert view.model.id_at(0) == first.id
+    view.search.clear()
+    view.fast_track.setChecked(True)
+    assert [view.model.id_at(r) for r in range(view.model.rowCount())] == [second.id]
+    view.fast_track.setChecked(False)
+    # a status change made elsewhere shows in place, without resetting the list
+    resets: list[int] = []
+    view.model.modelReset.connect(lambda: resets.append(1))
+    window.hub.call(None, cases.set_status, first.id, cases.CaseStatus.ON_HOLD, reason="暂缓")
+    row = view.model.row_of(first.id)
+    assert row is not None
+    assert view.model.data(view.model.index(row, 3)) == "On hold"
+    assert resets == []
+    view.status.setCurrentIndex(3)  # on hold only
+    assert [view.model.id_at(r) for r in range(view.model.rowCount())] == [first.id]
+    view.status.setCurrentIndex(4)  # closed: none
+    assert view.empty.isVisible()
+    assert "No case matches" in view.empty.text()
