@@ -94,6 +94,8 @@ class CaseActionsTab(QWidget):
             action.setToolTip(
                 _("{label} (key {key})").format(label=label, key=action.shortcut().toString())
             )
+            # The toolbar shows each key beside its label: the keys are the fast way.
+            action.setIconText(f"{action.shortcut().toString()} {action.text()}")
         self.tree.set_headers(
             [
                 _("Step"),

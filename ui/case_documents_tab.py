@@ -204,6 +204,8 @@ class CaseDocumentsTab(QWidget):
             action.setToolTip(
                 _("{label} (key {key})").format(label=label, key=action.shortcut().toString())
             )
+            # The toolbar shows each key beside its label: the keys are the fast way.
+            action.setIconText(f"{action.shortcut().toString()} {action.text()}")
         self.add_file_action.setText(_("Add file…"))
         self.open_file_action.setText(_("Open file"))
         self.remove_file_action.setText(_("Remove file"))

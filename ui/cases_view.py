@@ -199,7 +199,7 @@ class CasesView(QWidget):
         """Labels, then the rows: in place if no case was added or removed."""
         self.new_action.setText(_("New case…"))
         self.new_action.setToolTip(_("Open a case from a template (Ctrl+N)"))
-        self.open_action.setText(_("Open"))
+        self.open_action.setText(_("Open the case"))
         self.print_action.setText(_("Print case summary…"))
         self.export_action.setText(_("Export to Excel or CSV…"))
         for index, label in enumerate(

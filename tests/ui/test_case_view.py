@@ -405,7 +405,7 @@ def test_case_view_in_chinese(
     view = window.case_view
     assert view.tabs.tabText(0) == "办理步骤"
     assert view.tabs.tabText(1) == "材料"
-    assert "正常" in view.clock_label.text()
+    assert "常规需" in view.clock_label.text()
     assert _step_text(window, "园区入驻", 1) == "待办"
     set_language("en")
     window.retranslate()
