@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from coordinator import cli_contacts
 from coordinator.errors import DomainError
 from coordinator.i18n import _, language_from_environment, set_language
 from coordinator.storage import Store
@@ -97,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("name", choices=REPORT_NAMES, metavar="NAME", help=", ".join(REPORT_NAMES))
     report.add_argument("--pdf", required=True, type=Path, metavar="FILE")
     report.add_argument("--year", type=int, help="the indicators' year (default: this year)")
+    cli_contacts.register(sub)
     return parser
 
 
@@ -237,6 +239,7 @@ COMMANDS = {
     "export-list": cmd_export_list,
     "check": cmd_check,
     "info": cmd_info,
+    "import-contacts": cli_contacts.run,
 }
 
 

@@ -102,12 +102,30 @@ def normalise(raw: str, *, area_code: str = DEFAULT_AREA_CODE) -> NormalisedNumb
     )
 
 
+def split_extension(text: str) -> tuple[str, str]:
+    """``(number, extension)`` of a typed number or fragment: "4321 转 12" → ("4321", "12")."""
+    folded = _fold(text).strip()
+    match = _EXTENSION_WORDS.search(folded)
+    if match is None:
+        return folded, ""
+    return folded[: match.start()].strip(), match.group(2)
+
+
+def looks_like_number(text: str) -> bool:
+    """True if the text is a number or part of one as typed (digits and number punctuation,
+    an extension allowed), as opposed to a name."""
+    main, _extension = split_extension(text)
+    return any(c.isdigit() for c in main) and bool(_ALLOWED.match(main))
+
+
 def search_digits(fragment: str) -> str:
     """The digits of a typed fragment, without a country prefix, for substring search."""
-    digits = re.sub(r"[^0-9]", "", _fold(fragment))
+    # An extension is not part of the stored digits: "87654321 转 808" searches 87654321.
+    main, _extension = split_extension(fragment)
+    digits = re.sub(r"[^0-9]", "", main)
     if digits.startswith("0086"):
         return digits[4:]
-    if _fold(fragment).strip().startswith("+") and digits.startswith("86"):
+    if main.lstrip("( ").startswith("+") and digits.startswith("86"):
         return digits[2:]
     if digits.startswith("0") and not digits.startswith("00"):
         return digits[1:]  # the trunk prefix of an area code is not stored

@@ -249,6 +249,53 @@ def complete_follow_up(
     return Outcome(record, work.changes)
 
 
+def snooze_follow_up(
+    store: Store, communication_id: int, until: datetime
+) -> Outcome[CommunicationRecord]:
+    """Move an open follow-up to a later time (a reminder the officer cannot act on yet)."""
+    with store.work() as work:
+        item = get_or_raise(work.session, Communication, communication_id, WHAT_COMMUNICATION)
+        if item.follow_up_due is None:
+            raise TransitionError(N_("This communication has no follow-up to snooze."))
+        if item.follow_up_done_at is not None:
+            raise TransitionError(N_("This follow-up is already done."))
+        when = required_datetime(until, F_FOLLOW_UP)
+        if when <= work.now:
+            raise ValidationError(
+                N_("A follow-up can only be snoozed to a later time than now ({now})."),
+                now=work.now.strftime("%Y-%m-%d %H:%M"),
+            )
+        set_field(
+            work,
+            item,
+            "follow_up_due",
+            when,
+            entity=ENTITY,
+            entity_id=item.id,
+            case_id=item.case_id,
+        )
+        work.changed(ch.COMMUNICATION, item.id)
+        work.session.flush()
+        record = CommunicationRecord.of(item)
+    return Outcome(record, work.changes)
+
+
+def existing_source_keys(work: Work, keys: Sequence[str]) -> set[str]:
+    """Which of these pasted-message fingerprints are stored already."""
+    found: set[str] = set()
+    unique = sorted(set(keys))
+    for start in range(0, len(unique), 500):  # SQLite limits the parameters of one query
+        chunk = unique[start : start + 500]
+        found.update(
+            key
+            for key in work.session.scalars(
+                select(Communication.source_key).where(Communication.source_key.in_(chunk))
+            )
+            if key is not None
+        )
+    return found
+
+
 def reopen_follow_up(store: Store, communication_id: int) -> Outcome[CommunicationRecord]:
     """Undo a completed follow-up."""
     with store.work() as work:

@@ -92,6 +92,21 @@ def _set_handle(work: Work, contact: Contact, channel: Channel | str, handle: st
         existing.handle = text
 
 
+def add_phone_in(work: Work, contact: Contact, phone: PhoneInput) -> PhoneNumber:
+    """Add a number inside an existing unit of work (used by the contacts import)."""
+    row = _add_phone(work, contact, phone)
+    contact.updated_at = work.now
+    work.changed(ch.CONTACT, contact.id)
+    return row
+
+
+def set_handle_in(work: Work, contact: Contact, channel: Channel | str, handle: str) -> None:
+    """Set a messaging handle inside an existing unit of work."""
+    _set_handle(work, contact, channel, handle)
+    contact.updated_at = work.now
+    work.changed(ch.CONTACT, contact.id)
+
+
 def create(
     store: Store,
     name: str,

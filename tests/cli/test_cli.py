@@ -103,3 +103,21 @@ def test_data_dir_from_environment(tmp_path: Path) -> None:
     assert (data_dir / DATABASE_NAME).exists()
     assert oct((data_dir / DATABASE_NAME).stat().st_mode & 0o777) == "0o600"
     assert oct(data_dir.stat().st_mode & 0o777) == "0o700"
+
+
+CONTACTS = Path(__file__).parents[1] / "coordinator" / "data" / "contacts"
+
+
+def test_import_contacts_reports_and_sets_the_exit_status(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = run(data, "--lang", "en", "import-contacts", str(CONTACTS / "iphone_3.0.vcf"))
+    assert first.returncode == 0, first.stderr
+    assert "added" in first.stdout
+    again = run(data, "--lang", "en", "import-contacts", str(CONTACTS / "iphone_3.0.vcf"))
+    assert again.returncode == 0
+    assert "0 added" in again.stdout  # the same people: nothing twice
+    before = (data / DATABASE_NAME).read_bytes()
+    broken = run(data, "--lang", "en", "import-contacts", str(CONTACTS / "broken_quotes.csv"))
+    assert broken.returncode == 2
+    assert "CSV" in broken.stderr
+    assert (data / DATABASE_NAME).read_bytes() == before
