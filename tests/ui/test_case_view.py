@@ -460,3 +460,74 @@ def test_cases_list_filters_in_sql_and_follows_changes(
     view.status.setCurrentIndex(4)  # closed: none
     assert view.empty.isVisible()
     assert "No case matches" in view.empty.text()
+
+
+def _column_of(model: object, column: int) -> list[str]:
+    from PySide6.QtCore import QAbstractItemModel
+
+    assert isinstance(model, QAbstractItemModel)
+    return [str(model.data(model.index(r, column))) for r in range(model.rowCount())]
+
+
+def test_each_change_shows_in_today_the_department_views_and_the_timeline(
+    window: MainWindow,
+    store: Store,
+    qtbot: QtBot,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """The issue's walk-through: open from a template, move a step (waiting on the company
+    pauses its clock), add a file to a document and accept it — and find each change in
+    Today, in Actions and Documents across cases, and in the Timeline."""
+    from ui.department_sources import A_STATUS, A_STEP, D_STATE, D_TITLE
+
+    case_id = _open_from_template(window, qtbot, monkeypatch)
+    actions_view = window.actions_view  # built now: it must follow changes made elsewhere
+    documents_view = window.documents_view
+    window.open_record("case", case_id)
+
+    _press_on_step(window, qtbot, "园区入驻", "2")
+    assert window.today.due_today.model.rowCount() == 1
+    steps = _column_of(actions_view.model, A_STEP)
+    statuses = dict(zip(steps, _column_of(actions_view.model, A_STATUS), strict=True))
+    assert statuses["园区入驻审核与注册地址确认"].lower() == "in progress"
+
+    monkeypatch.setattr(ask, "text", lambda *a, **k: "租赁协议未盖章")
+    clock.now = datetime(2026, 11, 24, 10, 0)
+    _press_on_step(window, qtbot, "园区入驻", "4")
+    # still due today if the company delivers, and Today says who holds it now
+    assert _column_of(window.today.due_today.model, 3) == ["Waiting on the company"]
+    steps = _column_of(actions_view.model, A_STEP)
+    statuses = dict(zip(steps, _column_of(actions_view.model, A_STATUS), strict=True))
+    assert statuses["园区入驻审核与注册地址确认"].lower() == "waiting on the company: 租赁协议未盖章"
+
+    window.case_view.tabs.setCurrentIndex(TAB_DOCUMENTS)
+    scan = tmp_path / "租赁协议.pdf"
+    scan.write_bytes(b"%PDF-1.4 lease\n")
+    _drop_files(window, "住所使用证明（园区租赁协议）", [scan])
+    tab = window.case_view.documents_tab
+    tab.tree.set_current(_doc_item(window, "住所使用证明（园区租赁协议）"))
+    tab.tree.setFocus()
+    qtbot.keyClick(tab.tree, "R")
+    qtbot.keyClick(tab.tree, "F")
+    today_docs = _column_of(window.today.documents.model, 1)
+    assert "住所使用证明（园区租赁协议）" in today_docs
+    # its default filter, documents waiting on someone, takes it in without a refresh
+    titles = _column_of(documents_view.model, D_TITLE)
+    assert "住所使用证明（园区租赁协议）" in titles
+    qtbot.keyClick(tab.tree, "A")
+    assert "住所使用证明（园区租赁协议）" not in _column_of(window.today.documents.model, 1)
+    shown = dict(
+        zip(
+            _column_of(documents_view.model, D_TITLE),
+            _column_of(documents_view.model, D_STATE),
+            strict=True,
+        )
+    )
+    assert shown.get("住所使用证明（园区租赁协议）", "accepted").lower() == "accepted"
+
+    timeline = _column_of(window.case_view.timeline_model, 2)
+    assert "status: In progress → Waiting on the company" in timeline
+    assert "state: Forwarded → Accepted" in timeline
+    assert any(line.startswith("file: 租赁协议.pdf") for line in timeline)
