@@ -8,7 +8,8 @@ count, the first ``EDGE`` ids and the last ``EDGE`` ids; the whole id list is re
 first time a row between them is needed.
 
 The communications list is one source; actions, documents and contacts across all
-cases are others (see ``ui/list_sources.py``).
+cases are others (``ui/department_sources.py``, ``ui/contact_sources.py``,
+``ui/cases_view.py``).
 """
 
 from __future__ import annotations

@@ -314,6 +314,10 @@ class MainWindow(QMainWindow):
             view = self._pages.get(index)
             if view is not None:
                 view.refresh()
+        for index in (PAGE_ACTIONS, PAGE_DOCUMENTS):
+            view = self._pages.get(index)
+            if view is not None:
+                view.tick()  # working times move; rows, selection and scroll stay
         self._refresh_pinned()
         self.counts_label.setText(
             _(

@@ -500,7 +500,8 @@ def test_each_change_shows_in_today_the_department_views_and_the_timeline(
     assert _column_of(window.today.due_today.model, 3) == ["Waiting on the company"]
     steps = _column_of(actions_view.model, A_STEP)
     statuses = dict(zip(steps, _column_of(actions_view.model, A_STATUS), strict=True))
-    assert statuses["园区入驻审核与注册地址确认"].lower() == "waiting on the company: 租赁协议未盖章"
+    waiting = statuses["园区入驻审核与注册地址确认"].lower()
+    assert waiting == "waiting on the company: 租赁协议未盖章"
 
     window.case_view.tabs.setCurrentIndex(TAB_DOCUMENTS)
     scan = tmp_path / "租赁协议.pdf"
