@@ -1,7 +1,8 @@
 """Start-up probe: open a window, wait until it is painted, exit. Timed from outside.
 
     python bench/startup_probe.py bare                 # an empty PySide6 window (baseline)
-    python bench/startup_probe.py app --data-dir DIR   # Liaison Hub's main window on DIR
+    python bench/startup_probe.py frame --data-dir DIR # exits at the app's first painted frame
+    python bench/startup_probe.py app --data-dir DIR   # exits once Today is filled and painted
 
 Compare the two as whole processes (e.g. ``/usr/bin/time -v`` or hyperfine), several runs
 each, and quote the median ratio app/bare.
@@ -29,7 +30,7 @@ def _wait_painted(widget: object) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["bare", "app"])
+    parser.add_argument("what", choices=["bare", "frame", "app"])
     parser.add_argument("--data-dir")
     args = parser.parse_args()
     if args.what == "bare":
@@ -45,7 +46,12 @@ def main() -> int:
     from coordinator import cli
     from ui.app import Application, start_app
 
-    started = start_app(cli.build_parser().parse_args(["--data-dir", args.data_dir]))
+    def painted(_window: object) -> None:
+        if args.what == "frame":
+            sys.stdout.flush()
+            os._exit(0)  # the first frame is what this mode times: stop right here
+
+    started = start_app(cli.build_parser().parse_args(["--data-dir", args.data_dir]), painted)
     assert isinstance(started, Application)
     _wait_painted(started.window)
     started.shut_down()

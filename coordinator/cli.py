@@ -10,15 +10,20 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coordinator import cli_contacts
 from coordinator.errors import DomainError
 from coordinator.i18n import _, language_from_environment, set_language
-from coordinator.storage import Store
+
+if TYPE_CHECKING:
+    from coordinator.storage import Store
 
 # The names only (plain tuples): importing the report builders here would pull in
 # Jinja2 and every service for commands that need neither.
 REPORT_NAMES: tuple[str, ...] = ("run-sheet", "handover", "backlog", "indicators")
+LIST_NAMES: tuple[str, ...] = ("cases", "actions", "documents", "communications", "contacts")
+"""The names of coordinator.table_export.LISTS (a test keeps the two equal)."""
 REPORT_SECTIONS: tuple[str, ...] = (
     "facts",
     "clock",
@@ -30,8 +35,6 @@ REPORT_SECTIONS: tuple[str, ...] = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from coordinator.table_export import LISTS
-
     parser = argparse.ArgumentParser(
         prog="liaison-hub",
         description="Liaison Hub: calls, documents and department actions of every case.",
@@ -62,8 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     export_list.add_argument(
         "name",
         metavar="NAME",
-        choices=list(LISTS),
-        help="the list: " + ", ".join(LISTS),
+        choices=list(LIST_NAMES),
+        help="the list: " + ", ".join(LIST_NAMES),
     )
     target = export_list.add_mutually_exclusive_group(required=True)
     target.add_argument("--xlsx", type=Path, metavar="FILE", help="write an Excel workbook")
@@ -103,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _open(args: argparse.Namespace) -> Store:
+    from coordinator.storage import Store
+
     return Store.open(args.data_dir)
 
 

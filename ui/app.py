@@ -1,23 +1,32 @@
-"""QApplication bootstrap: fonts, language (ours and Qt's own dialogs), the store, the window."""
+"""QApplication bootstrap: fonts, language (ours and Qt's own dialogs), the store, the window.
+
+The window's frame is shown and painted first; only then is the database layer imported
+and the store opened (about half a second on a laptop), so the officer sees the app at
+once and the lists fill a moment later.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTranslator
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from coordinator.errors import DomainError
 from coordinator.i18n import _, normalise_language, set_language
 from coordinator.paths import RESOURCES_DIR, resolve_data_dir
-from coordinator.services import templates
-from coordinator.storage import Store
 from ui.fonts import apply_app_font
 from ui.main_window import MainWindow
 from ui.single_instance import SingleInstance
+
+if TYPE_CHECKING:
+    from coordinator.storage import Store
 
 LANGUAGE_KEY = "ui/language"
 
@@ -28,19 +37,36 @@ class Application:
     def __init__(
         self,
         app: QApplication,
-        store: Store,
+        store: Store | None,
         settings: QSettings,
         instance: SingleInstance,
         language: str,
     ) -> None:
+        """``store`` None: the window's frame only, until :meth:`open_store`."""
         self.app = app
-        self.store = store
         self.settings = settings
         self.instance = instance
         self.qt_translator = QTranslator()
         self.apply_language(language)  # before the window: its texts are made once
         self.window = MainWindow(store, settings)
+        if store is not None:
+            self.store = store
         self.window.language_requested.connect(self.switch_language)
+
+    def open_store(self, data_dir: Path) -> bool:
+        """Open the data and fill the window; False (the user was told) if it cannot be."""
+        from coordinator.services import templates
+        from coordinator.storage import Store
+
+        try:
+            store = Store(data_dir)
+            templates.install_builtin(store)
+        except DomainError as exc:
+            QMessageBox.critical(self.window, _("Liaison Hub"), exc.message())
+            return False
+        self.store = store
+        self.window.attach(store)
+        return True
 
     def apply_language(self, language: str) -> str:
         chosen = set_language(language)
@@ -54,7 +80,9 @@ class Application:
     def shut_down(self) -> None:
         """After the window closed: let go of the database and of the data folder."""
         self.window.close()
-        self.store.close()
+        store = getattr(self, "store", None)
+        if store is not None:
+            store.close()
         self.instance.release()
 
     def bring_to_front(self) -> None:
@@ -81,7 +109,9 @@ def initial_language(args: argparse.Namespace, settings: QSettings) -> str:
     return normalise_language(env or QLocale.system().name())
 
 
-def start_app(args: argparse.Namespace) -> Application | int:
+def start_app(
+    args: argparse.Namespace, first_paint: Callable[[QWidget], None] | None = None
+) -> Application | int:
     """Everything up to a shown window; an exit status instead when there is nothing to show
     (another instance has the folder, or the data cannot be opened — the user was told)."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -108,18 +138,28 @@ def start_app(args: argparse.Namespace) -> Application | int:
             ).format(path=data_dir),
         )
         return 1
-    try:
-        store = Store(data_dir)
-        templates.install_builtin(store)
-    except DomainError as exc:
-        instance.release()
-        QMessageBox.critical(None, _("Liaison Hub"), exc.message())
-        return 1
     settings = QSettings(str(data_dir / "ui.ini"), QSettings.Format.IniFormat)
-    application = Application(app, store, settings, instance, initial_language(args, settings))
+    application = Application(app, None, settings, instance, initial_language(args, settings))
     instance.activated.connect(application.bring_to_front)
     application.window.show()
+    wait_painted(application.window)
+    if first_paint is not None:
+        first_paint(application.window)
+    if not application.open_store(data_dir):
+        application.window.close()
+        instance.release()
+        return 1
     return application
+
+
+def wait_painted(window: QWidget) -> None:
+    """Until the window is on screen with its first frame drawn."""
+    app = QApplication.instance()
+    handle = window.windowHandle()
+    while app is not None and (handle is None or not handle.isExposed()):
+        app.processEvents()
+        handle = window.windowHandle()
+    window.repaint()
 
 
 def run_app(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ show a record (a row of Today opening its case, a contact's case opening, ...).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -19,7 +19,9 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from coordinator.changes import ChangeSet, Outcome
 from coordinator.errors import DomainError
 from coordinator.i18n import _
-from coordinator.storage import Store
+
+if TYPE_CHECKING:  # the window's frame is built before the database layer is imported
+    from coordinator.storage import Store
 
 T = TypeVar("T")
 

@@ -1,15 +1,17 @@
 """The main window: a sidebar of views, the pinned cases, the counts that matter.
 
-Views are built the first time they are shown (Today at once), so the window paints
-quickly on years of data. Every change a view makes goes out on the hub; the window
-routes "open this record" requests to the view that shows it.
+The frame (sidebar, menus, status bar) is built and painted before the database layer is
+even imported; :meth:`MainWindow.attach` then opens the views on the store. Views are
+built the first time they are shown (Today at once), so the window paints quickly on
+years of data. Every change a view makes goes out on the hub; the window routes "open
+this record" requests to the view that shows it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -28,8 +30,9 @@ from coordinator import changes as ch
 from coordinator.changes import ChangeSet
 from coordinator.errors import NotFoundError
 from coordinator.i18n import _, current_language
-from coordinator.services import actions, cases, documents, settings
-from coordinator.storage import Store
+
+if TYPE_CHECKING:
+    from coordinator.storage import Store
 from ui.hub import (
     OPEN_ACTION,
     OPEN_CASE,
@@ -39,8 +42,11 @@ from ui.hub import (
     OPEN_ORGANISATION,
     Hub,
 )
-from ui.today import TodayView
 
+if TYPE_CHECKING:
+    from ui.today import TodayView
+
+PINNED_MAX = 9  # one per Ctrl+1 … Ctrl+9 (coordinator.services.settings keeps as many)
 REFRESH_MS = 60_000  # working-time clocks move; a minute is the finest unit shown
 
 (
@@ -101,16 +107,16 @@ class MainWindow(QMainWindow):
 
     def __init__(
         self,
-        store: Store,
+        store: Store | None,
         settings_store: QSettings,
         clock: Callable[[], datetime] | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """With ``store`` None only the frame is built, to be shown at once; the
+        launcher then opens the data and calls :meth:`attach`."""
         super().__init__(parent)
-        self.store = store
         self.settings = settings_store
-        self.clock = clock or store.clock
-        self.hub = Hub(store, self)
+        self.attached = False
         self.sidebar = QListWidget(self)
         self.pinned_label = QLabel(self)
         self.pinned = QListWidget(self)
@@ -125,9 +131,9 @@ class MainWindow(QMainWindow):
         side_layout.addWidget(self.pinned, 2)
         self.stack = QStackedWidget(self)
         self._pages: dict[int, Any] = {}
-        self.today = TodayView(store, self.hub, self.clock, self)
-        self._pages[PAGE_TODAY] = self.today
-        self.stack.addWidget(self.today)
+        self.opening = QLabel(self)
+        self.opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack.addWidget(self.opening)
         for _page in range(1, PAGE_COUNT):
             self.stack.addWidget(QWidget(self))  # built when first shown
         central = QWidget(self)
@@ -136,22 +142,45 @@ class MainWindow(QMainWindow):
         row.addWidget(side)
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
-        self.sidebar.currentRowChanged.connect(self.show_page)
         self.counts_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.counts_label)
         self._build_menus()
-        self.hub.changed.connect(self.on_changed)
-        self.hub.open_requested.connect(self.open_record)
-        self.retranslate()
+        self._retranslate_frame()
         self.sidebar.setCurrentRow(PAGE_TODAY)
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.refresh)
-        self.timer.start(REFRESH_MS)
         geometry = settings_store.value("main_window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 820)
+        if store is None:
+            self.menuBar().setEnabled(False)  # nothing to act on until the data is open
+            central.setEnabled(False)
+        else:
+            self.attach(store, clock)
+
+    def attach(self, store: Store, clock: Callable[[], datetime] | None = None) -> None:
+        """Open the views on ``store``: Today at once, the others when first shown."""
+        from ui.hub import Hub
+        from ui.today import TodayView
+
+        self.store = store
+        self.clock = clock or store.clock
+        self.hub = Hub(store, self)
+        self.today: TodayView = TodayView(store, self.hub, self.clock, self)
+        self._install(PAGE_TODAY, self.today)
+        self.hub.changed.connect(self.on_changed)
+        self.hub.open_requested.connect(self.open_record)
+        self.sidebar.currentRowChanged.connect(self.show_page)
+        self.attached = True
+        self.menuBar().setEnabled(True)
+        central = self.centralWidget()
+        if central is not None:
+            central.setEnabled(True)
+        self.retranslate()
+        self.show_page(max(self.sidebar.currentRow(), PAGE_TODAY))
+        self.timer.start(REFRESH_MS)
 
     # -- pages -----------------------------------------------------------------------
 
@@ -161,13 +190,16 @@ class MainWindow(QMainWindow):
         if view is not None:
             return view
         view = self._build_page(index)
+        self._install(index, view)
+        return view
+
+    def _install(self, index: int, view: QWidget) -> None:
         self._pages[index] = view
         placeholder = self.stack.widget(index)
         self.stack.insertWidget(index, view)
         if placeholder is not None:
             self.stack.removeWidget(placeholder)
             placeholder.deleteLater()
-        return view
 
     def _build_page(self, index: int) -> QWidget:
         store, hub, clock = self.store, self.hub, self.clock
@@ -262,7 +294,7 @@ class MainWindow(QMainWindow):
             self.page_actions.append(action)
         self.view_menu.addSeparator()
         self.pinned_actions: list[QAction] = []
-        for n in range(settings.PINNED_MAX):
+        for n in range(PINNED_MAX):
             action = QAction(self)
             action.setShortcut(QKeySequence(f"Ctrl+{n + 1}"))
             action.triggered.connect(lambda _checked=False, i=n: self.open_pinned(i))
@@ -282,7 +314,17 @@ class MainWindow(QMainWindow):
 
     def retranslate(self) -> None:
         """Every visible text again, in the current language (views keep their state)."""
+        self._retranslate_frame()
+        if not self.attached:
+            return
+        for index, view in self._pages.items():
+            if index != PAGE_TODAY and hasattr(view, "retranslate"):
+                view.retranslate()
+        self.refresh()
+
+    def _retranslate_frame(self) -> None:
         self.setWindowTitle(_("Liaison Hub"))
+        self.opening.setText(_("Opening your data…"))
         self.file_menu.setTitle(_("&File"))
         self.new_case_action.setText(_("&New case…"))
         self.quit_action.setText(_("&Quit"))
@@ -300,10 +342,6 @@ class MainWindow(QMainWindow):
         self.sidebar.addItems(_page_titles())
         self.sidebar.setCurrentRow(row)
         self.sidebar.blockSignals(False)
-        for index, view in self._pages.items():
-            if index != PAGE_TODAY and hasattr(view, "retranslate"):
-                view.retranslate()
-        self.refresh()
 
     # -- refreshing ------------------------------------------------------------------
 
@@ -353,6 +391,8 @@ class MainWindow(QMainWindow):
                 cases_page.list.model.refresh_cached()
 
     def _refresh_pinned(self) -> None:
+        from coordinator.services import cases, settings
+
         ids = settings.pinned_cases(self.store)
         self.pinned.clear()
         for n, case_id in enumerate(ids, start=1):
@@ -376,6 +416,8 @@ class MainWindow(QMainWindow):
             self._pinned_activated(item)
 
     def open_record(self, what: str, ident: int) -> None:
+        from coordinator.services import actions, documents
+
         try:
             if what == OPEN_CASE:
                 self.show_page(PAGE_CASES)

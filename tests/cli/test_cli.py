@@ -121,3 +121,25 @@ def test_import_contacts_reports_and_sets_the_exit_status(tmp_path: Path) -> Non
     assert broken.returncode == 2
     assert "CSV" in broken.stderr
     assert (data / DATABASE_NAME).read_bytes() == before
+
+
+def test_list_names_match_the_exporter() -> None:
+    from coordinator import cli, table_export
+
+    assert tuple(table_export.LISTS) == cli.LIST_NAMES
+
+
+def test_the_launcher_does_not_import_the_database_layer_before_the_window() -> None:
+    """The frame paints before SQLAlchemy loads: the launcher and window modules must
+    not pull it in at import time."""
+    code = (
+        "import sys, ui.launcher, ui.app, ui.main_window; "
+        "print(any(m.split('.')[0] == 'sqlalchemy' for m in sys.modules))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIAISON_HUB")}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    pytest.importorskip("PySide6")
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.strip() == "False"
