@@ -175,3 +175,89 @@ def test_windows_are_fetched_lazily_and_bounded(qtbot, store: Store) -> None:
     model.index(0, 0).data()
     model.index(1, 0).data()
     assert model.window_fetches == 1
+
+
+def _pick(qtbot, picker, typed: str, qtlog) -> None:
+    """Type into a contact or case box and take the first match from its popup."""
+    picker.setFocus()
+    # The offscreen platform cannot raise the popup nor let it grab the keyboard, and
+    # says so; nothing else is silenced.
+    with qtlog.disabled():
+        qtbot.keyClicks(picker, typed)
+        popup = picker.completer_.popup()
+        qtbot.waitUntil(popup.isVisible, timeout=2000)
+        qtbot.keyClick(popup, Qt.Key.Key_Down)
+        qtbot.keyClick(popup, Qt.Key.Key_Return)
+    assert not popup.isVisible()
+
+
+def _one_id(store: Store, sql: str) -> int:
+    (ident,) = _sql_ids(store, sql)
+    return ident
+
+
+def test_filter_by_contact_and_case(qtbot, store: Store, qtlog) -> None:
+    view = CommunicationsView(store, Hub(store))
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    everything = _model_ids(view.model)
+
+    _pick(qtbot, view.contact, "lxw", qtlog)  # pinyin initials of 林晓雯
+    lin = _one_id(store, "SELECT id FROM contacts WHERE name = '林晓雯'")
+    assert view.contact.chosen_id == lin
+    assert view.contact.text().startswith("林晓雯")
+    with_lin = _sql_ids(
+        store,
+        f"SELECT id FROM communications WHERE contact_id = {lin} ORDER BY at DESC, id DESC",
+    )
+    assert with_lin
+    assert _model_ids(view.model) == with_lin
+
+    _pick(qtbot, view.case, "AOI", qtlog)
+    aoi = _one_id(store, "SELECT id FROM cases WHERE title LIKE '%AOI%'")
+    assert view.case.chosen_id == aoi
+    both = _sql_ids(
+        store,
+        f"SELECT id FROM communications WHERE contact_id = {lin} AND case_id = {aoi} "
+        "ORDER BY at DESC, id DESC",
+    )
+    assert _model_ids(view.model) == both
+    assert len(both) < len(with_lin)
+
+    # Clearing the contact box shows the case's communications with anyone.
+    view.contact.setFocus()
+    qtbot.keyClick(view.contact, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(view.contact, Qt.Key.Key_Backspace)
+    assert view.contact.chosen_id is None
+    assert _model_ids(view.model) == _sql_ids(
+        store, f"SELECT id FROM communications WHERE case_id = {aoi} ORDER BY at DESC, id DESC"
+    )
+    # Typing over the chosen case drops it at once: the box never shows one case while
+    # the list shows another's.
+    view.case.setFocus()
+    qtbot.keyClick(view.case, Qt.Key.Key_Backspace)
+    assert view.case.chosen_id is None
+    assert _model_ids(view.model) == everything
+
+
+def test_filter_by_contact_from_elsewhere_and_select_clears_it(qtbot, store: Store) -> None:
+    view = CommunicationsView(store, Hub(store))
+    qtbot.addWidget(view)
+    zhao = _one_id(store, "SELECT id FROM contacts WHERE name = '赵启航'")
+    view.filter_by_contact(zhao)
+    assert view.contact.text().startswith("赵启航")
+    shown = _model_ids(view.model)
+    assert shown == _sql_ids(
+        store,
+        f"SELECT id FROM communications WHERE contact_id = {zhao} ORDER BY at DESC, id DESC",
+    )
+    other = _one_id(
+        store,
+        f"SELECT id FROM communications WHERE contact_id IS NOT NULL AND contact_id != {zhao} "
+        "ORDER BY id LIMIT 1",
+    )
+    assert view.select(other)  # opening another record clears the filter that hides it
+    assert view.contact.chosen_id is None
+    assert view.contact.text() == ""
+    assert view.model.filter == cq.CommunicationFilter()
