@@ -225,7 +225,7 @@ class CaseView(QWidget):
         self.actions_tab.retranslate()
         self.documents_tab.retranslate()
         self.comm_model.retranslate()
-        self.timeline_model.set_headers([_("When"), _("What"), _("Change")])
+        self.timeline_model.set_headers([_("When"), _("Record"), _("Change")])
         if self.case is not None:
             self.refresh()
 

@@ -53,12 +53,13 @@ REFRESH_MS = 60_000  # working-time clocks move; a minute is the finest unit sho
     PAGE_TODAY,
     PAGE_CASES,
     PAGE_COMMUNICATIONS,
+    PAGE_INBOX,
     PAGE_ACTIONS,
     PAGE_DOCUMENTS,
     PAGE_CONTACTS,
     PAGE_REPORTS,
-) = range(7)
-PAGE_COUNT = 7
+) = range(8)
+PAGE_COUNT = 8
 
 
 def _page_titles() -> list[str]:
@@ -66,6 +67,7 @@ def _page_titles() -> list[str]:
         _("Today"),
         _("Cases"),
         _("Communications"),
+        _("Unfiled inbox"),
         _("Actions"),
         _("Documents"),
         _("Contacts"),
@@ -173,6 +175,7 @@ class MainWindow(QMainWindow):
         self.hub.changed.connect(self.on_changed)
         self.hub.open_requested.connect(self.open_record)
         self.sidebar.currentRowChanged.connect(self.show_page)
+        self._start_reminders()
         self.attached = True
         self.menuBar().setEnabled(True)
         central = self.centralWidget()
@@ -209,6 +212,10 @@ class MainWindow(QMainWindow):
             from ui.communications_view import CommunicationsView
 
             return CommunicationsView(store, hub, self)
+        if index == PAGE_INBOX:
+            from ui.inbox_view import InboxView
+
+            return InboxView(store, hub, clock, self)
         if index == PAGE_ACTIONS:
             from ui.actions_view import ActionsView
 
@@ -256,6 +263,10 @@ class MainWindow(QMainWindow):
         return self.page(PAGE_COMMUNICATIONS)
 
     @property
+    def inbox(self) -> Any:
+        return self.page(PAGE_INBOX)
+
+    @property
     def actions_view(self) -> Any:
         return self.page(PAGE_ACTIONS)
 
@@ -279,6 +290,9 @@ class MainWindow(QMainWindow):
         self.new_case_action.setShortcut(QKeySequence.StandardKey.New)
         self.new_case_action.triggered.connect(self.new_case)
         self.file_menu.addAction(self.new_case_action)
+        self.import_contacts_action = QAction(self)
+        self.import_contacts_action.triggered.connect(self.import_contacts)
+        self.file_menu.addAction(self.import_contacts_action)
         self.file_menu.addSeparator()
         self.quit_action = QAction(self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -320,6 +334,8 @@ class MainWindow(QMainWindow):
         for index, view in self._pages.items():
             if index != PAGE_TODAY and hasattr(view, "retranslate"):
                 view.retranslate()
+        self.reminders_list.retranslate()
+        self.tray.retranslate()
         self.refresh()
 
     def _retranslate_frame(self) -> None:
@@ -327,6 +343,7 @@ class MainWindow(QMainWindow):
         self.opening.setText(_("Opening your data…"))
         self.file_menu.setTitle(_("&File"))
         self.new_case_action.setText(_("&New case…"))
+        self.import_contacts_action.setText(_("&Import contacts (vCard, CSV)…"))
         self.quit_action.setText(_("&Quit"))
         self.view_menu.setTitle(_("&View"))
         for action, title in zip(self.page_actions, _page_titles(), strict=True):
@@ -439,6 +456,30 @@ class MainWindow(QMainWindow):
                 self.contacts.select(what, ident)
         except NotFoundError as exc:
             self.hub.show_error(self, exc.message())
+
+    def _start_reminders(self) -> None:
+        """Due follow-ups and steps: a list on Today (snooze, done) and a tray balloon."""
+        from ui.reminders import ReminderCentre, RemindersList, tray_icon
+
+        self.reminders = ReminderCentre(self.store, self.hub, self.clock, self)
+        self.reminders_list = RemindersList(self.reminders, self)
+        self.today.add_reminders(self.reminders_list)
+        self.tray = tray_icon(self)
+        self.tray.show_window_requested.connect(self.bring_to_front)
+        self.tray.quit_requested.connect(self.close)
+        self.reminders.set_tray(self.tray)
+
+    def bring_to_front(self) -> None:
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def import_contacts(self) -> None:
+        from ui.import_contacts_dialog import ImportContactsDialog
+
+        ImportContactsDialog(self.store, self.hub, self).exec()
 
     def new_case(self) -> None:
         from ui.new_case_dialog import open_new_case

@@ -102,6 +102,7 @@ class TodayView(QScrollArea):
         self.setWidgetResizable(True)
         body = QWidget(self)
         layout = QVBoxLayout(body)
+        self.body_layout = layout
         self.overdue = Section(hub, OPEN_ACTION, body)
         self.due_today = Section(hub, OPEN_ACTION, body)
         self.fast_track = Section(hub, OPEN_CASE, body)
@@ -123,6 +124,15 @@ class TodayView(QScrollArea):
         self.fast_track_timer.setSingleShot(True)
         self.fast_track_timer.setInterval(0)
         self.fast_track_timer.timeout.connect(self.show_fast_track)
+
+    def add_reminders(self, reminders: QWidget) -> None:
+        """The due reminders (snooze, done) go first: they are what rang."""
+        self.reminders_box = QGroupBox(self)
+        box_layout = QVBoxLayout(self.reminders_box)
+        box_layout.addWidget(reminders)
+        reminders.setMinimumHeight(200)
+        self.body_layout.insertWidget(0, self.reminders_box)
+        self.reminders_box.setTitle(_("Reminders due"))
 
     def refresh(self) -> dashboard.DashboardCounts:
         now = self.clock()
@@ -239,6 +249,8 @@ class TodayView(QScrollArea):
             ],
             _("No document is waiting on anyone."),
         )
+        if hasattr(self, "reminders_box"):
+            self.reminders_box.setTitle(_("Reminders due"))
         # The clocks cost a few queries per case: they follow just after the lists paint.
         self.fast_track_timer.start()
         return counts

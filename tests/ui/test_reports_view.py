@@ -19,7 +19,7 @@ from coordinator.i18n import set_language
 from coordinator.models import Indicator
 from coordinator.services import cases, indicators, settings, templates
 from coordinator.storage import Store
-from ui.main_window import MainWindow
+from ui.main_window import PAGE_REPORTS, MainWindow
 from ui.report_actions import SummaryOptionsDialog
 
 NOW = datetime(2026, 11, 25, 10, 30)
@@ -98,7 +98,7 @@ def test_export_cases_to_excel(
 
 def test_targets_and_office_name_from_the_reports_view(window: MainWindow, qtbot: QtBot) -> None:
     view = window.reports
-    window.sidebar.setCurrentRow(6)
+    window.sidebar.setCurrentRow(PAGE_REPORTS)
     view.year.setValue(2026)
     edit = view.target_edits[Indicator.FOREIGN_USED]
     edit.clear()
