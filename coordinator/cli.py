@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coordinator import cli_contacts
+from coordinator import cli_contacts, cli_safety
 from coordinator.errors import DomainError
 from coordinator.i18n import _, language_from_environment, set_language
 
@@ -78,7 +78,6 @@ def build_parser() -> argparse.ArgumentParser:
     export_list.add_argument(
         "--until", metavar="YYYY-MM-DD", help="communications on or before this day"
     )
-    sub.add_parser("check", help="check the database and attachments; exit 1 on problems")
     sub.add_parser("info", help="where the data lives and what it holds")
     summary = sub.add_parser(
         "summary", help="print one case's summary to a PDF file (needs the full install)"
@@ -102,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--pdf", required=True, type=Path, metavar="FILE")
     report.add_argument("--year", type=int, help="the indicators' year (default: this year)")
     cli_contacts.register(sub)
+    cli_safety.register(sub)
     return parser
 
 
@@ -188,21 +188,6 @@ def cmd_export_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    from coordinator.checks import check_store
-
-    store = _open(args)
-    report = check_store(store)
-    for finding in report.findings:
-        label = _("Error") if finding.severity == "error" else _("Warning")
-        print(f"{label}: {finding.text()}")
-    if report.ok:
-        print(_("Check finished: the data is sound."))
-        return 0
-    print(_("Check finished: problems found."))
-    return 1
-
-
 def cmd_info(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
@@ -242,7 +227,6 @@ COMMANDS = {
     "export": cmd_export,
     "import": cmd_import,
     "export-list": cmd_export_list,
-    "check": cmd_check,
     "info": cmd_info,
     "import-contacts": cli_contacts.run,
 }
@@ -251,6 +235,9 @@ COMMANDS = {
 def run_command(args: argparse.Namespace) -> int:
     set_language(args.lang or language_from_environment())
     try:
+        handled = cli_safety.run(args)  # backup, backups, restore, archive, check
+        if handled is not None:
+            return handled
         return COMMANDS[args.command](args)
     except DomainError as exc:
         print(_("Error: {message}").format(message=exc.message()), file=sys.stderr)

@@ -65,7 +65,8 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
-def _prepare_data_dir(data_dir: Path) -> None:
+def prepare_data_dir(data_dir: Path) -> None:
+    """Create the data folder and its sub-folders, owner-only."""
     try:
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(data_dir, 0o700)
@@ -95,6 +96,10 @@ def translate_db_error(exc: Exception) -> DomainError:
         return StorageError(N_("The disk is full: nothing was saved. Free some space and retry."))
     if "readonly" in text or "read-only" in text:
         return StorageError(N_("The data folder is read-only: nothing was saved."))
+    if "disk i/o error" in text:
+        return StorageError(
+            N_("The disk reported an error while saving: nothing was saved. Check the disk.")
+        )
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return StorageError(N_("The database file is damaged: nothing was saved."))
     if "locked" in text or "busy" in text:
@@ -173,7 +178,7 @@ class Store:
     ) -> None:
         self.data_dir = data_dir
         self.clock = clock
-        _prepare_data_dir(data_dir)
+        prepare_data_dir(data_dir)
         self.database_path = data_dir / DATABASE_NAME
         self.url = url or os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{self.database_path}"
         self.is_sqlite = self.url.startswith("sqlite")

@@ -1,0 +1,99 @@
+"""Nothing needs the network, ever: every path the officer uses runs with sockets barred.
+
+The guard replaces ``socket.socket.connect``/``connect_ex``/``sendto``,
+``socket.create_connection`` and ``socket.getaddrinfo`` with functions that record the
+attempt and fail the test (``pytest.fail`` raises a BaseException, which no
+``except Exception`` in the code under test can swallow; the record catches the rest).
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+
+from coordinator import archive, backup, checks, recovery
+from coordinator.demo import build_demo
+from coordinator.reports import REPORT_NAMES, build_report, case_summary
+from coordinator.services import cases, documents, templates
+from coordinator.storage import Store
+from coordinator.transfer import export_json, import_json
+
+NOW = datetime(2026, 11, 25, 10, 30)
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    attempts: list[str] = []
+
+    def refuse(what: str) -> Any:
+        def blocked(*args: Any, **kwargs: Any) -> NoReturn:
+            attempts.append(f"{what}{args[1:] if what.startswith('socket.') else args}")
+            pytest.fail(f"network access attempted: {attempts[-1]}")
+
+        return blocked
+
+    for name in ("connect", "connect_ex", "sendto"):
+        monkeypatch.setattr(socket.socket, name, refuse(f"socket.{name}"))
+    monkeypatch.setattr(socket, "create_connection", refuse("create_connection"))
+    monkeypatch.setattr(socket, "getaddrinfo", refuse("getaddrinfo"))
+    yield attempts
+    assert attempts == [], attempts
+
+
+def test_the_guard_catches_an_attempt(no_network: list[str]) -> None:
+    with pytest.raises(pytest.fail.Exception, match="network access attempted"):
+        socket.create_connection(("192.0.2.1", 80), timeout=0.01)
+    with pytest.raises(pytest.fail.Exception):
+        socket.getaddrinfo("example.org", 443)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        with pytest.raises(pytest.fail.Exception):
+            sock.connect(("192.0.2.1", 80))
+    finally:
+        sock.close()
+    assert len(no_network) == 3
+    no_network.clear()  # the attempts were this test's own
+
+
+@pytest.mark.slow
+def test_everything_the_officer_does_runs_offline(no_network: list[str], tmp_path: Path) -> None:
+    store = Store(tmp_path / "data", clock=lambda: NOW)
+    try:
+        templates.install_builtin(store)
+        build_demo(store, NOW)
+        case = cases.list_cases(store)[0]
+        document = documents.for_case(store, case.id)[0]
+        scan = tmp_path / "scan.pdf"
+        scan.write_bytes(b"%PDF-1.4 offline\n" * 100)
+        documents.attach_file(store, document.id, scan)
+
+        for name in REPORT_NAMES:
+            assert build_report(store, name, now=NOW).html
+        assert case_summary(store, case.id, now=NOW).html
+
+        exported = export_json(store, tmp_path / "all.json")
+        assert exported.total_rows > 0
+        other = Store(tmp_path / "other", clock=lambda: NOW)
+        try:
+            assert import_json(other, tmp_path / "all.json").value.total_added > 0
+        finally:
+            other.close()
+
+        made = backup.make_backup(store, "manual").backup
+        assert made is not None
+        backup.verify_backup(made)
+        archive.export_archive(store, tmp_path / "all.zip")
+        report = checks.check_store(store)
+        checks.repair(store, report.repairable)
+        assert checks.check_store(store).ok
+    finally:
+        store.close()
+    archive.import_archive(tmp_path / "laptop", tmp_path / "all.zip", clock=lambda: NOW)
+    assert recovery.diagnose(tmp_path / "laptop", thorough=True).ok
+    backup.restore_backup(tmp_path / "data", made.id, clock=lambda: NOW)
+    assert no_network == []
