@@ -114,6 +114,9 @@ def start_app(
 ) -> Application | int:
     """Everything up to a shown window; an exit status instead when there is nothing to show
     (another instance has the folder, or the data cannot be opened — the user was told)."""
+    # Everything the app writes is the officer's alone: companies' papers, phone numbers.
+    # (The store sets 0700/0600 on its own files; this covers ui.ini, backups, exports.)
+    os.umask(0o077)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Liaison Hub")

@@ -28,6 +28,7 @@ def test_demo_flag_opens_the_window_on_demo_data(qtbot: QtBot, tmp_path: Path) -
     finally:
         set_language("en")
     assert (data_dir / "ui.ini").exists()  # the layout and language were saved on close
+    assert (data_dir / "ui.ini").stat().st_mode & 0o077 == 0  # private, like the data
     store = Store(data_dir)
     assert len(cases.list_cases(store)) >= 8
     store.close()
