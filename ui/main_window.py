@@ -290,6 +290,10 @@ class MainWindow(QMainWindow):
         self.new_case_action.setShortcut(QKeySequence.StandardKey.New)
         self.new_case_action.triggered.connect(self.new_case)
         self.file_menu.addAction(self.new_case_action)
+        self.quick_log_action = QAction(self)
+        self.quick_log_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.quick_log_action.triggered.connect(self.quick_log)
+        self.file_menu.addAction(self.quick_log_action)
         self.import_contacts_action = QAction(self)
         self.import_contacts_action.triggered.connect(self.import_contacts)
         self.file_menu.addAction(self.import_contacts_action)
@@ -336,6 +340,11 @@ class MainWindow(QMainWindow):
                 view.retranslate()
         self.reminders_list.retranslate()
         self.tray.retranslate()
+        from ui.quick_log import QuickLogPanel
+
+        panel = self.findChild(QuickLogPanel, "quickLogPanel")
+        if panel is not None:
+            panel.retranslate()
         self.refresh()
 
     def _retranslate_frame(self) -> None:
@@ -343,6 +352,7 @@ class MainWindow(QMainWindow):
         self.opening.setText(_("Opening your data…"))
         self.file_menu.setTitle(_("&File"))
         self.new_case_action.setText(_("&New case…"))
+        self.quick_log_action.setText(_("&Log a call or message…"))
         self.import_contacts_action.setText(_("&Import contacts (vCard, CSV)…"))
         self.quit_action.setText(_("&Quit"))
         self.view_menu.setTitle(_("&View"))
@@ -466,6 +476,7 @@ class MainWindow(QMainWindow):
         self.today.add_reminders(self.reminders_list)
         self.tray = tray_icon(self)
         self.tray.show_window_requested.connect(self.bring_to_front)
+        self.tray.quick_log_requested.connect(self.quick_log)
         self.tray.quit_requested.connect(self.close)
         self.reminders.set_tray(self.tray)
 
@@ -475,6 +486,12 @@ class MainWindow(QMainWindow):
         self.show()
         self.raise_()
         self.activateWindow()
+
+    def quick_log(self) -> None:
+        """Ctrl+L from anywhere (and the tray): log the call that is ringing now."""
+        from ui.quick_log import open_quick_log
+
+        open_quick_log(self)
 
     def import_contacts(self) -> None:
         from ui.import_contacts_dialog import ImportContactsDialog

@@ -53,7 +53,7 @@ def window(store: Store, qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
     qtbot.addWidget(win)
     win.show()
     win.activateWindow()
-    qtbot.waitActive(win)  # window shortcuts (Ctrl+D, Ctrl+1) need an active window
+    qtbot.waitUntil(win.isActiveWindow)  # window shortcuts (Ctrl+1 …) need an active window
     yield win
     set_language("en")
 
