@@ -57,7 +57,11 @@ class Application:
         """Open the data and fill the window; False (the user was told) if it cannot be."""
         from coordinator.services import templates
         from coordinator.storage import Store
+        from ui.safety import check_before_open
 
+        # A damaged database is said so, kept aside untouched, and a backup offered.
+        if not check_before_open(data_dir, self.window):
+            return False
         try:
             store = Store(data_dir)
             templates.install_builtin(store)
@@ -66,7 +70,11 @@ class Application:
             return False
         self.store = store
         self.window.attach(store)
+        self.window.store_replaced.connect(self._store_replaced)
         return True
+
+    def _store_replaced(self, store: Store) -> None:
+        self.store = store
 
     def apply_language(self, language: str) -> str:
         chosen = set_language(language)
@@ -82,6 +90,10 @@ class Application:
         self.window.close()
         store = getattr(self, "store", None)
         if store is not None:
+            from ui.safety import backup_on_quit
+
+            self.window.safety.shut_down()  # waits for a periodic backup still running
+            backup_on_quit(None, store)  # skipped when nothing changed
             store.close()
         self.instance.release()
 

@@ -106,6 +106,7 @@ class CasesPage(QStackedWidget):
 
 class MainWindow(QMainWindow):
     language_requested = Signal(str)
+    store_replaced = Signal(object)  # the Store opened after a restore or archive import
 
     def __init__(
         self,
@@ -133,9 +134,10 @@ class MainWindow(QMainWindow):
         side_layout.addWidget(self.pinned, 2)
         self.stack = QStackedWidget(self)
         self._pages: dict[int, Any] = {}
-        self.opening = QLabel(self)
-        self.opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.stack.addWidget(self.opening)
+        opening = QLabel(self)
+        opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.opening: QLabel | None = opening  # until Today takes its place
+        self.stack.addWidget(opening)
         for _page in range(1, PAGE_COUNT):
             self.stack.addWidget(QWidget(self))  # built when first shown
         central = QWidget(self)
@@ -176,6 +178,7 @@ class MainWindow(QMainWindow):
         self.hub.open_requested.connect(self.open_record)
         self.sidebar.currentRowChanged.connect(self.show_page)
         self._start_reminders()
+        self.safety.auto_backup.start()  # every few hours of use, off the GUI thread
         self.attached = True
         self.menuBar().setEnabled(True)
         central = self.centralWidget()
@@ -201,6 +204,8 @@ class MainWindow(QMainWindow):
         placeholder = self.stack.widget(index)
         self.stack.insertWidget(index, view)
         if placeholder is not None:
+            if placeholder is self.opening:
+                self.opening = None
             self.stack.removeWidget(placeholder)
             placeholder.deleteLater()
 
@@ -302,6 +307,13 @@ class MainWindow(QMainWindow):
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
         self.file_menu.addAction(self.quit_action)
+        from ui.safety import SafetyActions
+
+        self.safety = SafetyActions(
+            self, lambda: self.store, self.close_store, self.reopen_store, auto_backup=False
+        )
+        self.data_menu = self.menuBar().addMenu("")
+        self.data_menu.addActions(self.safety.menu_actions())
         self.view_menu = self.menuBar().addMenu("")
         self.page_actions: list[QAction] = []
         for index in range(PAGE_COUNT):
@@ -349,7 +361,10 @@ class MainWindow(QMainWindow):
 
     def _retranslate_frame(self) -> None:
         self.setWindowTitle(_("Liaison Hub"))
-        self.opening.setText(_("Opening your data…"))
+        self.data_menu.setTitle(self.safety.menu_title())
+        self.safety.retranslate()
+        if self.opening is not None:
+            self.opening.setText(_("Opening your data…"))
         self.file_menu.setTitle(_("&File"))
         self.new_case_action.setText(_("&New case…"))
         self.quick_log_action.setText(_("&Log a call or message…"))
@@ -474,11 +489,49 @@ class MainWindow(QMainWindow):
         self.reminders = ReminderCentre(self.store, self.hub, self.clock, self)
         self.reminders_list = RemindersList(self.reminders, self)
         self.today.add_reminders(self.reminders_list)
-        self.tray = tray_icon(self)
-        self.tray.show_window_requested.connect(self.bring_to_front)
-        self.tray.quick_log_requested.connect(self.quick_log)
-        self.tray.quit_requested.connect(self.close)
+        if not hasattr(self, "tray"):
+            self.tray = tray_icon(self)
+            self.tray.show_window_requested.connect(self.bring_to_front)
+            self.tray.quick_log_requested.connect(self.quick_log)
+            self.tray.quit_requested.connect(self.close)
         self.reminders.set_tray(self.tray)
+
+    # -- a restore or an archive import replaces the database -------------------------
+
+    def close_store(self) -> None:
+        """Before a restore or import: nothing may read the store while it is replaced."""
+        self.timer.stop()
+        self.reminders.timer.stop()
+        self.store.close()
+
+    def reopen_store(self) -> None:
+        """After it (worked or not): a new Store, and every view built again on it."""
+        from coordinator.storage import Store
+        from ui.quick_log import QuickLogPanel
+        from ui.today import TodayView
+
+        store = Store(self.store.data_dir)
+        current = self.stack.currentIndex()
+        for index, view in list(self._pages.items()):
+            placeholder = QWidget(self)
+            self.stack.insertWidget(index, placeholder)
+            self.stack.removeWidget(view)
+            view.deleteLater()
+        self._pages.clear()
+        panel = self.findChild(QuickLogPanel, "quickLogPanel")
+        if panel is not None:  # it holds the old store; a new one is made on Ctrl+L
+            panel.hide()
+            panel.deleteLater()
+        self.reminders.deleteLater()
+        self.store = store
+        self.hub.store = store  # the hub (and every connection to it) stays
+        self.today = TodayView(store, self.hub, self.clock, self)
+        self._install(PAGE_TODAY, self.today)
+        self._start_reminders()
+        self.retranslate()
+        self.show_page(current)
+        self.timer.start(REFRESH_MS)
+        self.store_replaced.emit(store)
 
     def bring_to_front(self) -> None:
         if self.isMinimized():

@@ -26,6 +26,7 @@ from ui.main_window import (
     PAGE_REPORTS,
     MainWindow,
 )
+from ui.quick_log import open_quick_log
 
 
 def main(out_dir: Path) -> None:
@@ -43,6 +44,17 @@ def main(out_dir: Path) -> None:
         window.show()
         app.processEvents()
         window.grab().save(str(out_dir / "today-zh.png"))
+        panel = open_quick_log(window)
+        panel.who.insert("lxw")
+        app.processEvents()
+        panel.accept_caller()
+        panel.notes.insertPlainText("企业问营业执照什么时候能拿到，答复今天下午")
+        panel.follow_up.setText("明天9点")
+        for _ in range(5):
+            app.processEvents()
+        panel.grab().save(str(out_dir / "quick-log-zh.png"))
+        panel.discard()
+        panel.hide()
         aoi = next(c for c in cases.list_cases(store) if "AOI" in c.title)
         window.open_record("case", aoi.id)
         app.processEvents()
