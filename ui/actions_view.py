@@ -224,7 +224,8 @@ class ActionsView(QWidget):
         self.splitter.addWidget(left)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([350, 850])
+        # The department names need ~150 px; the steps need every pixel left over.
+        self.splitter.setSizes([290, 1000])
         layout = QVBoxLayout(self)
         layout.addWidget(self.splitter)
 
