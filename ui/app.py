@@ -141,7 +141,7 @@ def start_app(
         QMessageBox.critical(None, _("Liaison Hub"), exc.strerror or str(exc))
         return 1
     instance = SingleInstance(data_dir)
-    if not instance.acquire():
+    if not instance.acquire(listen=False):
         if instance.notify_running():
             return 0  # the running app came to the front; this launch has nothing to do
         QMessageBox.critical(
@@ -160,6 +160,7 @@ def start_app(
     wait_painted(application.window)
     if first_paint is not None:
         first_paint(application.window)
+    instance.listen()  # from now on a second launch brings this window to the front
     if not application.open_store(data_dir):
         application.window.close()
         instance.release()

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -46,6 +46,7 @@ from ui.hub import (
 if TYPE_CHECKING:
     from ui.today import TodayView
 
+USER_ROLE = 0x0100  # Qt.ItemDataRole.UserRole, by value (see the frame's note on Qt)
 PINNED_MAX = 9  # one per Ctrl+1 … Ctrl+9 (coordinator.services.settings keeps as many)
 REFRESH_MS = 60_000  # working-time clocks move; a minute is the finest unit shown
 
@@ -134,9 +135,19 @@ class MainWindow(QMainWindow):
         side_layout.addWidget(self.pinned, 2)
         self.stack = QStackedWidget(self)
         self._pages: dict[int, Any] = {}
-        opening = QLabel(self)
-        opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.opening: QLabel | None = opening  # until Today takes its place
+        # Centred by stretches, not an alignment flag: the first use of PySide6's Qt
+        # namespace builds all its enums (~15 ms), which the first frame can do without.
+        opening = QWidget(self)
+        self.opening_label = QLabel(opening)
+        rows = QVBoxLayout(opening)
+        rows.addStretch(1)
+        middle = QHBoxLayout()
+        middle.addStretch(1)
+        middle.addWidget(self.opening_label)
+        middle.addStretch(1)
+        rows.addLayout(middle)
+        rows.addStretch(1)
+        self.opening: QWidget | None = opening  # until Today takes its place
         self.stack.addWidget(opening)
         for _page in range(1, PAGE_COUNT):
             self.stack.addWidget(QWidget(self))  # built when first shown
@@ -178,6 +189,12 @@ class MainWindow(QMainWindow):
         self.hub.open_requested.connect(self.open_record)
         self.sidebar.currentRowChanged.connect(self.show_page)
         self._start_reminders()
+        from ui.safety import SafetyActions
+
+        self.safety = SafetyActions(
+            self, lambda: self.store, self.close_store, self.reopen_store, auto_backup=False
+        )
+        self.data_menu.addActions(self.safety.menu_actions())
         self.safety.auto_backup.start()  # every few hours of use, off the GUI thread
         self.attached = True
         self.menuBar().setEnabled(True)
@@ -307,13 +324,8 @@ class MainWindow(QMainWindow):
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
         self.file_menu.addAction(self.quit_action)
-        from ui.safety import SafetyActions
-
-        self.safety = SafetyActions(
-            self, lambda: self.store, self.close_store, self.reopen_store, auto_backup=False
-        )
+        # Filled in attach(): its dialogs' module is not needed for the first frame.
         self.data_menu = self.menuBar().addMenu("")
-        self.data_menu.addActions(self.safety.menu_actions())
         self.view_menu = self.menuBar().addMenu("")
         self.page_actions: list[QAction] = []
         for index in range(PAGE_COUNT):
@@ -361,10 +373,11 @@ class MainWindow(QMainWindow):
 
     def _retranslate_frame(self) -> None:
         self.setWindowTitle(_("Liaison Hub"))
-        self.data_menu.setTitle(self.safety.menu_title())
-        self.safety.retranslate()
+        self.data_menu.setTitle(_("&Data"))
+        if self.attached:
+            self.safety.retranslate()
         if self.opening is not None:
-            self.opening.setText(_("Opening your data…"))
+            self.opening_label.setText(_("Opening your data…"))
         self.file_menu.setTitle(_("&File"))
         self.new_case_action.setText(_("&New case…"))
         self.quick_log_action.setText(_("&Log a call or message…"))
@@ -443,14 +456,14 @@ class MainWindow(QMainWindow):
             except NotFoundError:
                 continue
             item = QListWidgetItem(f"{n}  {case.reference}\n    {case.title}")
-            item.setData(Qt.ItemDataRole.UserRole, case_id)
+            item.setData(USER_ROLE, case_id)
             item.setToolTip(f"{case.reference} · {case.title} · {case.company_name}")
             self.pinned.addItem(item)
 
     # -- opening records -------------------------------------------------------------
 
     def _pinned_activated(self, item: QListWidgetItem) -> None:
-        self.open_record(OPEN_CASE, int(item.data(Qt.ItemDataRole.UserRole)))
+        self.open_record(OPEN_CASE, int(item.data(USER_ROLE)))
 
     def open_pinned(self, n: int) -> None:
         item = self.pinned.item(n)

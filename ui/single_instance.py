@@ -7,10 +7,14 @@ named after the folder carries the "come to the front" request to the running ap
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLockFile, QObject, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+if TYPE_CHECKING:  # QtNetwork loads after the first frame (see SingleInstance.listen)
+    from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 LOCK_NAME = "liaison-hub.lock"
 _MESSAGE = b"activate\n"
@@ -35,24 +39,45 @@ class SingleInstance(QObject):
         self.server: QLocalServer | None = None
         self._sockets: list[QLocalSocket] = []
 
-    def acquire(self) -> bool:
-        """True if this process is now the one app on the folder (else it should quit)."""
+    def acquire(self, *, listen: bool = True) -> bool:
+        """True if this process is now the one app on the folder (else it should quit).
+
+        ``listen=False`` takes only the lock; :meth:`listen` then opens the socket that
+        later launches knock on (the app does that once its first frame is painted).
+        """
         if not self.lock.tryLock(100):
             return False
+        if listen:
+            self.listen()
+        return True
+
+    def listen(self) -> None:
+        from PySide6.QtNetwork import QLocalServer
+
         QLocalServer.removeServer(self.name)  # a crashed run may have left its socket file
         server = QLocalServer(self)
         server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         server.newConnection.connect(self._on_connection)
         server.listen(self.name)
         self.server = server
-        return True
 
     def notify_running(self) -> bool:
-        """Ask the running app to come to the front; False if it could not be reached."""
-        socket = QLocalSocket()
-        socket.connectToServer(self.name)
-        if not socket.waitForConnected(_WAIT_MS):
-            return False
+        """Ask the running app to come to the front; False if it could not be reached.
+
+        The running app opens its socket just after its first frame: a launch in that
+        moment knocks again for a little while before giving up.
+        """
+        from PySide6.QtNetwork import QLocalSocket
+
+        deadline = time.monotonic() + _WAIT_MS / 1000
+        while True:
+            socket = QLocalSocket()
+            socket.connectToServer(self.name)
+            if socket.waitForConnected(_WAIT_MS):
+                break
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.1)
         socket.write(_MESSAGE)
         sent = socket.waitForBytesWritten(_WAIT_MS)
         socket.disconnectFromServer()
