@@ -90,17 +90,20 @@ def upgrade_to_head(store: Store) -> str | None:
         raise translate_db_error(exc) from exc
     if current == head:
         return None
-    copy: Path | None = None
-    if store.uses_data_dir_database and has_tables and store.database_path.exists():
-        stamp = store.clock().strftime("%Y%m%d-%H%M%S")
-        copy = backup_copy(
-            store.database_path,
-            store.backups_dir / f"before-upgrade-{current or 'unversioned'}-{stamp}.sqlite3",
-        )
     if has_tables and current is None:
         raise StorageError(
             N_("The file {path} is not a Liaison Hub database."), path=str(store.database_path)
         )
+    copy: Path | None = None
+    if store.uses_data_dir_database and has_tables and store.database_path.exists():
+        # A full, verified backup (attachments included) that the Backups list shows and
+        # a restore can bring back, whatever the revision of the database.
+        from coordinator.backup import backup_data_dir
+
+        made = backup_data_dir(
+            store.data_dir, store.clock, "before-migration", prune=False, check="quick_check"
+        ).backup
+        copy = None if made is None else made.path
     config = alembic_config(store.url)
     with store.engine.begin() as conn:
         config.attributes["connection"] = conn

@@ -11,6 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
+from coordinator.backup import list_backups
 from coordinator.errors import StorageError
 from coordinator.migrate import alembic_config, head_revision
 from coordinator.models import Base
@@ -101,10 +102,12 @@ def test_upgrade_of_a_populated_database_keeps_its_data_and_a_copy(tmp_path: Pat
         assert "case_amounts" in inspect(conn).get_table_names()
     store.close()
     assert _dump(db) == before
-    copies = list((data_dir / "backups").glob("before-upgrade-0001-*.sqlite3"))
-    assert len(copies) == 1
-    assert _dump(copies[0]) == before
-    con = sqlite3.connect(copies[0])
+    made = list_backups(data_dir)
+    assert [b.reason for b in made] == ["before-migration"]
+    assert made[0].verified
+    copy = made[0].path / DATABASE_NAME
+    assert _dump(copy) == before
+    con = sqlite3.connect(copy)
     assert con.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
     con.close()
 
