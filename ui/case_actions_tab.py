@@ -31,7 +31,7 @@ from coordinator.services import actions
 from coordinator.services.timing import COMPANY_KEY, CaseClock
 from coordinator.working_calendar import WorkingCalendar
 from ui import ask
-from ui.hub import Hub
+from ui.hub import Hub, confirm
 from ui.tree_items import ItemTree, children
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -69,6 +69,19 @@ class CaseActionsTab(QWidget):
             self.toolbar.addAction(action)
             self.addAction(action)
             self.status_actions.append((action, status, asks, required))
+        self.toolbar.addSeparator()
+        self.case_id: int | None = None
+        self.add_action = QAction(self)
+        self.add_action.setShortcut(QKeySequence(Qt.Key.Key_Insert))
+        self.add_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.add_action.triggered.connect(self.add_step)
+        self.delete_action = QAction(self)
+        self.delete_action.setShortcut(QKeySequence.StandardKey.Delete)
+        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.delete_action.triggered.connect(self.delete_step)
+        for extra in (self.add_action, self.delete_action):
+            self.toolbar.addAction(extra)
+            self.addAction(extra)
         self.tree = ItemTree(7, self)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         header = self.tree.header()
@@ -96,6 +109,9 @@ class CaseActionsTab(QWidget):
             )
             # The toolbar shows each key beside its label: the keys are the fast way.
             action.setIconText(f"{action.shortcut().toString()} {action.text()}")
+        self.add_action.setText(_("Add a step…"))
+        self.add_action.setToolTip(_("Add a step (Insert)"))
+        self.delete_action.setText(_("Delete the step"))
         self.tree.set_headers(
             [
                 _("Step"),
@@ -109,8 +125,8 @@ class CaseActionsTab(QWidget):
         )
         self.empty.setText(
             _(
-                "This case has no steps yet. Open cases from a template to get the usual "
-                "steps of each department."
+                "This case has no steps yet. Press Insert to add one; a case opened from a "
+                "template gets the usual steps of each department."
             )
         )
 
@@ -230,6 +246,29 @@ class CaseActionsTab(QWidget):
         return None if step is None else step.status
 
     # -- changing --------------------------------------------------------------------
+
+    def add_step(self) -> None:
+        if self.case_id is None:
+            return
+        from ui.case_edit_dialogs import AddStepDialog
+
+        dialog = AddStepDialog(self.hub.store, self.hub, self.case_id, self.steps, self)
+        if dialog.exec() == AddStepDialog.DialogCode.Accepted and dialog.created is not None:
+            self.select_step(dialog.created.id)
+
+    def delete_step(self) -> None:
+        current = self.current_id()
+        step = next((s for s in self.steps if s.id == current), None)
+        if step is None:
+            return
+        if confirm(
+            self,
+            _("Delete the step"),
+            _("Delete “{title}” of {department}? Its history stays in the timeline.").format(
+                title=step.title, department=step.department_name
+            ),
+        ):
+            self.hub.call(self, actions.delete, step.id)
 
     def set_status(self, status: ActionStatus, asks: bool, required: bool) -> None:
         current = self.current_id()

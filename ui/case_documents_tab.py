@@ -171,7 +171,17 @@ class CaseDocumentsTab(QWidget):
         self.remove_file_action.setShortcut(QKeySequence.StandardKey.Delete)
         self.remove_file_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.remove_file_action.triggered.connect(self.remove_current_file)
-        for action in (self.add_file_action, self.open_file_action, self.remove_file_action):
+        self.case_id: int | None = None
+        self.add_document_action = QAction(self)
+        self.add_document_action.setShortcut(QKeySequence(Qt.Key.Key_Insert))
+        self.add_document_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.add_document_action.triggered.connect(self.add_document)
+        for action in (
+            self.add_document_action,
+            self.add_file_action,
+            self.open_file_action,
+            self.remove_file_action,
+        ):
             self.toolbar.addAction(action)
             self.addAction(action)
         self.tree = DocumentTree(self.attach, self)
@@ -206,6 +216,8 @@ class CaseDocumentsTab(QWidget):
             )
             # The toolbar shows each key beside its label: the keys are the fast way.
             action.setIconText(f"{action.shortcut().toString()} {action.text()}")
+        self.add_document_action.setText(_("Add a document…"))
+        self.add_document_action.setToolTip(_("Add a document to the checklist (Insert)"))
         self.add_file_action.setText(_("Add file…"))
         self.open_file_action.setText(_("Open file"))
         self.remove_file_action.setText(_("Remove file"))
@@ -380,9 +392,26 @@ class CaseDocumentsTab(QWidget):
             return
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(viewing_copy(path, found[1]))))
 
+    def add_document(self) -> None:
+        if self.case_id is None:
+            return
+        from ui.case_edit_dialogs import AddDocumentDialog
+
+        AddDocumentDialog(self.store, self.hub, self.case_id, self).exec()
+
     def remove_current_file(self) -> None:
+        """Delete on a file removes the file; on a document, the document (both ask)."""
         ids = self.current_ids()
-        if ids is None or ids[1] is None:
+        if ids is None:
+            return
+        if ids[1] is None:
+            doc = self._doc(ids[0])
+            if doc is not None and confirm(
+                self,
+                _("Delete the document"),
+                _("Delete “{title}” from the checklist, with its files?").format(title=doc.title),
+            ):
+                self.hub.call(self, documents.delete, doc.id)
             return
         found = self._current_file()
         if found is None:

@@ -292,6 +292,7 @@ class CaseView(QWidget):
         assert self.case is not None
         assert self.case_clock is not None
         calendar = self.store.calendar()
+        self.actions_tab.case_id = self.documents_tab.case_id = self.case.id
         steps = actions.for_case(self.store, self.case.id)
         self._action_ids = {s.id for s in steps}
         self.actions_tab.show_steps(steps, self.case_clock, calendar)

@@ -532,3 +532,66 @@ def test_each_change_shows_in_today_the_department_views_and_the_timeline(
     assert "status: In progress → Waiting on the company" in timeline
     assert "state: Forwarded → Accepted" in timeline
     assert any(line.startswith("file: 租赁协议.pdf") for line in timeline)
+
+
+def test_add_and_delete_steps_and_documents_by_hand(
+    window: MainWindow, store: Store, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.case_edit_dialogs import AddDocumentDialog, AddStepDialog
+
+    case = cases.open_case(store, "临时事项", company_name="宁波澄明光电科技有限公司").value
+    window.open_record("case", case.id)
+    tab = window.case_view.actions_tab
+    assert "Insert" in tab.empty.text()
+
+    def fill_step(dialog: AddStepDialog, title: str, waits: bool) -> int:
+        ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        assert not ok.isEnabled()
+        dialog.department.setEditText("区自然资源和规划分局")  # new: created as a department
+        dialog.title.insert(title)
+        dialog.limit.setValue(4)
+        if waits:
+            item = dialog.waits_on.item(0)
+            assert item is not None
+            item.setCheckState(Qt.CheckState.Checked)
+        assert ok.isEnabled()
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+        return 1
+
+    titles = iter([("地块现场踏勘", False), ("规划条件出具", True)])
+    monkeypatch.setattr(AddStepDialog, "exec", lambda d: fill_step(d, *next(titles)))
+    tab.setFocus()
+    qtbot.keyClick(tab, Qt.Key.Key_Insert)
+    qtbot.keyClick(tab.tree, Qt.Key.Key_Insert)
+    steps = actions.for_case(store, case.id)
+    assert [s.title for s in steps] == ["地块现场踏勘", "规划条件出具"]
+    assert steps[1].depends_on == (steps[0].id,)
+    assert steps[0].department_name == "区自然资源和规划分局"
+    assert steps[0].promised_limit_hours == 4
+    assert tab.current_id() == steps[1].id  # the new step is selected
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    qtbot.keyClick(tab.tree, Qt.Key.Key_Delete)
+    assert [s.title for s in actions.for_case(store, case.id)] == ["地块现场踏勘"]
+
+    def fill_document(dialog: AddDocumentDialog) -> int:
+        dialog.title.insert("土地出让合同")
+        dialog.destination.setEditText("区自然资源和规划分局")
+        dialog.original.setChecked(True)
+        qtbot.mouseClick(
+            dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton
+        )
+        return 1
+
+    monkeypatch.setattr(AddDocumentDialog, "exec", fill_document)
+    docs_tab = window.case_view.documents_tab
+    window.case_view.tabs.setCurrentIndex(TAB_DOCUMENTS)
+    docs_tab.tree.setFocus()
+    qtbot.keyClick(docs_tab.tree, Qt.Key.Key_Insert)
+    (doc,) = documents.for_case(store, case.id)
+    assert doc.title == "土地出让合同"
+    assert doc.is_original
+    assert doc.destination_id == steps[0].department_id
+    docs_tab.tree.set_current(_doc_item(window, "土地出让合同"))
+    qtbot.keyClick(docs_tab.tree, Qt.Key.Key_Delete)
+    assert documents.for_case(store, case.id) == []
