@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QtMsgType
+
+from coordinator.demo import build_demo
+from coordinator.paths import DATABASE_NAME
+from coordinator.services import templates
+from coordinator.storage import Store
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -25,3 +33,33 @@ def _fail_on_qt_warnings(qtlog: pytest.FixtureRequest) -> Iterator[None]:
     ]
     if bad:
         pytest.fail("Qt warnings: " + "; ".join(bad), pytrace=False)
+
+
+DEMO_NOW = datetime(2026, 11, 25, 10, 30)  # the demo's "now": a Wednesday morning
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo scenario, built once for the whole run."""
+    data_dir = tmp_path_factory.mktemp("demo")
+    store = Store(data_dir, clock=lambda: DEMO_NOW)
+    templates.install_builtin(store)
+    build_demo(store, now=DEMO_NOW)
+    store.close()
+    return data_dir
+
+
+@pytest.fixture
+def demo_store(demo_dir: Path, tmp_path: Path) -> Iterator[Store]:
+    """A copy of the demo per test, so that one test's change does not leak into another."""
+    copy = tmp_path / "data"
+    copy.mkdir()
+    source = sqlite3.connect(demo_dir / DATABASE_NAME)
+    target = sqlite3.connect(copy / DATABASE_NAME)
+    with target:
+        source.backup(target)
+    source.close()
+    target.close()
+    opened = Store(copy, clock=lambda: DEMO_NOW)
+    yield opened
+    opened.close()

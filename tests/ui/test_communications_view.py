@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import func, select, text
 
 from coordinator import communication_queries as cq
-from coordinator.demo import build_demo
 from coordinator.labels import CHANNEL
 from coordinator.models import Channel, Communication
-from coordinator.services import communications, templates
+from coordinator.services import communications
 from coordinator.storage import Store
 from ui.communications_view import CommunicationsView
 from ui.hub import Hub
@@ -24,30 +20,9 @@ from ui.lazy_table import COL_CASE, COL_DURATION, COL_NOTES, COL_WHO, LazyCommun
 NOW = datetime(2026, 11, 25, 10, 30)
 
 
-@pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data_dir = tmp_path_factory.mktemp("demo")
-    store = Store(data_dir, clock=lambda: NOW)
-    templates.install_builtin(store)
-    build_demo(store, now=NOW)
-    store.close()
-    return data_dir
-
-
 @pytest.fixture
-def store(demo_dir: Path, tmp_path: Path) -> Iterator[Store]:
-    # A copy per test, so that one test's change does not leak into another.
-    copy = tmp_path / "data"
-    copy.mkdir()
-    source = sqlite3.connect(demo_dir / "liaison-hub.sqlite3")
-    target = sqlite3.connect(copy / "liaison-hub.sqlite3")
-    with target:
-        source.backup(target)
-    source.close()
-    target.close()
-    opened = Store(copy, clock=lambda: NOW)
-    yield opened
-    opened.close()
+def store(demo_store: Store) -> Store:
+    return demo_store  # the demo built at NOW, copied for this test (tests/ui/conftest.py)
 
 
 def _sql_ids(store: Store, sql: str) -> list[int]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +16,6 @@ from sqlalchemy import func, select
 
 from coordinator import changes as ch
 from coordinator.changes import ChangeSet
-from coordinator.demo import build_demo
 from coordinator.i18n import set_language
 from coordinator.models import (
     Channel,
@@ -28,7 +26,7 @@ from coordinator.models import (
     PhoneNumber,
 )
 from coordinator.phones import normalise
-from coordinator.services import communications, contacts, organisations, templates
+from coordinator.services import communications, contacts, organisations
 from coordinator.storage import Store
 from ui.contact_sources import C_LAST, C_NAME, C_ORGANISATION
 from ui.contacts_view import NEW, ContactsView
@@ -39,30 +37,9 @@ NOW = datetime(2026, 11, 25, 10, 30)
 COMPANY = "宁波澄明光电科技有限公司"  # a demo company with cases and three people
 
 
-@pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data_dir = tmp_path_factory.mktemp("demo")
-    store = Store(data_dir, clock=lambda: NOW)
-    templates.install_builtin(store)
-    build_demo(store, now=NOW)
-    store.close()
-    return data_dir
-
-
 @pytest.fixture
-def store(demo_dir: Path, tmp_path: Path) -> Iterator[Store]:
-    # A copy per test, so that one test's change does not leak into another.
-    copy = tmp_path / "data"
-    copy.mkdir()
-    source = sqlite3.connect(demo_dir / "liaison-hub.sqlite3")
-    target = sqlite3.connect(copy / "liaison-hub.sqlite3")
-    with target:
-        source.backup(target)
-    source.close()
-    target.close()
-    opened = Store(copy, clock=lambda: NOW)
-    yield opened
-    opened.close()
+def store(demo_store: Store) -> Store:
+    return demo_store  # the demo built at NOW, copied for this test (tests/ui/conftest.py)
 
 
 @pytest.fixture

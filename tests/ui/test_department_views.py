@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,10 +13,9 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
 from coordinator import action_queries as aq
-from coordinator.demo import build_demo
 from coordinator.i18n import set_language
 from coordinator.models import ActionStatus, DocumentState
-from coordinator.services import actions, documents, templates
+from coordinator.services import actions, documents
 from coordinator.storage import Store
 from ui import ask, department_sources, lazy_table
 from ui.actions_view import ActionsView
@@ -40,30 +37,9 @@ from ui.hub import Hub
 NOW = datetime(2026, 11, 25, 10, 30)  # the demo's "now": a Wednesday morning
 
 
-@pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data_dir = tmp_path_factory.mktemp("demo")
-    store = Store(data_dir, clock=lambda: NOW)
-    templates.install_builtin(store)
-    build_demo(store, now=NOW)
-    store.close()
-    return data_dir
-
-
 @pytest.fixture
-def store(demo_dir: Path, tmp_path: Path) -> Iterator[Store]:
-    # A copy per test, so that one test's change does not leak into another.
-    copy = tmp_path / "data"
-    copy.mkdir()
-    source = sqlite3.connect(demo_dir / "liaison-hub.sqlite3")
-    target = sqlite3.connect(copy / "liaison-hub.sqlite3")
-    with target:
-        source.backup(target)
-    source.close()
-    target.close()
-    opened = Store(copy, clock=lambda: NOW)
-    yield opened
-    opened.close()
+def store(demo_store: Store) -> Store:
+    return demo_store  # the demo built at NOW, copied for this test (tests/ui/conftest.py)
 
 
 @pytest.fixture
