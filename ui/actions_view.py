@@ -64,21 +64,11 @@ from ui.department_sources import (
     sort_indicator,
 )
 from ui.hub import OPEN_ACTION, OPEN_ORGANISATION, Hub
+from ui.keys import STATUS_KEYS
 from ui.rows_model import RowsModel
 
 SEARCH_DELAY_MS = 250
 
-# (key, status, asks a reason?, the reason is required?) — a case's Actions tab uses the
-# same keys, so that the officer's fingers learn one set.
-STATUS_KEYS: tuple[tuple[str, ActionStatus, bool, bool], ...] = (
-    ("1", ActionStatus.TODO, False, False),
-    ("2", ActionStatus.IN_PROGRESS, False, False),
-    ("3", ActionStatus.WAITING, True, False),
-    ("4", ActionStatus.WAITING_COMPANY, True, False),
-    ("5", ActionStatus.BLOCKED, True, True),
-    ("6", ActionStatus.DONE, False, False),
-    ("7", ActionStatus.CANCELLED, False, False),
-)
 
 ALL_DEPARTMENTS = 0  # the id of the summary's first row
 STATUS_OPEN = "open"

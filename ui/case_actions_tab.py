@@ -32,21 +32,11 @@ from coordinator.services.timing import COMPANY_KEY, CaseClock
 from coordinator.working_calendar import WorkingCalendar
 from ui import ask
 from ui.hub import Hub, confirm
+from ui.keys import STATUS_KEYS
 from ui.tree_items import ItemTree, children
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 COL_STEP, COL_STATUS, COL_REQUESTED, COL_DUE, COL_TIME, COL_WAITS, COL_REASON = range(7)
-
-# (key, status, asks a reason?, the reason is required?)
-STATUS_KEYS: tuple[tuple[str, ActionStatus, bool, bool], ...] = (
-    ("1", ActionStatus.TODO, False, False),
-    ("2", ActionStatus.IN_PROGRESS, False, False),
-    ("3", ActionStatus.WAITING, True, False),
-    ("4", ActionStatus.WAITING_COMPANY, True, False),
-    ("5", ActionStatus.BLOCKED, True, True),
-    ("6", ActionStatus.DONE, False, False),
-    ("7", ActionStatus.CANCELLED, False, False),
-)
 
 
 class CaseActionsTab(QWidget):

@@ -43,21 +43,12 @@ from coordinator.services import documents
 from coordinator.storage import Store
 from ui import ask
 from ui.hub import Hub, confirm
+from ui.keys import STATE_KEYS, STATES_THAT_ASK
 from ui.tree_items import ItemTree, children
 
 DOC_ROLE = Qt.ItemDataRole.UserRole
 FILE_ROLE = Qt.ItemDataRole.UserRole + 1
 COL_TITLE, COL_STATE, COL_HOLDER, COL_DESTINATION, COL_SINCE, COL_MARKS = range(6)
-
-STATE_KEYS: tuple[tuple[str, DocumentState], ...] = (
-    ("R", DocumentState.RECEIVED),
-    ("F", DocumentState.FORWARDED),
-    ("A", DocumentState.ACCEPTED),
-    ("M", DocumentState.ACCEPTED_MISSING),
-    ("X", DocumentState.RETURNED),
-    ("S", DocumentState.RESUBMITTED),
-)
-_ASKS = frozenset({DocumentState.ACCEPTED_MISSING, DocumentState.RETURNED})
 
 
 def _size(size: int) -> str:
@@ -209,7 +200,7 @@ class CaseDocumentsTab(QWidget):
     def retranslate(self) -> None:
         for action, state in self.state_actions:
             label = cap(DOCUMENT_STATE[state])
-            asks = state in _ASKS or state == DocumentState.FORWARDED
+            asks = state in STATES_THAT_ASK
             action.setText(f"{label}…" if asks else label)
             action.setToolTip(
                 _("{label} (key {key})").format(label=label, key=action.shortcut().toString())

@@ -56,19 +56,10 @@ from ui.department_sources import (
     sort_indicator,
 )
 from ui.hub import OPEN_DOCUMENT, Hub
+from ui.keys import STATE_KEYS, STATES_THAT_ASK
 
 SEARCH_DELAY_MS = 250
 
-# The keys of a case's Documents tab, so that the officer learns one set.
-STATE_KEYS: tuple[tuple[str, DocumentState], ...] = (
-    ("R", DocumentState.RECEIVED),
-    ("F", DocumentState.FORWARDED),
-    ("A", DocumentState.ACCEPTED),
-    ("M", DocumentState.ACCEPTED_MISSING),
-    ("X", DocumentState.RETURNED),
-    ("S", DocumentState.RESUBMITTED),
-)
-_ASKS = frozenset({DocumentState.FORWARDED, DocumentState.ACCEPTED_MISSING, DocumentState.RETURNED})
 
 # What the state filter offers before the single states: (key, states).
 STATE_GROUPS: tuple[tuple[str, tuple[DocumentState, ...] | None], ...] = (
@@ -406,7 +397,7 @@ class DocumentsView(QWidget):
         self.search.setPlaceholderText(_("Search case, company or document"))
         for action, state in self.state_actions:
             label = DOCUMENT_STATE[state].tr()
-            action.setText(f"{label}…" if state in _ASKS else label)
+            action.setText(f"{label}…" if state in STATES_THAT_ASK else label)
             # The toolbar shows each key beside its label: the keys are the fast way.
             action.setIconText(f"{action.shortcut().toString()} {label}")
             action.setToolTip(
