@@ -22,7 +22,16 @@ from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 from sqlalchemy.orm import Session
 
 from coordinator import action_queries as aq
@@ -432,6 +441,26 @@ class DocumentsModel(FlaggedListModel):
 
 
 # -- the table, selection and changes ------------------------------------------------------
+
+
+def list_or_empty_page(
+    table: QTableView, parent: QWidget
+) -> tuple[QStackedWidget, QLabel, QPushButton]:
+    """The list, or in its place a sentence saying what to do and a "clear filters" button."""
+    text = QLabel(parent)
+    text.setWordWrap(True)
+    text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    clear = QPushButton(parent)
+    empty = QWidget(parent)
+    column = QVBoxLayout(empty)
+    column.addStretch(1)
+    column.addWidget(text)
+    column.addWidget(clear, 0, Qt.AlignmentFlag.AlignHCenter)
+    column.addStretch(2)
+    pages = QStackedWidget(parent)
+    pages.addWidget(table)
+    pages.addWidget(empty)
+    return pages, text, clear
 
 
 def configure_table(table: QTableView, widths: Mapping[int, int], row_height: int) -> None:

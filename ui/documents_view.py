@@ -19,8 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
-    QStackedWidget,
     QTableView,
     QToolBar,
     QVBoxLayout,
@@ -50,6 +48,7 @@ from ui.department_sources import (
     DocumentsModel,
     configure_table,
     follow_changes,
+    list_or_empty_page,
     reload_keeping_selection,
     select_ids,
     selected_ids,
@@ -154,21 +153,8 @@ class DocumentsView(QWidget):
         self.toolbar.addAction(self.open_action)
         self.table.addAction(self.open_action)
         self.table.doubleClicked.connect(self._double_clicked)
-
-        self.empty_text = QLabel(self)
-        self.empty_text.setWordWrap(True)
-        self.empty_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.clear_button = QPushButton(self)
+        self.pages, self.empty_text, self.clear_button = list_or_empty_page(self.table, self)
         self.clear_button.clicked.connect(self.clear_filters)
-        empty = QWidget(self)
-        empty_layout = QVBoxLayout(empty)
-        empty_layout.addStretch(1)
-        empty_layout.addWidget(self.empty_text)
-        empty_layout.addWidget(self.clear_button, 0, Qt.AlignmentFlag.AlignHCenter)
-        empty_layout.addStretch(2)
-        self.pages = QStackedWidget(self)
-        self.pages.addWidget(self.table)
-        self.pages.addWidget(empty)
 
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
