@@ -31,9 +31,9 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 if str(PROJECT_DIR) not in sys.path:  # run as a script: make the project importable
     sys.path.insert(0, str(PROJECT_DIR))
 
-from coordinator import backup  # noqa: E402
 from coordinator.paths import DATABASE_NAME  # noqa: E402
-from coordinator.storage import Store  # noqa: E402
+from coordinator.safety import backup  # noqa: E402
+from coordinator.store.storage import Store  # noqa: E402
 
 TICK = 0.010
 TARGET_STALL = 0.100

@@ -8,8 +8,8 @@ SQLite's backup API from a read-only connection, so the source is never written)
 saving communications adds rows.
 
 1. **Recognise + card**: what the quick-log panel does when the officer types and the
-   phone rings: :func:`coordinator.caller.recognise` on a query, then
-   :func:`coordinator.caller.caller_card` of the best candidate. Queries are drawn
+   phone rings: :func:`coordinator.queries.caller.recognise` on a query, then
+   :func:`coordinator.queries.caller.caller_card` of the best candidate. Queries are drawn
    from the data (seeded): the last four digits of a number, a whole number typed in
    another format, initials, a name, mixed pinyin ("jiangy"). The raw-sqlite3
    equivalent replays, through the stdlib ``sqlite3`` module on its own connection,
@@ -42,12 +42,12 @@ if str(PROJECT_DIR) not in sys.path:  # run as a script: make the project import
 
 from sqlalchemy import event  # noqa: E402
 
-from coordinator import caller  # noqa: E402
-from coordinator.migrate import backup_copy  # noqa: E402
 from coordinator.paths import DATABASE_NAME  # noqa: E402
 from coordinator.phones import normalise  # noqa: E402
+from coordinator.queries import caller  # noqa: E402
 from coordinator.services import communications  # noqa: E402
-from coordinator.storage import Store  # noqa: E402
+from coordinator.store.migrate import backup_copy  # noqa: E402
+from coordinator.store.storage import Store  # noqa: E402
 
 NOW = datetime(2026, 11, 25, 10, 0)
 CARD_TARGET_MS = 30.0

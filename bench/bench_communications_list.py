@@ -28,9 +28,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QElapsedTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
-from coordinator.storage import DATABASE_NAME, Store  # noqa: E402
-from ui.communications_view import CommunicationsView  # noqa: E402
+from coordinator.store.storage import DATABASE_NAME, Store  # noqa: E402
 from ui.hub import Hub  # noqa: E402
+from ui.views.communications import CommunicationsView  # noqa: E402
 
 TARGET_FIRST_MS = 150.0
 TARGET_LAST_MS = 100.0
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     # In the app the Communications view is never the first to query: Today's lists and
     # counts run at start, which opens the connection and warms SQLAlchemy's compiler.
     # Do the same here, so (b) times the view, not the first query of the process.
-    from coordinator import dashboard
+    from coordinator.queries import dashboard
 
     with store.read() as session:
         dashboard.counts(session, store.clock())

@@ -3,7 +3,7 @@
     python bench/generate.py --data-dir /tmp/scale-data
     python bench/bench_dashboard.py --data-dir /tmp/scale-data [--runs 30]
 
-Each dashboard function of :mod:`coordinator.dashboard` runs through the Store (a
+Each dashboard function of :mod:`coordinator.queries.dashboard` runs through the Store (a
 read-only session per run, as the screen does it, rows turned into dataclasses) beside
 the same query written by hand as raw SQL in the stdlib sqlite3 module on the same file
 (rows left as tuples of text). Both are warmed up, then timed ``--runs`` times; the
@@ -30,8 +30,8 @@ if str(PROJECT_DIR) not in sys.path:  # run as a script: make the project import
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from coordinator import dashboard  # noqa: E402
-from coordinator.storage import Store  # noqa: E402
+from coordinator.queries import dashboard  # noqa: E402
+from coordinator.store.storage import Store  # noqa: E402
 
 NOW = datetime(2026, 11, 25, 10, 0)
 TARGET_MS = 50.0

@@ -36,13 +36,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from bench.generate import AS_OF  # noqa: E402
-from coordinator import action_queries as aq  # noqa: E402
-from coordinator.storage import DATABASE_NAME, Store  # noqa: E402
-from ui.actions_view import ActionsView  # noqa: E402
-from ui.department_sources import FULL_READ_MAX  # noqa: E402
-from ui.documents_view import DocumentsView  # noqa: E402
+from coordinator.queries import actions as aq  # noqa: E402
+from coordinator.store.storage import DATABASE_NAME, Store  # noqa: E402
 from ui.hub import Hub  # noqa: E402
-from ui.lazy_table import EDGE, WINDOW  # noqa: E402
+from ui.views.actions import ActionsView  # noqa: E402
+from ui.views.department_sources import FULL_READ_MAX  # noqa: E402
+from ui.views.documents import DocumentsView  # noqa: E402
+from ui.widgets.lazy_table import EDGE, WINDOW  # noqa: E402
 
 OPEN = "('todo', 'in_progress', 'waiting', 'waiting_company', 'blocked')"
 UNFINISHED = "('requested', 'received', 'forwarded', 'returned', 'resubmitted', 'accepted_missing')"

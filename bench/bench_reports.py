@@ -6,7 +6,7 @@ Builds a fresh data folder (through the services) holding one case with 500
 communications, 60 department steps and 80 documents, its steps spread over 20
 departments (each with contacts and pending steps). Then, ``--runs`` times each, it
 times from data to file: the case summary built by ``coordinator.reports`` and written
-by ``ui.printing.write_pdf``, and the same for the run sheet. Beside them, in the same
+by ``ui.printing.pdf.write_pdf``, and the same for the run sheet. Beside them, in the same
 run, a baseline: a trivial one-page PDF written with QPdfWriter, so the ratio stays
 meaningful on a slow or busy machine. Medians are printed; the targets are a summary
 under 1 s and a run sheet under 2 s. ``--keep`` also saves the two PDFs there.
@@ -34,7 +34,6 @@ from PySide6.QtCore import QRectF  # noqa: E402
 from PySide6.QtGui import QGuiApplication, QPageSize, QPainter, QPdfWriter  # noqa: E402
 
 from coordinator import reports  # noqa: E402
-from coordinator.models import ActionStatus, Channel, Direction, OrganisationKind  # noqa: E402
 from coordinator.services import (  # noqa: E402
     actions,
     cases,
@@ -43,8 +42,9 @@ from coordinator.services import (  # noqa: E402
     documents,
     organisations,
 )
-from coordinator.storage import Store  # noqa: E402
-from ui.printing import write_pdf  # noqa: E402
+from coordinator.store.models import ActionStatus, Channel, Direction, OrganisationKind  # noqa: E402
+from coordinator.store.storage import Store  # noqa: E402
+from ui.printing.pdf import write_pdf  # noqa: E402
 
 NOW = datetime(2026, 11, 25, 16, 0)
 OPENED = datetime(2026, 11, 2, 9, 0)

@@ -8,7 +8,7 @@ state change of every case, action and document. Everything happens between 2022
 and 2026-11-30; the snapshot is as of ``AS_OF`` (the end of that window), so open work
 clusters in the last weeks and a few stale items linger from earlier years.
 
-The schema comes from opening a :class:`~coordinator.storage.Store` (so Alembic made it);
+The schema comes from opening a :class:`~coordinator.store.storage.Store` (so Alembic made it);
 the rows then go in through the raw sqlite3 connection in a handful of transactions with
 ``executemany``, with ``synchronous=OFF`` and an in-memory journal during the load only.
 The indexes of the big tables are dropped for the load and recreated afterwards from
@@ -38,7 +38,7 @@ if str(PROJECT_DIR) not in sys.path:  # run as a script: make the project import
     sys.path.insert(0, str(PROJECT_DIR))
 
 from coordinator.names import name_keys  # noqa: E402
-from coordinator.storage import Store  # noqa: E402
+from coordinator.store.storage import Store  # noqa: E402
 
 START = datetime(2022, 1, 1)
 END = datetime(2026, 11, 30, 23, 59, 59)

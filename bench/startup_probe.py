@@ -43,7 +43,7 @@ def main() -> int:
         _wait_painted(window)
         del app
         return 0
-    from coordinator import cli
+    from coordinator.cli import commands as cli
     from ui.app import Application, start_app
 
     def painted(_window: object) -> None:

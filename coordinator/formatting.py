@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from coordinator.calendar.working_time import format_working_duration
 from coordinator.i18n import _, current_language
-from coordinator.working_calendar import format_working_duration
 
 
 def working_duration(seconds: int, seconds_per_day: int) -> str:

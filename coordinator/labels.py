@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from coordinator.i18n import N_, Msg
-from coordinator.models import (
+from coordinator.store.models import (
     ActionStatus,
     CaseStatus,
     Channel,

@@ -22,9 +22,9 @@ from sqlalchemy import select
 
 from coordinator.errors import DomainError
 from coordinator.i18n import translate
-from coordinator.models import Base, Event
 from coordinator.services import templates
-from coordinator.storage import Store
+from coordinator.store.models import Base, Event
+from coordinator.store.storage import Store
 
 pytest_plugins = ["pytester"]  # the Chinese-message check is itself tested in a sub-session
 

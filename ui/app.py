@@ -21,12 +21,12 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from coordinator.errors import DomainError
 from coordinator.i18n import _, normalise_language, set_language
 from coordinator.paths import RESOURCES_DIR, resolve_data_dir
-from ui.fonts import apply_app_font
 from ui.main_window import MainWindow
+from ui.printing.fonts import apply_app_font
 from ui.single_instance import SingleInstance
 
 if TYPE_CHECKING:
-    from coordinator.storage import Store
+    from coordinator.store.storage import Store
 
 LANGUAGE_KEY = "ui/language"
 
@@ -56,8 +56,8 @@ class Application:
     def open_store(self, data_dir: Path) -> bool:
         """Open the data and fill the window; False (the user was told) if it cannot be."""
         from coordinator.services import templates
-        from coordinator.storage import Store
-        from ui.safety import check_before_open
+        from coordinator.store.storage import Store
+        from ui.dialogs.safety_actions import check_before_open
 
         # A damaged database is said so, kept aside untouched, and a backup offered.
         if not check_before_open(data_dir, self.window):
@@ -90,7 +90,7 @@ class Application:
         self.window.close()
         store = getattr(self, "store", None)
         if store is not None:
-            from ui.safety import backup_on_quit
+            from ui.dialogs.safety_actions import backup_on_quit
 
             self.window.safety.shut_down()  # waits for a periodic backup still running
             backup_on_quit(None, store)  # skipped when nothing changed

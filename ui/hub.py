@@ -1,6 +1,6 @@
 """The one place the screens call services through, and hear about each other's changes.
 
-Every mutating service returns an :class:`~coordinator.changes.Outcome` whose change set
+Every mutating service returns an :class:`~coordinator.store.changes.Outcome` whose change set
 names the kinds of record and the ids it touched. :meth:`Hub.call` runs a service,
 shows its refusal in words the officer understands, and broadcasts the change set on
 :attr:`Hub.changed`; each view listens and refreshes only when it shows one of those
@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from coordinator.changes import ChangeSet, Outcome
 from coordinator.errors import DomainError
 from coordinator.i18n import _
+from coordinator.store.changes import ChangeSet, Outcome
 
 if TYPE_CHECKING:  # the window's frame is built before the database layer is imported
-    from coordinator.storage import Store
+    from coordinator.store.storage import Store
 
 T = TypeVar("T")
 
-# What open_requested can name (the same words as coordinator.changes).
+# What open_requested can name (the same words as coordinator.store.changes).
 OPEN_CASE = "case"
 OPEN_ACTION = "action"
 OPEN_DOCUMENT = "document"

@@ -5,13 +5,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from coordinator import cli
+from coordinator.cli import commands as cli
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = cli.build_parser().parse_args(argv)
     if args.command in {"summary", "report"}:
-        from ui.report_commands import run  # PDFs need Qt (no window)
+        from ui.printing.commands import run  # PDFs need Qt (no window)
 
         return run(args)
     if args.command is not None:

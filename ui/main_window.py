@@ -26,13 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coordinator import changes as ch
-from coordinator.changes import ChangeSet
 from coordinator.errors import NotFoundError
 from coordinator.i18n import _, current_language
+from coordinator.store import changes as ch
+from coordinator.store.changes import ChangeSet
 
 if TYPE_CHECKING:
-    from coordinator.storage import Store
+    from coordinator.store.storage import Store
 from ui.hub import (
     OPEN_ACTION,
     OPEN_CASE,
@@ -44,7 +44,7 @@ from ui.hub import (
 )
 
 if TYPE_CHECKING:
-    from ui.today import TodayView
+    from ui.views.today import TodayView
 
 USER_ROLE = 0x0100  # Qt.ItemDataRole.UserRole, by value (see the frame's note on Qt)
 PINNED_MAX = 9  # one per Ctrl+1 … Ctrl+9 (coordinator.services.settings keeps as many)
@@ -81,8 +81,8 @@ class CasesPage(QStackedWidget):
 
     def __init__(self, store: Store, hub: Hub, clock: Callable[[], datetime], parent: QWidget):
         super().__init__(parent)
-        from ui.case_view import CaseView
-        from ui.cases_view import CasesView
+        from ui.views.case.view import CaseView
+        from ui.views.cases import CasesView
 
         self.list = CasesView(store, hub, self)
         self.case_view = CaseView(store, hub, clock, self)
@@ -178,7 +178,7 @@ class MainWindow(QMainWindow):
     def attach(self, store: Store, clock: Callable[[], datetime] | None = None) -> None:
         """Open the views on ``store``: Today at once, the others when first shown."""
         from ui.hub import Hub
-        from ui.today import TodayView
+        from ui.views.today import TodayView
 
         self.store = store
         self.clock = clock or store.clock
@@ -189,7 +189,7 @@ class MainWindow(QMainWindow):
         self.hub.open_requested.connect(self.open_record)
         self.sidebar.currentRowChanged.connect(self.show_page)
         self._start_reminders()
-        from ui.safety import SafetyActions
+        from ui.dialogs.safety_actions import SafetyActions
 
         self.safety = SafetyActions(
             self, lambda: self.store, self.close_store, self.reopen_store, auto_backup=False
@@ -231,27 +231,27 @@ class MainWindow(QMainWindow):
         if index == PAGE_CASES:
             return CasesPage(store, hub, clock, self)
         if index == PAGE_COMMUNICATIONS:
-            from ui.communications_view import CommunicationsView
+            from ui.views.communications import CommunicationsView
 
             return CommunicationsView(store, hub, self)
         if index == PAGE_INBOX:
-            from ui.inbox_view import InboxView
+            from ui.views.inbox import InboxView
 
             return InboxView(store, hub, clock, self)
         if index == PAGE_ACTIONS:
-            from ui.actions_view import ActionsView
+            from ui.views.actions import ActionsView
 
             return ActionsView(store, hub, clock, self)
         if index == PAGE_DOCUMENTS:
-            from ui.documents_view import DocumentsView
+            from ui.views.documents import DocumentsView
 
             return DocumentsView(store, hub, clock, self)
         if index == PAGE_CONTACTS:
-            from ui.contacts_view import ContactsView
+            from ui.views.contacts.view import ContactsView
 
             return ContactsView(store, hub, self)
         if index == PAGE_REPORTS:
-            from ui.reports_view import ReportsView
+            from ui.views.reports import ReportsView
 
             return ReportsView(store, self)
         raise ValueError(index)
@@ -364,7 +364,7 @@ class MainWindow(QMainWindow):
                 view.retranslate()
         self.reminders_list.retranslate()
         self.tray.retranslate()
-        from ui.quick_log import QuickLogPanel
+        from ui.quick_log.panel import QuickLogPanel
 
         panel = self.findChild(QuickLogPanel, "quickLogPanel")
         if panel is not None:
@@ -497,7 +497,7 @@ class MainWindow(QMainWindow):
 
     def _start_reminders(self) -> None:
         """Due follow-ups and steps: a list on Today (snooze, done) and a tray balloon."""
-        from ui.reminders import ReminderCentre, RemindersList, tray_icon
+        from ui.views.reminders import ReminderCentre, RemindersList, tray_icon
 
         self.reminders = ReminderCentre(self.store, self.hub, self.clock, self)
         self.reminders_list = RemindersList(self.reminders, self)
@@ -519,9 +519,9 @@ class MainWindow(QMainWindow):
 
     def reopen_store(self) -> None:
         """After it (worked or not): a new Store, and every view built again on it."""
-        from coordinator.storage import Store
-        from ui.quick_log import QuickLogPanel
-        from ui.today import TodayView
+        from coordinator.store.storage import Store
+        from ui.quick_log.panel import QuickLogPanel
+        from ui.views.today import TodayView
 
         store = Store(self.store.data_dir)
         current = self.stack.currentIndex()
@@ -555,17 +555,17 @@ class MainWindow(QMainWindow):
 
     def quick_log(self) -> None:
         """Ctrl+L from anywhere (and the tray): log the call that is ringing now."""
-        from ui.quick_log import open_quick_log
+        from ui.quick_log.panel import open_quick_log
 
         open_quick_log(self)
 
     def import_contacts(self) -> None:
-        from ui.import_contacts_dialog import ImportContactsDialog
+        from ui.dialogs.import_contacts import ImportContactsDialog
 
         ImportContactsDialog(self.store, self.hub, self).exec()
 
     def new_case(self) -> None:
-        from ui.new_case_dialog import open_new_case
+        from ui.dialogs.new_case import open_new_case
 
         created = open_new_case(self.store, self.hub, self)
         if created is not None:

@@ -12,11 +12,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from coordinator.demo import build_demo
+from coordinator.demo.scenario import build_demo
 from coordinator.i18n import set_language
 from coordinator.services import cases, templates
-from coordinator.storage import Store
-from ui.fonts import apply_app_font
+from coordinator.store.storage import Store
 from ui.main_window import (
     PAGE_ACTIONS,
     PAGE_CASES,
@@ -26,7 +25,8 @@ from ui.main_window import (
     PAGE_REPORTS,
     MainWindow,
 )
-from ui.quick_log import open_quick_log
+from ui.printing.fonts import apply_app_font
+from ui.quick_log.panel import open_quick_log
 
 
 def main(out_dir: Path) -> None:

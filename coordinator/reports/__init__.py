@@ -1,6 +1,6 @@
 """Printable reports: plain data gathered through the services, rendered to HTML by
 autoescaping templates in ``resources/reports``. Turning the HTML into pages (A4, header,
-footer, "page N of M") is the UI's job (``ui.printing``), so this package stays Qt-free."""
+footer, "page N of M") is the UI's job (``ui.printing.pdf``), so this package stays Qt-free."""
 
 from coordinator.reports.backlog import backlog
 from coordinator.reports.base import Report

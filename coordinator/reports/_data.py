@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from coordinator.models import (
+from coordinator.store.models import (
     Action,
     ActionPause,
     ActionStatus,
@@ -21,8 +21,8 @@ from coordinator.models import (
     Organisation,
     OrganisationKind,
 )
-from coordinator.records import ContactRecord, OrganisationRecord
-from coordinator.storage import Store
+from coordinator.store.records import ContactRecord, OrganisationRecord
+from coordinator.store.storage import Store
 
 OPEN_CASE = (CaseStatus.OPEN, CaseStatus.ON_HOLD)
 PENDING_ACTION = tuple(

@@ -10,16 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from coordinator.dashboard import OVERDUE_STATUSES
 from coordinator.i18n import _
 from coordinator.labels import ORGANISATION_KIND
-from coordinator.models import OrganisationKind
+from coordinator.queries.dashboard import OVERDUE_STATUSES
 from coordinator.reports import _data, figures
 from coordinator.reports.base import Report
 from coordinator.reports.case_summary import Bar, BigFigure
 from coordinator.reports.templating import render
 from coordinator.services import settings as settings_service
-from coordinator.storage import Store
+from coordinator.store.models import OrganisationKind
+from coordinator.store.storage import Store
 
 
 @dataclass(frozen=True)

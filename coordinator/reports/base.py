@@ -1,4 +1,4 @@
-"""The contract between report builders (here) and the page renderer (``ui.printing``)."""
+"""The contract between report builders (here) and the page renderer (``ui.printing.pdf``)."""
 
 from __future__ import annotations
 

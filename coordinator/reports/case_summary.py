@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from coordinator.case_timing import ActionTiming, critical_path
+from coordinator.calendar.case_timing import ActionTiming, critical_path
+from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.errors import DomainError, ValidationError
 from coordinator.i18n import N_, _, current_language
 from coordinator.labels import (
@@ -22,15 +23,9 @@ from coordinator.labels import (
     CHANNEL,
     DOCUMENT_STATE,
 )
-from coordinator.models import ActionStatus, CaseStatus, Direction, DocumentState
-from coordinator.records import (
-    ActionRecord,
-    CaseRecord,
-    CommunicationRecord,
-    ContactRecord,
-    DocumentRecord,
-    OrganisationRecord,
-)
+from coordinator.queries import timeline as timeline_service
+from coordinator.queries.timeline import EventRecord
+from coordinator.queries.timing import COMPANY_KEY, CaseClock, case_clock
 from coordinator.reports import _data, figures
 from coordinator.reports.base import Report
 from coordinator.reports.templating import render
@@ -41,11 +36,16 @@ from coordinator.services import documents as document_service
 from coordinator.services import indicators as indicator_service
 from coordinator.services import settings as settings_service
 from coordinator.services import templates as template_service
-from coordinator.services import timeline as timeline_service
-from coordinator.services.timeline import EventRecord
-from coordinator.services.timing import COMPANY_KEY, CaseClock, case_clock
-from coordinator.storage import Store
-from coordinator.working_calendar import WorkingCalendar
+from coordinator.store.models import ActionStatus, CaseStatus, Direction, DocumentState
+from coordinator.store.records import (
+    ActionRecord,
+    CaseRecord,
+    CommunicationRecord,
+    ContactRecord,
+    DocumentRecord,
+    OrganisationRecord,
+)
+from coordinator.store.storage import Store
 
 SECTIONS: tuple[str, ...] = (
     "facts",

@@ -9,9 +9,9 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.formatting import working_duration
 from coordinator.i18n import _, current_language
-from coordinator.working_calendar import WorkingCalendar
 
 # Chinese offices count money in 万 (10^4) and 亿 (10^8); English readers in millions.
 _ZH_UNITS: dict[str, str] = {"CNY": "元", "USD": "美元", "EUR": "欧元", "HKD": "港元"}

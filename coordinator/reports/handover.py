@@ -11,12 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from coordinator import dashboard
-from coordinator.dashboard import DUE_TODAY_STATUSES, OVERDUE_STATUSES, WAITING_DOCUMENT_STATES
+from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.i18n import N_, Msg, _
 from coordinator.labels import ACTION_STATUS, CASE_STATUS, DOCUMENT_STATE
-from coordinator.models import ActionStatus, CaseStatus, DocumentState
-from coordinator.records import CaseRecord, ContactRecord, OrganisationRecord
+from coordinator.queries import dashboard
+from coordinator.queries.dashboard import (
+    DUE_TODAY_STATUSES,
+    OVERDUE_STATUSES,
+    WAITING_DOCUMENT_STATES,
+)
 from coordinator.reports import _data, figures
 from coordinator.reports.base import Report
 from coordinator.reports.case_summary import BigFigure
@@ -26,8 +29,9 @@ from coordinator.services import cases as case_service
 from coordinator.services import communications as communication_service
 from coordinator.services import documents as document_service
 from coordinator.services import settings as settings_service
-from coordinator.storage import Store
-from coordinator.working_calendar import WorkingCalendar
+from coordinator.store.models import ActionStatus, CaseStatus, DocumentState
+from coordinator.store.records import CaseRecord, ContactRecord, OrganisationRecord
+from coordinator.store.storage import Store
 
 # The order in which a case's items are listed, most urgent first.
 OVERDUE, DUE_TODAY, OPEN, WAITING, DOCUMENT, FOLLOW_UP = range(6)

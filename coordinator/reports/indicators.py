@@ -16,7 +16,6 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from coordinator.i18n import _
-from coordinator.models import Case, CaseAmount, Organisation
 from coordinator.reports import figures
 from coordinator.reports.base import Report
 from coordinator.reports.case_summary import Bar
@@ -24,7 +23,8 @@ from coordinator.reports.templating import render
 from coordinator.services import indicators as indicator_service
 from coordinator.services import settings as settings_service
 from coordinator.services.indicators import IndicatorFigure
-from coordinator.storage import Store
+from coordinator.store.models import Case, CaseAmount, Organisation
+from coordinator.store.storage import Store
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from coordinator.reports.base import Report
 from coordinator.reports.handover import handover
 from coordinator.reports.indicators import indicators
 from coordinator.reports.run_sheet import run_sheet
-from coordinator.storage import Store
+from coordinator.store.storage import Store
 
 REPORT_NAMES: tuple[str, ...] = ("run-sheet", "handover", "backlog", "indicators")
 

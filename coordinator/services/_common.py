@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from coordinator.errors import NotFoundError
 from coordinator.i18n import N_, Msg
-from coordinator.storage import Work
+from coordinator.store.storage import Work
 
 M = TypeVar("M")
 

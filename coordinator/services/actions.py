@@ -11,8 +11,6 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from coordinator import changes as ch
-from coordinator.changes import Outcome
 from coordinator.errors import TransitionError, ValidationError
 from coordinator.i18n import N_
 from coordinator.labels import (
@@ -26,7 +24,19 @@ from coordinator.labels import (
     F_STATUTORY,
     F_TITLE,
 )
-from coordinator.models import (
+from coordinator.services._common import (
+    KEEP,
+    WHAT_ACTION,
+    WHAT_CASE,
+    WHAT_CONTACT,
+    WHAT_ORGANISATION,
+    Unchanged,
+    get_or_raise,
+    set_field,
+)
+from coordinator.store import changes as ch
+from coordinator.store.changes import Outcome
+from coordinator.store.models import (
     NOTE_MAX,
     TITLE_MAX,
     Action,
@@ -38,18 +48,8 @@ from coordinator.models import (
     Contact,
     Organisation,
 )
-from coordinator.records import ActionRecord
-from coordinator.services._common import (
-    KEEP,
-    WHAT_ACTION,
-    WHAT_CASE,
-    WHAT_CONTACT,
-    WHAT_ORGANISATION,
-    Unchanged,
-    get_or_raise,
-    set_field,
-)
-from coordinator.storage import Store, Work
+from coordinator.store.records import ActionRecord
+from coordinator.store.storage import Store, Work
 from coordinator.validation import check_datetime, check_hours, clean_text, required_datetime
 
 ENTITY = "action"

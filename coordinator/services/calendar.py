@@ -9,15 +9,15 @@ from datetime import date, time
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import extract, select
 
-from coordinator import changes as ch
-from coordinator.changes import Outcome
+from coordinator.calendar.working_time import WorkingHours
 from coordinator.errors import ValidationError
 from coordinator.i18n import N_
 from coordinator.labels import F_DATE, F_NOTES
-from coordinator.models import NAME_MAX, CalendarDay, CalendarYear, Setting
-from coordinator.storage import Store
+from coordinator.store import changes as ch
+from coordinator.store.changes import Outcome
+from coordinator.store.models import NAME_MAX, CalendarDay, CalendarYear, Setting
+from coordinator.store.storage import Store
 from coordinator.validation import check_date, clean_text
-from coordinator.working_calendar import WorkingHours
 
 ENTITY = "calendar"
 HOURS_SETTING = "working_hours"

@@ -9,8 +9,6 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from coordinator import changes as ch
-from coordinator.changes import Outcome
 from coordinator.errors import NotFoundError, TransitionError, ValidationError
 from coordinator.i18n import N_
 from coordinator.labels import (
@@ -27,7 +25,18 @@ from coordinator.labels import (
     F_TARGET,
     F_TITLE,
 )
-from coordinator.models import (
+from coordinator.services import organisations
+from coordinator.services._common import (
+    KEEP,
+    WHAT_CASE,
+    WHAT_ORGANISATION,
+    Unchanged,
+    get_or_raise,
+    set_field,
+)
+from coordinator.store import changes as ch
+from coordinator.store.changes import Outcome
+from coordinator.store.models import (
     NAME_MAX,
     NOTE_MAX,
     TITLE_MAX,
@@ -43,17 +52,8 @@ from coordinator.models import (
     OrganisationKind,
     Template,
 )
-from coordinator.records import CaseRecord
-from coordinator.services import organisations
-from coordinator.services._common import (
-    KEEP,
-    WHAT_CASE,
-    WHAT_ORGANISATION,
-    Unchanged,
-    get_or_raise,
-    set_field,
-)
-from coordinator.storage import Store, Work
+from coordinator.store.records import CaseRecord
+from coordinator.store.storage import Store, Work
 from coordinator.validation import check_datetime, check_hours, clean_text, required_datetime
 
 ENTITY = "case"

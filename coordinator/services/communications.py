@@ -8,14 +8,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy import update as sql_update
 
-from coordinator import changes as ch
-from coordinator.changes import Outcome
 from coordinator.errors import NotFoundError, TransitionError, ValidationError
 from coordinator.i18n import N_
 from coordinator.labels import F_AT, F_DURATION, F_FOLLOW_UP, F_NOTES, F_NUMBER
-from coordinator.models import NOTE_MAX, Case, Channel, Communication, Contact, Direction
 from coordinator.phones import normalise
-from coordinator.records import CommunicationRecord
 from coordinator.services._common import (
     KEEP,
     WHAT_CASE,
@@ -25,7 +21,11 @@ from coordinator.services._common import (
     get_or_raise,
     set_field,
 )
-from coordinator.storage import Store, Work
+from coordinator.store import changes as ch
+from coordinator.store.changes import Outcome
+from coordinator.store.models import NOTE_MAX, Case, Channel, Communication, Contact, Direction
+from coordinator.store.records import CommunicationRecord
+from coordinator.store.storage import Store, Work
 from coordinator.validation import check_datetime, clean_text, required_datetime
 
 ENTITY = "communication"

@@ -7,23 +7,11 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from coordinator import changes as ch
-from coordinator.changes import Outcome
 from coordinator.errors import ConflictError, ValidationError
 from coordinator.i18n import N_
 from coordinator.labels import F_HANDLE, F_LABEL, F_NAME, F_NOTES, F_ROLE
-from coordinator.models import (
-    NAME_MAX,
-    NOTE_MAX,
-    Channel,
-    Contact,
-    Handle,
-    Organisation,
-    PhoneNumber,
-)
 from coordinator.names import name_keys
 from coordinator.phones import normalise, search_digits
-from coordinator.records import ContactRecord
 from coordinator.services._common import (
     KEEP,
     WHAT_CONTACT,
@@ -32,7 +20,19 @@ from coordinator.services._common import (
     get_or_raise,
     set_field,
 )
-from coordinator.storage import Store, Work
+from coordinator.store import changes as ch
+from coordinator.store.changes import Outcome
+from coordinator.store.models import (
+    NAME_MAX,
+    NOTE_MAX,
+    Channel,
+    Contact,
+    Handle,
+    Organisation,
+    PhoneNumber,
+)
+from coordinator.store.records import ContactRecord
+from coordinator.store.storage import Store, Work
 from coordinator.validation import clean_text
 
 ENTITY = "contact"

@@ -12,9 +12,6 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from coordinator import changes as ch
-from coordinator import filestore
-from coordinator.changes import Outcome
 from coordinator.errors import NotFoundError, TransitionError, ValidationError
 from coordinator.i18n import N_
 from coordinator.labels import (
@@ -26,16 +23,6 @@ from coordinator.labels import (
     F_REASON,
     F_TITLE,
 )
-from coordinator.models import (
-    NOTE_MAX,
-    TITLE_MAX,
-    Case,
-    Document,
-    DocumentFile,
-    DocumentState,
-    Organisation,
-)
-from coordinator.records import DocumentRecord
 from coordinator.services._common import (
     KEEP,
     WHAT_CASE,
@@ -46,7 +33,20 @@ from coordinator.services._common import (
     get_or_raise,
     set_field,
 )
-from coordinator.storage import Store, Work
+from coordinator.store import changes as ch
+from coordinator.store import filestore
+from coordinator.store.changes import Outcome
+from coordinator.store.models import (
+    NOTE_MAX,
+    TITLE_MAX,
+    Case,
+    Document,
+    DocumentFile,
+    DocumentState,
+    Organisation,
+)
+from coordinator.store.records import DocumentRecord
+from coordinator.store.storage import Store, Work
 from coordinator.validation import check_datetime, clean_text, required_datetime
 
 ENTITY = "document"

@@ -12,16 +12,16 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select
 
-from coordinator import changes as ch
-from coordinator.changes import Outcome
 from coordinator.errors import ValidationError
 from coordinator.i18n import N_, Msg
 from coordinator.labels import F_DATE, F_NOTES
-from coordinator.models import NOTE_MAX, Case, CaseAmount, Indicator, IndicatorTarget
-from coordinator.records import amount_from_minor
 from coordinator.services._common import WHAT_CASE, get_or_raise
 from coordinator.services.cases import _amount_minor
-from coordinator.storage import Store
+from coordinator.store import changes as ch
+from coordinator.store.changes import Outcome
+from coordinator.store.models import NOTE_MAX, Case, CaseAmount, Indicator, IndicatorTarget
+from coordinator.store.records import amount_from_minor
+from coordinator.store.storage import Store
 from coordinator.validation import check_date, clean_text
 
 ENTITY = "indicator"

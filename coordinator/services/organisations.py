@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import func, or_, select
 
-from coordinator import changes as ch
-from coordinator.changes import Outcome
 from coordinator.errors import ConflictError, ValidationError
 from coordinator.i18n import N_
 from coordinator.labels import F_NAME, F_NOTES, ORGANISATION_KIND
-from coordinator.models import (
+from coordinator.names import name_keys
+from coordinator.services._common import WHAT_ORGANISATION, get_or_raise, set_field
+from coordinator.store import changes as ch
+from coordinator.store.changes import Outcome
+from coordinator.store.models import (
     NAME_MAX,
     NOTE_MAX,
     Action,
@@ -18,10 +20,8 @@ from coordinator.models import (
     Organisation,
     OrganisationKind,
 )
-from coordinator.names import name_keys
-from coordinator.records import OrganisationRecord
-from coordinator.services._common import WHAT_ORGANISATION, get_or_raise, set_field
-from coordinator.storage import Store, Work
+from coordinator.store.records import OrganisationRecord
+from coordinator.store.storage import Store, Work
 from coordinator.validation import clean_text
 
 ENTITY = "organisation"

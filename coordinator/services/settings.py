@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from coordinator import changes as ch
-from coordinator.changes import Outcome
 from coordinator.i18n import N_
-from coordinator.models import NAME_MAX, Case, Setting
-from coordinator.storage import Store
+from coordinator.store import changes as ch
+from coordinator.store.changes import Outcome
+from coordinator.store.models import NAME_MAX, Case, Setting
+from coordinator.store.storage import Store
 from coordinator.validation import clean_text
 
 ENTITY = "setting"

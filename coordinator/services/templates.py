@@ -14,8 +14,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from coordinator import changes as ch
-from coordinator.changes import Outcome
 from coordinator.errors import NotFoundError, ValidationError
 from coordinator.i18n import N_
 from coordinator.labels import (
@@ -28,7 +26,11 @@ from coordinator.labels import (
     F_STATUTORY,
     F_TITLE,
 )
-from coordinator.models import (
+from coordinator.paths import RESOURCES_DIR
+from coordinator.services._common import WHAT_TEMPLATE, get_or_raise
+from coordinator.store import changes as ch
+from coordinator.store.changes import Outcome
+from coordinator.store.models import (
     NAME_MAX,
     NOTE_MAX,
     TITLE_MAX,
@@ -38,9 +40,7 @@ from coordinator.models import (
     TemplateAction,
     TemplateDocument,
 )
-from coordinator.paths import RESOURCES_DIR
-from coordinator.services._common import WHAT_TEMPLATE, get_or_raise
-from coordinator.storage import Store, Work
+from coordinator.store.storage import Store, Work
 from coordinator.validation import check_hours, clean_text
 
 ENTITY = "template"

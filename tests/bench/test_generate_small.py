@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from bench.generate import AS_OF, FULL, generate
-from coordinator import dashboard
-from coordinator.migrate import current_revision, head_revision
-from coordinator.models import Communication, Document
 from coordinator.phones import normalise
-from coordinator.storage import Store
+from coordinator.queries import dashboard
+from coordinator.store.migrate import current_revision, head_revision
+from coordinator.store.models import Communication, Document
+from coordinator.store.storage import Store
 
 SCALE = 0.002
 NOW = datetime(2026, 11, 25, 10, 0)

@@ -17,7 +17,7 @@ from coordinator.paths import DATABASE_NAME
 def run(data_dir: Path, *args: str, env_dir: bool = False) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIAISON_HUB")}
     env["LIAISON_HUB_LANG"] = "en"
-    argv = [sys.executable, "-m", "coordinator.cli"]
+    argv = [sys.executable, "-m", "coordinator.cli.commands"]
     if env_dir:
         env["LIAISON_HUB_DATA_DIR"] = str(data_dir)
     else:
@@ -77,7 +77,7 @@ def test_broken_import_file_is_refused_and_changes_nothing(tmp_path: Path) -> No
 def test_check_reports_a_missing_attachment(demo_dir: Path, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     from coordinator.services import cases, documents
-    from coordinator.storage import Store
+    from coordinator.store.storage import Store
 
     store = Store(data_dir)
     case = cases.open_case(store, "附件检查").value
@@ -124,7 +124,8 @@ def test_import_contacts_reports_and_sets_the_exit_status(tmp_path: Path) -> Non
 
 
 def test_list_names_match_the_exporter() -> None:
-    from coordinator import cli, table_export
+    from coordinator.cli import commands as cli
+    from coordinator.exchange import table_export
 
     assert tuple(table_export.LISTS) == cli.LIST_NAMES
 

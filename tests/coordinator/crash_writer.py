@@ -38,7 +38,7 @@ if str(PROJECT_DIR) not in sys.path:  # run as a script: make the project import
 
 def child(data_dir: Path, document_id: int, attach_every: int) -> None:
     from coordinator.services import communications, documents
-    from coordinator.storage import Store
+    from coordinator.store.storage import Store
 
     store = Store(data_dir)
     sources = data_dir.parent / f"sources-{os.getpid()}"
@@ -92,7 +92,7 @@ class Figures:
 def prepare(data_dir: Path) -> int:
     """A store with one case; returns a document id for the attachments."""
     from coordinator.services import cases, documents, templates
-    from coordinator.storage import Store
+    from coordinator.store.storage import Store
 
     store = Store(data_dir)
     try:
@@ -112,9 +112,9 @@ def _content_files(files_dir: Path) -> list[Path]:
 
 
 def _check(data_dir: Path, ids: set[int], shas: set[str], figures: Figures) -> None:
-    from coordinator import filestore
     from coordinator.paths import DATABASE_NAME
-    from coordinator.storage import Store
+    from coordinator.store import filestore
+    from coordinator.store.storage import Store
 
     conn = sqlite3.connect(data_dir / DATABASE_NAME)
     try:

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import text
 
-from coordinator import action_queries as aq
-from coordinator.action_queries import ActionFilter
-from coordinator.models import ActionStatus
+from coordinator.queries import actions as aq
+from coordinator.queries.actions import ActionFilter
 from coordinator.services import actions, cases
-from coordinator.storage import Store
+from coordinator.store.models import ActionStatus
+from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
     from tests.conftest import FixedClock

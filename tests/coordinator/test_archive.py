@@ -24,11 +24,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coordinator import archive, cli_safety, filestore
+from coordinator.cli import safety as cli_safety
 from coordinator.errors import ConflictError, DomainError, StorageError, ValidationError
 from coordinator.paths import DATABASE_NAME
+from coordinator.safety import archive
 from coordinator.services import cases, communications, documents
-from coordinator.storage import Store
+from coordinator.store import filestore
+from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
     from tests.conftest import FixedClock
@@ -187,7 +189,7 @@ def test_export_then_import_gives_the_same_store(
     assert not [p for p in fresh.iterdir() if p.name.startswith(".")]
     opened = Store(fresh, clock=clock)
     try:
-        from coordinator.checks import check_store
+        from coordinator.safety.checks import check_store
 
         report = check_store(opened)
         assert [f.code for f in report.findings if f.code != "calendar"] == []

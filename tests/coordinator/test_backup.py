@@ -21,12 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from coordinator import backup, cli_safety, filestore
-from coordinator.backup import BackupInfo, Progress, RetentionPolicy
+from coordinator.cli import safety as cli_safety
 from coordinator.errors import NotFoundError, StorageError, ValidationError
 from coordinator.paths import DATABASE_NAME, PROJECT_DIR
+from coordinator.safety import backup
+from coordinator.safety.backup import BackupInfo, Progress, RetentionPolicy
 from coordinator.services import cases, communications, documents
-from coordinator.storage import Store
+from coordinator.store import filestore
+from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
     from tests.conftest import FixedClock, Refused
@@ -425,7 +427,7 @@ def test_restore_puts_the_backup_back_and_keeps_the_state_before(
     assert notes == {"before the backup"}
     reopened = Store(store.data_dir, clock=clock)
     try:
-        from coordinator.checks import check_store
+        from coordinator.safety.checks import check_store
 
         assert check_store(reopened).ok
     finally:
@@ -476,7 +478,7 @@ def test_restore_refuses_a_backup_from_a_newer_version(store: Store) -> None:
 _RESTORE_CHILD = """
 import sys, time
 from pathlib import Path
-from coordinator import backup
+from coordinator.safety import backup
 backup.PAGES_PER_STEP = 1
 def slow(p):
     if p.stage == "restore" and p.total > 50:
@@ -551,7 +553,7 @@ def test_data_folder_in_use_follows_the_live_lock(tmp_path: Path) -> None:
                 sys.executable,
                 "-c",
                 "import sys; from pathlib import Path;"
-                "from coordinator.backup import data_folder_in_use as u;"
+                "from coordinator.safety.backup import data_folder_in_use as u;"
                 "sys.exit(0 if u(Path(sys.argv[1])) else 1)",
                 str(tmp_path),
             ],

@@ -26,15 +26,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coordinator.errors import DomainError, TransitionError, ValidationError
-from coordinator.models import (
-    NAME_MAX,
-    NOTE_MAX,
-    TITLE_MAX,
-    CalendarDay,
-    Case,
-    Organisation,
-    OrganisationKind,
-)
 from coordinator.services import (
     actions,
     calendar,
@@ -46,7 +37,16 @@ from coordinator.services import (
     templates,
 )
 from coordinator.services.templates import TemplateActionSpec, TemplateDocumentSpec
-from coordinator.storage import Store
+from coordinator.store.models import (
+    NAME_MAX,
+    NOTE_MAX,
+    TITLE_MAX,
+    CalendarDay,
+    Case,
+    Organisation,
+    OrganisationKind,
+)
+from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
     from tests.conftest import FixedClock, Refused

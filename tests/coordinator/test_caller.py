@@ -12,13 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event
 
-from coordinator import caller
-from coordinator.caller import MatchReason, recognise
 from coordinator.errors import DomainError, NotFoundError, ValidationError
-from coordinator.models import ActionStatus, CaseStatus, Channel, DocumentState
+from coordinator.queries import caller
+from coordinator.queries.caller import MatchReason, recognise
 from coordinator.services import actions, cases, communications, contacts, documents
 from coordinator.services import organisations as orgs
-from coordinator.storage import Store
+from coordinator.store.models import ActionStatus, CaseStatus, Channel, DocumentState
+from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
     from tests.conftest import FixedClock

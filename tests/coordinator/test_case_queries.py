@@ -6,11 +6,11 @@ from datetime import datetime
 
 import pytest
 
-from coordinator import case_queries as cq
-from coordinator.case_queries import CaseFilter
-from coordinator.models import CaseStatus
+from coordinator.queries import cases as cq
+from coordinator.queries.cases import CaseFilter
 from coordinator.services import cases
-from coordinator.storage import Store
+from coordinator.store.models import CaseStatus
+from coordinator.store.storage import Store
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coordinator.case_timing import (
+from coordinator.calendar.case_timing import (
     COMPANY,
     ActionTiming,
     CriticalPath,
@@ -15,7 +15,7 @@ from coordinator.case_timing import (
     department_waiting,
     elapsed,
 )
-from coordinator.working_calendar import WorkingCalendar
+from coordinator.calendar.working_time import WorkingCalendar
 
 DAY = 27_000
 HOUR = 3600

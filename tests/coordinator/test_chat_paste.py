@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from coordinator import changes as ch
-from coordinator.chat_paste import ChatMessage, import_chat, parse_chat
 from coordinator.errors import DomainError, NotFoundError, ValidationError
-from coordinator.models import Channel, Communication, Direction
+from coordinator.exchange.chat_paste import ChatMessage, import_chat, parse_chat
 from coordinator.services import cases, contacts
-from coordinator.storage import Store
+from coordinator.store import changes as ch
+from coordinator.store.models import Channel, Communication, Direction
+from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
     from tests.conftest import FixedClock, Refused

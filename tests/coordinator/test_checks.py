@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import select
 
-from coordinator import backup, checks, cli_safety, filestore
-from coordinator.checks import Finding, check_store, repair
-from coordinator.models import Event
+from coordinator.cli import safety as cli_safety
+from coordinator.safety import backup, checks
+from coordinator.safety.checks import Finding, check_store, repair
 from coordinator.services import cases, communications, contacts, documents
-from coordinator.storage import Store
+from coordinator.store import filestore
+from coordinator.store.models import Event
+from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
     from tests.conftest import FixedClock

@@ -17,21 +17,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from coordinator import changes as ch
-from coordinator import cli_contacts
-from coordinator.contact_import import (
+from coordinator.cli import contacts as cli_contacts
+from coordinator.errors import ConflictError, DomainError, ValidationError
+from coordinator.exchange.contact_import import (
     ImportPreview,
     RowAction,
     apply,
     decode,
     preview,
 )
-from coordinator.errors import ConflictError, DomainError, ValidationError
-from coordinator.models import Channel, Contact, OrganisationKind
-from coordinator.records import ContactRecord
 from coordinator.services import contacts
 from coordinator.services import organisations as orgs
-from coordinator.storage import Store
+from coordinator.store import changes as ch
+from coordinator.store.models import Channel, Contact, OrganisationKind
+from coordinator.store.records import ContactRecord
+from coordinator.store.storage import Store
 
 DATA = Path(__file__).parent / "data" / "contacts"
 InChinese = Callable[[DomainError], DomainError]

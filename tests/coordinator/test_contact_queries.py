@@ -7,11 +7,11 @@ from datetime import datetime
 
 import pytest
 
-from coordinator import contact_queries as q
-from coordinator.contact_queries import ContactFilter, OrganisationFilter
-from coordinator.models import CaseStatus, Channel, OrganisationKind
+from coordinator.queries import contacts as q
+from coordinator.queries.contacts import ContactFilter, OrganisationFilter
 from coordinator.services import actions, cases, communications, contacts, organisations
-from coordinator.storage import Store
+from coordinator.store.models import CaseStatus, Channel, OrganisationKind
+from coordinator.store.storage import Store
 
 
 @dataclass

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql
 
-from coordinator import dashboard
-from coordinator.models import (
+from coordinator.queries import dashboard
+from coordinator.store.models import (
     Action,
     ActionStatus,
     Case,
@@ -27,7 +27,7 @@ from coordinator.models import (
     Organisation,
     OrganisationKind,
 )
-from coordinator.storage import Store
+from coordinator.store.storage import Store
 
 NOW = datetime(2026, 11, 25, 10, 0)
 LAST_INSTANT = datetime(2026, 11, 25, 23, 59, 59, 999999)

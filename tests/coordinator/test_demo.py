@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, or_, select
 
-from coordinator.demo import DemoSummary, build_demo
+from coordinator.demo.scenario import DemoSummary, build_demo
 from coordinator.errors import ConflictError
-from coordinator.models import (
+from coordinator.queries.timing import case_clock
+from coordinator.services import actions, cases, contacts, documents
+from coordinator.store.models import (
     Action,
     ActionPause,
     ActionStatus,
@@ -28,10 +30,8 @@ from coordinator.models import (
     OrganisationKind,
     PhoneNumber,
 )
-from coordinator.records import CaseRecord
-from coordinator.services import actions, cases, contacts, documents
-from coordinator.services.timing import case_clock
-from coordinator.storage import Store
+from coordinator.store.records import CaseRecord
+from coordinator.store.storage import Store
 
 WEDNESDAY = datetime(2026, 11, 25, 10, 30)
 MONDAY_MORNING = datetime(2026, 11, 23, 8, 50)
@@ -461,8 +461,8 @@ def test_the_same_moment_gives_the_same_demo(tmp_path: Path, store: Store) -> No
 def test_the_indicators_report_has_figures(store: Store) -> None:
     from decimal import Decimal
 
-    from coordinator.models import Indicator
     from coordinator.services import indicators
+    from coordinator.store.models import Indicator
 
     figures = {f.indicator: f for f in indicators.yearly(store, WEDNESDAY.year)}
     # closed landings from outside the city: 150 m + 80 m + 120 m against a 360 m target

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import text
 
-from coordinator import document_queries as dq
-from coordinator.document_queries import DocumentFilter, Holder
-from coordinator.models import DocumentState
+from coordinator.queries import documents as dq
+from coordinator.queries.documents import DocumentFilter, Holder
 from coordinator.services import cases, documents, organisations
-from coordinator.storage import Store
+from coordinator.store.models import DocumentState
+from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
     from tests.conftest import FixedClock

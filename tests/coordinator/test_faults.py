@@ -20,11 +20,12 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select, text
 
-from coordinator import archive, backup, filestore
 from coordinator.errors import StorageError
-from coordinator.models import Base
+from coordinator.safety import archive, backup
 from coordinator.services import cases, communications, documents
-from coordinator.storage import Store
+from coordinator.store import filestore
+from coordinator.store.models import Base
+from coordinator.store.storage import Store
 
 Dump = list[list[Any]]
 

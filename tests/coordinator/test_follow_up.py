@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.errors import DomainError, ValidationError
-from coordinator.follow_up import EXAMPLES, follow_up_from_text, parse_follow_up
+from coordinator.queries.follow_up import EXAMPLES, follow_up_from_text, parse_follow_up
 from coordinator.services import calendar as calendar_service
-from coordinator.storage import Store
-from coordinator.working_calendar import WorkingCalendar
+from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
     from tests.conftest import FixedClock

@@ -21,9 +21,9 @@ from coordinator.i18n import (
     normalise_language,
     translate,
 )
-from coordinator.models import CaseStatus
 from coordinator.services import cases, templates
-from coordinator.storage import Store
+from coordinator.store.models import CaseStatus
+from coordinator.store.storage import Store
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

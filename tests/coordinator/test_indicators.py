@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from coordinator.errors import ValidationError
-from coordinator.models import Indicator
 from coordinator.services import cases, indicators
-from coordinator.storage import Store
+from coordinator.store.models import Indicator
+from coordinator.store.storage import Store
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from coordinator.backup import list_backups
 from coordinator.errors import StorageError
-from coordinator.migrate import alembic_config, head_revision
-from coordinator.models import Base
 from coordinator.paths import DATABASE_NAME
-from coordinator.storage import Store
+from coordinator.safety.backup import list_backups
+from coordinator.store.migrate import alembic_config, head_revision
+from coordinator.store.models import Base
+from coordinator.store.storage import Store
 
 
 def test_upgrade_from_empty_matches_the_models(tmp_path: Path) -> None:
@@ -150,6 +150,6 @@ def test_downgrade_to_base_and_back(tmp_path: Path) -> None:
 
 
 def test_the_written_down_head_is_alembics_head() -> None:
-    from coordinator.migrate import SCHEMA_HEAD
+    from coordinator.store.migrate import SCHEMA_HEAD
 
     assert head_revision() == SCHEMA_HEAD

@@ -16,12 +16,12 @@ from typing import Any, NoReturn
 
 import pytest
 
-from coordinator import archive, backup, checks, recovery
-from coordinator.demo import build_demo
+from coordinator.demo.scenario import build_demo
+from coordinator.exchange.transfer import export_json, import_json
 from coordinator.reports import REPORT_NAMES, build_report, case_summary
+from coordinator.safety import archive, backup, checks, recovery
 from coordinator.services import cases, documents, templates
-from coordinator.storage import Store
-from coordinator.transfer import export_json, import_json
+from coordinator.store.storage import Store
 
 NOW = datetime(2026, 11, 25, 10, 30)
 

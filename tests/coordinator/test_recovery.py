@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from coordinator import backup, recovery
 from coordinator.errors import StorageError
 from coordinator.paths import DATABASE_NAME
+from coordinator.safety import backup, recovery
 from coordinator.services import communications
-from coordinator.storage import Store
+from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
     from tests.conftest import FixedClock

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from coordinator import changes as ch
-from coordinator import reminders
 from coordinator.errors import TransitionError, ValidationError
-from coordinator.models import ActionStatus
-from coordinator.reminders import ReminderKind, ReminderWatch
+from coordinator.queries import reminders
+from coordinator.queries.reminders import ReminderKind, ReminderWatch
 from coordinator.services import actions, cases, communications, contacts
 from coordinator.services import organisations as orgs
-from coordinator.storage import Store
+from coordinator.store import changes as ch
+from coordinator.store.models import ActionStatus
+from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
     from tests.conftest import EventLog, FixedClock, Refused

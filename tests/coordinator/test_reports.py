@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, NamedTuple
 import pytest
 from markupsafe import Markup
 
-from coordinator import cli, reports
-from coordinator.demo import build_demo
+from coordinator import reports
+from coordinator.cli import commands as cli
+from coordinator.demo.scenario import build_demo
 from coordinator.errors import NotFoundError, ValidationError
 from coordinator.i18n import current_language, set_language
 from coordinator.i18n_tools import collect
-from coordinator.models import ActionStatus, DocumentState, Indicator, OrganisationKind
 from coordinator.reports import templating
 from coordinator.reports.backlog import tallies
 from coordinator.services import (
@@ -36,7 +36,8 @@ from coordinator.services import (
     settings,
     templates,
 )
-from coordinator.storage import Store
+from coordinator.store.models import ActionStatus, DocumentState, Indicator, OrganisationKind
+from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
     from tests.conftest import EventLog, FixedClock, Refused

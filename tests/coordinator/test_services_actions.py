@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from coordinator import changes as ch
 from coordinator.errors import NotFoundError, TransitionError, ValidationError
-from coordinator.models import ActionStatus
-from coordinator.records import ActionRecord
 from coordinator.services import actions, cases, contacts, organisations
-from coordinator.storage import Store
+from coordinator.store import changes as ch
+from coordinator.store.models import ActionStatus
+from coordinator.store.records import ActionRecord
+from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
     from tests.conftest import EventLog, Refused

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
-from coordinator import changes as ch
 from coordinator.errors import ValidationError
 from coordinator.services import actions, calendar, cases, organisations
 from coordinator.services.calendar import CalendarStatus
-from coordinator.storage import Store
+from coordinator.store import changes as ch
+from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
     from tests.conftest import EventLog, FixedClock, Refused

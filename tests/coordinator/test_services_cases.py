@@ -9,12 +9,19 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import select
 
-from coordinator import changes as ch
 from coordinator.errors import NotFoundError, TransitionError, ValidationError
-from coordinator.models import ActionStatus, CaseStatus, DocumentState, Event, OrganisationKind
-from coordinator.records import CaseRecord
-from coordinator.services import actions, cases, documents, organisations, timeline
-from coordinator.storage import Store
+from coordinator.queries import timeline
+from coordinator.services import actions, cases, documents, organisations
+from coordinator.store import changes as ch
+from coordinator.store.models import (
+    ActionStatus,
+    CaseStatus,
+    DocumentState,
+    Event,
+    OrganisationKind,
+)
+from coordinator.store.records import CaseRecord
+from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
     from tests.conftest import EventLog, FixedClock, Refused

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from coordinator import changes as ch
 from coordinator.errors import NotFoundError, TransitionError, ValidationError
-from coordinator.models import Channel, Direction
-from coordinator.records import CommunicationRecord
 from coordinator.services import cases, communications, contacts
-from coordinator.storage import Store
+from coordinator.store import changes as ch
+from coordinator.store.models import Channel, Direction
+from coordinator.store.records import CommunicationRecord
+from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
     from tests.conftest import EventLog, FixedClock, Refused

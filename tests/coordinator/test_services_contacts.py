@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from coordinator import changes as ch
 from coordinator.errors import ConflictError, NotFoundError, ValidationError
-from coordinator.models import Channel
-from coordinator.records import ContactRecord, PhoneRecord
 from coordinator.services import communications, contacts, organisations
-from coordinator.storage import Store
+from coordinator.store import changes as ch
+from coordinator.store.models import Channel
+from coordinator.store.records import ContactRecord, PhoneRecord
+from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
     from tests.conftest import EventLog, Refused

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from coordinator import changes as ch
-from coordinator import filestore
 from coordinator.errors import NotFoundError, TransitionError, ValidationError
-from coordinator.models import DocumentState
-from coordinator.records import DocumentRecord
 from coordinator.services import cases, documents, organisations
-from coordinator.storage import Store
+from coordinator.store import changes as ch
+from coordinator.store import filestore
+from coordinator.store.models import DocumentState
+from coordinator.store.records import DocumentRecord
+from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
     from tests.conftest import EventLog, FixedClock, Refused

@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from coordinator import changes as ch
 from coordinator.errors import ConflictError, NotFoundError, ValidationError
 from coordinator.i18n import set_language
-from coordinator.models import OrganisationKind
-from coordinator.records import OrganisationRecord
 from coordinator.services import actions, cases, contacts, documents, organisations
-from coordinator.storage import Store
+from coordinator.store import changes as ch
+from coordinator.store.models import OrganisationKind
+from coordinator.store.records import OrganisationRecord
+from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
     from tests.conftest import EventLog, Refused

@@ -9,16 +9,16 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from coordinator import changes as ch
 from coordinator.errors import DomainError, NotFoundError, ValidationError
-from coordinator.models import OrganisationKind
 from coordinator.services import actions, cases, templates
 from coordinator.services.templates import (
     TemplateActionSpec,
     TemplateDocumentSpec,
     TemplateRecord,
 )
-from coordinator.storage import Store
+from coordinator.store import changes as ch
+from coordinator.store.models import OrganisationKind
+from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
     from tests.conftest import EventLog, FixedClock, Refused

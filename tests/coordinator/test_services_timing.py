@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from coordinator.models import ActionStatus
-from coordinator.services import actions, cases, timing
-from coordinator.services.timing import COMPANY_KEY, CaseClock
-from coordinator.storage import Store
+from coordinator.queries import timing
+from coordinator.queries.timing import COMPANY_KEY, CaseClock
+from coordinator.services import actions, cases
+from coordinator.store.models import ActionStatus
+from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
     from tests.conftest import FixedClock

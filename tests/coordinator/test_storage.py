@@ -12,12 +12,13 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 
-from coordinator import changes as ch
 from coordinator.errors import StorageError
-from coordinator.models import Event, OrganisationKind
 from coordinator.paths import DATA_DIR_ENV, DATABASE_NAME
-from coordinator.services import organisations, timeline
-from coordinator.storage import BUSY_TIMEOUT_MS, Store
+from coordinator.queries import timeline
+from coordinator.services import organisations
+from coordinator.store import changes as ch
+from coordinator.store.models import Event, OrganisationKind
+from coordinator.store.storage import BUSY_TIMEOUT_MS, Store
 
 
 def mode(path: Path) -> int:
@@ -218,7 +219,7 @@ def test_read_sessions_roll_back(store: Store) -> None:
 
 def test_a_unique_clash_becomes_a_conflict_error(store: Store) -> None:
     from coordinator.errors import ConflictError
-    from coordinator.models import Organisation
+    from coordinator.store.models import Organisation
 
     organisations.create(store, "区税务局", "department")
 

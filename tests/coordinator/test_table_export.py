@@ -19,22 +19,22 @@ from openpyxl import load_workbook
 from openpyxl.cell.cell import Cell
 from sqlalchemy import func, select
 
-from coordinator import table_export
-from coordinator.cli import main
-from coordinator.demo import build_demo
+from coordinator.cli.commands import main
+from coordinator.demo.scenario import build_demo
 from coordinator.errors import DomainError, StorageError, ValidationError
-from coordinator.i18n import set_language, translate
-from coordinator.labels import CASE_STATUS
-from coordinator.models import Action, Case, Communication, Contact, Document
-from coordinator.services import cases, templates
-from coordinator.storage import Store
-from coordinator.table_export import (
+from coordinator.exchange import table_export
+from coordinator.exchange.table_export import (
     LISTS,
     export_list,
     neutralise,
     write_csv,
     write_xlsx,
 )
+from coordinator.i18n import set_language, translate
+from coordinator.labels import CASE_STATUS
+from coordinator.services import cases, templates
+from coordinator.store.models import Action, Case, Communication, Contact, Document
+from coordinator.store.storage import Store
 
 DEMO_NOW = datetime(2026, 11, 25, 10, 30)
 HOSTILE = (

@@ -20,11 +20,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from coordinator import changes as ch
-from coordinator import transfer
 from coordinator.errors import ConflictError, DomainError, StorageError, ValidationError
-from coordinator.migrate import head_revision
-from coordinator.models import (
+from coordinator.exchange import transfer
+from coordinator.exchange.transfer import export_json, import_json
+from coordinator.store import changes as ch
+from coordinator.store.migrate import head_revision
+from coordinator.store.models import (
     Action,
     ActionDependency,
     ActionPause,
@@ -55,8 +56,7 @@ from coordinator.models import (
     TemplateAction,
     TemplateDocument,
 )
-from coordinator.storage import Store
-from coordinator.transfer import export_json, import_json
+from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
     from tests.conftest import FixedClock

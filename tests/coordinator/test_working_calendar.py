@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coordinator.working_calendar import (
+from coordinator.calendar.working_time import (
     WorkingCalendar,
     WorkingHours,
     format_working_duration,

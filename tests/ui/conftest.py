@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QtMsgType
 
-from coordinator.demo import build_demo
+from coordinator.demo.scenario import build_demo
 from coordinator.paths import DATABASE_NAME
 from coordinator.services import templates
-from coordinator.storage import Store
+from coordinator.store.storage import Store
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 

@@ -13,14 +13,14 @@ from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from coordinator.i18n import set_language
-from coordinator.models import ActionStatus, DocumentState
 from coordinator.services import actions, cases, documents, settings, templates
-from coordinator.storage import Store
-from ui import ask
-from ui.case_view import TAB_DOCUMENTS, TAB_TIMELINE
+from coordinator.store.models import ActionStatus, DocumentState
+from coordinator.store.storage import Store
+from ui.dialogs.new_case import NewCaseDialog
 from ui.main_window import PAGE_CASES, MainWindow
-from ui.new_case_dialog import NewCaseDialog
-from ui.tree_items import children
+from ui.views.case.view import TAB_DOCUMENTS, TAB_TIMELINE
+from ui.widgets import ask
+from ui.widgets.tree_items import children
 
 
 class Clock:
@@ -274,7 +274,7 @@ def test_a_document_gets_a_dropped_file_and_is_accepted(
     # Enter opens a read-only copy under its own name with the system viewer
     opened: list[str] = []
     monkeypatch.setattr(
-        "ui.case_documents_tab.QDesktopServices.openUrl",
+        "ui.views.case.documents_tab.QDesktopServices.openUrl",
         lambda url: opened.append(url.toLocalFile()) or True,
     )
     tab.tree.set_current(item.child(0))
@@ -480,7 +480,7 @@ def test_each_change_shows_in_today_the_department_views_and_the_timeline(
     """The issue's walk-through: open from a template, move a step (waiting on the company
     pauses its clock), add a file to a document and accept it — and find each change in
     Today, in Actions and Documents across cases, and in the Timeline."""
-    from ui.department_sources import A_STATUS, A_STEP, D_STATE, D_TITLE
+    from ui.views.department_sources import A_STATUS, A_STEP, D_STATE, D_TITLE
 
     case_id = _open_from_template(window, qtbot, monkeypatch)
     actions_view = window.actions_view  # built now: it must follow changes made elsewhere
@@ -537,7 +537,7 @@ def test_each_change_shows_in_today_the_department_views_and_the_timeline(
 def test_add_and_delete_steps_and_documents_by_hand(
     window: MainWindow, store: Store, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ui.case_edit_dialogs import AddDocumentDialog, AddStepDialog
+    from ui.dialogs.case_edit import AddDocumentDialog, AddStepDialog
 
     case = cases.open_case(store, "临时事项", company_name="宁波澄明光电科技有限公司").value
     window.open_record("case", case.id)

@@ -8,14 +8,20 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import func, select, text
 
-from coordinator import communication_queries as cq
 from coordinator.labels import CHANNEL
-from coordinator.models import Channel, Communication
+from coordinator.queries import communications as cq
 from coordinator.services import communications
-from coordinator.storage import Store
-from ui.communications_view import CommunicationsView
+from coordinator.store.models import Channel, Communication
+from coordinator.store.storage import Store
 from ui.hub import Hub
-from ui.lazy_table import COL_CASE, COL_DURATION, COL_NOTES, COL_WHO, LazyCommunicationsModel
+from ui.views.communications import CommunicationsView
+from ui.widgets.lazy_table import (
+    COL_CASE,
+    COL_DURATION,
+    COL_NOTES,
+    COL_WHO,
+    LazyCommunicationsModel,
+)
 
 NOW = datetime(2026, 11, 25, 10, 30)
 

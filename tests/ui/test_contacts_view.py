@@ -14,10 +14,12 @@ from PySide6.QtWidgets import QAbstractItemView, QMainWindow, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
-from coordinator import changes as ch
-from coordinator.changes import ChangeSet
 from coordinator.i18n import set_language
-from coordinator.models import (
+from coordinator.phones import normalise
+from coordinator.services import communications, contacts, organisations
+from coordinator.store import changes as ch
+from coordinator.store.changes import ChangeSet
+from coordinator.store.models import (
     Channel,
     Communication,
     Contact,
@@ -25,13 +27,11 @@ from coordinator.models import (
     OrganisationKind,
     PhoneNumber,
 )
-from coordinator.phones import normalise
-from coordinator.services import communications, contacts, organisations
-from coordinator.storage import Store
-from ui.contact_sources import C_LAST, C_NAME, C_ORGANISATION
-from ui.contacts_view import NEW, ContactsView
+from coordinator.store.storage import Store
 from ui.hub import Hub
-from ui.lazy_table import LazyIdModel
+from ui.views.contacts.sources import C_LAST, C_NAME, C_ORGANISATION
+from ui.views.contacts.view import NEW, ContactsView
+from ui.widgets.lazy_table import LazyIdModel
 
 NOW = datetime(2026, 11, 25, 10, 30)
 COMPANY = "宁波澄明光电科技有限公司"  # a demo company with cases and three people

@@ -12,14 +12,15 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
-from coordinator import action_queries as aq
 from coordinator.i18n import set_language
-from coordinator.models import ActionStatus, DocumentState
+from coordinator.queries import actions as aq
 from coordinator.services import actions, documents
-from coordinator.storage import Store
-from ui import ask, department_sources, lazy_table
-from ui.actions_view import ActionsView
-from ui.department_sources import (
+from coordinator.store.models import ActionStatus, DocumentState
+from coordinator.store.storage import Store
+from ui.hub import Hub
+from ui.views import department_sources
+from ui.views.actions import ActionsView
+from ui.views.department_sources import (
     A_DEPARTMENT,
     A_LEFT,
     A_STATUS,
@@ -31,8 +32,8 @@ from ui.department_sources import (
     ActionsModel,
     ActionSource,
 )
-from ui.documents_view import DocumentsView
-from ui.hub import Hub
+from ui.views.documents import DocumentsView
+from ui.widgets import ask, lazy_table
 
 NOW = datetime(2026, 11, 25, 10, 30)  # the demo's "now": a Wednesday morning
 

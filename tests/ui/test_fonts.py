@@ -21,7 +21,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
-from ui.fonts import PRIMARY_FONT_FILE, apply_app_font, font_files, register_fonts
+from ui.printing.fonts import PRIMARY_FONT_FILE, apply_app_font, font_files, register_fonts
 
 FAMILY = "Liaison Hub Sans SC"
 UNIFIED_IDEOGRAPHS = range(0x4E00, 0x9FFF + 1)  # 20,992 code points

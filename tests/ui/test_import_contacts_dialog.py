@@ -12,19 +12,19 @@ from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
-from coordinator import changes as ch
-from coordinator.contact_import import RowAction
+from coordinator.exchange.contact_import import RowAction
 from coordinator.i18n import set_language
 from coordinator.services import contacts
-from coordinator.storage import Store
-from ui.hub import Hub
-from ui.import_contacts_dialog import (
+from coordinator.store import changes as ch
+from coordinator.store.storage import Store
+from ui.dialogs.import_contacts import (
     COL_ACTION,
     COL_DETAILS,
     COL_NAME,
     ImportContactsDialog,
     PreviewModel,
 )
+from ui.hub import Hub
 
 DATA = Path(__file__).parents[1] / "coordinator" / "data" / "contacts"
 
@@ -173,7 +173,7 @@ def test_a_newer_choice_wins_over_a_slower_preview(
 
 
 def test_model_passes_qtmodeltester(qtmodeltester, store: Store) -> None:
-    from coordinator import contact_import
+    from coordinator.exchange import contact_import
 
     model = PreviewModel()
     model.set_preview(contact_import.preview(store, DATA / "phone_gbk.csv"))

@@ -12,14 +12,14 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
-from coordinator import caller
-from coordinator import changes as ch
 from coordinator.i18n import set_language
-from coordinator.models import Channel
+from coordinator.queries import caller
 from coordinator.services import communications
-from coordinator.storage import Store
+from coordinator.store import changes as ch
+from coordinator.store.models import Channel
+from coordinator.store.storage import Store
 from ui.hub import Hub
-from ui.inbox_view import InboxModel, InboxView
+from ui.views.inbox import InboxModel, InboxView
 
 NOW = datetime(2026, 11, 25, 10, 30)
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from coordinator import cli
+from coordinator.cli import commands as cli
 from coordinator.i18n import set_language
 from coordinator.services import cases
-from coordinator.storage import Store
+from coordinator.store.storage import Store
 from ui.app import Application, start_app
 
 

@@ -11,9 +11,9 @@ from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from coordinator.i18n import set_language
-from coordinator.models import Channel
 from coordinator.services import actions, cases, communications, templates
-from coordinator.storage import Store
+from coordinator.store.models import Channel
+from coordinator.store.storage import Store
 from ui.main_window import MainWindow
 
 NOW = datetime(2026, 11, 25, 10, 30)  # a Wednesday
@@ -39,7 +39,7 @@ def window(store: Store, qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
 
 
 def _column(view_model: object, column: int) -> list[str]:
-    from ui.rows_model import RowsModel
+    from ui.widgets.rows_model import RowsModel
 
     assert isinstance(view_model, RowsModel)
     return [str(view_model.data(view_model.index(r, column))) for r in range(view_model.rowCount())]

@@ -1,6 +1,6 @@
 """Reports on A4: PDFs written from demo data and read back, in English and Chinese.
 
-Each report is written as a PDF (through ``ui.printing.write_pdf`` or the command line
+Each report is written as a PDF (through ``ui.printing.pdf.write_pdf`` or the command line
 ``liaison-hub summary|report``) and its text extracted with pypdf to check the facts:
 references, company and department names in Chinese, "page N of M". Notes holding
 markup must print as the characters typed. Chinese must be drawn as real glyphs, not
@@ -26,15 +26,15 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from coordinator import reports
-from coordinator.demo import build_demo
+from coordinator.demo.scenario import build_demo
 from coordinator.i18n import set_language, translate
-from coordinator.models import Indicator
 from coordinator.reports import Report
 from coordinator.services import cases, communications, indicators, templates
-from coordinator.storage import Store
+from coordinator.store.models import Indicator
+from coordinator.store.storage import Store
 from ui import launcher
-from ui.fonts import register_fonts
-from ui.printing import write_pdf
+from ui.printing.fonts import register_fonts
+from ui.printing.pdf import write_pdf
 
 DEMO_NOW = datetime(2026, 11, 25, 10, 30)
 MARKUP = '<b>x</b>\n<img src=x>\n=HYPERLINK("x")'
@@ -271,7 +271,7 @@ def _ink(image: QImage) -> set[tuple[int, int]]:
 
 
 def _paint_body(report: Report, width: int = 900, height: int = 260) -> QImage:
-    """The top of a report's body as ``ui.printing`` lays it out, painted on an image."""
+    """The top of a report's body as ``ui.printing.pdf`` lays it out, painted on an image."""
     document = QTextDocument()
     document.setDefaultFont(QFont(register_fonts(), 10))
     document.setDocumentMargin(0)

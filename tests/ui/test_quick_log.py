@@ -19,9 +19,10 @@ from PySide6.QtWidgets import QLineEdit, QMessageBox, QPlainTextEdit, QPushButto
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from coordinator.follow_up import follow_up_from_text
 from coordinator.i18n import set_language, translate
-from coordinator.models import (
+from coordinator.queries.follow_up import follow_up_from_text
+from coordinator.services import cases, communications, contacts, organisations, settings
+from coordinator.store.models import (
     Channel,
     Communication,
     Contact,
@@ -29,12 +30,11 @@ from coordinator.models import (
     Organisation,
     OrganisationKind,
 )
-from coordinator.records import CommunicationRecord
-from coordinator.services import cases, communications, contacts, organisations, settings
-from coordinator.storage import Store
-from ui.chat_paste_dialog import MY_NAMES_KEY, ChatPasteDialog
+from coordinator.store.records import CommunicationRecord
+from coordinator.store.storage import Store
+from ui.dialogs.chat_paste import MY_NAMES_KEY, ChatPasteDialog
 from ui.main_window import MainWindow
-from ui.quick_log import (
+from ui.quick_log.panel import (
     DRAFT_KEY,
     Draft,
     QuickLogPanel,

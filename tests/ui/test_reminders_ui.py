@@ -13,12 +13,12 @@ from PySide6.QtWidgets import QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
 from coordinator.i18n import set_language
-from coordinator.models import OrganisationKind
-from coordinator.reminders import Reminder, ReminderKind
+from coordinator.queries.reminders import Reminder, ReminderKind
 from coordinator.services import actions, cases, communications, contacts, organisations
-from coordinator.storage import Store
+from coordinator.store.models import OrganisationKind
+from coordinator.store.storage import Store
 from ui.hub import OPEN_COMMUNICATION, Hub
-from ui.reminders import (
+from ui.views.reminders import (
     SNOOZE_15_MIN,
     SNOOZE_TOMORROW,
     SNOOZE_WORKING_HOUR,

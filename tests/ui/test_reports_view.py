@@ -14,13 +14,13 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
-from coordinator.demo import build_demo
+from coordinator.demo.scenario import build_demo
 from coordinator.i18n import set_language
-from coordinator.models import Indicator
 from coordinator.services import cases, indicators, settings, templates
-from coordinator.storage import Store
+from coordinator.store.models import Indicator
+from coordinator.store.storage import Store
 from ui.main_window import PAGE_REPORTS, MainWindow
-from ui.report_actions import SummaryOptionsDialog
+from ui.printing.report_actions import SummaryOptionsDialog
 
 NOW = datetime(2026, 11, 25, 10, 30)
 
@@ -86,7 +86,7 @@ def test_export_cases_to_excel(
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     messages: list[str] = []
     monkeypatch.setattr(
-        "ui.cases_view.QMessageBox.information", lambda _p, _t, text: messages.append(text)
+        "ui.views.cases.QMessageBox.information", lambda _p, _t, text: messages.append(text)
     )
     window.cases.export_action.trigger()
     sheet = load_workbook(target).active

@@ -18,15 +18,15 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from coordinator import backup, filestore
-from coordinator.backup import list_backups, retention_policy
-from coordinator.checks import check_store
 from coordinator.i18n import set_language
 from coordinator.paths import DATABASE_NAME
+from coordinator.safety import backup
+from coordinator.safety.backup import list_backups, retention_policy
+from coordinator.safety.checks import check_store
 from coordinator.services import cases, communications, documents, templates
-from coordinator.storage import Store
-from ui.safety import AutoBackup, ProgressDialog, SafetyActions, backup_on_quit, check_before_open
-from ui.safety_dialogs import (
+from coordinator.store import filestore
+from coordinator.store.storage import Store
+from ui.dialogs.safety import (
     B_REASON,
     B_STATE,
     CHOICE_NEWEST,
@@ -40,6 +40,13 @@ from ui.safety_dialogs import (
     PolicyDialog,
     RecoveryDialog,
     size_text,
+)
+from ui.dialogs.safety_actions import (
+    AutoBackup,
+    ProgressDialog,
+    SafetyActions,
+    backup_on_quit,
+    check_before_open,
 )
 
 NOW = datetime(2026, 11, 24, 9, 0)  # a Tuesday morning

@@ -10,10 +10,10 @@ import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
-from coordinator import backup
 from coordinator.i18n import set_language
+from coordinator.safety import backup
 from coordinator.services import cases, communications, templates
-from coordinator.storage import Store
+from coordinator.store.storage import Store
 from ui.main_window import PAGE_CASES, PAGE_COMMUNICATIONS, MainWindow
 
 NOW = datetime(2026, 11, 25, 10, 0)

@@ -1,0 +1,488 @@
+"""Actions across every case: "who is holding what, for how long".
+
+The list of steps across all cases holds only ordered ids (:func:`ids`) and asks for the
+display rows of the few it shows (:func:`rows`); sorting and filtering are SQL, shaped
+for the indexes of :class:`~coordinator.store.models.Action`:
+
+* open steps (the default): ``ix_actions_status_due``, one search per open status;
+* one department: ``ix_actions_department_status``;
+* overdue only: ``ix_actions_status_due`` again (status IN the clocked statuses, due_at <).
+
+The fast-track and text filters are ``IN (subquery)`` conditions over cases and
+companies, so they never change the join shape the sort needs. Every order ends with the
+action id in the same direction as its key, so it is total, stable between calls, and
+the exact reverse of the opposite direction (the lazy list reads its tail that way).
+``NULL`` has one fixed place per key: "not requested yet" is the shortest held and "no due
+time" the latest due, whichever way the list is sorted.
+
+Working-time figures (held for, left or over) are computed for the rows shown only, in
+Python with the officer's calendar (:func:`held_seconds`, :func:`due_margin`).
+:func:`department_loads` sums up each department's open steps for the list beside.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from coordinator.calendar.working_time import WorkingCalendar
+from coordinator.queries.dashboard import OVERDUE_STATUSES
+from coordinator.store.models import Action, ActionPause, ActionStatus, Case, Organisation
+
+S = ActionStatus
+
+OPEN_STATUSES: Final[tuple[ActionStatus, ...]] = (
+    S.TODO,
+    S.IN_PROGRESS,
+    S.WAITING,
+    S.WAITING_COMPANY,
+    S.BLOCKED,
+)
+"""Every status but done and cancelled (an IN list: each is one index search)."""
+
+STATUS_ORDER: Final[tuple[ActionStatus, ...]] = (*OPEN_STATUSES, S.DONE, S.CANCELLED)
+"""The order a step moves through its statuses; sorting by status follows it."""
+
+SORT_CASE: Final = "case"
+SORT_COMPANY: Final = "company"
+SORT_DEPARTMENT: Final = "department"
+SORT_TITLE: Final = "title"
+SORT_STATUS: Final = "status"
+SORT_REQUESTED: Final = "requested"
+SORT_DUE: Final = "due"
+SORT_HELD: Final = "held"
+"""Held for: descending is the longest held first (the earliest requested)."""
+
+SORT_COLUMNS: Final[tuple[str, ...]] = (
+    SORT_CASE,
+    SORT_COMPANY,
+    SORT_DEPARTMENT,
+    SORT_TITLE,
+    SORT_STATUS,
+    SORT_REQUESTED,
+    SORT_DUE,
+    SORT_HELD,
+)
+"""The sort keys :func:`ids` understands."""
+
+IN_CHUNK: Final = 500  # ids per IN (...) list: well under every driver's parameter limit
+
+
+@dataclass(frozen=True)
+class ActionFilter:
+    """Which steps the list shows; the default shows the open steps of every department.
+
+    ``statuses`` None shows every status. ``overdue_at`` keeps the steps overdue at that
+    moment (as Today counts them: a step waiting on the company is paused, never
+    overdue). ``text`` matches any part of the case reference, the company's name or the
+    step's title (``%`` and ``_`` in it are literal characters).
+    """
+
+    department_id: int | None = None
+    statuses: tuple[ActionStatus, ...] | None = OPEN_STATUSES
+    overdue_at: datetime | None = None
+    fast_track_only: bool = False
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    """What one line of the list shows."""
+
+    id: int
+    case_id: int
+    case_reference: str
+    fast_track: bool
+    company_name: str | None
+    department_id: int
+    department_name: str
+    title: str
+    status: ActionStatus
+    requested_at: datetime | None
+    due_at: datetime | None
+    done_at: datetime | None
+    reason: str
+    pauses: tuple[tuple[datetime, datetime | None], ...]
+
+
+@dataclass(frozen=True)
+class DueMargin:
+    """Working seconds between the step's due time and the moment that counts.
+
+    Positive: time left; negative: over. ``paused`` while the step waits on the company
+    (the margin is frozen at the pause's start); ``finished`` for a done step (the margin
+    it was done with).
+    """
+
+    seconds: int
+    paused: bool = False
+    finished: bool = False
+
+    @property
+    def over(self) -> bool:
+        return self.seconds < 0
+
+
+@dataclass(frozen=True)
+class DepartmentLoad:
+    """One department's open steps: how many, how many in its hands, the longest held."""
+
+    department_id: int
+    name: str
+    open_steps: int
+    held_steps: int
+    """Open steps already requested from the department (its clock runs or is paused)."""
+    overdue: int
+    longest_seconds: int | None
+    """Working seconds the longest-held open step has been with it, pauses left out."""
+    longest_action_id: int | None
+
+
+# -- filters and order -------------------------------------------------------------------
+
+
+def escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _text_condition(text: str) -> ColumnElement[bool] | None:
+    term = text.strip()
+    if not term:
+        return None
+    pattern = f"%{escape_like(term)}%"
+    company = aliased(Organisation, name="search_company")
+    matching_cases = (
+        select(Case.id)
+        .outerjoin(company, company.id == Case.company_id)
+        .where(
+            or_(
+                Case.reference.like(pattern, escape="\\"),
+                company.name.like(pattern, escape="\\"),
+            )
+        )
+    )
+    return or_(Action.title.like(pattern, escape="\\"), Action.case_id.in_(matching_cases))
+
+
+def conditions(flt: ActionFilter) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
+    if flt.department_id is not None:
+        found.append(Action.department_id == flt.department_id)
+    if flt.statuses is not None:
+        found.append(Action.status.in_(flt.statuses))
+    if flt.overdue_at is not None:
+        found.append(Action.status.in_(OVERDUE_STATUSES))
+        found.append(Action.due_at < flt.overdue_at)
+    if flt.fast_track_only:
+        found.append(Action.case_id.in_(select(Case.id).where(Case.fast_track.is_(True))))
+    text = _text_condition(flt.text)
+    if text is not None:
+        found.append(text)
+    return found
+
+
+def order_key(expr: Any, ascending: bool, nulls_low: bool | None = None) -> Any:
+    """``expr`` in one direction. For a nullable ``expr``, ``nulls_low`` puts NULL below
+    (True) or above (False) every value in both directions; None: ``expr`` is never NULL.
+    """
+    key = expr.asc() if ascending else expr.desc()
+    if nulls_low is None:
+        return key
+    return key.nulls_first() if nulls_low == ascending else key.nulls_last()
+
+
+def status_rank(column: Any) -> Any:
+    return case({s: i for i, s in enumerate(STATUS_ORDER)}, value=column, else_=len(STATUS_ORDER))
+
+
+def ids_stmt(
+    flt: ActionFilter = ActionFilter(),
+    sort: str = SORT_HELD,
+    descending: bool = True,
+) -> Select[Any]:
+    """The statement of :func:`ids` (public so that tests and benchmarks can explain it)."""
+    if sort not in SORT_COLUMNS:
+        raise ValueError(f"unknown sort column {sort!r}")
+    stmt = select(Action.id).where(*conditions(flt))
+    up = not descending
+    keys: list[Any]
+    if sort == SORT_CASE:
+        stmt = stmt.join(Case, Case.id == Action.case_id)
+        keys = [order_key(Case.reference, up), order_key(Action.position, up)]
+    elif sort == SORT_COMPANY:
+        company = aliased(Organisation, name="company")
+        stmt = stmt.join(Case, Case.id == Action.case_id).outerjoin(
+            company, company.id == Case.company_id
+        )
+        keys = [
+            order_key(func.coalesce(company.name, literal("")), up),
+            order_key(Case.reference, up),
+            order_key(Action.position, up),
+        ]
+    elif sort == SORT_DEPARTMENT:
+        department = aliased(Organisation, name="department")
+        stmt = stmt.join(department, department.id == Action.department_id)
+        keys = [order_key(department.name, up)]
+    elif sort == SORT_TITLE:
+        keys = [order_key(Action.title, up)]
+    elif sort == SORT_STATUS:
+        keys = [order_key(status_rank(Action.status), up)]
+    elif sort == SORT_REQUESTED:
+        keys = [order_key(Action.requested_at, up, nulls_low=True)]
+    elif sort == SORT_DUE:
+        keys = [order_key(Action.due_at, up, nulls_low=False)]
+    else:  # SORT_HELD: the earlier requested, the longer held; never requested, never held
+        up = descending
+        keys = [order_key(Action.requested_at, up, nulls_low=False)]
+    return stmt.order_by(*keys, order_key(Action.id, up))
+
+
+def id_list(session: Session, stmt: Select[Any]) -> list[int]:
+    """Every id ``stmt`` selects, in its order.
+
+    On SQLite the ids come back as one JSON array built by SQLite: turning 200,000
+    one-column rows into Python tuples costs several times more. SQLite feeds an
+    aggregate the rows of an ordered subquery in that order (tests compare the result
+    with the plain query).
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return list(session.scalars(stmt))
+    ordered = stmt.subquery("ordered")
+    packed = session.scalar(select(func.json_group_array(ordered.c[0])))
+    result: list[int] = json.loads(packed) if packed else []
+    return result
+
+
+def ids(
+    session: Session,
+    flt: ActionFilter = ActionFilter(),
+    sort: str = SORT_HELD,
+    descending: bool = True,
+    limit: int | None = None,
+) -> list[int]:
+    """The ids of the matching steps, in list order; ``limit`` keeps the first ones."""
+    stmt = ids_stmt(flt, sort, descending)
+    if limit is not None:
+        return list(session.scalars(stmt.limit(limit)))
+    return id_list(session, stmt)
+
+
+def count(session: Session, flt: ActionFilter = ActionFilter()) -> int:
+    stmt = select(func.count()).select_from(Action).where(*conditions(flt))
+    return int(session.scalar(stmt) or 0)
+
+
+def chunks(values: Iterable[int]) -> Iterable[list[int]]:
+    wanted = list(dict.fromkeys(values))
+    for start in range(0, len(wanted), IN_CHUNK):
+        yield wanted[start : start + IN_CHUNK]
+
+
+def matching(session: Session, flt: ActionFilter, candidates: Iterable[int]) -> set[int]:
+    """Which of ``candidates`` the filter lets through now (after a change)."""
+    found: set[int] = set()
+    for chunk in chunks(candidates):
+        found.update(
+            session.scalars(select(Action.id).where(Action.id.in_(chunk), *conditions(flt)))
+        )
+    return found
+
+
+def of_cases(session: Session, case_ids: Iterable[int]) -> set[int]:
+    """The ids of every step of these cases (a case's reference or company shows on them)."""
+    found: set[int] = set()
+    for chunk in chunks(case_ids):
+        found.update(session.scalars(select(Action.id).where(Action.case_id.in_(chunk))))
+    return found
+
+
+# -- display rows ------------------------------------------------------------------------
+
+
+def rows(session: Session, ids: Sequence[int]) -> dict[int, ActionRow]:
+    """The display rows of ``ids`` (a window of the list), keyed by id.
+
+    One statement per 500 ids for the rows and one for their pauses; an id that no
+    longer exists is simply missing from the result.
+    """
+    found: dict[int, ActionRow] = {}
+    company = aliased(Organisation, name="company")
+    department = aliased(Organisation, name="department")
+    for chunk in chunks(ids):
+        pauses: dict[int, list[tuple[datetime, datetime | None]]] = {}
+        for action_id, started, ended in session.execute(
+            select(ActionPause.action_id, ActionPause.started_at, ActionPause.ended_at)
+            .where(ActionPause.action_id.in_(chunk))
+            .order_by(ActionPause.action_id, ActionPause.started_at, ActionPause.id)
+        ):
+            pauses.setdefault(action_id, []).append((started, ended))
+        stmt = (
+            select(
+                Action.id,
+                Action.case_id,
+                Case.reference,
+                Case.fast_track,
+                company.name,
+                Action.department_id,
+                department.name,
+                Action.title,
+                Action.status,
+                Action.requested_at,
+                Action.due_at,
+                Action.done_at,
+                Action.blocked_reason,
+            )
+            .join(Case, Case.id == Action.case_id)
+            .outerjoin(company, company.id == Case.company_id)
+            .join(department, department.id == Action.department_id)
+            .where(Action.id.in_(chunk))
+        )
+        for r in session.execute(stmt):
+            found[r[0]] = ActionRow(
+                id=r[0],
+                case_id=r[1],
+                case_reference=r[2],
+                fast_track=bool(r[3]),
+                company_name=r[4],
+                department_id=r[5],
+                department_name=r[6],
+                title=r[7],
+                status=r[8],
+                requested_at=r[9],
+                due_at=r[10],
+                done_at=r[11],
+                reason=r[12] or "",
+                pauses=tuple(pauses.get(r[0], ())),
+            )
+    return found
+
+
+def held_seconds(row: ActionRow, calendar: WorkingCalendar, now: datetime) -> int | None:
+    """Working seconds the department has held the step: from its request to its end (or
+    ``now`` while open), its pauses on the company left out. None if never requested or
+    cancelled (nobody holds it)."""
+    if row.requested_at is None or row.status == S.CANCELLED:
+        return None
+    end = row.done_at if row.status == S.DONE and row.done_at is not None else now
+    return calendar.working_seconds(row.requested_at, end, row.pauses)
+
+
+def due_margin(row: ActionRow, calendar: WorkingCalendar, now: datetime) -> DueMargin | None:
+    """How far the step is from its due time, in working time (None: no due time, or
+    cancelled)."""
+    if row.due_at is None or row.status == S.CANCELLED:
+        return None
+    paused = finished = False
+    moment = now
+    if row.status == S.DONE:
+        if row.done_at is None:
+            return None
+        moment, finished = row.done_at, True
+    elif row.status == S.WAITING_COMPANY:
+        # The due time moves on by the paused working time when the pause ends; until
+        # then the margin stands where the pause began.
+        open_pause = next((start for start, end in reversed(row.pauses) if end is None), None)
+        if open_pause is not None:
+            moment, paused = min(open_pause, now), True
+    if row.due_at >= moment:
+        return DueMargin(calendar.working_seconds(moment, row.due_at), paused, finished)
+    return DueMargin(-calendar.working_seconds(row.due_at, moment), paused, finished)
+
+
+def department_name(session: Session, department_id: int) -> str:
+    """The organisation's name ("" if it is gone)."""
+    name = session.scalar(select(Organisation.name).where(Organisation.id == department_id))
+    return name or ""
+
+
+# -- the departments' load ---------------------------------------------------------------
+
+
+def department_loads(
+    session: Session,
+    calendar: WorkingCalendar,
+    now: datetime,
+    fast_track_only: bool = False,
+) -> list[DepartmentLoad]:
+    """Each department with open steps: how many, how many overdue, the longest held.
+
+    Three statements whatever the number of departments: the open steps (one index
+    search per open status), the names, and the pauses of the steps already requested.
+    The longest held step is found without computing every step's working time: a step's
+    held time is at most the working time since its request, so each department's
+    requests are looked at from the earliest on, and the search stops at the first whose
+    whole span cannot beat the best found.
+
+    Longest-held first (departments holding nothing requested last), then by name.
+    """
+    where = [Action.status.in_(OPEN_STATUSES)]
+    if fast_track_only:
+        where.append(Action.case_id.in_(select(Case.id).where(Case.fast_track.is_(True))))
+    overdue = case((Action.status.in_(OVERDUE_STATUSES) & (Action.due_at < now), 1), else_=0)
+    totals: dict[int, list[int]] = {}  # department -> [open, held, overdue]
+    requested: dict[int, list[tuple[datetime, int]]] = {}
+    for department_id, action_id, requested_at, is_overdue in session.execute(
+        select(Action.department_id, Action.id, Action.requested_at, overdue).where(*where)
+    ):
+        counts = totals.setdefault(department_id, [0, 0, 0])
+        counts[0] += 1
+        counts[2] += int(is_overdue)
+        if requested_at is not None:
+            counts[1] += 1
+            requested.setdefault(department_id, []).append((requested_at, action_id))
+    if not totals:
+        return []
+    names = {
+        r[0]: r[1]
+        for r in session.execute(
+            select(Organisation.id, Organisation.name).where(Organisation.id.in_(list(totals)))
+        )
+    }
+    pauses: dict[int, list[tuple[datetime, datetime | None]]] = {}
+    for action_id, started, ended in session.execute(
+        select(ActionPause.action_id, ActionPause.started_at, ActionPause.ended_at)
+        .where(
+            ActionPause.action_id.in_(
+                select(Action.id).where(*where, Action.requested_at.is_not(None))
+            )
+        )
+        .order_by(ActionPause.action_id, ActionPause.started_at)
+    ):
+        pauses.setdefault(action_id, []).append((started, ended))
+    loads = []
+    for department_id, (open_steps, held_steps, overdue_count) in totals.items():
+        best: int | None = None
+        best_id: int | None = None
+        for requested_at, action_id in sorted(requested.get(department_id, [])):
+            span = calendar.working_seconds(requested_at, now)
+            if best is not None and span <= best:
+                break  # every later request spans less: none can beat the best
+            held = calendar.working_seconds(requested_at, now, pauses.get(action_id, ()))
+            if best is None or held > best:
+                best, best_id = held, action_id
+        loads.append(
+            DepartmentLoad(
+                department_id=department_id,
+                name=names.get(department_id, ""),
+                open_steps=open_steps,
+                held_steps=held_steps,
+                overdue=overdue_count,
+                longest_seconds=best,
+                longest_action_id=best_id,
+            )
+        )
+    loads.sort(
+        key=lambda d: (
+            d.longest_seconds is None,
+            -(d.longest_seconds or 0),
+            d.name,
+            d.department_id,
+        )
+    )
+    return loads

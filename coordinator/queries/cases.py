@@ -1,0 +1,159 @@
+"""The cases list: which ids in which order, and the display rows of a window of them.
+
+Like the communications list, the screen holds only ids (50,000 cases over years are
+cheap as integers) and asks for the few rows it shows. Filtering and sorting are SQL;
+the default order (newest first) walks ``ix_cases_opened_at``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Final
+
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from coordinator.store.models import Case, CaseStatus, Organisation
+from coordinator.store.records import amount_from_minor
+
+SORT_OPENED: Final = "opened"
+SORT_REFERENCE: Final = "reference"
+SORT_TITLE: Final = "title"
+SORT_COMPANY: Final = "company"
+SORT_STATUS: Final = "status"
+SORT_AMOUNT: Final = "amount"
+SORT_COLUMNS: Final = (
+    SORT_OPENED,
+    SORT_REFERENCE,
+    SORT_TITLE,
+    SORT_COMPANY,
+    SORT_STATUS,
+    SORT_AMOUNT,
+)
+
+_IN_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """``status`` None shows every case; ``open_only`` shows open and on-hold ones."""
+
+    status: CaseStatus | None = None
+    open_only: bool = False
+    fast_track_only: bool = False
+    text: str = ""  # any part of the reference, title or company name
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    id: int
+    reference: str
+    title: str
+    company_name: str
+    status: CaseStatus
+    fast_track: bool
+    opened_at: datetime
+    amount: Decimal | None
+    currency: str
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _conditions(flt: CaseFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if flt.status is not None:
+        conditions.append(Case.status == flt.status)
+    if flt.open_only:
+        conditions.append(Case.status.in_((CaseStatus.OPEN, CaseStatus.ON_HOLD)))
+    if flt.fast_track_only:
+        conditions.append(Case.fast_track.is_(True))
+    text = flt.text.strip()
+    if text:
+        pattern = f"%{_escape_like(text)}%"
+        company_ids = select(Organisation.id).where(Organisation.name.like(pattern, escape="\\"))
+        conditions.append(
+            or_(
+                Case.reference.like(pattern, escape="\\"),
+                Case.title.like(pattern, escape="\\"),
+                Case.company_id.in_(company_ids),
+            )
+        )
+    return conditions
+
+
+def ids_stmt(flt: CaseFilter, sort: str = SORT_OPENED, descending: bool = True) -> Select[Any]:
+    if sort not in SORT_COLUMNS:
+        raise ValueError(f"unknown sort column {sort!r}")
+    stmt = select(Case.id).where(*_conditions(flt))
+    key: list[Any] = []
+    if sort == SORT_REFERENCE:
+        key.append(Case.reference)
+    elif sort == SORT_TITLE:
+        key.append(Case.title)
+    elif sort == SORT_STATUS:
+        key.append(Case.status)
+    elif sort == SORT_AMOUNT:
+        key.append(func.coalesce(Case.amount_minor, literal(-1)))
+    elif sort == SORT_COMPANY:
+        stmt = stmt.outerjoin(Organisation, Organisation.id == Case.company_id)
+        key.append(func.coalesce(Organisation.name, literal("")))
+    key += [Case.opened_at, Case.id]  # a total order: the same ids come back each time
+    return stmt.order_by(*(k.desc() if descending else k.asc() for k in key))
+
+
+def ids(
+    session: Session,
+    flt: CaseFilter,
+    sort: str = SORT_OPENED,
+    descending: bool = True,
+    limit: int | None = None,
+) -> list[int]:
+    stmt = ids_stmt(flt, sort, descending)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
+
+
+def count(session: Session, flt: CaseFilter) -> int:
+    stmt = select(func.count()).select_from(Case).where(*_conditions(flt))
+    return int(session.scalar(stmt) or 0)
+
+
+def rows(session: Session, wanted: Sequence[int]) -> dict[int, CaseRow]:
+    found: dict[int, CaseRow] = {}
+    unique = list(dict.fromkeys(wanted))
+    for start in range(0, len(unique), _IN_CHUNK):
+        chunk = unique[start : start + _IN_CHUNK]
+        stmt = (
+            select(
+                Case.id,
+                Case.reference,
+                Case.title,
+                Organisation.name,
+                Case.status,
+                Case.fast_track,
+                Case.opened_at,
+                Case.amount_minor,
+                Case.currency,
+            )
+            .outerjoin(Organisation, Organisation.id == Case.company_id)
+            .where(Case.id.in_(chunk))
+        )
+        for r in session.execute(stmt):
+            found[r[0]] = CaseRow(
+                id=r[0],
+                reference=r[1],
+                title=r[2],
+                company_name=r[3] or "",
+                status=r[4],
+                fast_track=bool(r[5]),
+                opened_at=r[6],
+                amount=amount_from_minor(r[7]),
+                currency=r[8],
+            )
+    return found

@@ -1,0 +1,239 @@
+"""The communications list: which ids, in which order, and the display rows of a window.
+
+The list screen holds only the ordered ids (one integer column, cheap even for a million
+rows) and asks for the display rows of the few hundred it shows (:func:`rows`). Sorting
+and filtering are SQL, shaped for the indexes of :class:`~coordinator.store.models.Communication`:
+
+* no filter, by time: ``ix_communications_at`` (a covering scan: the index holds the id);
+* a case: ``ix_communications_case_at``; a contact: ``ix_communications_contact_at``;
+* unfiled only: the partial index ``ix_communications_unfiled``.
+
+Ties are broken by time and then id, in the same direction, so every order is total and
+the same id list comes back each time. Sorting by channel, person, case or duration and
+the text search have no index to lean on: they scan (see ``bench/bench_communications_list.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from coordinator.store.models import Case, Channel, Communication, Contact, Direction
+
+SORT_AT: Final = "at"
+SORT_CHANNEL: Final = "channel"
+SORT_CONTACT: Final = "contact"
+SORT_CASE: Final = "case"
+SORT_DURATION: Final = "duration"
+
+SORT_COLUMNS: Final[tuple[str, ...]] = (
+    SORT_AT,
+    SORT_CHANNEL,
+    SORT_CONTACT,
+    SORT_CASE,
+    SORT_DURATION,
+)
+"""The sort keys :func:`ids` understands."""
+
+NOTES_PREFIX = 300
+"""How much of the notes a display row carries (its first line is cut from this)."""
+
+_IN_CHUNK = 500  # ids per IN (...) list: well under every driver's parameter limit
+
+
+@dataclass(frozen=True)
+class CommunicationFilter:
+    """Which communications the list shows; the default shows all of them.
+
+    ``since`` is inclusive and ``until`` exclusive. ``text`` matches any part of the
+    notes or of the number as typed (``%`` and ``_`` in it are literal characters).
+    """
+
+    channel: Channel | None = None
+    contact_id: int | None = None
+    case_id: int | None = None
+    unfiled_only: bool = False
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class CommunicationRow:
+    """What one line of the list shows."""
+
+    id: int
+    at: datetime
+    direction: Direction
+    channel: Channel
+    contact_id: int | None
+    contact_name: str | None
+    raw_number: str
+    case_id: int | None
+    case_reference: str | None
+    duration_seconds: int
+    notes_start: str
+    follow_up_due: datetime | None
+    follow_up_done_at: datetime | None
+
+    @property
+    def who(self) -> str:
+        """The contact's name, or the number as typed when no contact is known."""
+        return self.contact_name or self.raw_number
+
+    @property
+    def first_line(self) -> str:
+        stripped = self.notes_start.strip()
+        return stripped.splitlines()[0] if stripped else ""
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _conditions(flt: CommunicationFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if flt.channel is not None:
+        conditions.append(Communication.channel == flt.channel)
+    if flt.contact_id is not None:
+        conditions.append(Communication.contact_id == flt.contact_id)
+    if flt.case_id is not None:
+        conditions.append(Communication.case_id == flt.case_id)
+    if flt.unfiled_only:
+        conditions.append(Communication.case_id.is_(None))  # the WHERE of the partial index
+    if flt.since is not None:
+        conditions.append(Communication.at >= flt.since)
+    if flt.until is not None:
+        conditions.append(Communication.at < flt.until)
+    text = flt.text.strip()
+    if text:
+        pattern = f"%{_escape_like(text)}%"
+        conditions.append(
+            or_(
+                Communication.notes.like(pattern, escape="\\"),
+                Communication.raw_number.like(pattern, escape="\\"),
+            )
+        )
+    return conditions
+
+
+def ids_stmt(
+    flt: CommunicationFilter = CommunicationFilter(),
+    sort: str = SORT_AT,
+    descending: bool = True,
+) -> Select[Any]:
+    """The statement of :func:`ids` (public so that tests and benchmarks can explain it)."""
+    if sort not in SORT_COLUMNS:
+        raise ValueError(f"unknown sort column {sort!r}")
+    stmt = select(Communication.id).where(*_conditions(flt))
+    key: list[Any] = []
+    if sort == SORT_CHANNEL:
+        key.append(Communication.channel)
+    elif sort == SORT_DURATION:
+        key.append(Communication.duration_seconds)
+    elif sort == SORT_CONTACT:
+        stmt = stmt.outerjoin(Contact, Contact.id == Communication.contact_id)
+        key.append(func.coalesce(Contact.name, Communication.raw_number))
+    elif sort == SORT_CASE:
+        stmt = stmt.outerjoin(Case, Case.id == Communication.case_id)
+        # Unfiled rows read as "" so they sort first ascending on every database.
+        key.append(func.coalesce(Case.reference, literal("")))
+    key += [Communication.at, Communication.id]
+    return stmt.order_by(*(k.desc() if descending else k.asc() for k in key))
+
+
+def ids(
+    session: Session,
+    flt: CommunicationFilter = CommunicationFilter(),
+    sort: str = SORT_AT,
+    descending: bool = True,
+    limit: int | None = None,
+) -> list[int]:
+    """The ids of the matching communications, in list order, and nothing else.
+
+    ``limit`` keeps only the first ones (the list's head; its tail is the head of the
+    opposite order, reversed).
+    """
+    stmt = ids_stmt(flt, sort, descending)
+    if limit is not None:
+        return list(session.scalars(stmt.limit(limit)))
+    if session.get_bind().dialect.name == "sqlite":
+        return _ids_sqlite(session, stmt)
+    return list(session.scalars(stmt))
+
+
+# -- SQLite only -------------------------------------------------------------------------
+# Turning a million one-column rows into Python tuples costs about 0.5 s in the sqlite3
+# module; one JSON array built by SQLite and parsed by the json module costs about 0.2 s.
+# SQLite (before 3.44) has no ORDER BY inside an aggregate, but it feeds an aggregate the
+# rows of an ordered subquery in that order; tests compare the result with the plain query.
+
+
+def _ids_sqlite(session: Session, stmt: Select[Any]) -> list[int]:
+    ordered = stmt.subquery("ordered")
+    packed = session.scalar(select(func.json_group_array(ordered.c.id)))
+    result: list[int] = json.loads(packed) if packed else []
+    return result
+
+
+def count(
+    session: Session,
+    flt: CommunicationFilter = CommunicationFilter(),
+) -> int:
+    stmt = select(func.count()).select_from(Communication).where(*_conditions(flt))
+    return int(session.scalar(stmt) or 0)
+
+
+def rows(session: Session, ids: Sequence[int]) -> dict[int, CommunicationRow]:
+    """The display rows of ``ids`` (a window of the list), keyed by id.
+
+    One statement per 500 ids, outer-joined to contacts and cases; an id that no longer
+    exists is simply missing from the result.
+    """
+    found: dict[int, CommunicationRow] = {}
+    wanted = list(dict.fromkeys(ids))
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start : start + _IN_CHUNK]
+        stmt = (
+            select(
+                Communication.id,
+                Communication.at,
+                Communication.direction,
+                Communication.channel,
+                Communication.contact_id,
+                Contact.name,
+                Communication.raw_number,
+                Communication.case_id,
+                Case.reference,
+                Communication.duration_seconds,
+                func.substr(Communication.notes, 1, NOTES_PREFIX),
+                Communication.follow_up_due,
+                Communication.follow_up_done_at,
+            )
+            .outerjoin(Contact, Contact.id == Communication.contact_id)
+            .outerjoin(Case, Case.id == Communication.case_id)
+            .where(Communication.id.in_(chunk))
+        )
+        for r in session.execute(stmt):
+            found[r[0]] = CommunicationRow(
+                id=r[0],
+                at=r[1],
+                direction=r[2],
+                channel=r[3],
+                contact_id=r[4],
+                contact_name=r[5],
+                raw_number=r[6],
+                case_id=r[7],
+                case_reference=r[8],
+                duration_seconds=r[9],
+                notes_start=r[10] or "",
+                follow_up_due=r[11],
+                follow_up_done_at=r[12],
+            )
+    return found

@@ -1,0 +1,339 @@
+"""Documents across every case: where each piece of paper is, and since when.
+
+The same shape as :mod:`coordinator.queries.actions`: ordered ids (:func:`ids`), counts
+and the display rows of a window (:func:`rows`), sorting and filtering in SQL. The
+default filter (every state but accepted) is an IN list searched through
+``ix_documents_state_holder``, which also serves "held by me" (``holder_id IS NULL``) and
+one holder. "Since" is the latest of the document's step stamps
+(:func:`coordinator.queries.dashboard.document_since`, the same expression Today uses); it has
+no index, so sorting by it sorts the filtered rows (see ``bench/bench_department_views.py``).
+
+Every order ends with the document id in the key's direction: total, stable, and the
+exact reverse of the opposite direction.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from coordinator.calendar.working_time import WorkingCalendar
+from coordinator.queries.actions import chunks, escape_like, id_list, order_key
+from coordinator.queries.dashboard import WAITING_DOCUMENT_STATES, document_since
+from coordinator.store.models import (
+    Case,
+    Document,
+    DocumentFile,
+    DocumentState,
+    Organisation,
+    OrganisationKind,
+)
+
+D = DocumentState
+
+UNFINISHED_STATES: Final[tuple[DocumentState, ...]] = (
+    D.REQUESTED,
+    D.RECEIVED,
+    D.FORWARDED,
+    D.RETURNED,
+    D.RESUBMITTED,
+    D.ACCEPTED_MISSING,
+)
+"""Every state but accepted: the paper still waits on someone, the officer included."""
+
+WAITING_ON_OTHERS: Final[tuple[DocumentState, ...]] = WAITING_DOCUMENT_STATES
+"""Waiting on the company or a department (Today's "documents waiting")."""
+
+IN_MY_HANDS: Final[tuple[DocumentState, ...]] = (D.RECEIVED, D.RESUBMITTED)
+"""Received or resubmitted: the officer has the paper and must pass it on."""
+
+STATE_ORDER: Final[tuple[DocumentState, ...]] = (
+    D.REQUESTED,
+    D.RECEIVED,
+    D.FORWARDED,
+    D.RETURNED,
+    D.RESUBMITTED,
+    D.ACCEPTED_MISSING,
+    D.ACCEPTED,
+)
+"""The order a document moves through its states; sorting by state follows it."""
+
+
+class Holder(enum.StrEnum):
+    """Who holds the paper, as a filter."""
+
+    ANYONE = "anyone"
+    ME = "me"  # holder_id IS NULL: the officer has it
+    COMPANY = "company"
+    DEPARTMENT = "department"  # any organisation but a company
+
+
+SORT_CASE: Final = "case"
+SORT_COMPANY: Final = "company"
+SORT_TITLE: Final = "title"
+SORT_STATE: Final = "state"
+SORT_HOLDER: Final = "holder"
+SORT_HELD: Final = "held"
+"""Held for: descending is the longest held first (the earliest "since")."""
+
+SORT_COLUMNS: Final[tuple[str, ...]] = (
+    SORT_CASE,
+    SORT_COMPANY,
+    SORT_TITLE,
+    SORT_STATE,
+    SORT_HOLDER,
+    SORT_HELD,
+)
+
+
+@dataclass(frozen=True)
+class DocumentFilter:
+    """Which documents the list shows; the default shows every one not yet accepted.
+
+    ``states`` None shows every state. ``holder_id`` (one organisation) wins over
+    ``holder``. ``text`` matches any part of the case reference, the company's name or
+    the document's title.
+    """
+
+    states: tuple[DocumentState, ...] | None = UNFINISHED_STATES
+    holder: Holder = Holder.ANYONE
+    holder_id: int | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    """What one line of the list shows."""
+
+    id: int
+    case_id: int
+    case_reference: str
+    company_name: str | None
+    title: str
+    state: DocumentState
+    holder_id: int | None
+    holder_name: str | None
+    """None when the officer holds the paper."""
+    destination_id: int | None
+    since: datetime | None
+    is_original: bool
+    stamped: bool
+    files: int
+    missing_items: str
+    promised_completion_at: datetime | None
+    return_reason: str
+
+    @property
+    def held_by_officer(self) -> bool:
+        return self.holder_id is None
+
+
+# -- filters and order -------------------------------------------------------------------
+
+
+def _not_company() -> Any:
+    return select(Organisation.id).where(Organisation.kind != OrganisationKind.COMPANY)
+
+
+def conditions(flt: DocumentFilter) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
+    if flt.states is not None:
+        found.append(Document.state.in_(flt.states))
+    if flt.holder_id is not None:
+        found.append(Document.holder_id == flt.holder_id)
+    elif flt.holder == Holder.ME:
+        found.append(Document.holder_id.is_(None))
+    elif flt.holder == Holder.COMPANY:
+        found.append(
+            Document.holder_id.in_(
+                select(Organisation.id).where(Organisation.kind == OrganisationKind.COMPANY)
+            )
+        )
+    elif flt.holder == Holder.DEPARTMENT:
+        found.append(Document.holder_id.in_(_not_company()))
+    term = flt.text.strip()
+    if term:
+        pattern = f"%{escape_like(term)}%"
+        company = aliased(Organisation, name="search_company")
+        matching_cases = (
+            select(Case.id)
+            .outerjoin(company, company.id == Case.company_id)
+            .where(
+                or_(
+                    Case.reference.like(pattern, escape="\\"),
+                    company.name.like(pattern, escape="\\"),
+                )
+            )
+        )
+        found.append(
+            or_(Document.title.like(pattern, escape="\\"), Document.case_id.in_(matching_cases))
+        )
+    return found
+
+
+def state_rank(column: Any) -> Any:
+    return case({s: i for i, s in enumerate(STATE_ORDER)}, value=column, else_=len(STATE_ORDER))
+
+
+def ids_stmt(
+    flt: DocumentFilter = DocumentFilter(),
+    sort: str = SORT_HELD,
+    descending: bool = True,
+) -> Select[Any]:
+    """The statement of :func:`ids` (public so that tests and benchmarks can explain it)."""
+    if sort not in SORT_COLUMNS:
+        raise ValueError(f"unknown sort column {sort!r}")
+    stmt = select(Document.id).where(*conditions(flt))
+    up = not descending
+    keys: list[Any]
+    if sort == SORT_CASE:
+        stmt = stmt.join(Case, Case.id == Document.case_id)
+        keys = [order_key(Case.reference, up), order_key(Document.position, up)]
+    elif sort == SORT_COMPANY:
+        company = aliased(Organisation, name="company")
+        stmt = stmt.join(Case, Case.id == Document.case_id).outerjoin(
+            company, company.id == Case.company_id
+        )
+        keys = [
+            order_key(func.coalesce(company.name, literal("")), up),
+            order_key(Case.reference, up),
+            order_key(Document.position, up),
+        ]
+    elif sort == SORT_TITLE:
+        keys = [order_key(Document.title, up)]
+    elif sort == SORT_STATE:
+        keys = [order_key(state_rank(Document.state), up)]
+    elif sort == SORT_HOLDER:
+        holder = aliased(Organisation, name="holder")
+        stmt = stmt.outerjoin(holder, holder.id == Document.holder_id)
+        # The officer ("me") reads as "" and so comes first ascending on every database.
+        keys = [order_key(func.coalesce(holder.name, literal("")), up)]
+    else:  # SORT_HELD: the earlier the last step, the longer held
+        up = descending
+        keys = [order_key(document_since(), up, nulls_low=False)]
+    return stmt.order_by(*keys, order_key(Document.id, up))
+
+
+def ids(
+    session: Session,
+    flt: DocumentFilter = DocumentFilter(),
+    sort: str = SORT_HELD,
+    descending: bool = True,
+    limit: int | None = None,
+) -> list[int]:
+    """The ids of the matching documents, in list order; ``limit`` keeps the first ones."""
+    stmt = ids_stmt(flt, sort, descending)
+    if limit is not None:
+        return list(session.scalars(stmt.limit(limit)))
+    return id_list(session, stmt)
+
+
+def count(session: Session, flt: DocumentFilter = DocumentFilter()) -> int:
+    stmt = select(func.count()).select_from(Document).where(*conditions(flt))
+    return int(session.scalar(stmt) or 0)
+
+
+def matching(session: Session, flt: DocumentFilter, candidates: Iterable[int]) -> set[int]:
+    """Which of ``candidates`` the filter lets through now (after a change)."""
+    found: set[int] = set()
+    for chunk in chunks(candidates):
+        found.update(
+            session.scalars(select(Document.id).where(Document.id.in_(chunk), *conditions(flt)))
+        )
+    return found
+
+
+def of_cases(session: Session, case_ids: Iterable[int]) -> set[int]:
+    """The ids of every document of these cases."""
+    found: set[int] = set()
+    for chunk in chunks(case_ids):
+        found.update(session.scalars(select(Document.id).where(Document.case_id.in_(chunk))))
+    return found
+
+
+def holders(session: Session) -> list[tuple[int, str]]:
+    """Every organisation but the companies, by name: the departments a paper can be with."""
+    return [
+        (r[0], r[1])
+        for r in session.execute(
+            select(Organisation.id, Organisation.name)
+            .where(Organisation.kind != OrganisationKind.COMPANY)
+            .order_by(Organisation.name, Organisation.id)
+        )
+    ]
+
+
+# -- display rows ------------------------------------------------------------------------
+
+
+def rows(session: Session, ids: Sequence[int]) -> dict[int, DocumentRow]:
+    """The display rows of ``ids``, keyed by id; an id that no longer exists is missing."""
+    found: dict[int, DocumentRow] = {}
+    company = aliased(Organisation, name="company")
+    holder = aliased(Organisation, name="holder")
+    for chunk in chunks(ids):
+        files = {
+            r[0]: int(r[1])
+            for r in session.execute(
+                select(DocumentFile.document_id, func.count())
+                .where(DocumentFile.document_id.in_(chunk))
+                .group_by(DocumentFile.document_id)
+            )
+        }
+        stmt = (
+            select(
+                Document.id,
+                Document.case_id,
+                Case.reference,
+                company.name,
+                Document.title,
+                Document.state,
+                Document.holder_id,
+                holder.name,
+                Document.destination_id,
+                document_since(),
+                Document.is_original,
+                Document.stamped,
+                Document.missing_items,
+                Document.promised_completion_at,
+                Document.return_reason,
+            )
+            .join(Case, Case.id == Document.case_id)
+            .outerjoin(company, company.id == Case.company_id)
+            .outerjoin(holder, holder.id == Document.holder_id)
+            .where(Document.id.in_(chunk))
+        )
+        for r in session.execute(stmt):
+            found[r[0]] = DocumentRow(
+                id=r[0],
+                case_id=r[1],
+                case_reference=r[2],
+                company_name=r[3],
+                title=r[4],
+                state=r[5],
+                holder_id=r[6],
+                holder_name=r[7],
+                destination_id=r[8],
+                since=r[9],
+                is_original=bool(r[10]),
+                stamped=bool(r[11]),
+                files=int(files.get(r[0], 0)),
+                missing_items=r[12] or "",
+                promised_completion_at=r[13],
+                return_reason=r[14] or "",
+            )
+    return found
+
+
+def held_seconds(row: DocumentRow, calendar: WorkingCalendar, now: datetime) -> int | None:
+    """Working seconds since the document's last step, while it waits on someone (None
+    once it is accepted: nobody holds it any more)."""
+    if row.since is None or row.state == D.ACCEPTED:
+        return None
+    return calendar.working_seconds(row.since, now)

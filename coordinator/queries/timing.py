@@ -1,0 +1,73 @@
+"""A case's clock: elapsed working time, time saved, who held what, the critical path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from coordinator.calendar.case_timing import (
+    COMPANY,
+    ActionTiming,
+    critical_path,
+    department_waiting,
+)
+from coordinator.services import actions as action_service
+from coordinator.services import cases as case_service
+from coordinator.store.models import ActionStatus
+from coordinator.store.storage import Store
+
+COMPANY_KEY = COMPANY
+
+
+@dataclass(frozen=True)
+class CaseClock:
+    case_id: int
+    opened_at: datetime
+    until: datetime  # closed_at, or now while open
+    running: bool
+    elapsed_seconds: int
+    normal_seconds: int | None
+    saved_seconds: int | None  # normal minus elapsed; negative when slower than normal
+    department_seconds: dict[str, int]  # department name (or COMPANY_KEY) -> working seconds
+    critical_path: tuple[int, ...]
+    critical_path_seconds: int
+    uncovered_years: tuple[int, ...]  # years the calendar guesses (no holiday data)
+
+
+def case_clock(store: Store, case_id: int, now: datetime | None = None) -> CaseClock:
+    case = case_service.get(store, case_id)
+    steps = action_service.for_case(store, case_id)
+    calendar = store.calendar()
+    moment = now or store.clock()
+    until = case.closed_at or moment
+    timings = [
+        ActionTiming(
+            id=a.id,
+            department=a.department_name,
+            requested_at=a.requested_at,
+            done_at=a.done_at,
+            pauses=a.pauses,
+            depends_on=a.depends_on,
+            normal_hours=a.normal_duration_hours,
+            cancelled=a.status == ActionStatus.CANCELLED,
+        )
+        for a in steps
+    ]
+    elapsed = calendar.working_seconds(case.opened_at, until)
+    normal = (
+        round(case.normal_duration_hours * 3600) if case.normal_duration_hours is not None else None
+    )
+    path = critical_path(timings, calendar, until)
+    return CaseClock(
+        case_id=case.id,
+        opened_at=case.opened_at,
+        until=until,
+        running=case.closed_at is None,
+        elapsed_seconds=elapsed,
+        normal_seconds=normal,
+        saved_seconds=None if normal is None else normal - elapsed,
+        department_seconds=department_waiting(timings, calendar, until),
+        critical_path=path.action_ids,
+        critical_path_seconds=path.working_seconds,
+        uncovered_years=tuple(calendar.uncovered_years(case.opened_at.date(), until.date())),
+    )

@@ -1,0 +1,299 @@
+"""A case's steps, grouped by department, with one key per status.
+
+Keys on the list: 1 to do, 2 in progress, 3 waiting on another step, 4 waiting on the
+company (its clock stops), 5 blocked (asks why), 6 done, 7 cancelled. A department's
+line says how long it has held the case's steps; steps on the critical path are bold
+and marked ◆.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QAction, QKeySequence, QStandardItem
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from coordinator.calendar.working_time import WorkingCalendar
+from coordinator.formatting import short_datetime, working_duration
+from coordinator.i18n import _
+from coordinator.labels import ACTION_STATUS, cap
+from coordinator.queries.timing import COMPANY_KEY, CaseClock
+from coordinator.services import actions
+from coordinator.store.models import ActionStatus
+from coordinator.store.records import ActionRecord
+from ui.hub import Hub, confirm
+from ui.widgets import ask
+from ui.widgets.keys import STATUS_KEYS
+from ui.widgets.tree_items import ItemTree, children
+
+ID_ROLE = Qt.ItemDataRole.UserRole
+COL_STEP, COL_STATUS, COL_REQUESTED, COL_DUE, COL_TIME, COL_WAITS, COL_REASON = range(7)
+
+
+class CaseActionsTab(QWidget):
+    def __init__(
+        self, hub: Hub, clock: Callable[[], datetime], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.hub = hub
+        self.clock = clock
+        self.steps: list[ActionRecord] = []
+        self.toolbar = QToolBar(self)
+        self.status_actions: list[tuple[QAction, ActionStatus, bool, bool]] = []
+        for key, status, asks, required in STATUS_KEYS:
+            action = QAction(self)
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(
+                lambda _checked=False, s=status, a=asks, r=required: self.set_status(s, a, r)
+            )
+            self.toolbar.addAction(action)
+            self.addAction(action)
+            self.status_actions.append((action, status, asks, required))
+        self.toolbar.addSeparator()
+        self.case_id: int | None = None
+        self.add_action = QAction(self)
+        self.add_action.setShortcut(QKeySequence(Qt.Key.Key_Insert))
+        self.add_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.add_action.triggered.connect(self.add_step)
+        self.delete_action = QAction(self)
+        self.delete_action.setShortcut(QKeySequence.StandardKey.Delete)
+        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.delete_action.triggered.connect(self.delete_step)
+        for extra in (self.add_action, self.delete_action):
+            self.toolbar.addAction(extra)
+            self.addAction(extra)
+        self.tree = ItemTree(7, self)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        header = self.tree.header()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in ((COL_STEP, 300), (COL_STATUS, 110), (COL_REQUESTED, 110)):
+            self.tree.setColumnWidth(column, width)
+        for column in (COL_DUE, COL_TIME, COL_WAITS):
+            self.tree.setColumnWidth(column, 120)
+        self.empty = QLabel(self)
+        self.empty.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.empty)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        for action, status, asks, _required in self.status_actions:
+            label = cap(ACTION_STATUS[status])
+            action.setText(f"{label}…" if asks else label)
+            action.setToolTip(
+                _("{label} (key {key})").format(label=label, key=action.shortcut().toString())
+            )
+            # The toolbar shows each key beside its label: the keys are the fast way.
+            action.setIconText(f"{action.shortcut().toString()} {action.text()}")
+        self.add_action.setText(_("Add a step…"))
+        self.add_action.setToolTip(_("Add a step (Insert)"))
+        self.delete_action.setText(_("Delete the step"))
+        self.tree.set_headers(
+            [
+                _("Step"),
+                _("Status"),
+                _("Requested"),
+                _("Due"),
+                _("Held / left"),
+                _("Waits on"),
+                _("Reason"),
+            ]
+        )
+        self.empty.setText(
+            _(
+                "This case has no steps yet. Press Insert to add one; a case opened from a "
+                "template gets the usual steps of each department."
+            )
+        )
+
+    # -- showing ---------------------------------------------------------------------
+
+    def show_steps(
+        self, steps: Sequence[ActionRecord], clock: CaseClock, calendar: WorkingCalendar
+    ) -> None:
+        selected = set(self.selected_ids())
+        current = self.current_id()
+        self.steps = list(steps)
+        now = self.clock()
+        per_day = calendar.seconds_per_day
+        titles = {s.id: s.title for s in steps}
+        critical = set(clock.critical_path)
+        by_department: dict[str, list[ActionRecord]] = {}
+        for step in steps:
+            by_department.setdefault(step.department_name, []).append(step)
+        self.tree.clear()
+        keep: list[QStandardItem] = []
+        current_item: QStandardItem | None = None
+        for department, members in by_department.items():
+            held = clock.department_seconds.get(department, 0)
+            open_count = sum(
+                1 for s in members if s.status not in (ActionStatus.DONE, ActionStatus.CANCELLED)
+            )
+            group = self.tree.add(
+                [
+                    department,
+                    _("{open} of {total} open").format(open=open_count, total=len(members)),
+                    "",
+                    "",
+                    working_duration(held, per_day) if held else "",
+                    "",
+                    "",
+                ]
+            )
+            font = group.font()
+            font.setBold(True)
+            group.setFont(font)
+            group.setSelectable(False)
+            for step in members:
+                item = self.tree.add(
+                    [
+                        ("◆ " if step.id in critical else "") + step.title,
+                        cap(ACTION_STATUS[step.status]),
+                        short_datetime(step.requested_at, now),
+                        short_datetime(step.due_at, now),
+                        _time_text(step, now, calendar),
+                        ", ".join(titles.get(d, f"#{d}") for d in step.depends_on),
+                        step.blocked_reason,
+                    ],
+                    group,
+                )
+                item.setData(step.id, ID_ROLE)
+                if step.id in critical:
+                    bold = item.font()
+                    bold.setBold(True)
+                    item.setFont(bold)
+                    item.setToolTip(_("On the critical path"))
+                reason = self.tree.cell(item, COL_REASON)
+                if step.notes and reason is not None:
+                    reason.setToolTip(step.notes)
+                if step.id in selected:
+                    keep.append(item)
+                if step.id == current:
+                    current_item = item
+            self.tree.setExpanded(group.index(), True)
+        company = clock.department_seconds.get(COMPANY_KEY, 0)
+        if company:
+            note = self.tree.add(
+                [_("Waiting on the company"), "", "", "", working_duration(company, per_day)]
+            )
+            note.setSelectable(False)
+        self.tree.setVisible(bool(steps))
+        self.empty.setVisible(not steps)
+        if current_item is not None:
+            self.tree.selectionModel().setCurrentIndex(
+                current_item.index(), QItemSelectionModel.SelectionFlag.NoUpdate
+            )
+        for item in keep:
+            self.tree.selectionModel().select(
+                item.index(),
+                QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+            )
+        if current_item is None and steps:
+            first = self._item_of(steps[0].id)
+            if first is not None:
+                self.tree.set_current(first)
+
+    def _item_of(self, action_id: int) -> QStandardItem | None:
+        for group in self.tree.top_items():
+            for child in children(group):
+                if child.data(ID_ROLE) == action_id:
+                    return child
+        return None
+
+    def select_step(self, action_id: int) -> bool:
+        item = self._item_of(action_id)
+        if item is None:
+            return False
+        self.tree.clearSelection()
+        self.tree.set_current(item)
+        return True
+
+    def selected_ids(self) -> list[int]:
+        ids = [item.data(ID_ROLE) for item in self.tree.selected_items()]
+        return [int(i) for i in ids if i is not None]
+
+    def current_id(self) -> int | None:
+        item = self.tree.current_item()
+        value = None if item is None else item.data(ID_ROLE)
+        return None if value is None else int(value)
+
+    def status_of(self, action_id: int) -> ActionStatus | None:
+        step = next((s for s in self.steps if s.id == action_id), None)
+        return None if step is None else step.status
+
+    # -- changing --------------------------------------------------------------------
+
+    def add_step(self) -> None:
+        if self.case_id is None:
+            return
+        from ui.dialogs.case_edit import AddStepDialog
+
+        dialog = AddStepDialog(self.hub.store, self.hub, self.case_id, self.steps, self)
+        if dialog.exec() == AddStepDialog.DialogCode.Accepted and dialog.created is not None:
+            self.select_step(dialog.created.id)
+
+    def delete_step(self) -> None:
+        current = self.current_id()
+        step = next((s for s in self.steps if s.id == current), None)
+        if step is None:
+            return
+        if confirm(
+            self,
+            _("Delete the step"),
+            _("Delete “{title}” of {department}? Its history stays in the timeline.").format(
+                title=step.title, department=step.department_name
+            ),
+        ):
+            self.hub.call(self, actions.delete, step.id)
+
+    def set_status(self, status: ActionStatus, asks: bool, required: bool) -> None:
+        current = self.current_id()
+        ids = self.selected_ids() or ([current] if current is not None else [])
+        ids = [i for i in ids if self.status_of(i) != status]
+        if not ids:
+            return
+        reason = ""
+        if asks:
+            answer = ask.text(
+                self,
+                cap(ACTION_STATUS[status]),
+                _("Why? (the company's missing papers, the other step, …)")
+                if not required
+                else _("Why is the step blocked?"),
+                required=required,
+            )
+            if answer is None:
+                return
+            reason = answer
+        for action_id in ids:
+            if self.hub.call(self, actions.set_status, action_id, status, reason=reason) is None:
+                break
+
+
+def _time_text(step: ActionRecord, now: datetime, calendar: WorkingCalendar) -> str:
+    """How long the department has held an open step, or how long is left / over."""
+    per_day = calendar.seconds_per_day
+    if step.status in (ActionStatus.DONE, ActionStatus.CANCELLED) or step.requested_at is None:
+        return ""
+    if step.due_at is not None:
+        if step.due_at >= now:
+            left = calendar.working_seconds(now, step.due_at)
+            return _("{time} left").format(time=working_duration(left, per_day))
+        over = calendar.working_seconds(step.due_at, now)
+        return _("{time} over").format(time=working_duration(over, per_day))
+    held = calendar.working_seconds(step.requested_at, now)
+    return working_duration(held, per_day)

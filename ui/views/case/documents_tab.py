@@ -1,0 +1,416 @@
+"""A case's document checklist: states, who holds each, and the files.
+
+Keys on the list: R received, F forwarded (asks the department if none is set),
+A accepted, M accepted with items missing (asks what and by when), X returned (asks
+what must be corrected), S resubmitted. Files are added by dropping them on a document
+or with Ctrl+O, opened with Enter or a double-click (the system's viewer), and removed
+with Delete after a question.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import (
+    QAction,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from coordinator.formatting import short_datetime
+from coordinator.i18n import _
+from coordinator.labels import DOCUMENT_STATE, cap
+from coordinator.services import documents
+from coordinator.store.models import DocumentState
+from coordinator.store.records import DocumentRecord, FileRecord
+from coordinator.store.storage import Store
+from ui.hub import Hub, confirm
+from ui.widgets import ask
+from ui.widgets.keys import STATE_KEYS, STATES_THAT_ASK
+from ui.widgets.tree_items import ItemTree, children
+
+DOC_ROLE = Qt.ItemDataRole.UserRole
+FILE_ROLE = Qt.ItemDataRole.UserRole + 1
+COL_TITLE, COL_STATE, COL_HOLDER, COL_DESTINATION, COL_SINCE, COL_MARKS = range(6)
+
+
+def _size(size: int) -> str:
+    for unit in ("B", "KB", "MB"):
+        if size < 1024:
+            return f"{size} {unit}" if unit == "B" else f"{size:.0f} {unit}"
+        size //= 1024
+    return f"{size} GB"
+
+
+def _since(doc: DocumentRecord) -> datetime | None:
+    stamps = [
+        doc.requested_at,
+        doc.received_at,
+        doc.forwarded_at,
+        doc.accepted_at,
+        doc.returned_at,
+        doc.resubmitted_at,
+    ]
+    present = [s for s in stamps if s is not None]
+    return max(present) if present else None
+
+
+_VIEWING_DIR: Path | None = None
+
+
+def viewing_copy(stored: Path, file: FileRecord) -> Path:
+    """A read-only copy under the file's own name, for the system's viewer.
+
+    The stored file is named by its checksum (no extension, so no viewer would know
+    its type), and a viewer that saves in place must never change the stored content.
+    The copies live in one private temporary folder per run.
+    """
+    global _VIEWING_DIR
+    if _VIEWING_DIR is None or not _VIEWING_DIR.exists():
+        _VIEWING_DIR = Path(tempfile.mkdtemp(prefix="liaison-hub-view-"))
+    folder = _VIEWING_DIR / file.sha256[:16]
+    folder.mkdir(mode=0o700, exist_ok=True)
+    name = Path(file.original_name).name or file.sha256
+    target = folder / name
+    if not target.exists():
+        shutil.copyfile(stored, target)
+        target.chmod(0o400)
+    return target
+
+
+class DocumentTree(ItemTree):
+    """The checklist; files dropped on a document are attached to it."""
+
+    def __init__(self, on_drop: Callable[[int, list[Path]], None], parent: QWidget) -> None:
+        super().__init__(6, parent)
+        self.on_drop = on_drop
+        self.setAcceptDrops(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
+        item = self.item_at(event.position().toPoint())
+        if event.mimeData().hasUrls() and item is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        item = self.item_at(event.position().toPoint())
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if item is None or not paths:
+            event.ignore()
+            return
+        document_id = item.data(DOC_ROLE)
+        event.acceptProposedAction()
+        if document_id is not None:
+            self.on_drop(int(document_id), paths)
+
+
+class CaseDocumentsTab(QWidget):
+    def __init__(
+        self, store: Store, hub: Hub, clock: Callable[[], datetime], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.hub = hub
+        self.clock = clock
+        self.docs: list[DocumentRecord] = []
+        self.names: dict[int, str] = {}
+        self.toolbar = QToolBar(self)
+        self.state_actions: list[tuple[QAction, DocumentState]] = []
+        for key, state in STATE_KEYS:
+            action = QAction(self)
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(lambda _checked=False, s=state: self.move_to(s))
+            self.toolbar.addAction(action)
+            self.addAction(action)
+            self.state_actions.append((action, state))
+        self.toolbar.addSeparator()
+        self.add_file_action = QAction(self)
+        self.add_file_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.add_file_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.add_file_action.triggered.connect(self.add_files_dialog)
+        self.open_file_action = QAction(self)
+        self.open_file_action.setShortcut(QKeySequence(Qt.Key.Key_Return))
+        self.open_file_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.open_file_action.triggered.connect(self.open_current_file)
+        self.remove_file_action = QAction(self)
+        self.remove_file_action.setShortcut(QKeySequence.StandardKey.Delete)
+        self.remove_file_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.remove_file_action.triggered.connect(self.remove_current_file)
+        self.case_id: int | None = None
+        self.add_document_action = QAction(self)
+        self.add_document_action.setShortcut(QKeySequence(Qt.Key.Key_Insert))
+        self.add_document_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.add_document_action.triggered.connect(self.add_document)
+        for action in (
+            self.add_document_action,
+            self.add_file_action,
+            self.open_file_action,
+            self.remove_file_action,
+        ):
+            self.toolbar.addAction(action)
+            self.addAction(action)
+        self.tree = DocumentTree(self.attach, self)
+        header = self.tree.header()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in (
+            (COL_TITLE, 300),
+            (COL_STATE, 120),
+            (COL_HOLDER, 160),
+            (COL_DESTINATION, 160),
+            (COL_SINCE, 110),
+        ):
+            self.tree.setColumnWidth(column, width)
+        self.tree.doubleClicked.connect(lambda _index: self.open_current_file())
+        self.hint = QLabel(self)
+        self.hint.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.hint)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        for action, state in self.state_actions:
+            label = cap(DOCUMENT_STATE[state])
+            asks = state in STATES_THAT_ASK
+            action.setText(f"{label}…" if asks else label)
+            action.setToolTip(
+                _("{label} (key {key})").format(label=label, key=action.shortcut().toString())
+            )
+            # The toolbar shows each key beside its label: the keys are the fast way.
+            action.setIconText(f"{action.shortcut().toString()} {action.text()}")
+        self.add_document_action.setText(_("Add a document…"))
+        self.add_document_action.setToolTip(_("Add a document to the checklist (Insert)"))
+        self.add_file_action.setText(_("Add file…"))
+        self.open_file_action.setText(_("Open file"))
+        self.remove_file_action.setText(_("Remove file"))
+        self.tree.set_headers(
+            [_("Document"), _("State"), _("Held by"), _("Goes to"), _("Since"), _("Notes")]
+        )
+        self.hint.setText(
+            _(
+                "Drop files on a document to attach them (Ctrl+O to choose). "
+                "Enter opens the selected file."
+            )
+            if self.docs
+            else _("No documents yet: cases opened from a template get their checklist.")
+        )
+
+    # -- showing ---------------------------------------------------------------------
+
+    def show_documents(self, docs: Sequence[DocumentRecord], names: dict[int, str]) -> None:
+        """``names``: organisation id -> name, for holders and destinations."""
+        current = self.current_ids()
+        self.docs = list(docs)
+        self.names = names
+        now = self.clock()
+        self.tree.clear()
+        for doc in docs:
+            holder = self.names.get(doc.holder_id, "") if doc.holder_id else _("me")
+            marks = []
+            if doc.required:
+                marks.append(_("required"))
+            if doc.is_original:
+                marks.append(_("original"))
+            if doc.stamped:
+                marks.append(_("stamped"))
+            if doc.missing_items:
+                marks.append(_("missing: {items}").format(items=doc.missing_items))
+            if doc.return_reason and doc.state == DocumentState.RETURNED:
+                marks.append(_("returned: {why}").format(why=doc.return_reason))
+            item = self.tree.add(
+                [
+                    doc.title,
+                    cap(DOCUMENT_STATE[doc.state]),
+                    holder,
+                    self.names.get(doc.destination_id, "") if doc.destination_id else "",
+                    short_datetime(_since(doc), now),
+                    "; ".join(marks),
+                ]
+            )
+            item.setData(doc.id, DOC_ROLE)
+            for f in doc.files:
+                child = self.tree.add(
+                    [
+                        f"📎 {f.original_name}",
+                        _("version {n}").format(n=f.version),
+                        _size(f.size),
+                        "",
+                        short_datetime(f.added_at, now),
+                        "",
+                    ],
+                    item,
+                )
+                child.setData(doc.id, DOC_ROLE)
+                child.setData(f.id, FILE_ROLE)
+            self.tree.setExpanded(item.index(), True)
+        self.retranslate()
+        if current is not None:
+            self._restore_current(*current)
+        else:
+            first = next(self.tree.top_items(), None)
+            if first is not None:
+                self.tree.set_current(first)
+
+    def _restore_current(self, doc_id: int, file_id: int | None) -> None:
+        for item in self.tree.top_items():
+            if item.data(DOC_ROLE) != doc_id:
+                continue
+            target = item
+            for child in children(item):
+                if file_id is not None and child.data(FILE_ROLE) == file_id:
+                    target = child
+            self.tree.set_current(target)
+            return
+
+    def current_ids(self) -> tuple[int, int | None] | None:
+        item = self.tree.current_item()
+        if item is None:
+            return None
+        doc = item.data(DOC_ROLE)
+        file_id = item.data(FILE_ROLE)
+        if doc is None:
+            return None
+        return int(doc), None if file_id is None else int(file_id)
+
+    def select_document(self, document_id: int) -> bool:
+        for item in self.tree.top_items():
+            if item.data(DOC_ROLE) == document_id:
+                self.tree.set_current(item)
+                return True
+        return False
+
+    def _doc(self, document_id: int) -> DocumentRecord | None:
+        return next((d for d in self.docs if d.id == document_id), None)
+
+    def _current_file(self) -> tuple[DocumentRecord, FileRecord] | None:
+        ids = self.current_ids()
+        if ids is None:
+            return None
+        doc = self._doc(ids[0])
+        if doc is None or not doc.files:
+            return None
+        if ids[1] is None:  # a document line: its newest file
+            return doc, doc.files[-1]
+        found = next((f for f in doc.files if f.id == ids[1]), None)
+        return None if found is None else (doc, found)
+
+    # -- changing --------------------------------------------------------------------
+
+    def move_to(self, state: DocumentState) -> None:
+        ids = self.current_ids()
+        if ids is None:
+            return
+        doc = self._doc(ids[0])
+        if doc is None or doc.state == state:
+            return
+        label = cap(DOCUMENT_STATE[state])
+        kwargs: dict[str, object] = {}
+        if state == DocumentState.FORWARDED and doc.destination_id is None:
+            destination = ask.department(self, self.store, label)
+            if destination is None:
+                return
+            kwargs["destination_id"] = destination
+        elif state == DocumentState.RETURNED:
+            why = ask.text(self, label, _("What must be corrected?"), required=True)
+            if why is None:
+                return
+            kwargs["reason"] = why
+        elif state == DocumentState.ACCEPTED_MISSING:
+            calendar = self.store.calendar()
+            in_a_week = calendar.add_working_hours(
+                self.clock(), calendar.seconds_per_day * 5 / 3600
+            )
+            answer = ask.missing_items(self, label, in_a_week)
+            if answer is None:
+                return
+            kwargs["missing_items"], kwargs["promised_completion_at"] = answer
+        self.hub.call(self, documents.transition, doc.id, state, **kwargs)
+
+    def attach(self, document_id: int, paths: list[Path]) -> None:
+        for path in paths:
+            if self.hub.call(self, documents.attach_file, document_id, path) is None:
+                break
+
+    def add_files_dialog(self) -> None:
+        ids = self.current_ids()
+        if ids is None:
+            return
+        names, _filter = QFileDialog.getOpenFileNames(self, _("Attach files to the document"))
+        if names:
+            self.attach(ids[0], [Path(n) for n in names])
+
+    def open_current_file(self) -> None:
+        found = self._current_file()
+        if found is None:
+            return
+        path = documents.file_path(self.store, found[1].sha256)
+        if not path.exists():
+            self.hub.show_error(
+                self,
+                _("The file “{name}” is missing from the data folder. Run Check data.").format(
+                    name=found[1].original_name
+                ),
+            )
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(viewing_copy(path, found[1]))))
+
+    def add_document(self) -> None:
+        if self.case_id is None:
+            return
+        from ui.dialogs.case_edit import AddDocumentDialog
+
+        AddDocumentDialog(self.store, self.hub, self.case_id, self).exec()
+
+    def remove_current_file(self) -> None:
+        """Delete on a file removes the file; on a document, the document (both ask)."""
+        ids = self.current_ids()
+        if ids is None:
+            return
+        if ids[1] is None:
+            doc = self._doc(ids[0])
+            if doc is not None and confirm(
+                self,
+                _("Delete the document"),
+                _("Delete “{title}” from the checklist, with its files?").format(title=doc.title),
+            ):
+                self.hub.call(self, documents.delete, doc.id)
+            return
+        found = self._current_file()
+        if found is None:
+            return
+        doc, f = found
+        if confirm(
+            self,
+            _("Remove file"),
+            _("Remove “{name}” from “{doc}”?").format(name=f.original_name, doc=doc.title),
+        ):
+            self.hub.call(self, documents.remove_file, doc.id, f.id)

@@ -1,0 +1,429 @@
+"""One case: its header and clock, then tabs for steps, documents, communications,
+notes and the timeline.
+
+The header's clock is the fast-track promise: working time since the case opened,
+against the normal duration, and the time saved. It moves with the main window's
+minute timer. Notes typed and not saved stay as a draft per case, so an interrupting
+call (or a look at another case) loses nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from coordinator.errors import NotFoundError
+from coordinator.formatting import working_duration
+from coordinator.i18n import _, current_language
+from coordinator.labels import CASE_STATUS, cap
+from coordinator.queries import timeline
+from coordinator.queries.communications import CommunicationFilter
+from coordinator.queries.timeline_text import describe
+from coordinator.queries.timing import CaseClock, case_clock
+from coordinator.services import actions, cases, documents, organisations, settings, templates
+from coordinator.store import changes as ch
+from coordinator.store.changes import ChangeSet
+from coordinator.store.models import CaseStatus
+from coordinator.store.records import CaseRecord
+from coordinator.store.storage import Store
+from ui.hub import OPEN_COMMUNICATION, Hub
+from ui.views.case.actions_tab import CaseActionsTab
+from ui.views.case.documents_tab import CaseDocumentsTab
+from ui.widgets import ask
+from ui.widgets.lazy_table import LazyCommunicationsModel
+from ui.widgets.rows_model import RowsModel
+
+TAB_ACTIONS, TAB_DOCUMENTS, TAB_COMMUNICATIONS, TAB_NOTES, TAB_TIMELINE = range(5)
+
+
+def clock_text(clock: CaseClock, seconds_per_day: int) -> str:
+    """“3 h 20 min of a normal 3 working days · 2 working days 4 h saved”."""
+    elapsed = working_duration(clock.elapsed_seconds, seconds_per_day)
+    if clock.normal_seconds is None or clock.saved_seconds is None:
+        return _("{elapsed} working time so far").format(elapsed=elapsed)
+    normal = working_duration(clock.normal_seconds, seconds_per_day)
+    saved = working_duration(clock.saved_seconds, seconds_per_day)
+    if clock.saved_seconds >= 0:
+        return _("{elapsed} of a normal {normal} · {saved} saved").format(
+            elapsed=elapsed, normal=normal, saved=saved
+        )
+    return _("{elapsed} of a normal {normal} · {saved} slower than normal").format(
+        elapsed=elapsed, normal=normal, saved=saved
+    )
+
+
+class CaseView(QWidget):
+    back_requested = Signal()
+
+    def __init__(
+        self,
+        store: Store,
+        hub: Hub,
+        clock: Callable[[], datetime],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.hub = hub
+        self.clock = clock
+        self.case: CaseRecord | None = None
+        self.case_clock: CaseClock | None = None
+        self.drafts: dict[int, str] = {}  # case id -> notes typed and not saved
+        self._action_ids: set[int] = set()
+        self._document_ids: set[int] = set()
+
+        self.back_button = QToolButton(self)
+        self.back_button.setArrowType(Qt.ArrowType.LeftArrow)
+        self.back_button.setShortcut(QKeySequence("Alt+Left"))
+        self.back_button.clicked.connect(self.back_requested)
+        self.title = QLabel(self)
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.facts = QLabel(self)
+        self.facts.setTextFormat(Qt.TextFormat.PlainText)
+        self.clock_label = QLabel(self)
+        self.clock_label.setTextFormat(Qt.TextFormat.PlainText)
+        clock_font = self.clock_label.font()
+        clock_font.setBold(True)
+        self.clock_label.setFont(clock_font)
+        self.pin_button = QPushButton(self)
+        self.pin_button.setCheckable(True)
+        self.pin_button.toggled.connect(self._pin_toggled)
+        # Shortcuts as actions: a button's own shortcut clicks it only after an animation.
+        self.pin_action = QAction(self)
+        self.pin_action.setShortcut(QKeySequence("Ctrl+D"))
+        self.pin_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.pin_action.triggered.connect(self.toggle_pin)
+        self.addAction(self.pin_action)
+        self.print_button = QPushButton(self)
+        self.print_button.clicked.connect(self.print_summary)
+        self.print_action = QAction(self)
+        self.print_action.setShortcut(QKeySequence.StandardKey.Print)
+        self.print_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.print_action.triggered.connect(self.print_summary)
+        self.addAction(self.print_action)
+        self.status_button = QPushButton(self)
+        self.status_menu = QMenu(self)
+        self.status_button.setMenu(self.status_menu)
+        self.status_actions: dict[CaseStatus, QAction] = {}
+        for status in CaseStatus:
+            action = QAction(self)
+            action.triggered.connect(lambda _checked=False, s=status: self.set_case_status(s))
+            self.status_menu.addAction(action)
+            self.status_actions[status] = action
+
+        top = QHBoxLayout()
+        top.addWidget(self.back_button)
+        top.addWidget(self.title, 1)
+        top.addWidget(self.pin_button)
+        top.addWidget(self.print_button)
+        top.addWidget(self.status_button)
+
+        self.tabs = QTabWidget(self)
+        self.actions_tab = CaseActionsTab(hub, clock, self)
+        self.documents_tab = CaseDocumentsTab(store, hub, clock, self)
+        self.comm_model = LazyCommunicationsModel(
+            store, CommunicationFilter(case_id=-1), parent=self
+        )
+        self.comm_table = QTableView(self)
+        self.comm_table.setModel(self.comm_model)
+        self.comm_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.comm_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.comm_table.verticalHeader().hide()
+        self.comm_table.setWordWrap(False)
+        self.comm_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.comm_table.horizontalHeader().setStretchLastSection(True)
+        self.comm_table.doubleClicked.connect(self._open_communication)
+        self.notes = QPlainTextEdit(self)
+        self.notes.textChanged.connect(self._notes_edited)
+        self.notes_state = QLabel(self)
+        self.save_notes_button = QPushButton(self)
+        self.save_notes_button.clicked.connect(self.save_notes)
+        self.save_notes_action = QAction(self)
+        self.save_notes_action.setShortcut(QKeySequence.StandardKey.Save)
+        self.save_notes_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.save_notes_action.triggered.connect(self.save_notes)
+        notes_page = QWidget(self)
+        notes_page.addAction(self.save_notes_action)
+        notes_layout = QVBoxLayout(notes_page)
+        notes_layout.addWidget(self.notes, 1)
+        notes_bar = QHBoxLayout()
+        notes_bar.addWidget(self.notes_state, 1)
+        notes_bar.addWidget(self.save_notes_button)
+        notes_layout.addLayout(notes_bar)
+        self.timeline_model = RowsModel([], self)
+        self.timeline_table = QTableView(self)
+        self.timeline_table.setModel(self.timeline_model)
+        self.timeline_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.timeline_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.timeline_table.verticalHeader().hide()
+        self.timeline_table.setWordWrap(False)
+        self.timeline_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.timeline_table.setColumnWidth(0, 130)
+        self.timeline_table.setColumnWidth(1, 320)
+        self.timeline_table.horizontalHeader().setStretchLastSection(True)
+        self.timeline_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.Interactive
+        )
+        self.tabs.addTab(self.actions_tab, "")
+        self.tabs.addTab(self.documents_tab, "")
+        self.tabs.addTab(self.comm_table, "")
+        self.tabs.addTab(notes_page, "")
+        self.tabs.addTab(self.timeline_table, "")
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.facts)
+        layout.addWidget(self.clock_label)
+        layout.addWidget(self.tabs, 1)
+        hub.changed.connect(self.on_changed)
+        self.retranslate()
+
+    # -- text ------------------------------------------------------------------------
+
+    def retranslate(self) -> None:
+        self.back_button.setToolTip(_("Back to the list (Alt+Left)"))
+        self.print_button.setText(_("Print summary…"))
+        self.status_button.setText(_("Case status"))
+        self.status_actions[CaseStatus.OPEN].setText(_("Reopen"))
+        self.status_actions[CaseStatus.ON_HOLD].setText(_("Put on hold…"))
+        self.status_actions[CaseStatus.CLOSED].setText(_("Close…"))
+        self.status_actions[CaseStatus.CANCELLED].setText(_("Cancel the case…"))
+        self.save_notes_button.setText(_("Save notes (Ctrl+S)"))
+        for index, label in enumerate(
+            (_("Steps"), _("Documents"), _("Communications"), _("Notes"), _("Timeline"))
+        ):
+            self.tabs.setTabText(index, label)
+        self.actions_tab.retranslate()
+        self.documents_tab.retranslate()
+        self.comm_model.retranslate()
+        self.timeline_model.set_headers([_("When"), _("Record"), _("Change")])
+        if self.case is not None:
+            self.refresh()
+
+    # -- showing ---------------------------------------------------------------------
+
+    @property
+    def case_id(self) -> int | None:
+        return None if self.case is None else self.case.id
+
+    def show_case(self, case_id: int) -> None:
+        if self.case is not None and self.case.id != case_id:
+            self._keep_draft()
+        self.case = cases.get(self.store, case_id)
+        self.comm_model.set_filter(CommunicationFilter(case_id=case_id))
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read the case again (it is one case: its steps and documents are few)."""
+        if self.case is None:
+            return
+        try:
+            self.case = cases.get(self.store, self.case.id)
+        except NotFoundError:
+            self.case = None
+            self.back_requested.emit()
+            return
+        case = self.case
+        self.title.setText(f"{case.reference} · {case.title}")
+        parts = [case.company_name or _("no company yet")]
+        if case.kind:
+            parts.append(self._template_names().get(case.kind, case.kind))
+        parts.append(cap(CASE_STATUS[case.status]))
+        if case.fast_track:
+            parts.append(_("fast-track"))
+        if case.amount is not None:
+            parts.append(f"{case.amount:,.2f} {case.currency}")
+        self.facts.setText(" · ".join(parts))
+        pinned = case.id in settings.pinned_cases(self.store)
+        self.pin_button.blockSignals(True)
+        self.pin_button.setChecked(pinned)
+        self.pin_button.blockSignals(False)
+        self.pin_button.setText(_("Unpin (Ctrl+D)") if pinned else _("Pin (Ctrl+D)"))
+        for status, action in self.status_actions.items():
+            action.setEnabled(status != case.status)
+        self.refresh_clock()
+        self._refresh_lists()
+        self._show_notes()
+
+    def _template_names(self) -> dict[str, str]:
+        english = current_language() == "en"
+        return {
+            t.key: (t.name_en if english and t.name_en else t.name)
+            for t in templates.list_all(self.store)
+        }
+
+    def refresh_clock(self) -> None:
+        if self.case is None:
+            return
+        calendar = self.store.calendar()
+        self.case_clock = case_clock(self.store, self.case.id, self.clock())
+        self.clock_label.setText(clock_text(self.case_clock, calendar.seconds_per_day))
+
+    def _refresh_lists(self) -> None:
+        assert self.case is not None
+        assert self.case_clock is not None
+        calendar = self.store.calendar()
+        self.actions_tab.case_id = self.documents_tab.case_id = self.case.id
+        steps = actions.for_case(self.store, self.case.id)
+        self._action_ids = {s.id for s in steps}
+        self.actions_tab.show_steps(steps, self.case_clock, calendar)
+        docs = documents.for_case(self.store, self.case.id)
+        self._document_ids = {d.id for d in docs}
+        names = {o.id: o.name for o in organisations.list_all(self.store)}
+        self.documents_tab.show_documents(docs, names)
+        self._show_timeline()
+
+    def _show_timeline(self) -> None:
+        assert self.case is not None
+        events = timeline.for_case(self.store, self.case.id)
+        names: dict[tuple[str, int], str] = {("case", self.case.id): self.case.reference}
+        for step in self.actions_tab.steps:
+            names["action", step.id] = f"{step.department_name}: {step.title}"
+        for doc in self.documents_tab.docs:
+            names["document", doc.id] = doc.title
+        now = self.clock()
+        rows = []
+        for event in reversed(events):  # newest first: what just happened is on top
+            line = describe(event, names)
+            when = line.at.strftime("%m-%d %H:%M" if line.at.year == now.year else "%Y-%m-%d")
+            rows.append((event.id, (when, line.subject, line.change)))
+        self.timeline_model.set_rows(rows)
+
+    # -- notes and drafts ------------------------------------------------------------
+
+    def _show_notes(self) -> None:
+        assert self.case is not None
+        draft = self.drafts.get(self.case.id)
+        self.notes.blockSignals(True)
+        if self.notes.toPlainText() != (draft if draft is not None else self.case.notes):
+            self.notes.setPlainText(draft if draft is not None else self.case.notes)
+        self.notes.blockSignals(False)
+        self._update_notes_state()
+
+    def _keep_draft(self) -> None:
+        if self.case is None:
+            return
+        text = self.notes.toPlainText()
+        if text != self.case.notes:
+            self.drafts[self.case.id] = text
+        else:
+            self.drafts.pop(self.case.id, None)
+
+    def _notes_edited(self) -> None:
+        self._keep_draft()
+        self._update_notes_state()
+
+    def _update_notes_state(self) -> None:
+        dirty = self.case is not None and self.case.id in self.drafts
+        self.notes_state.setText(_("Draft — not saved yet") if dirty else _("Saved"))
+        self.save_notes_button.setEnabled(dirty)
+
+    def has_draft(self, case_id: int) -> bool:
+        return case_id in self.drafts
+
+    def save_notes(self) -> None:
+        if self.case is None or self.case.id not in self.drafts:
+            return
+        case_id = self.case.id
+        text = self.drafts[case_id]
+        outcome = self.hub.call(self, cases.update, case_id, notes=text)
+        if outcome is not None:
+            self.drafts.pop(case_id, None)
+            self.case = outcome.value
+            self._update_notes_state()
+
+    # -- commands --------------------------------------------------------------------
+
+    def _pin_toggled(self, checked: bool) -> None:
+        if self.case is not None:
+            self.hub.call(self, settings.set_pinned, self.case.id, checked)
+            self.pin_button.setText(_("Unpin (Ctrl+D)") if checked else _("Pin (Ctrl+D)"))
+
+    def toggle_pin(self) -> None:
+        self.pin_button.toggle()
+
+    def set_case_status(self, status: CaseStatus) -> None:
+        if self.case is None:
+            return
+        reason = ""
+        force = False
+        if status != CaseStatus.OPEN:
+            open_steps = [
+                s for s in self.actions_tab.steps if s.status.value not in ("done", "cancelled")
+            ]
+            prompt = _("Why? (kept in the timeline)")
+            if status == CaseStatus.CLOSED and open_steps:
+                prompt = _(
+                    "{n} steps are still open and will be cancelled. Why close the case now?"
+                ).format(n=len(open_steps))
+                force = True
+            answer = ask.text(
+                self,
+                cap(CASE_STATUS[status]),
+                prompt,
+                required=status == CaseStatus.CANCELLED or force,
+            )
+            if answer is None:
+                return
+            reason = answer
+        self.hub.call(self, cases.set_status, self.case.id, status, reason=reason, force=force)
+
+    def print_summary(self) -> None:
+        if self.case is None:
+            return
+        from ui.printing.report_actions import print_case_summary
+
+        print_case_summary(self.store, self.case.id, self)
+
+    def _open_communication(self) -> None:
+        rows = self.comm_table.selectionModel().selectedRows()
+        if rows:
+            ident = self.comm_model.id_at(rows[0].row())
+            if ident is not None:
+                self.hub.request_open(OPEN_COMMUNICATION, ident)
+
+    def select(self, what: str, ident: int) -> None:
+        if what == ch.ACTION and self.actions_tab.select_step(ident):
+            self.tabs.setCurrentIndex(TAB_ACTIONS)
+            self.actions_tab.tree.setFocus()
+        elif what == ch.DOCUMENT and self.documents_tab.select_document(ident):
+            self.tabs.setCurrentIndex(TAB_DOCUMENTS)
+            self.documents_tab.tree.setFocus()
+
+    # -- changes elsewhere -----------------------------------------------------------
+
+    def on_changed(self, changes: ChangeSet) -> None:
+        if self.case is None:
+            return
+        mine = (
+            self.case.id in changes.ids_of(ch.CASE)
+            or bool(changes.ids_of(ch.ACTION) & self._action_ids)
+            or bool(changes.ids_of(ch.DOCUMENT) & self._document_ids)
+            or changes.touches(ch.CALENDAR, ch.ORGANISATION, ch.SETTING)
+        )
+        if mine:
+            self.refresh()
+        if changes.touches(ch.COMMUNICATION):
+            self.comm_model.reload()

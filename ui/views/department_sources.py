@@ -1,0 +1,554 @@
+"""The lists behind the two department views: actions and documents across every case.
+
+Each source is a :class:`~ui.widgets.lazy_table.ListSource` over :mod:`coordinator.queries.actions`
+or :mod:`coordinator.queries.documents`: ids in SQL order, display cells for the rows on
+screen only. Working time ("waiting", "over / left") depends on the moment, so a source
+reads its clock and the officer's calendar each time it builds a window of rows.
+
+A row's cells carry one hidden cell after the visible ones: a flag the model turns into
+a colour (red for a step past due), so that the flag is cached, refreshed and dropped
+with the text it belongs to.
+
+:func:`follow_changes` is the rule both views apply to a change set: refresh the rows
+in place, or reload when a row must appear (or, after someone else's change, disappear).
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from coordinator.calendar.working_time import WorkingCalendar
+from coordinator.formatting import short_datetime, working_duration
+from coordinator.i18n import _
+from coordinator.labels import ACTION_STATUS, DOCUMENT_STATE
+from coordinator.queries import actions as aq
+from coordinator.queries import documents as dq
+from coordinator.queries.actions import ActionFilter, ActionRow
+from coordinator.queries.documents import DocumentFilter, DocumentRow
+from coordinator.store.models import ActionStatus, DocumentState
+from coordinator.store.storage import Store
+from ui.widgets.lazy_table import Index, LazyIdModel
+
+Clock = Callable[[], datetime]
+
+FLAG_LATE = "late"
+LATE_COLOUR = QColor("#b3261e")
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+# -- actions -------------------------------------------------------------------------------
+
+# How long and how late come right after the step: in a narrow window they are what must
+# stay in sight; the company's long name goes last and takes the room left over.
+(
+    A_CASE,
+    A_DEPARTMENT,
+    A_STEP,
+    A_STATUS,
+    A_WAITING,
+    A_LEFT,
+    A_DUE,
+    A_REQUESTED,
+    A_COMPANY,
+) = range(9)
+
+ACTION_SORT_KEYS: dict[int, str] = {
+    A_CASE: aq.SORT_CASE,
+    A_COMPANY: aq.SORT_COMPANY,
+    A_DEPARTMENT: aq.SORT_DEPARTMENT,
+    A_STEP: aq.SORT_TITLE,
+    A_STATUS: aq.SORT_STATUS,
+    A_REQUESTED: aq.SORT_REQUESTED,
+    A_DUE: aq.SORT_DUE,
+    A_WAITING: aq.SORT_HELD,
+}
+"""Every column sorts but "over / left", which follows the due time (sort by Due)."""
+
+
+def action_headers() -> list[str]:
+    return [
+        _("Case"),
+        _("Department"),
+        _("Step"),
+        _("Status"),
+        _("Waiting"),
+        _("Working time"),
+        _("Due"),
+        _("Requested"),
+        _("Company"),
+    ]
+
+
+def duration_text(seconds: int, per_day: int) -> str:
+    """A working duration to read at a glance: minutes only under one working day (past
+    a day they are noise, and they would cut the figure short in a narrow column)."""
+    days, rest = divmod(seconds, per_day)
+    if days:
+        seconds = days * per_day + rest - rest % 3600
+    return working_duration(seconds, per_day)
+
+
+def _margin_text(margin: aq.DueMargin | None, per_day: int) -> str:
+    if margin is None:
+        return ""
+    time = duration_text(abs(margin.seconds), per_day)
+    if margin.finished:
+        return _("{time} late").format(time=time) if margin.over else _("on time")
+    if margin.paused:
+        return (_("{time} over, paused") if margin.over else _("{time} left, paused")).format(
+            time=time
+        )
+    return (_("{time} over") if margin.over else _("{time} left")).format(time=time)
+
+
+def action_cells(row: ActionRow, calendar: WorkingCalendar, now: datetime) -> tuple[str, ...]:
+    """The display text of one step, column by column, then its flag."""
+    per_day = calendar.seconds_per_day
+    held = aq.held_seconds(row, calendar, now)
+    margin = aq.due_margin(row, calendar, now)
+    status = ACTION_STATUS[row.status].tr()
+    if row.reason and row.status in (
+        ActionStatus.BLOCKED,
+        ActionStatus.WAITING,
+        ActionStatus.WAITING_COMPANY,
+    ):
+        status = _("{status}: {reason}").format(status=status, reason=_one_line(row.reason))
+    late = margin is not None and margin.over and not margin.paused and not margin.finished
+    return (
+        row.case_reference,
+        row.department_name,
+        row.title,
+        status,
+        duration_text(held, per_day) if held is not None else "",
+        _margin_text(margin, per_day),
+        short_datetime(row.due_at, now),
+        short_datetime(row.requested_at, now),
+        row.company_name or "",
+        FLAG_LATE if late else "",
+    )
+
+
+def _one_line(text: str) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= 60 else line[:59] + "…"
+
+
+FULL_READ_MAX = 50_000
+"""Up to this many rows, a list's ids are read whole in one sorted query."""
+
+
+class _OneSortSource:
+    """Serves the head and the tail of a list from one sorted read, when it is short.
+
+    The lazy model reads a long list's first and last ids as two queries, each sorting
+    every matching row; these lists sort on working-time keys no index holds, so for a
+    list of up to :data:`FULL_READ_MAX` rows one full read costs about what one of those
+    sorts costs. The read serves only the requests made in the same session (one
+    consistent snapshot of the data); any other session reads afresh.
+    """
+
+    def __init__(self) -> None:
+        self._counted: tuple[weakref.ref[Session], int] | None = None
+        self._snapshot: tuple[weakref.ref[Session], str, bool, list[int]] | None = None
+
+    def _count(self, session: Session) -> int:
+        raise NotImplementedError
+
+    def _ids(self, session: Session, sort: str, descending: bool, limit: int | None) -> list[int]:
+        raise NotImplementedError
+
+    def count(self, session: Session) -> int:
+        found = self._count(session)
+        self._counted = (weakref.ref(session), found)
+        self._snapshot = None
+        return found
+
+    def ids(
+        self, session: Session, sort: str, descending: bool, limit: int | None = None
+    ) -> list[int]:
+        if limit is None:
+            return self._ids(session, sort, descending, None)
+        snapshot = self._snapshot
+        if snapshot is not None and snapshot[0]() is session and snapshot[1] == sort:
+            whole = snapshot[3] if snapshot[2] == descending else snapshot[3][::-1]
+            return whole[:limit]
+        counted = self._counted
+        if counted is not None and counted[0]() is session and counted[1] <= FULL_READ_MAX:
+            whole = self._ids(session, sort, descending, None)
+            self._snapshot = (weakref.ref(session), sort, descending, whole)
+            return whole[:limit]
+        return self._ids(session, sort, descending, limit)
+
+
+class ActionSource(_OneSortSource):
+    """The steps of every case under one filter."""
+
+    def __init__(self, store: Store, clock: Clock, flt: ActionFilter | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.clock = clock
+        self.filter = flt or ActionFilter()
+
+    def headers(self) -> Sequence[str]:
+        return action_headers()
+
+    def sort_keys(self) -> Mapping[int, str]:
+        return ACTION_SORT_KEYS
+
+    def _count(self, session: Session) -> int:
+        return aq.count(session, self.filter)
+
+    def _ids(self, session: Session, sort: str, descending: bool, limit: int | None) -> list[int]:
+        return aq.ids(session, self.filter, sort, descending, limit=limit)
+
+    def rows(self, session: Session, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        calendar = self.store.calendar()
+        now = self.clock()
+        return {i: action_cells(row, calendar, now) for i, row in aq.rows(session, ids).items()}
+
+    def alignment(self, column: int) -> int | None:
+        return _RIGHT if column in (A_WAITING, A_LEFT) else None
+
+    def flag_columns(self) -> frozenset[int]:
+        return frozenset({A_LEFT, A_DUE})
+
+
+# -- documents -----------------------------------------------------------------------------
+
+(
+    D_CASE,
+    D_TITLE,
+    D_STATE,
+    D_HOLDER,
+    D_WAITING,
+    D_PAPER,
+    D_FILES,
+    D_COMPANY,
+) = range(8)
+
+DOCUMENT_SORT_KEYS: dict[int, str] = {
+    D_CASE: dq.SORT_CASE,
+    D_COMPANY: dq.SORT_COMPANY,
+    D_TITLE: dq.SORT_TITLE,
+    D_STATE: dq.SORT_STATE,
+    D_HOLDER: dq.SORT_HOLDER,
+    D_WAITING: dq.SORT_HELD,
+}
+
+
+def document_headers() -> list[str]:
+    return [
+        _("Case"),
+        _("Document"),
+        _("State"),
+        _("Held by"),
+        _("Waiting"),
+        _("Original / stamped"),
+        _("Files"),
+        _("Company"),
+    ]
+
+
+def _paper(row: DocumentRow) -> str:
+    marks = []
+    if row.is_original:
+        marks.append(_("original"))
+    if row.stamped:
+        marks.append(_("stamped"))
+    # TRANSLATORS: between the marks of a paper ("original, stamped"); Chinese uses 、
+    return _(", ").join(marks)
+
+
+def document_cells(row: DocumentRow, calendar: WorkingCalendar, now: datetime) -> tuple[str, ...]:
+    """The display text of one document, column by column, then its flag."""
+    held = dq.held_seconds(row, calendar, now)
+    state = DOCUMENT_STATE[row.state].tr()
+    late = False
+    if row.state == DocumentState.ACCEPTED_MISSING and row.promised_completion_at is not None:
+        state = _("{state}, promised by {time}").format(
+            state=state, time=short_datetime(row.promised_completion_at, now)
+        )
+        late = row.promised_completion_at < now
+    elif row.state == DocumentState.RETURNED and row.return_reason:
+        state = _("{status}: {reason}").format(status=state, reason=_one_line(row.return_reason))
+    return (
+        row.case_reference,
+        row.title,
+        state,
+        row.holder_name if row.holder_name is not None else _("me"),
+        duration_text(held, calendar.seconds_per_day) if held is not None else "",
+        _paper(row),
+        str(row.files) if row.files else "",
+        row.company_name or "",
+        FLAG_LATE if late else "",
+    )
+
+
+class DocumentSource(_OneSortSource):
+    """The documents of every case under one filter."""
+
+    def __init__(self, store: Store, clock: Clock, flt: DocumentFilter | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.clock = clock
+        self.filter = flt or DocumentFilter()
+
+    def headers(self) -> Sequence[str]:
+        return document_headers()
+
+    def sort_keys(self) -> Mapping[int, str]:
+        return DOCUMENT_SORT_KEYS
+
+    def _count(self, session: Session) -> int:
+        return dq.count(session, self.filter)
+
+    def _ids(self, session: Session, sort: str, descending: bool, limit: int | None) -> list[int]:
+        return dq.ids(session, self.filter, sort, descending, limit=limit)
+
+    def rows(self, session: Session, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        calendar = self.store.calendar()
+        now = self.clock()
+        return {i: document_cells(row, calendar, now) for i, row in dq.rows(session, ids).items()}
+
+    def alignment(self, column: int) -> int | None:
+        return _RIGHT if column in (D_WAITING, D_FILES) else None
+
+    def flag_columns(self) -> frozenset[int]:
+        return frozenset({D_STATE})
+
+
+# -- the models ----------------------------------------------------------------------------
+
+
+class _Unread:
+    """Stands in for a source while its model is built: the base class reads ids in its
+    own first order, and these lists start in another, so the real source comes only
+    once the order is set (one read of the ids instead of two)."""
+
+    def __init__(self, source: ActionSource | DocumentSource) -> None:
+        self._source = source
+
+    def headers(self) -> Sequence[str]:
+        return self._source.headers()
+
+    def sort_keys(self) -> Mapping[int, str]:
+        return self._source.sort_keys()
+
+    def count(self, session: Session) -> int:
+        return 0
+
+    def ids(
+        self, session: Session, sort: str, descending: bool, limit: int | None = None
+    ) -> list[int]:
+        return []
+
+    def rows(self, session: Session, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        return {}
+
+    def alignment(self, column: int) -> int | None:
+        return self._source.alignment(column)
+
+
+class FlaggedListModel(LazyIdModel):
+    """A lazy list whose rows can be flagged late: their flag columns are drawn in red."""
+
+    def __init__(
+        self,
+        store: Store,
+        source: ActionSource | DocumentSource,
+        sort: tuple[str, bool],
+        parent: Any = None,
+    ) -> None:
+        super().__init__(store, _Unread(source), parent)
+        self.set_sort(*sort)
+        self.set_source(source)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if not index.isValid():
+                return None
+            source = self.source
+            assert isinstance(source, ActionSource | DocumentSource)
+            if index.column() not in source.flag_columns():
+                return None
+            cells = self.cells_at(index.row())
+            if cells is not None and cells[-1] == FLAG_LATE:
+                return QBrush(LATE_COLOUR)
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            # The columns are narrow on a laptop: any cell may be cut short, so each one
+            # can be read whole by pointing at it.
+            text = super().data(index, Qt.ItemDataRole.DisplayRole)
+            return text or None
+        return super().data(index, role)
+
+
+class ActionsModel(FlaggedListModel):
+    def __init__(
+        self, store: Store, clock: Clock, flt: ActionFilter | None = None, parent: Any = None
+    ) -> None:
+        super().__init__(store, ActionSource(store, clock, flt), (aq.SORT_HELD, True), parent)
+        self.clock = clock
+
+    @property
+    def filter(self) -> ActionFilter:
+        source = self.source
+        assert isinstance(source, ActionSource)
+        return source.filter
+
+    def set_filter(self, flt: ActionFilter) -> bool:
+        """Show ``flt``; False (and nothing read) if it is the one shown."""
+        if flt == self.filter:
+            return False
+        self.set_source(ActionSource(self.store, self.clock, flt))
+        return True
+
+
+class DocumentsModel(FlaggedListModel):
+    def __init__(
+        self, store: Store, clock: Clock, flt: DocumentFilter | None = None, parent: Any = None
+    ) -> None:
+        super().__init__(store, DocumentSource(store, clock, flt), (dq.SORT_HELD, True), parent)
+        self.clock = clock
+
+    @property
+    def filter(self) -> DocumentFilter:
+        source = self.source
+        assert isinstance(source, DocumentSource)
+        return source.filter
+
+    def set_filter(self, flt: DocumentFilter) -> bool:
+        if flt == self.filter:
+            return False
+        self.set_source(DocumentSource(self.store, self.clock, flt))
+        return True
+
+
+# -- the table, selection and changes ------------------------------------------------------
+
+
+def list_or_empty_page(
+    table: QTableView, parent: QWidget
+) -> tuple[QStackedWidget, QLabel, QPushButton]:
+    """The list, or in its place a sentence saying what to do and a "clear filters" button."""
+    text = QLabel(parent)
+    text.setWordWrap(True)
+    text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    clear = QPushButton(parent)
+    empty = QWidget(parent)
+    column = QVBoxLayout(empty)
+    column.addStretch(1)
+    column.addWidget(text)
+    column.addWidget(clear, 0, Qt.AlignmentFlag.AlignHCenter)
+    column.addStretch(2)
+    pages = QStackedWidget(parent)
+    pages.addWidget(table)
+    pages.addWidget(empty)
+    return pages, text, clear
+
+
+def configure_table(table: QTableView, widths: Mapping[int, int], row_height: int) -> None:
+    """A table that never measures its contents: fixed row height, fixed widths; the last
+    column takes the room left over, if any."""
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    vertical = table.verticalHeader()
+    vertical.hide()
+    vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    vertical.setDefaultSectionSize(row_height)
+    horizontal = table.horizontalHeader()
+    horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    horizontal.setStretchLastSection(True)
+    for column, width in widths.items():
+        table.setColumnWidth(column, width)
+    horizontal.setSortIndicatorShown(True)
+    horizontal.setSectionsClickable(True)
+
+
+def sort_indicator(table: QTableView, keys: Mapping[int, str], model: LazyIdModel) -> None:
+    """Show the model's order on the header (without sorting again)."""
+    key, descending = model.sort_key
+    column = next((c for c, k in keys.items() if k == key), -1)
+    header = table.horizontalHeader()
+    header.blockSignals(True)
+    header.setSortIndicator(
+        column, Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+    )
+    header.blockSignals(False)
+
+
+def selected_ids(table: QTableView, model: LazyIdModel) -> list[int]:
+    """The selected rows' ids in list order, else the current row's."""
+    rows = sorted(index.row() for index in table.selectionModel().selectedRows())
+    if not rows and table.currentIndex().isValid():
+        rows = [table.currentIndex().row()]
+    found = (model.id_at(row) for row in rows)
+    return [i for i in found if i is not None]
+
+
+def select_ids(table: QTableView, model: LazyIdModel, ids: Sequence[int]) -> bool:
+    """Select the rows of ``ids`` (the first becomes current); False if none is shown."""
+    rows = [r for r in (model.row_of(i) for i in ids) if r is not None]
+    if not rows:
+        return False
+    selection = table.selectionModel()
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    selection.setCurrentIndex(
+        model.index(rows[0], 0),
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    for row in rows[1:]:
+        selection.select(model.index(row, 0), flags)
+    table.scrollTo(model.index(rows[0], 0))
+    return True
+
+
+def reload_keeping_selection(table: QTableView, model: LazyIdModel) -> None:
+    chosen = selected_ids(table, model)
+    model.reload()
+    if chosen:
+        select_ids(table, model, chosen)
+
+
+def follow_changes(
+    table: QTableView,
+    model: LazyIdModel,
+    candidates: Iterable[int],
+    matching_now: set[int],
+    own_change: bool,
+) -> None:
+    """Bring the list up to date after ``candidates`` changed.
+
+    A candidate that now matches the filter but is not shown makes the list reload (it
+    must appear in its place). One that is shown but no longer matches stays where it is
+    after the officer's own key press, showing its new state (it leaves at the next
+    reload: a row must not vanish from under the keyboard); after a change made
+    elsewhere it makes the list reload. Otherwise only the shown rows are read again.
+    """
+    wanted = set(candidates)
+    shown = {i for i in wanted if model.row_of(i) is not None}
+    entering = matching_now - shown
+    leaving = shown - matching_now
+    if entering or (leaving and not own_change):
+        reload_keeping_selection(table, model)
+    elif shown:
+        model.refresh_ids(shown)

@@ -1,0 +1,396 @@
+"""Documents across all cases: which paper is where, with whom, and for how long.
+
+The list starts on every document not yet accepted, the longest waiting first. Keys on
+the list are those of a case's Documents tab: R received, F forwarded (asks the
+department when none is set), A accepted, M accepted with items missing (asks what and
+by when), X returned (asks what must be corrected), S resubmitted; Enter or a
+double-click opens the document in its case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from coordinator.i18n import _
+from coordinator.labels import DOCUMENT_STATE
+from coordinator.queries import documents as dq
+from coordinator.queries.documents import DocumentFilter, Holder
+from coordinator.services import documents
+from coordinator.store import changes as ch
+from coordinator.store.changes import ChangeSet
+from coordinator.store.models import DocumentState
+from coordinator.store.storage import Store
+from ui.hub import OPEN_DOCUMENT, Hub
+from ui.views.department_sources import (
+    D_CASE,
+    D_COMPANY,
+    D_FILES,
+    D_HOLDER,
+    D_PAPER,
+    D_STATE,
+    D_TITLE,
+    D_WAITING,
+    DOCUMENT_SORT_KEYS,
+    DocumentsModel,
+    configure_table,
+    follow_changes,
+    list_or_empty_page,
+    reload_keeping_selection,
+    select_ids,
+    selected_ids,
+    sort_indicator,
+)
+from ui.widgets import ask
+from ui.widgets.keys import STATE_KEYS, STATES_THAT_ASK
+
+SEARCH_DELAY_MS = 250
+
+
+# What the state filter offers before the single states: (key, states).
+STATE_GROUPS: tuple[tuple[str, tuple[DocumentState, ...] | None], ...] = (
+    ("unfinished", dq.UNFINISHED_STATES),
+    ("others", dq.WAITING_ON_OTHERS),
+    ("mine", dq.IN_MY_HANDS),
+    ("all", None),
+)
+HOLDER_CHOICES: tuple[Holder, ...] = (Holder.ANYONE, Holder.ME, Holder.COMPANY, Holder.DEPARTMENT)
+
+PROMISE_WORKING_DAYS = 5  # the usual promise when a department accepts with items missing
+
+_COLUMN_WIDTHS = {
+    D_CASE: 76,
+    D_TITLE: 250,
+    D_STATE: 150,
+    D_HOLDER: 170,
+    D_WAITING: 130,
+    D_PAPER: 116,
+    D_FILES: 44,
+    D_COMPANY: 180,
+}
+
+
+class DocumentsView(QWidget):
+    def __init__(
+        self,
+        store: Store,
+        hub: Hub,
+        clock: Callable[[], datetime],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.hub = hub
+        self.clock = clock
+        self._own_change = False
+
+        self.state_label = QLabel(self)
+        self.state = QComboBox(self)
+        for key, _states in STATE_GROUPS:
+            self.state.addItem("", key)
+        for state in dq.STATE_ORDER:
+            self.state.addItem("", state.value)
+        self.holder_label = QLabel(self)
+        self.holder = QComboBox(self)
+        self.holder.setMinimumContentsLength(14)
+        self.holder.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.search = QLineEdit(self)
+        self.search.setClearButtonEnabled(True)
+        self.search_timer = QTimer(self)
+        self.search_timer.setSingleShot(True)
+        self.search_timer.setInterval(SEARCH_DELAY_MS)
+        self.count_label = QLabel(self)
+        bar = QHBoxLayout()
+        bar.addWidget(self.state_label)
+        bar.addWidget(self.state)
+        bar.addWidget(self.holder_label)
+        bar.addWidget(self.holder)
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.count_label)
+
+        row_height = self.fontMetrics().height() + 8
+        self.model = DocumentsModel(store, clock, parent=self)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        configure_table(self.table, _COLUMN_WIDTHS, row_height)
+        sort_indicator(self.table, DOCUMENT_SORT_KEYS, self.model)
+        self.table.horizontalHeader().sortIndicatorChanged.connect(self._sort_changed)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+
+        self.toolbar = QToolBar(self)
+        self.state_actions: list[tuple[QAction, DocumentState]] = []
+        for key, state in STATE_KEYS:
+            action = QAction(self)
+            action.setShortcut(QKeySequence(key))
+            # Only while the list has the focus: letters in the search box are text.
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            action.triggered.connect(lambda _checked=False, s=state: self.move_to(s))
+            self.toolbar.addAction(action)
+            self.table.addAction(action)
+            self.state_actions.append((action, state))
+        self.toolbar.addSeparator()
+        self.open_action = QAction(self)
+        self.open_action.setShortcuts(
+            [QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)]
+        )
+        self.open_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.open_action.triggered.connect(self.open_current)
+        self.toolbar.addAction(self.open_action)
+        self.table.addAction(self.open_action)
+        self.table.doubleClicked.connect(self._double_clicked)
+        self.pages, self.empty_text, self.clear_button = list_or_empty_page(self.table, self)
+        self.clear_button.clicked.connect(self.clear_filters)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.pages, 1)
+
+        self.state.currentIndexChanged.connect(lambda _index: self._apply_filter())
+        self.holder.currentIndexChanged.connect(lambda _index: self._apply_filter())
+        self.search.textChanged.connect(self.search_timer.start)
+        self.search_timer.timeout.connect(self._apply_filter)
+        self.model.modelReset.connect(self._list_changed)
+        hub.changed.connect(self._on_changed)
+        self._fill_holders()
+        self.retranslate()
+
+    # -- filter and sort -----------------------------------------------------------------
+
+    def _fill_holders(self) -> None:
+        """Anyone, me, a company, any department, then each department by name."""
+        chosen = self.holder.currentData()
+        with self.store.read() as session:
+            departments = dq.holders(session)
+        self.holder.blockSignals(True)
+        self.holder.clear()
+        for choice in HOLDER_CHOICES:
+            self.holder.addItem("", choice.value)
+        self.holder.insertSeparator(len(HOLDER_CHOICES))
+        for ident, name in departments:
+            self.holder.addItem(name, ident)
+        self._name_holder_choices()
+        found = self.holder.findData(chosen) if chosen is not None else -1
+        self.holder.setCurrentIndex(max(found, 0))
+        self.holder.blockSignals(False)
+
+    def _name_holder_choices(self) -> None:
+        names = {
+            Holder.ANYONE: _("Anyone"),
+            Holder.ME: _("me"),
+            Holder.COMPANY: _("The company"),
+            Holder.DEPARTMENT: _("Any department"),
+        }
+        for i, choice in enumerate(HOLDER_CHOICES):
+            self.holder.setItemText(i, names[choice])
+
+    def current_filter(self) -> DocumentFilter:
+        value = self.state.currentData()
+        groups = dict(STATE_GROUPS)
+        states = groups[value] if value in groups else (DocumentState(value),)
+        holder_value = self.holder.currentData()
+        holder = Holder.ANYONE
+        holder_id = None
+        if isinstance(holder_value, int):
+            holder_id = holder_value
+        elif holder_value is not None:
+            holder = Holder(holder_value)
+        return DocumentFilter(
+            states=states, holder=holder, holder_id=holder_id, text=self.search.text().strip()
+        )
+
+    def _apply_filter(self) -> None:
+        self.search_timer.stop()
+        self.model.set_filter(self.current_filter())
+
+    def _sort_changed(self, column: int, order: Qt.SortOrder) -> None:
+        if column not in DOCUMENT_SORT_KEYS:
+            sort_indicator(self.table, DOCUMENT_SORT_KEYS, self.model)
+            return
+        self.model.sort(column, order)
+
+    def clear_filters(self) -> None:
+        """Every document not yet accepted, whoever holds it."""
+        for widget in (self.state, self.holder, self.search):
+            widget.blockSignals(True)
+        self.state.setCurrentIndex(0)
+        self.holder.setCurrentIndex(0)
+        self.search.clear()
+        for widget in (self.state, self.holder, self.search):
+            widget.blockSignals(False)
+        self._apply_filter()
+
+    # -- showing one ---------------------------------------------------------------------
+
+    def select(self, what: str, ident: int) -> bool:
+        """Show a document (``"document"``), clearing the filters when they hide it."""
+        if what != OPEN_DOCUMENT:
+            return False
+        if self.model.row_of(ident) is None:
+            with self.store.read() as session:
+                found = dq.rows(session, [ident]).get(ident)
+            if found is None:
+                return False
+            self.clear_filters()
+            if found.state not in dq.UNFINISHED_STATES:
+                self.state.setCurrentIndex(self.state.findData("all"))
+        shown = select_ids(self.table, self.model, [ident])
+        if shown:
+            self.table.setFocus()
+        return shown
+
+    def selected_ids(self) -> list[int]:
+        return selected_ids(self.table, self.model)
+
+    def open_current(self) -> None:
+        index = self.table.currentIndex()
+        ident = self.model.id_at(index.row()) if index.isValid() else None
+        if ident is not None:
+            self.hub.request_open(OPEN_DOCUMENT, ident)
+
+    def _double_clicked(self, index: QModelIndex) -> None:
+        ident = self.model.id_at(index.row())
+        if ident is not None:
+            self.hub.request_open(OPEN_DOCUMENT, ident)
+
+    # -- changing ------------------------------------------------------------------------
+
+    def move_to(self, state: DocumentState) -> None:
+        """Move the selected documents to ``state``, asking first what the step needs.
+
+        Documents already in that state are skipped; a document forwarded without a
+        destination asks for one (each such document on its own); the first refusal is
+        shown and stops the rest.
+        """
+        chosen = self.selected_ids()
+        with self.store.read() as session:
+            found = dq.rows(session, chosen)
+        docs = [found[i] for i in chosen if i in found and found[i].state != state]
+        if not docs:
+            return
+        label = DOCUMENT_STATE[state].tr()
+        shared: dict[str, object] = {}
+        if state == DocumentState.RETURNED:
+            why = ask.text(self, label, _("What must be corrected?"), required=True)
+            if why is None:
+                return
+            shared["reason"] = why
+        elif state == DocumentState.ACCEPTED_MISSING:
+            calendar = self.store.calendar()
+            promise = calendar.add_working_days(self.clock(), PROMISE_WORKING_DAYS)
+            answer = ask.missing_items(self, label, promise)
+            if answer is None:
+                return
+            shared["missing_items"], shared["promised_completion_at"] = answer
+        self._own_change = True
+        try:
+            for doc in docs:
+                kwargs = dict(shared)
+                if state == DocumentState.FORWARDED and doc.destination_id is None:
+                    destination = ask.department(self, self.store, label)
+                    if destination is None:
+                        return
+                    kwargs["destination_id"] = destination
+                if self.hub.call(self, documents.transition, doc.id, state, **kwargs) is None:
+                    return
+        finally:
+            self._own_change = False
+
+    def _on_changed(self, changes: ChangeSet) -> None:
+        if changes.touches(ch.ORGANISATION):
+            # A department renamed or added: the holder list and names change everywhere.
+            self._fill_holders()
+            reload_keeping_selection(self.table, self.model)
+            return
+        if not changes.touches(ch.DOCUMENT, ch.CASE):
+            return
+        flt = self.model.filter
+        with self.store.read() as session:
+            candidates = set(changes.ids_of(ch.DOCUMENT)) | dq.of_cases(
+                session, changes.ids_of(ch.CASE)
+            )
+            matching = dq.matching(session, flt, candidates) if candidates else set()
+        if candidates:
+            follow_changes(self.table, self.model, candidates, matching, self._own_change)
+
+    # -- refresh and language ------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Everything again; the selected documents stay selected if still listed."""
+        self._fill_holders()
+        chosen = self.selected_ids()
+        if not self.model.set_filter(self.current_filter()):
+            self.model.reload()
+        select_ids(self.table, self.model, chosen)
+
+    def tick(self) -> None:
+        """The clocks moved: working times read again, without resetting the list."""
+        self.model.retranslate()
+
+    def _list_changed(self) -> None:
+        count = self.model.rowCount()
+        self.count_label.setText(_("{n} documents").format(n=count))
+        self.pages.setCurrentIndex(0 if count else 1)
+        sort_indicator(self.table, DOCUMENT_SORT_KEYS, self.model)
+        if count:
+            return
+        if self.current_filter() == DocumentFilter():
+            self.empty_text.setText(
+                _(
+                    "Every document is accepted: nothing waits on anyone. A case opened "
+                    "from a template brings its checklist of documents here."
+                )
+            )
+            self.clear_button.setVisible(False)
+        else:
+            self.empty_text.setText(
+                _(
+                    "No document matches these filters. Choose another state or holder, "
+                    "or clear the search."
+                )
+            )
+            self.clear_button.setVisible(True)
+
+    def retranslate(self) -> None:
+        self.state_label.setText(_("State:"))
+        group_names = {
+            "unfinished": _("Not yet accepted"),
+            "others": _("Waiting on others"),
+            "mine": _("In my hands"),
+            "all": _("All states"),
+        }
+        for i, (key, _states) in enumerate(STATE_GROUPS):
+            self.state.setItemText(i, group_names[key])
+        for i, state in enumerate(dq.STATE_ORDER, start=len(STATE_GROUPS)):
+            self.state.setItemText(i, DOCUMENT_STATE[state].tr())
+        self.holder_label.setText(_("Held by:"))
+        self._name_holder_choices()
+        self.search.setPlaceholderText(_("Search case, company or document"))
+        for action, state in self.state_actions:
+            label = DOCUMENT_STATE[state].tr()
+            action.setText(f"{label}…" if state in STATES_THAT_ASK else label)
+            # The toolbar shows each key beside its label: the keys are the fast way.
+            action.setIconText(f"{action.shortcut().toString()} {label}")
+            action.setToolTip(
+                _("{label} (key {key})").format(label=label, key=action.shortcut().toString())
+            )
+        self.open_action.setText(_("Open in its case"))
+        self.open_action.setToolTip(_("Open in its case (Enter)"))
+        self.clear_button.setText(_("Show every document not yet accepted"))
+        self.model.retranslate()
+        self._list_changed()

@@ -1,0 +1,834 @@
+"""The unfiled inbox: calls and messages logged without a case, filed to cases in bulk.
+
+The officer triages from the keyboard: Up/Down and Shift/Ctrl select rows, Enter or F
+files them to the chosen case, 1..9 to the Nth suggested case, U undoes the last
+filing, Delete deletes (after asking), / goes to the case search box. Suggestions put
+the open cases of the selected rows' callers first (their most recently active), then
+the office's other open cases; typing in the search box narrows them by reference,
+title or company.
+
+Filed rows leave the list one by one (rows removed, not a model reset), so the
+selection moves on to the next row and the officer keeps going.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
+from PySide6.QtGui import QFont, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from coordinator.errors import DomainError
+from coordinator.formatting import short_datetime
+from coordinator.i18n import _, current_language
+from coordinator.labels import CHANNEL, DIRECTION, cap
+from coordinator.queries import caller
+from coordinator.queries import cases as caseq
+from coordinator.queries import communications as cq
+from coordinator.queries.cases import CaseFilter
+from coordinator.queries.communications import CommunicationFilter, CommunicationRow
+from coordinator.services import communications
+from coordinator.store import changes as ch
+from coordinator.store.changes import ChangeSet
+from coordinator.store.storage import Store
+from ui.hub import OPEN_COMMUNICATION, Hub, confirm
+
+Index = QModelIndex | QPersistentModelIndex
+
+COL_AT, COL_CHANNEL, COL_WHO, COL_NOTES = range(4)
+COLUMN_COUNT = 4
+
+WINDOW = 200
+"""Rows read at once when the view asks for one that is not cached."""
+MAX_CACHED = 20 * WINDOW
+"""Rows kept in memory at most (years of unfiled calls stay cheap)."""
+SUGGESTIONS_SHOWN = 30
+NUMBERED = 9
+CALLERS_CONSIDERED = 5
+"""The selected rows' callers whose cases are suggested first (the first ones in the list)."""
+ROWS_CONSIDERED = 200
+SEARCH_DELAY_MS = 150
+UNDO_DEPTH = 20
+
+_UNFILED = CommunicationFilter(unfiled_only=True)
+
+
+def _runs(rows: Sequence[int]) -> list[tuple[int, int]]:
+    """Sorted row numbers grouped into (first, last) runs of consecutive rows."""
+    runs: list[tuple[int, int]] = []
+    for row in rows:
+        if runs and row == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs
+
+
+# -- the list ------------------------------------------------------------------------------
+
+
+class InboxModel(QAbstractTableModel):
+    """Unfiled communications, newest first: the ids in memory, rows read in windows.
+
+    :meth:`sync` reads the id list again and turns the difference into row removals and
+    insertions, so a view keeps its selection and scroll position while rows are filed
+    away or come back; only a change of order needs a reset.
+    """
+
+    def __init__(self, store: Store, clock: Callable[[], datetime], parent: Any = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.clock = clock
+        self._ids: list[int] = []
+        self._row_of: dict[int, int] = {}
+        # id -> its display row (None: it vanished between the id list and the read)
+        self._cache: OrderedDict[int, CommunicationRow | None] = OrderedDict()
+        self.row_reads = 0  # how many window reads (for tests)
+        self._ids = self._read_ids()
+        self._index_rows()
+
+    # -- ids ----------------------------------------------------------------------------
+
+    def _read_ids(self) -> list[int]:
+        with self.store.read() as session:
+            return cq.ids(session, _UNFILED)
+
+    def _index_rows(self) -> None:
+        self._row_of = {ident: row for row, ident in enumerate(self._ids)}
+
+    @property
+    def ids(self) -> list[int]:
+        return list(self._ids)
+
+    def id_at(self, row: int) -> int | None:
+        return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def row_of(self, ident: int) -> int | None:
+        return self._row_of.get(ident)
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self._ids = self._read_ids()
+        self._index_rows()
+        self._cache.clear()
+        self.endResetModel()
+
+    def sync(self, changed: Iterable[int] = ()) -> None:
+        """Follow the database: rows filed or deleted leave, rows unfiled or logged come
+        in at their place, rows in ``changed`` that stay are re-read."""
+        fresh = self._read_ids()
+        fresh_set = set(fresh)
+        old_set = set(self._ids)
+        removed = old_set - fresh_set
+        added = fresh_set - old_set
+        if [i for i in self._ids if i not in removed] != [i for i in fresh if i not in added]:
+            self.reload()  # the order itself changed (a time was edited)
+            return
+        # Bottom-up, so the row numbers still to remove stay valid.
+        gone_rows = sorted(self._row_of[i] for i in removed)
+        for first, last in reversed(_runs(gone_rows)):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self._ids[first : last + 1]
+            self.endRemoveRows()
+        for ident in removed:
+            self._cache.pop(ident, None)
+        # Top-down: everything above an insertion point already matches the new list.
+        new_rows = [row for row, ident in enumerate(fresh) if ident in added]
+        for first, last in _runs(new_rows):
+            self.beginInsertRows(QModelIndex(), first, last)
+            self._ids[first:first] = fresh[first : last + 1]
+            self.endInsertRows()
+        self._index_rows()
+        self.refresh_ids(i for i in changed if i not in added)
+
+    # -- rows ---------------------------------------------------------------------------
+
+    def refresh_ids(self, idents: Iterable[int]) -> None:
+        """Re-read the cached rows of ``idents`` in place (a name, a note changed)."""
+        stale = [i for i in idents if i in self._cache and i in self._row_of]
+        if not stale:
+            return
+        with self.store.read() as session:
+            found = cq.rows(session, stale)
+        for ident in stale:
+            self._cache[ident] = found.get(ident)
+        for first, last in _runs(sorted(self._row_of[i] for i in stale)):
+            self.dataChanged.emit(self.index(first, 0), self.index(last, COLUMN_COUNT - 1))
+
+    def refresh_cached(self) -> None:
+        self.refresh_ids(list(self._cache))
+
+    def record(self, row: int) -> CommunicationRow | None:
+        ident = self.id_at(row)
+        if ident is None:
+            return None
+        if ident not in self._cache:
+            self._read_window(row // WINDOW)
+        else:
+            self._cache.move_to_end(ident)
+        return self._cache.get(ident)
+
+    def records(self, idents: Sequence[int]) -> list[CommunicationRow]:
+        """Display rows of any ids, cached or not (a large selection), in the given order."""
+        missing = [i for i in idents if i not in self._cache]
+        found: dict[int, CommunicationRow] = {}
+        if missing:
+            with self.store.read() as session:
+                found = cq.rows(session, missing)
+        result = []
+        for ident in idents:
+            row = self._cache[ident] if ident in self._cache else found.get(ident)
+            if row is not None:
+                result.append(row)
+        return result
+
+    def _read_window(self, window: int) -> None:
+        window_ids = self._ids[window * WINDOW : (window + 1) * WINDOW]
+        wanted = [i for i in window_ids if i not in self._cache]
+        with self.store.read() as session:
+            found = cq.rows(session, wanted)
+        self.row_reads += 1
+        for ident in wanted:
+            self._cache[ident] = found.get(ident)
+        while len(self._cache) > MAX_CACHED:
+            self._cache.popitem(last=False)
+
+    # -- Qt model API -------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else COLUMN_COUNT
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,
+        ):
+            return None
+        row = self.record(index.row())
+        if row is None:
+            return ""
+        column = index.column()
+        if role == Qt.ItemDataRole.ToolTipRole:
+            # The whole start of the notes where the cell cuts them; the direction on the
+            # channel (it matters less for filing than the room it would take).
+            if column == COL_NOTES:
+                return row.notes_start.strip() or None
+            if column == COL_CHANNEL:
+                return cap(DIRECTION[row.direction])
+            return None
+        if column == COL_AT:
+            return short_datetime(row.at, self.clock())
+        if column == COL_CHANNEL:
+            return cap(CHANNEL[row.channel])
+        if column == COL_WHO:
+            return row.who
+        notes = row.first_line
+        return notes if len(notes) <= 80 else notes[:79] + "…"
+
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < COLUMN_COUNT
+        ):
+            return (_("When"), _("Channel"), _("Who"), _("Notes"))[section]
+        return None
+
+    def retranslate(self) -> None:
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, COLUMN_COUNT - 1)
+        if self._ids:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._ids) - 1, COLUMN_COUNT - 1)
+            )
+
+
+def _list(names: Sequence[str]) -> str:
+    """Names in a sentence: “林晓雯、赵启航” / “Lin, Zhao”."""
+    return ("、" if current_language() == "zh_CN" else ", ").join(names)
+
+
+# -- suggested cases -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseChoice:
+    case_id: int
+    reference: str
+    title: str
+    company: str
+    caller_name: str = ""
+    """Set when the case is suggested because it is one of this caller's open cases."""
+
+    def label(self) -> str:
+        text = f"{self.reference} · {self.title}"
+        return f"{text} — {self.company}" if self.company else text
+
+    def matches(self, text: str) -> bool:
+        needle = text.casefold()
+        return any(needle in part.casefold() for part in (self.reference, self.title, self.company))
+
+
+def suggested_cases(
+    store: Store, rows: Sequence[CommunicationRow], text: str, now: datetime
+) -> list[CaseChoice]:
+    """Open cases to file ``rows`` to: their callers' recent open cases first, then the
+    office's open cases (newest first); ``text`` narrows both."""
+    text = text.strip()
+    choices: dict[int, CaseChoice] = {}
+    contacts: dict[int, str] = {}
+    numbers: list[str] = []
+    for row in rows:
+        if row.contact_id is not None:
+            contacts.setdefault(row.contact_id, row.who)
+        elif row.raw_number and row.raw_number not in numbers:
+            numbers.append(row.raw_number)
+    with store.read() as session:
+        for contact_id, name in list(contacts.items())[:CALLERS_CONSIDERED]:
+            try:
+                card = caller.caller_card(session, contact_id, now, recent_limit=0)
+            except DomainError:  # deleted meanwhile: nothing to suggest for them
+                continue
+            for case in card.open_cases:
+                choice = CaseChoice(
+                    case.case_id, case.reference, case.title, case.company_name, name
+                )
+                if not text or choice.matches(text):
+                    choices.setdefault(case.case_id, choice)
+        for number in numbers[:CALLERS_CONSIDERED]:
+            try:
+                case_id = caller.defaults(session, raw_number=number).case_id
+            except DomainError:  # a number as typed that is no phone number
+                continue
+            if case_id is not None and case_id not in choices:
+                found = caseq.rows(session, [case_id]).get(case_id)
+                if found is not None:
+                    choice = CaseChoice(
+                        found.id, found.reference, found.title, found.company_name, number
+                    )
+                    if not text or choice.matches(text):
+                        choices[case_id] = choice
+        others = caseq.ids(session, CaseFilter(open_only=True, text=text), limit=SUGGESTIONS_SHOWN)
+        rows_found = caseq.rows(session, [i for i in others if i not in choices])
+    for ident in others:
+        found = rows_found.get(ident)
+        if found is not None:
+            choices[ident] = CaseChoice(found.id, found.reference, found.title, found.company_name)
+    return list(choices.values())[:SUGGESTIONS_SHOWN]
+
+
+@dataclass(frozen=True)
+class Filing:
+    """One filing, as U undoes it."""
+
+    ids: tuple[int, ...]
+    case_id: int
+    reference: str
+
+
+# -- the view ---------------------------------------------------------------------------------
+
+
+class InboxView(QWidget):
+    def __init__(
+        self,
+        store: Store,
+        hub: Hub,
+        clock: Callable[[], datetime],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.hub = hub
+        self.clock = clock
+        self.undo_stack: list[Filing] = []
+        self._suggestions: list[CaseChoice] = []
+        self._suggested_for: tuple[tuple[int | str, ...], str] | None = None
+        self._syncing = False
+
+        self.title = QLabel(self)
+        font = QFont(self.title.font())
+        font.setBold(True)
+        self.title.setFont(font)
+        self.keys_hint = QLabel(self)
+        self.keys_hint.setWordWrap(True)
+
+        self.model = InboxModel(store, clock, self)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setTabKeyNavigation(False)  # Tab goes on to the case search box
+        vertical = self.table.verticalHeader()
+        vertical.hide()
+        # Fixed row heights and column widths: showing the list touches only visible rows.
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        horizontal = self.table.horizontalHeader()
+        horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in ((COL_AT, 120), (COL_CHANNEL, 80), (COL_WHO, 130)):
+            self.table.setColumnWidth(column, width)
+        horizontal.setSectionResizeMode(COL_NOTES, QHeaderView.ResizeMode.Stretch)
+        self.empty = QLabel(self)
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.list_stack = QStackedWidget(self)
+        self.list_stack.addWidget(self.table)
+        self.list_stack.addWidget(self.empty)
+
+        self.file_label = QLabel(self)
+        self.file_label.setFont(font)
+        self.case_search = QLineEdit(self)
+        self.case_search.setClearButtonEnabled(True)
+        self.search_timer = QTimer(self)
+        self.search_timer.setSingleShot(True)
+        self.search_timer.setInterval(SEARCH_DELAY_MS)
+        self.suggest_caption = QLabel(self)
+        self.suggest_caption.setWordWrap(True)
+        # A tree of one level rather than a list: its columns elide long case titles
+        # instead of scrolling sideways.
+        self.cases = QTreeWidget(self)
+        self.cases.setColumnCount(2)
+        self.cases.setHeaderHidden(True)
+        self.cases.setRootIsDecorated(False)
+        self.cases.setUniformRowHeights(True)
+        self.cases.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.cases.header().setStretchLastSection(True)
+        self.cases.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.file_button = QPushButton(self)
+        self.undo_button = QPushButton(self)
+        self.delete_button = QPushButton(self)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.file_button, 1)
+        buttons.addWidget(self.undo_button)
+        buttons.addWidget(self.delete_button)
+        self.notes_label = QLabel(self)
+        self.notes = QPlainTextEdit(self)
+        self.notes.setReadOnly(True)
+        self.notes.setTabChangesFocus(True)
+        self.notes.setMaximumHeight(self.fontMetrics().height() * 7)
+        panel = QWidget(self)
+        side = QVBoxLayout(panel)
+        side.setContentsMargins(6, 0, 0, 0)
+        side.addWidget(self.file_label)
+        side.addWidget(self.case_search)
+        side.addWidget(self.suggest_caption)
+        side.addWidget(self.cases, 1)
+        side.addLayout(buttons)
+        side.addWidget(self.notes_label)
+        side.addWidget(self.notes)
+        self.panel = panel
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(self.list_stack)
+        splitter.addWidget(panel)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+
+        head = QHBoxLayout()
+        head.addWidget(self.title)
+        head.addWidget(self.keys_hint, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.status)
+
+        self.table.installEventFilter(self)
+        self.case_search.installEventFilter(self)
+        self.cases.installEventFilter(self)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.doubleClicked.connect(self._open_row)
+        self.case_search.textChanged.connect(self.search_timer.start)
+        self.search_timer.timeout.connect(self.update_suggestions)
+        self.cases.itemDoubleClicked.connect(lambda _item, _column: self.file_to_current())
+        self.file_button.clicked.connect(self.file_to_current)
+        self.undo_button.clicked.connect(self.undo)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.model.rowsRemoved.connect(self._count_changed)
+        self.model.rowsInserted.connect(self._count_changed)
+        self.model.modelReset.connect(self._count_changed)
+        hub.changed.connect(self.on_changed)
+        self.retranslate()
+        self._select_rows([0])
+
+    # -- selection ----------------------------------------------------------------------
+
+    def selected_rows(self) -> list[int]:
+        return sorted(i.row() for i in self.table.selectionModel().selectedRows())
+
+    def selected_ids(self) -> list[int]:
+        ids = (self.model.id_at(r) for r in self.selected_rows())
+        return [i for i in ids if i is not None]
+
+    def _select_rows(self, rows: Sequence[int]) -> None:
+        """Select these rows (the first becomes current) and show it."""
+        valid = [r for r in rows if 0 <= r < self.model.rowCount()]
+        selection_model = self.table.selectionModel()
+        if not valid:
+            selection_model.clearSelection()
+            self._selection_changed()
+            return
+        selection = QItemSelection()
+        last_column = COLUMN_COUNT - 1
+        for first, last in _runs(sorted(set(valid))):
+            selection.select(self.model.index(first, 0), self.model.index(last, last_column))
+        flags = QItemSelectionModel.SelectionFlag
+        selection_model.setCurrentIndex(self.model.index(valid[0], 0), flags.NoUpdate)
+        selection_model.select(selection, flags.ClearAndSelect | flags.Rows)
+        self.table.scrollTo(self.model.index(valid[0], 0))
+
+    def select_ids(self, ids: Iterable[int]) -> None:
+        rows = [r for r in (self.model.row_of(i) for i in ids) if r is not None]
+        self._select_rows(sorted(rows))
+
+    def _selection_changed(self, *_args: object) -> None:
+        if self._syncing:  # rows leaving one by one: decide once they are gone
+            return
+        self._show_notes()
+        self.update_suggestions()
+        self._update_buttons()
+
+    def _show_notes(self) -> None:
+        current = self.table.currentIndex()
+        rows = self.selected_rows()
+        ident = self.model.id_at(current.row()) if current.isValid() and rows else None
+        text = ""
+        if ident is not None:
+            try:
+                text = communications.get(self.store, ident).notes
+            except DomainError:  # deleted this very moment: the change set follows
+                text = ""
+        self.notes.setPlainText(text)
+
+    # -- suggestions ------------------------------------------------------------------------
+
+    def suggestions(self) -> list[CaseChoice]:
+        return list(self._suggestions)
+
+    def update_suggestions(self) -> None:
+        self.search_timer.stop()
+        ids = self.selected_ids()[:ROWS_CONSIDERED]
+        text = self.case_search.text().strip()
+        rows = self.model.records(ids)
+        # Only the callers matter: Shift+Down within one caller's rows asks nothing again.
+        callers: tuple[int | str, ...] = tuple(
+            dict.fromkeys(r.contact_id if r.contact_id is not None else r.raw_number for r in rows)
+        )
+        key = (callers, text)
+        if key == self._suggested_for:
+            return
+        self._suggested_for = key
+        current = self.chosen_case()
+        keep = current.case_id if current is not None else None
+        self._suggestions = suggested_cases(self.store, rows, text, self.clock())
+        self._fill_cases(keep if text else None)
+
+    def _fill_cases(self, keep: int | None) -> None:
+        self.cases.clear()
+        bold = QFont(self.cases.font())
+        bold.setBold(True)
+        current_row = 0
+        for number, choice in enumerate(self._suggestions, start=1):
+            item = QTreeWidgetItem(
+                self.cases, [str(number) if number <= NUMBERED else "", choice.label()]
+            )
+            item.setData(0, Qt.ItemDataRole.UserRole, choice.case_id)
+            tip = choice.label()
+            if choice.caller_name:
+                item.setFont(1, bold)
+                tip = _("An open case of {name}: {case}").format(
+                    name=choice.caller_name, case=choice.label()
+                )
+            item.setToolTip(1, tip)
+            if choice.case_id == keep:
+                current_row = number - 1
+        if self._suggestions:
+            self._set_case_row(current_row)
+        callers = list(dict.fromkeys(c.caller_name for c in self._suggestions if c.caller_name))
+        if callers:
+            self.suggest_caption.setText(
+                _("Open cases of {names} first; then the office's other open cases.").format(
+                    names=_list(callers[:3])
+                )
+            )
+        elif self.case_search.text().strip() and not self._suggestions:
+            self.suggest_caption.setText(_("No open case matches."))
+        else:
+            self.suggest_caption.setText(_("The office's open cases, newest first."))
+        self._update_buttons()
+
+    def chosen_case(self) -> CaseChoice | None:
+        index = self.cases.currentIndex()
+        row = index.row() if index.isValid() else -1
+        return self._suggestions[row] if 0 <= row < len(self._suggestions) else None
+
+    def _set_case_row(self, row: int) -> None:
+        item = self.cases.topLevelItem(row)
+        if item is not None:
+            self.cases.setCurrentItem(item)
+            self.cases.scrollToItem(item)
+
+    # -- filing --------------------------------------------------------------------------
+
+    def file_to_current(self) -> None:
+        if self.search_timer.isActive():  # Enter right after typing: search first
+            self.update_suggestions()
+        choice = self.chosen_case()
+        if choice is not None:
+            self.file_to(choice)
+
+    def file_to_number(self, number: int) -> None:
+        if 1 <= number <= min(NUMBERED, len(self._suggestions)):
+            self.file_to(self._suggestions[number - 1])
+
+    def file_to(self, choice: CaseChoice) -> bool:
+        """File the selected rows to ``choice``; the next row is selected afterwards."""
+        ids = self.selected_ids()
+        if not ids:
+            return False
+        first_row = self.selected_rows()[0]
+        outcome = self.hub.call(self, communications.file_to_case, ids, choice.case_id)
+        if outcome is None:
+            return False
+        if outcome.value:
+            self.undo_stack.append(Filing(tuple(outcome.value), choice.case_id, choice.reference))
+            del self.undo_stack[:-UNDO_DEPTH]
+        self.status.setText(
+            _("Filed {n} to {case}. Press U to undo.").format(n=len(ids), case=choice.reference)
+        )
+        self._after_rows_left(first_row)
+        return True
+
+    def undo(self) -> None:
+        """File the rows of the last filing back to unfiled (those still in that case)."""
+        if not self.undo_stack:
+            self.status.setText(_("Nothing to undo."))
+            return
+        filing = self.undo_stack.pop()
+        with self.store.read() as session:
+            found = cq.rows(session, filing.ids)
+        still = [i for i in filing.ids if i in found and found[i].case_id == filing.case_id]
+        if not still:
+            self.status.setText(
+                _("Those communications were moved or deleted since: nothing to undo.")
+            )
+            self._update_buttons()
+            return
+        if self.hub.call(self, communications.file_to_case, still, None) is None:
+            self.undo_stack.append(filing)
+            return
+        self.select_ids(still)
+        self.table.setFocus()
+        self.status.setText(
+            _("{n} back in the inbox from {case}.").format(n=len(still), case=filing.reference)
+        )
+
+    def delete_selected(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        question = (
+            _("Delete this communication? This cannot be undone.")
+            if len(ids) == 1
+            else _("Delete these {n} communications? This cannot be undone.").format(n=len(ids))
+        )
+        if not confirm(self, _("Delete communications"), question):
+            return
+        first_row = self.selected_rows()[0]
+        deleted = 0
+        for ident in ids:
+            if self.hub.call(self, communications.delete, ident) is None:
+                break  # the refusal is shown; the rest stay
+            deleted += 1
+        self.status.setText(_("Deleted {n}.").format(n=deleted))
+        self._after_rows_left(first_row)
+
+    def _after_rows_left(self, first_row: int) -> None:
+        """Keep going: the row now where the first of the gone ones was is selected."""
+        self._sync()  # in case no change set came (nothing moved)
+        self._select_rows([min(first_row, self.model.rowCount() - 1)])
+        if self.model.rowCount():
+            self.table.setFocus()
+        else:  # the list is gone: U (or Space) still undoes from here
+            self.undo_button.setFocus()
+
+    # -- keys ---------------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            if watched is self.table:
+                return self._table_key(event)
+            if watched is self.case_search:
+                return self._search_key(event)
+            if watched is self.cases:
+                return self._cases_key(event)
+        return super().eventFilter(watched, event)
+
+    def _table_key(self, event: QKeyEvent) -> bool:
+        key = event.key()
+        plain = not (
+            event.modifiers()
+            & (
+                Qt.KeyboardModifier.ControlModifier
+                | Qt.KeyboardModifier.AltModifier
+                | Qt.KeyboardModifier.MetaModifier
+            )
+        )
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) or (plain and key == Qt.Key.Key_F):
+            self.file_to_current()
+            return True
+        if plain and Qt.Key.Key_1 <= key <= Qt.Key.Key_9:
+            self.file_to_number(key - Qt.Key.Key_0)
+            return True
+        if plain and key == Qt.Key.Key_U:
+            self.undo()
+            return True
+        if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):  # Backspace: a Mac's delete key
+            self.delete_selected()
+            return True
+        if (plain and key == Qt.Key.Key_Slash) or event.matches(QKeySequence.StandardKey.Find):
+            self.case_search.setFocus()
+            self.case_search.selectAll()
+            return True
+        return False
+
+    def _search_key(self, event: QKeyEvent) -> bool:
+        key = event.key()
+        if key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
+            if self.search_timer.isActive():
+                self.update_suggestions()
+            step = 1 if key == Qt.Key.Key_Down else -1
+            current = self.cases.currentIndex()
+            row = (current.row() if current.isValid() else -1) + step
+            self._set_case_row(max(0, min(row, self.cases.topLevelItemCount() - 1)))
+            return True
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.file_to_current()
+            return True
+        if key == Qt.Key.Key_Escape:
+            if self.case_search.text():
+                self.case_search.clear()
+            else:
+                self.table.setFocus()
+            return True
+        return False
+
+    def _cases_key(self, event: QKeyEvent) -> bool:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.file_to_current()
+            return True
+        return False
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        """U from anywhere in the view that does not type text (the empty inbox's buttons)."""
+        if event.key() == Qt.Key.Key_U and not event.modifiers() & (
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+        ):
+            self.undo()
+            return
+        super().keyPressEvent(event)
+
+    def _open_row(self, index: QModelIndex) -> None:
+        ident = self.model.id_at(index.row())
+        if ident is not None:
+            self.hub.request_open(OPEN_COMMUNICATION, ident)
+
+    # -- changes ----------------------------------------------------------------------------
+
+    def on_changed(self, changes: ChangeSet) -> None:
+        if changes.touches(ch.COMMUNICATION):
+            self._sync(changes.ids_of(ch.COMMUNICATION))
+        elif changes.touches(ch.CONTACT):
+            self.model.refresh_cached()
+        if changes.touches(ch.CASE, ch.CONTACT, ch.ACTION):
+            # A case opened or closed, a caller's cases changed: suggest again.
+            self._suggested_for = None
+            self.update_suggestions()
+
+    def _sync(self, changed: Iterable[int] = ()) -> None:
+        self._syncing = True
+        try:
+            self.model.sync(changed)
+        finally:
+            self._syncing = False
+        self._selection_changed()
+
+    def refresh(self) -> None:
+        """Read the list again (rows logged or filed elsewhere)."""
+        self._sync()
+        self._suggested_for = None
+        self.update_suggestions()
+
+    def _count_changed(self, *_args: object) -> None:
+        n = self.model.rowCount()
+        self.title.setText(_("Unfiled: {n}").format(n=n))
+        self.list_stack.setCurrentWidget(self.table if n else self.empty)
+        # Nothing to read when nothing is left: the room goes to the empty-state sentence.
+        self.notes_label.setVisible(n > 0)
+        self.notes.setVisible(n > 0)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        has_rows = bool(self.table.selectionModel().selectedRows())
+        self.file_button.setEnabled(has_rows and self.chosen_case() is not None)
+        self.delete_button.setEnabled(has_rows)
+        self.undo_button.setEnabled(bool(self.undo_stack))
+
+    def retranslate(self) -> None:
+        self.keys_hint.setText(
+            _(
+                "Enter or F: file the selected rows · 1–9: file to that case · U: undo · "
+                "Delete: delete · /: search cases"
+            )
+        )
+        self.empty.setText(_("Nothing to file. Calls logged without a case land here."))
+        self.file_label.setText(_("File to case"))
+        self.case_search.setPlaceholderText(_("Search open cases: reference, title or company"))
+        self.file_button.setText(_("File (Enter)"))
+        self.undo_button.setText(_("Undo (U)"))
+        self.delete_button.setText(_("Delete…"))
+        self.notes_label.setText(_("Notes of the current row"))
+        self.model.retranslate()
+        self._count_changed()
+        self._suggested_for = None
+        self.update_suggestions()

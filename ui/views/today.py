@@ -1,0 +1,301 @@
+"""Today: what needs the officer now — overdue and due steps, follow-ups, the unfiled
+inbox, documents waiting on someone, and the fast-track cases' clocks.
+
+Enter or a double-click on a row opens what it refers to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from PySide6.QtCore import QModelIndex, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGroupBox,
+    QHeaderView,
+    QLabel,
+    QScrollArea,
+    QStackedLayout,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from coordinator.formatting import short_datetime, working_duration
+from coordinator.i18n import _
+from coordinator.labels import ACTION_STATUS, CHANNEL, DOCUMENT_STATE, cap
+from coordinator.queries import dashboard
+from coordinator.queries.timing import case_clock
+from coordinator.services import cases
+from coordinator.store.storage import Store
+from ui.hub import OPEN_ACTION, OPEN_CASE, OPEN_COMMUNICATION, OPEN_DOCUMENT, Hub
+from ui.widgets.rows_model import RowsModel
+
+FAST_TRACK_SHOWN = 12
+
+Rows = list[tuple[int, tuple[str, ...]]]
+
+
+class Section(QGroupBox):
+    """One list of Today, with a sentence in place of an empty table."""
+
+    def __init__(self, hub: Hub, kind: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.hub = hub
+        self.kind = kind
+        self.model = RowsModel([], self)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Fit columns to the first rows only: measuring all 200 of a long list costs more
+        # than the rest of the screen.
+        self.table.horizontalHeader().setResizeContentsPrecision(25)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.activated.connect(self.open_row)
+        self.table.doubleClicked.connect(self.open_row)
+        self.empty = QLabel(self)
+        self.empty.setWordWrap(True)
+        self.stack = QStackedLayout()
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.empty)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.stack)
+
+    def open_row(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.hub.request_open(self.kind, self.model.id_at(index.row()))
+
+    def show_rows(self, title: str, headers: Sequence[str], rows: Rows, empty_text: str) -> None:
+        self.setTitle(f"{title} ({len(rows)})")
+        current = self.table.currentIndex()
+        keep = self.model.id_at(current.row()) if current.isValid() else None
+        self.model.set_headers(headers)
+        self.model.set_rows(rows)
+        if keep is not None:
+            row = next((r for r, (ident, _cells) in enumerate(rows) if ident == keep), None)
+            if row is not None:
+                self.table.setCurrentIndex(self.model.index(row, 0))
+        self.empty.setText(empty_text)
+        self.stack.setCurrentWidget(self.table if rows else self.empty)
+        height = self.table.horizontalHeader().height() + 4
+        height += sum(self.table.rowHeight(r) for r in range(min(len(rows), 8)))
+        self.table.setFixedHeight(max(height, 60))
+
+
+class TodayView(QScrollArea):
+    def __init__(
+        self,
+        store: Store,
+        hub: Hub,
+        clock: Callable[[], datetime],
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.store = store
+        self.hub = hub
+        self.clock = clock
+        self.setWidgetResizable(True)
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        self.body_layout = layout
+        self.overdue = Section(hub, OPEN_ACTION, body)
+        self.due_today = Section(hub, OPEN_ACTION, body)
+        self.fast_track = Section(hub, OPEN_CASE, body)
+        self.follow_ups = Section(hub, OPEN_COMMUNICATION, body)
+        self.unfiled = Section(hub, OPEN_COMMUNICATION, body)
+        self.documents = Section(hub, OPEN_DOCUMENT, body)
+        for section in (
+            self.overdue,
+            self.due_today,
+            self.fast_track,
+            self.follow_ups,
+            self.unfiled,
+            self.documents,
+        ):
+            layout.addWidget(section)
+        layout.addStretch(1)
+        self.setWidget(body)
+        self.fast_track_timer = QTimer(self)
+        self.fast_track_timer.setSingleShot(True)
+        self.fast_track_timer.setInterval(0)
+        self.fast_track_timer.timeout.connect(self.show_fast_track)
+
+    def add_reminders(self, reminders: QWidget) -> None:
+        """The due reminders (snooze, done) go first: they are what rang."""
+        self.reminders_box = QGroupBox(self)
+        box_layout = QVBoxLayout(self.reminders_box)
+        box_layout.addWidget(reminders)
+        reminders.setMinimumHeight(200)
+        self.body_layout.insertWidget(0, self.reminders_box)
+        self.reminders_box.setTitle(_("Reminders due"))
+
+    def refresh(self) -> dashboard.DashboardCounts:
+        now = self.clock()
+        calendar = self.store.calendar()
+        per_day = calendar.seconds_per_day
+        with self.store.read() as session:
+            overdue = dashboard.overdue_actions(session, now)
+            due_today = dashboard.actions_due_today(session, now)
+            follow_ups = dashboard.open_follow_ups(session, now)
+            unfiled = dashboard.unfiled_communications(session, now)
+            documents = dashboard.documents_waiting(session, now)
+            counts = dashboard.counts(session, now)
+
+        action_headers = [
+            _("Case"),
+            _("Department"),
+            _("Step"),
+            _("Status"),
+            _("Due"),
+            _("Working time"),
+        ]
+        self.overdue.show_rows(
+            _("Overdue steps"),
+            action_headers,
+            [
+                (
+                    a.action_id,
+                    (
+                        a.case_reference,
+                        a.department_name,
+                        a.title,
+                        cap(ACTION_STATUS[a.status]),
+                        short_datetime(a.due_at, now),
+                        _("{time} over").format(
+                            time=working_duration(calendar.working_seconds(a.due_at, now), per_day)
+                        ),
+                    ),
+                )
+                for a in overdue
+            ],
+            _("Nothing is overdue."),
+        )
+        self.due_today.show_rows(
+            _("Due today"),
+            action_headers,
+            [
+                (
+                    a.action_id,
+                    (
+                        a.case_reference,
+                        a.department_name,
+                        a.title,
+                        cap(ACTION_STATUS[a.status]),
+                        short_datetime(a.due_at, now),
+                        _("{time} left").format(
+                            time=working_duration(calendar.working_seconds(now, a.due_at), per_day)
+                        ),
+                    ),
+                )
+                for a in due_today
+            ],
+            _("No step falls due today."),
+        )
+        self.follow_ups.show_rows(
+            _("Follow-ups"),
+            [_("Due"), _("Who"), _("Case"), _("Channel"), _("Notes")],
+            [
+                (
+                    f.communication_id,
+                    (
+                        short_datetime(f.follow_up_due, now),
+                        f.contact_name or f.raw_number,
+                        f.case_reference or "",
+                        cap(CHANNEL[f.channel]),
+                        _first_line(f.notes),
+                    ),
+                )
+                for f in follow_ups
+            ],
+            _("No follow-up is due. Promises made on a call appear here when they fall due."),
+        )
+        self.unfiled.show_rows(
+            _("Unfiled communications"),
+            [_("When"), _("Who"), _("Channel"), _("Notes")],
+            [
+                (
+                    u.communication_id,
+                    (
+                        short_datetime(u.at, now),
+                        u.contact_name or u.raw_number,
+                        cap(CHANNEL[u.channel]),
+                        _first_line(u.notes),
+                    ),
+                )
+                for u in unfiled
+            ],
+            _("Every communication is filed to a case."),
+        )
+        self.documents.show_rows(
+            _("Documents waiting"),
+            [_("Case"), _("Document"), _("State"), _("Held by"), _("Since")],
+            [
+                (
+                    d.document_id,
+                    (
+                        d.case_reference,
+                        d.title,
+                        cap(DOCUMENT_STATE[d.state]),
+                        d.holder_name or _("me"),
+                        short_datetime(d.since, now),
+                    ),
+                )
+                for d in documents
+            ],
+            _("No document is waiting on anyone."),
+        )
+        if hasattr(self, "reminders_box"):
+            self.reminders_box.setTitle(_("Reminders due"))
+        # The clocks cost a few queries per case: they follow just after the lists paint.
+        self.fast_track_timer.start()
+        return counts
+
+    def show_fast_track(self) -> None:
+        """The promise of each open fast-track case: its working time against normal."""
+        now = self.clock()
+        per_day = self.store.calendar().seconds_per_day
+        with self.store.read() as session:
+            ids = dashboard.open_fast_track_cases(session, FAST_TRACK_SHOWN)
+        rows: Rows = []
+        for case in (cases.get(self.store, i) for i in ids):
+            clock = case_clock(self.store, case.id, now)
+            if clock.normal_seconds is None or clock.saved_seconds is None:
+                normal = left = ""
+            else:
+                normal = working_duration(clock.normal_seconds, per_day)
+                left = (
+                    _("{time} left").format(time=working_duration(clock.saved_seconds, per_day))
+                    if clock.saved_seconds >= 0
+                    else _("{time} over").format(
+                        time=working_duration(clock.saved_seconds, per_day)
+                    )
+                )
+            rows.append(
+                (
+                    case.id,
+                    (
+                        case.reference,
+                        case.title,
+                        case.company_name,
+                        working_duration(clock.elapsed_seconds, per_day),
+                        normal,
+                        left,
+                    ),
+                )
+            )
+        self.fast_track.show_rows(
+            _("Fast-track cases"),
+            [_("Case"), _("Title"), _("Company"), _("Elapsed"), _("Normal"), _("Left / over")],
+            rows,
+            _("No fast-track case is open. Tick Fast-track when opening a case to time it here."),
+        )
+
+
+def _first_line(text: str) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= 80 else line[:79] + "…"
