@@ -33,7 +33,7 @@ if str(PROJECT_DIR) not in sys.path:  # run as a script: make the project import
 
 from coordinator.paths import DATABASE_NAME  # noqa: E402
 from coordinator.safety import backup  # noqa: E402
-from coordinator.store.storage import Store  # noqa: E402
+from coordinator.safety.opening import open_store  # noqa: E402
 
 TICK = 0.010
 TARGET_STALL = 0.100
@@ -133,7 +133,7 @@ def main() -> int:
     ensure_copy(args.source, args.data_dir)
     database = args.data_dir / DATABASE_NAME
     size = database.stat().st_size
-    store = Store(args.data_dir)
+    store = open_store(args.data_dir)
     before = {b.id for b in backup.list_backups(args.data_dir)}
 
     with tempfile.TemporaryDirectory(dir=args.data_dir) as tmp:

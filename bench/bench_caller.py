@@ -45,8 +45,8 @@ from sqlalchemy import event  # noqa: E402
 from coordinator.paths import DATABASE_NAME  # noqa: E402
 from coordinator.phones import normalise  # noqa: E402
 from coordinator.queries import caller  # noqa: E402
+from coordinator.safety.opening import open_store  # noqa: E402
 from coordinator.services import communications  # noqa: E402
-from coordinator.store.migrate import backup_copy  # noqa: E402
 from coordinator.store.storage import Store  # noqa: E402
 
 NOW = datetime(2026, 11, 25, 10, 0)
@@ -255,6 +255,18 @@ def _line(name: str, ours: list[float], raw: list[float], target: float) -> None
     )
 
 
+def _sqlite_copy(source: Path, target: Path) -> None:
+    """A consistent copy through SQLite's online backup API (safe while in WAL mode)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
 def _copy(source_dir: Path, copy_dir: Path, fresh: bool) -> Path:
     source = source_dir / DATABASE_NAME
     target = copy_dir / DATABASE_NAME
@@ -264,7 +276,7 @@ def _copy(source_dir: Path, copy_dir: Path, fresh: bool) -> Path:
         for stale in (target, target.with_name(target.name + "-wal")):
             stale.unlink(missing_ok=True)
         print(f"copying {source} to {target} ...", flush=True)
-        backup_copy(source, target)
+        _sqlite_copy(source, target)
     return copy_dir
 
 
@@ -283,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     folder = _copy(args.data_dir, args.copy_dir, args.fresh_copy)
-    store = Store(folder, clock=lambda: NOW)
+    store = open_store(folder, clock=lambda: NOW)
     raw = sqlite3.connect(store.database_path, isolation_level=None)
     for pragma in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON"):
         raw.execute(f"PRAGMA {pragma}")

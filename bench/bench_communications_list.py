@@ -28,7 +28,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QElapsedTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
-from coordinator.store.storage import DATABASE_NAME, Store  # noqa: E402
+from coordinator.safety.opening import open_store  # noqa: E402
+from coordinator.store.storage import DATABASE_NAME  # noqa: E402
 from ui.hub import Hub  # noqa: E402
 from ui.views.communications import CommunicationsView  # noqa: E402
 
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
-    store = Store(args.data_dir)
+    store = open_store(args.data_dir)
     # In the app the Communications view is never the first to query: Today's lists and
     # counts run at start, which opens the connection and warms SQLAlchemy's compiler.
     # Do the same here, so (b) times the view, not the first query of the process.

@@ -31,6 +31,7 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from coordinator.queries import dashboard  # noqa: E402
+from coordinator.safety.opening import open_store  # noqa: E402
 from coordinator.store.storage import Store  # noqa: E402
 
 NOW = datetime(2026, 11, 25, 10, 0)
@@ -161,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=3)
     args = parser.parse_args(argv)
 
-    store = Store(args.data_dir)
+    store = open_store(args.data_dir)
     raw = sqlite3.connect(f"file:{store.database_path}?mode=ro", uri=True)
     params = {
         "now": _sql_time(NOW),

@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
-    store = Store(args.data_dir, migrate=False)
+    store = Store(args.data_dir)
     now = AS_OF
 
     def clock() -> datetime:

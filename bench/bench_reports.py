@@ -34,6 +34,7 @@ from PySide6.QtCore import QRectF  # noqa: E402
 from PySide6.QtGui import QGuiApplication, QPageSize, QPainter, QPdfWriter  # noqa: E402
 
 from coordinator import reports  # noqa: E402
+from coordinator.safety.opening import open_store  # noqa: E402
 from coordinator.services import (  # noqa: E402
     actions,
     cases,
@@ -76,7 +77,7 @@ class _Clock:
 def build(folder: Path) -> tuple[Store, int]:
     """The data folder of the benchmark; returns the store and the big case's id."""
     clock = _Clock(OPENED)
-    store = Store(folder, clock=clock)
+    store = open_store(folder, clock=clock)
     departments = [
         organisations.create(
             store, f"区第{i + 1}审批服务中心", OrganisationKind.DEPARTMENT

@@ -38,7 +38,7 @@ if str(PROJECT_DIR) not in sys.path:  # run as a script: make the project import
     sys.path.insert(0, str(PROJECT_DIR))
 
 from coordinator.names import name_keys  # noqa: E402
-from coordinator.store.storage import Store  # noqa: E402
+from coordinator.safety.opening import open_store  # noqa: E402
 
 START = datetime(2022, 1, 1)
 END = datetime(2026, 11, 30, 23, 59, 59)
@@ -502,7 +502,7 @@ def generate(
     """Fill a new data folder with the scale dataset; returns what it made and how fast."""
     started = time.perf_counter()
     data_dir = Path(data_dir)
-    store = Store(data_dir)  # creates the file and runs the Alembic migrations
+    store = open_store(data_dir)  # creates the file and runs the Alembic migrations
     database_path = store.database_path
     store.close()
     conn = sqlite3.connect(database_path, isolation_level=None)
@@ -534,7 +534,7 @@ def generate(
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.close()
-    Store(data_dir).close()  # opens cleanly, nothing left to migrate
+    open_store(data_dir).close()  # opens cleanly, nothing left to migrate
     seconds = time.perf_counter() - started
     size = sum(
         p.stat().st_size

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from coordinator.errors import DomainError
 from coordinator.i18n import translate
+from coordinator.safety.opening import open_store
 from coordinator.services import templates
 from coordinator.store.models import Base, Event
 from coordinator.store.storage import Store
@@ -74,7 +75,7 @@ def clock() -> FixedClock:
 def _seed_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated data folder with the builtin templates, built once and copied per test."""
     folder = tmp_path_factory.mktemp("seed") / "data"
-    seed = Store(folder, clock=FixedClock())
+    seed = open_store(folder, clock=FixedClock())
     templates.install_builtin(seed)
     seed.close()  # the last connection checkpoints the WAL into the database file
     return folder
@@ -82,13 +83,13 @@ def _seed_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def store(tmp_path: Path, clock: FixedClock, _seed_data_dir: Path) -> Iterator[Store]:
-    """``Store(tmp_path / "data", clock=clock)`` with the builtin templates installed.
+    """``open_store(tmp_path / "data", clock=clock)`` with the builtin templates installed.
 
     The folder is a copy of one migrated once per session: migrating per test would
     cost a tenth of a second each.
     """
     shutil.copytree(_seed_data_dir, tmp_path / "data")
-    opened = Store(tmp_path / "data", clock=clock)
+    opened = open_store(tmp_path / "data", clock=clock)
     yield opened
     opened.close()
 

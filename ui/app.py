@@ -55,15 +55,15 @@ class Application:
 
     def open_store(self, data_dir: Path) -> bool:
         """Open the data and fill the window; False (the user was told) if it cannot be."""
+        from coordinator.safety.opening import open_store
         from coordinator.services import templates
-        from coordinator.store.storage import Store
         from ui.dialogs.safety_actions import check_before_open
 
         # A damaged database is said so, kept aside untouched, and a backup offered.
         if not check_before_open(data_dir, self.window):
             return False
         try:
-            store = Store(data_dir)
+            store = open_store(data_dir)
             templates.install_builtin(store)
         except DomainError as exc:
             QMessageBox.critical(self.window, _("Liaison Hub"), exc.message())

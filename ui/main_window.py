@@ -519,11 +519,11 @@ class MainWindow(QMainWindow):
 
     def reopen_store(self) -> None:
         """After it (worked or not): a new Store, and every view built again on it."""
-        from coordinator.store.storage import Store
+        from coordinator.safety.opening import open_store
         from ui.quick_log.panel import QuickLogPanel
         from ui.views.today import TodayView
 
-        store = Store(self.store.data_dir)
+        store = open_store(self.store.data_dir)
         current = self.stack.currentIndex()
         for index, view in list(self._pages.items()):
             placeholder = QWidget(self)

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QApplication
 
 from coordinator.demo.scenario import build_demo
 from coordinator.i18n import set_language
+from coordinator.safety.opening import open_store
 from coordinator.services import cases, templates
-from coordinator.store.storage import Store
 from ui.main_window import (
     PAGE_ACTIONS,
     PAGE_CASES,
@@ -34,7 +34,7 @@ def main(out_dir: Path) -> None:
     apply_app_font(app)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store(Path(tmp) / "data")
+        store = open_store(Path(tmp) / "data")
         templates.install_builtin(store)
         build_demo(store)
         set_language("zh_CN")

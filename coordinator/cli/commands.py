@@ -107,9 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _open(args: argparse.Namespace) -> Store:
-    from coordinator.store.storage import Store
 
-    return Store.open(args.data_dir)
+    from coordinator.safety.opening import open_store
+
+    return open_store(args.data_dir)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -37,10 +37,10 @@ def register(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from coordinator.exchange.contact_import import RowAction, apply, preview
-    from coordinator.store.storage import Store
+    from coordinator.safety.opening import open_store
 
     try:
-        store = Store.open(getattr(args, "data_dir", None))
+        store = open_store(getattr(args, "data_dir", None))
         try:
             plan = preview(store, args.file)
             rows = plan.rows

@@ -81,9 +81,10 @@ def run(args: argparse.Namespace) -> int | None:
 def _open_store(data_dir: Path) -> Store:
     # Imported here: the launcher parses commands before the window's first frame, and
     # the database layer must not load before that frame is painted.
-    from coordinator.store.storage import Store
 
-    return Store.open(data_dir)
+    from coordinator.safety.opening import open_store
+
+    return open_store(data_dir)
 
 
 def _megabytes(size: int) -> str:

@@ -61,7 +61,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import IO, Any, Final, Literal, Protocol
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -87,7 +86,7 @@ from coordinator.errors import ConflictError, StorageError, ValidationError
 from coordinator.i18n import N_, Msg
 from coordinator.store import changes as ch
 from coordinator.store.changes import Outcome
-from coordinator.store.migrate import alembic_config, head_revision
+from coordinator.store.migrate import head_revision, known_revisions
 from coordinator.store.models import Base
 from coordinator.store.storage import Store, Work, working_hours_from_setting
 
@@ -605,12 +604,6 @@ def _table_spec(table: Table) -> _TableSpec:
 @cache
 def _specs() -> Mapping[str, _TableSpec]:
     return MappingProxyType({t.name: _table_spec(t) for t in Base.metadata.sorted_tables})
-
-
-@cache
-def _known_revisions() -> frozenset[str]:
-    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
-    return frozenset(rev.revision for rev in script.walk_revisions())
 
 
 def _show_text(value: str, limit: int = 60) -> str:
@@ -1172,7 +1165,7 @@ class _Checker:
             raise ValidationError(
                 _MSG_BAD_ENTRY, name=self.name, key="schema_revision", value=_show(revision)
             )
-        if revision is not None and revision not in _known_revisions():
+        if revision is not None and revision not in known_revisions():
             raise ValidationError(_MSG_NEWER_SCHEMA, name=self.name, revision=_show(revision))
         self.exported_at()
         if "tables" not in keys:

@@ -54,7 +54,8 @@ from coordinator.i18n import N_
 from coordinator.paths import DATABASE_NAME
 from coordinator.safety import backup as backups
 from coordinator.safety.backup import BackupInfo, ProgressCallback
-from coordinator.store import filestore
+from coordinator.safety.health import diagnose, set_aside
+from coordinator.store import filestore, migrate
 from coordinator.store.storage import Clock, Store, local_now, prepare_data_dir
 
 __all__ = [
@@ -525,11 +526,10 @@ def inspect_archive(source: Path) -> ArchiveContents:
 def _holds_data(data_dir: Path) -> bool:
     """Anything the officer would miss: a record of the core tables, or an attachment."""
     from coordinator.exchange.transfer import CORE_TABLES
-    from coordinator.safety import recovery
 
     if any(backups.content_files(data_dir / "files")):
         return True
-    health = recovery.diagnose(data_dir)
+    health = diagnose(data_dir)
     if health.state == "new":
         return False
     if not health.ok:
@@ -583,8 +583,6 @@ def _check_database(
     contents: ArchiveContents, staged: Path, progress: ProgressCallback | None
 ) -> list[str]:
     """The staged database is sound, ours, not from the future; returns its attachments."""
-    from coordinator.safety import recovery
-    from coordinator.store.migrate import SCHEMA_HEAD
 
     archive = contents.path.name
     try:
@@ -600,7 +598,7 @@ def _check_database(
             if row is None:
                 raise ValidationError(_MSG_DB_FOREIGN, name=archive)
             revision = str(row[0])
-            if revision != SCHEMA_HEAD and revision not in recovery.known_revisions():
+            if not migrate.is_known(revision):
                 raise ValidationError(_MSG_NEWER, name=archive, revision=revision)
             referenced = backups.referenced_files(conn)
         finally:
@@ -628,7 +626,6 @@ def import_archive(
     :class:`StorageError` when the disk cannot take it. In every one of those cases the
     data folder is as it was.
     """
-    from coordinator.safety import recovery
 
     data_dir = Path(data_dir)
     source = Path(source)
@@ -652,7 +649,7 @@ def import_archive(
                 staging = Path(tempfile.mkdtemp(prefix=".import-", dir=data_dir))
                 _extract(zf, contents, staging, progress)
                 referenced = _check_database(contents, staging / DATABASE_NAME, progress)
-                health = recovery.diagnose(data_dir)
+                health = diagnose(data_dir)
                 safety: BackupInfo | None = None
                 aside: Path | None = None
                 if health.state in ("ok", "newer"):
@@ -660,7 +657,7 @@ def import_archive(
                         data_dir, clock, "before-import", progress=progress, force=True, prune=False
                     ).backup
                 elif health.needs_recovery:
-                    aside = recovery.set_aside(data_dir, now=clock())
+                    aside = set_aside(data_dir, now=clock())
                 wanted = {sha: staging / f"files/{sha[:2]}/{sha}" for sha in referenced}
                 backups.install_files(data_dir / "files", wanted, progress, move=True)
                 backups.install_database(data_dir, staging / DATABASE_NAME, progress)

@@ -68,8 +68,9 @@ from typing import Final
 from coordinator.errors import NotFoundError, StorageError, ValidationError
 from coordinator.i18n import N_, Msg
 from coordinator.paths import DATABASE_NAME
+from coordinator.safety.health import diagnose, set_aside
 from coordinator.store import changes as ch
-from coordinator.store import filestore
+from coordinator.store import filestore, migrate
 from coordinator.store.changes import Outcome
 from coordinator.store.models import Setting
 from coordinator.store.storage import Clock, Store, local_now, prepare_data_dir
@@ -1029,8 +1030,6 @@ def install_database(data_dir: Path, source: Path, progress: ProgressCallback | 
             # A journal without its database would be replayed onto the new one.
             stray = live.with_name(live.name + suffix)
             if stray.exists():
-                from coordinator.safety.recovery import set_aside
-
                 set_aside(data_dir)
                 break
         tmp = data_dir / f"{WORK_PREFIXES[0]}{os.getpid()}-{time.monotonic_ns()}.sqlite3"
@@ -1108,9 +1107,6 @@ def restore_backup(
     attachments; replace the database in one transaction; remove attachments that only
     the current state used (they are in the safety backup).
     """
-    from coordinator.safety import recovery
-    from coordinator.store.migrate import SCHEMA_HEAD
-
     with LOCK:
         info = backup if isinstance(backup, BackupInfo) else find_backup(data_dir, backup)
         prepare_data_dir(data_dir)
@@ -1118,9 +1114,9 @@ def restore_backup(
         if verify:  # False only right after the caller verified it
             verify_backup(info, progress=progress)
         revision = info.schema_revision
-        if revision and revision != SCHEMA_HEAD and revision not in recovery.known_revisions():
+        if revision and not migrate.is_known(revision):
             raise StorageError(_MSG_BACKUP_NEWER, id=info.id, revision=info.schema_revision)
-        health = recovery.diagnose(data_dir)
+        health = diagnose(data_dir)
         safety: BackupInfo | None = None
         aside: Path | None = None
         if health.state in ("ok", "newer"):
@@ -1128,7 +1124,7 @@ def restore_backup(
                 data_dir, clock, "before-restore", progress=progress, force=True, prune=False
             ).backup
         elif health.needs_recovery:
-            aside = recovery.set_aside(data_dir, now=clock())
+            aside = set_aside(data_dir, now=clock())
         try:
             referenced = database_files(info.path / DATABASE_NAME)
             sources = {

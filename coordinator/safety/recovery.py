@@ -1,207 +1,35 @@
-"""At start: does the database open and look sound, and if not, how to get out of it.
+"""At start, when the database cannot be used: put a good backup back in its place.
 
-The UI calls this before it opens a :class:`~coordinator.store.storage.Store`::
+The app does this before it opens the store (:mod:`coordinator.safety.opening`)::
 
-    health = recovery.diagnose(data_dir)
-    if health.needs_recovery:                  # damaged, unreadable, or not ours
-        show(health.message())                 # plain words, in the current language
-        aside = recovery.set_aside(data_dir)   # damaged/<time>/: the files, untouched
-        choices = recovery.restore_candidates(data_dir)   # good backups, newest first
+    health = diagnose(data_dir)                 # coordinator.safety.health
+    if health.needs_recovery:                   # damaged, unreadable, or not ours
+        show(health.message())                  # plain words, in the current language
+        choices = restore_candidates(data_dir)  # good backups, newest first
         # the officer picks one (or an archive: coordinator.safety.archive.import_archive)
-        recovery.restore(data_dir, choices[0], progress=callback)
-    elif health.state == "newer":              # written by a newer Liaison Hub
+        restore(data_dir, choices[0], progress=callback)  # the damaged file is set aside
+    elif health.state == "newer":               # written by a newer Liaison Hub
         show(health.message()); do not open it
-    store = Store(data_dir)                    # "new" and "ok" open as usual
+    store = open_store(data_dir)                # "new" and "ok" open as usual
 
-:func:`diagnose` is cheap (the file's header, its tables, the schema revision, the first
-page of every table: milliseconds on any size). ``thorough=True`` adds SQLite's
-``PRAGMA quick_check``, about a second per 450 MB. It opens the file read-only and never
-writes it: a damaged file stays exactly as it was, to be handed to someone who can
-salvage it. :func:`restore_newest` tries the good backups newest first and restores the
-first one that passes a full verification.
+:func:`restore_newest` tries the good backups newest first and restores the first one
+that passes a full verification.
 """
 
 from __future__ import annotations
 
 import os
-import sqlite3
-from dataclasses import dataclass
-from datetime import datetime
-from functools import cache
 from pathlib import Path
-from typing import Final, Literal
 
 from coordinator.errors import DomainError, StorageError
-from coordinator.i18n import N_, Msg
-from coordinator.paths import DATABASE_NAME
+from coordinator.i18n import N_
 from coordinator.safety import backup as backups
 from coordinator.safety.backup import BackupInfo, ProgressCallback, RestoreResult
 from coordinator.store.storage import Clock, local_now
 
-__all__ = [
-    "Health",
-    "HealthState",
-    "diagnose",
-    "known_revisions",
-    "restore",
-    "restore_candidates",
-    "restore_newest",
-    "set_aside",
-]
+__all__ = ["restore", "restore_candidates", "restore_newest"]
 
-HealthState = Literal["ok", "new", "newer", "unreadable", "not-a-database", "foreign", "damaged"]
-DAMAGED_DIR: Final = "damaged"
-SIDE_FILES: Final = ("-wal", "-shm", "-journal")
-_HEADER: Final = b"SQLite format 3\x00"
-
-_MESSAGES: Final[dict[str, Msg]] = {
-    "ok": N_("The database is sound."),
-    "new": N_("There is no database yet: a new one will be created."),
-    "newer": N_(
-        "The database was written by a newer version of Liaison Hub (schema {revision}). "
-        "Update Liaison Hub to open it."
-    ),
-    "unreadable": N_("The database file cannot be read: {reason}"),
-    "not-a-database": N_(
-        "The file {path} is not a database any more: it has been overwritten or damaged."
-    ),
-    "foreign": N_("The file {path} is not a Liaison Hub database."),
-    "damaged": N_("The database file is damaged: {detail}"),
-}
 _MSG_NO_GOOD_BACKUP = N_("No backup passed its check, so nothing was restored.")
-
-
-@dataclass(frozen=True)
-class Health:
-    state: HealthState
-    database_path: Path
-    params: tuple[tuple[str, object], ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        """The store can be opened as it is."""
-        return self.state in ("ok", "new")
-
-    @property
-    def needs_recovery(self) -> bool:
-        """The file cannot be used: set it aside and restore a backup."""
-        return self.state in ("unreadable", "not-a-database", "foreign", "damaged")
-
-    def message(self, lang: str | None = None) -> str:
-        values = {k: (v.tr(lang) if isinstance(v, Msg) else v) for k, v in self.params}
-        return _MESSAGES[self.state].tr(lang).format(**values)
-
-
-@cache
-def known_revisions() -> frozenset[str]:
-    """Every schema revision this version of the app can open (and upgrade)."""
-    from alembic.script import ScriptDirectory
-
-    from coordinator.store.migrate import alembic_config
-
-    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
-    return frozenset(rev.revision for rev in script.walk_revisions())
-
-
-def _classify(exc: sqlite3.Error) -> HealthState:
-    text = str(exc).lower()
-    if "not a database" in text:
-        return "not-a-database"
-    if "malformed" in text or "corrupt" in text:
-        return "damaged"
-    return "unreadable"
-
-
-def diagnose(data_dir: Path, *, thorough: bool = False) -> Health:
-    """How the data folder's database is, without changing it."""
-    from coordinator.store.migrate import SCHEMA_HEAD
-
-    path = data_dir / DATABASE_NAME
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as fh:
-            header = fh.read(100)
-    except FileNotFoundError:
-        return Health("new", path)
-    except OSError as exc:
-        return Health("unreadable", path, (("reason", exc.strerror or str(exc)),))
-    wal = path.with_name(path.name + "-wal")
-    if size == 0 and not (wal.exists() and wal.stat().st_size > 0):
-        return Health("new", path)  # a new store creates the file empty, then fills it
-    if size and not (len(header) == 100 and header.startswith(_HEADER)):
-        return Health("not-a-database", path, (("path", str(path)),))
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        return Health("unreadable", path, (("reason", str(exc)),))
-    try:
-        tables = sorted(
-            str(name)
-            for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        )
-        if not tables:
-            return Health("new", path)
-        if "alembic_version" not in tables:
-            return Health("foreign", path, (("path", str(path)),))
-        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-        revision = None if row is None else str(row[0])
-        if revision is None:
-            return Health("foreign", path, (("path", str(path)),))
-        if revision != SCHEMA_HEAD and revision not in known_revisions():
-            return Health("newer", path, (("revision", revision),))
-        for name in tables:
-            # The root page of every table: a damaged page table shows here at once.
-            quoted = '"' + name.replace('"', '""') + '"'
-            conn.execute(f"SELECT * FROM {quoted} LIMIT 1").fetchall()
-        if thorough:
-            rows = [str(r[0]) for r in conn.execute("PRAGMA quick_check")]
-            if rows != ["ok"]:
-                return Health("damaged", path, (("detail", "; ".join(rows[:3])),))
-    except sqlite3.Error as exc:
-        state = _classify(exc)
-        if state == "unreadable":
-            return Health(state, path, (("reason", str(exc)),))
-        if state == "not-a-database":
-            return Health(state, path, (("path", str(path)),))
-        return Health(state, path, (("detail", str(exc)),))
-    finally:
-        conn.close()
-    return Health("ok", path)
-
-
-def set_aside(data_dir: Path, *, now: datetime | None = None) -> Path | None:
-    """Move the database and its -wal/-shm files into ``damaged/<time>/`` unchanged.
-
-    Returns that folder, or None if there was nothing to move. Renames only (the same
-    disk): the files' content is not read or rewritten.
-    """
-    path = data_dir / DATABASE_NAME
-    present = [
-        p for p in (path, *(path.with_name(path.name + s) for s in SIDE_FILES)) if p.exists()
-    ]
-    if not present:
-        return None
-    stamp = f"{(now or local_now()):%Y%m%d-%H%M%S}"
-    root = data_dir / DAMAGED_DIR
-    try:
-        root.mkdir(exist_ok=True, mode=0o700)
-        target, n = root / stamp, 1
-        while target.exists():
-            n += 1
-            target = root / f"{stamp}-{n}"
-        target.mkdir(mode=0o700)
-        # The database first: without it, SQLite would never replay its journal onto
-        # anything, whatever happens before the side files follow.
-        for item in present:
-            os.rename(item, target / item.name)
-            if os.name == "posix" and (target / item.name).stat().st_mode & 0o077:
-                os.chmod(target / item.name, 0o600)
-    except OSError as exc:
-        raise StorageError(
-            N_("The damaged database could not be moved aside: {reason}"),
-            reason=exc.strerror or str(exc),
-        ) from exc
-    return target
 
 
 def restore_candidates(data_dir: Path) -> list[BackupInfo]:

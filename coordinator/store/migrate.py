@@ -1,8 +1,12 @@
-"""Bring a database to the current schema, keeping a copy of it first."""
+"""The schema's revisions: which one a database has, which ones this app knows, the upgrade.
+
+Only Alembic's side of it. Opening a data folder, with a verified backup before an
+upgrade, is :mod:`coordinator.safety.opening`.
+"""
 
 from __future__ import annotations
 
-import sqlite3
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,17 +14,16 @@ from sqlalchemy import inspect, text
 
 from coordinator.errors import StorageError
 from coordinator.i18n import N_
+from coordinator.store.storage import Store, translate_db_error
 
 if TYPE_CHECKING:
     from alembic.config import Config
-
-    from coordinator.store.storage import Store
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # The newest revision, written down so that opening an up-to-date database (every start of
 # the app) needs one SQL query instead of importing Alembic and reading every revision
-# file. tests/coordinator/test_migrations.py fails when a new revision forgets to move it.
+# file. tests/coordinator/store/test_migrations.py fails when a new revision forgets to move it.
 SCHEMA_HEAD = "0002"
 
 
@@ -39,27 +42,25 @@ def head_revision(url: str = "sqlite://") -> str | None:
     return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
 
 
+@cache
+def known_revisions() -> frozenset[str]:
+    """Every schema revision this version of the app can open (and upgrade)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return frozenset(rev.revision for rev in script.walk_revisions())
+
+
+def is_known(revision: str | None) -> bool:
+    """A revision this app can open: the head, an older one, or none yet (a new file)."""
+    return revision is None or revision == SCHEMA_HEAD or revision in known_revisions()
+
+
 def current_revision(store: Store) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
     with store.engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
-
-
-def backup_copy(source: Path, target: Path) -> Path:
-    """A consistent copy through SQLite's online backup API (safe while in WAL mode)."""
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    try:
-        dst = sqlite3.connect(target)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-    finally:
-        src.close()
-    target.chmod(0o600)
-    return target
 
 
 def _stamped_revision(store: Store) -> str | None:
@@ -69,43 +70,35 @@ def _stamped_revision(store: Store) -> str | None:
             if not inspect(conn).has_table("alembic_version"):
                 return None
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except Exception:  # the full path below reports what is wrong, in the user's words
+    except Exception:  # pending_upgrade's full path reports what is wrong, in the user's words
         return None
 
 
-def upgrade_to_head(store: Store) -> str | None:
-    """Upgrade the store's database; returns the path of the pre-upgrade copy, if one was made."""
+def pending_upgrade(store: Store) -> bool | None:
+    """None when the database is at the head; otherwise whether it holds data already
+    (False: an empty file about to get its schema). Refuses a file that is not ours."""
     if _stamped_revision(store) == SCHEMA_HEAD:
         return None
-    from alembic import command
-
-    head = head_revision(store.url)
     try:
         current = current_revision(store)
         with store.engine.connect() as conn:
             has_tables = bool(inspect(conn).get_table_names())
     except Exception as exc:
-        from coordinator.store.storage import translate_db_error
-
         raise translate_db_error(exc) from exc
-    if current == head:
+    if current == head_revision(store.url):
         return None
     if has_tables and current is None:
         raise StorageError(
             N_("The file {path} is not a Liaison Hub database."), path=str(store.database_path)
         )
-    copy: Path | None = None
-    if store.uses_data_dir_database and has_tables and store.database_path.exists():
-        # A full, verified backup (attachments included) that the Backups list shows and
-        # a restore can bring back, whatever the revision of the database.
-        from coordinator.safety.backup import backup_data_dir
+    return has_tables
 
-        made = backup_data_dir(
-            store.data_dir, store.clock, "before-migration", prune=False, check="quick_check"
-        ).backup
-        copy = None if made is None else made.path
+
+def upgrade(store: Store) -> None:
+    """Run every migration the database lacks, in one transaction."""
+    from alembic import command
+
     config = alembic_config(store.url)
     with store.engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
-    return str(copy) if copy else None

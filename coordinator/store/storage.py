@@ -27,7 +27,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from coordinator.calendar.working_time import WorkingCalendar, WorkingHours
 from coordinator.errors import ConflictError, DomainError, StorageError
 from coordinator.i18n import N_
-from coordinator.paths import DATABASE_NAME, resolve_data_dir
+from coordinator.paths import DATABASE_NAME
 from coordinator.store import changes as ch
 from coordinator.store.changes import ChangeSet, ChangeTracker
 from coordinator.store.models import CalendarDay, CalendarYear, Event, Setting
@@ -166,7 +166,11 @@ def _event_value(value: object) -> str | None:
 
 
 class Store:
-    """The officer's data: a database plus the attachment files beside it."""
+    """The officer's data: a database plus the attachment files beside it.
+
+    Constructing one only opens the database (lazily: the first session connects). A data
+    folder is opened, checked and upgraded by :func:`coordinator.safety.opening.open_store`.
+    """
 
     def __init__(
         self,
@@ -174,7 +178,6 @@ class Store:
         *,
         url: str | None = None,
         clock: Clock = local_now,
-        migrate: bool = True,
     ) -> None:
         self.data_dir = data_dir
         self.clock = clock
@@ -199,14 +202,6 @@ class Store:
             _configure_sqlite(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._calendar: WorkingCalendar | None = None
-        if migrate:
-            from coordinator.store.migrate import upgrade_to_head
-
-            upgrade_to_head(self)
-
-    @classmethod
-    def open(cls, data_dir: str | os.PathLike[str] | None = None, **kwargs: Any) -> Store:
-        return cls(resolve_data_dir(data_dir), **kwargs)
 
     @property
     def files_dir(self) -> Path:

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from bench.generate import AS_OF, FULL, generate
 from coordinator.phones import normalise
 from coordinator.queries import dashboard
+from coordinator.safety.opening import open_store
 from coordinator.store.migrate import current_revision, head_revision
 from coordinator.store.models import Communication, Document
-from coordinator.store.storage import Store
 
 SCALE = 0.002
 NOW = datetime(2026, 11, 25, 10, 0)
@@ -68,7 +68,7 @@ def test_counts_follow_the_scale(data_dir: Path) -> None:
 
 
 def test_the_store_opens_sound_and_at_the_current_revision(data_dir: Path) -> None:
-    store = Store(data_dir)
+    store = open_store(data_dir)
     try:
         assert current_revision(store) == head_revision()
         with store.read() as session:

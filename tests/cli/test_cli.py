@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from coordinator.paths import DATABASE_NAME
+from coordinator.safety.opening import open_store
 
 
 def run(data_dir: Path, *args: str, env_dir: bool = False) -> subprocess.CompletedProcess[str]:
@@ -77,9 +78,8 @@ def test_broken_import_file_is_refused_and_changes_nothing(tmp_path: Path) -> No
 def test_check_reports_a_missing_attachment(demo_dir: Path, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     from coordinator.services import cases, documents
-    from coordinator.store.storage import Store
 
-    store = Store(data_dir)
+    store = open_store(data_dir)
     case = cases.open_case(store, "附件检查").value
     document = documents.add(store, case.id, "营业执照副本").value
     scan = tmp_path / "scan.pdf"

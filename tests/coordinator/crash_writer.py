@@ -37,10 +37,10 @@ if str(PROJECT_DIR) not in sys.path:  # run as a script: make the project import
 
 
 def child(data_dir: Path, document_id: int, attach_every: int) -> None:
+    from coordinator.safety.opening import open_store
     from coordinator.services import communications, documents
-    from coordinator.store.storage import Store
 
-    store = Store(data_dir)
+    store = open_store(data_dir)
     sources = data_dir.parent / f"sources-{os.getpid()}"
     sources.mkdir(exist_ok=True)
     out = sys.stdout
@@ -91,10 +91,10 @@ class Figures:
 
 def prepare(data_dir: Path) -> int:
     """A store with one case; returns a document id for the attachments."""
+    from coordinator.safety.opening import open_store
     from coordinator.services import cases, documents, templates
-    from coordinator.store.storage import Store
 
-    store = Store(data_dir)
+    store = open_store(data_dir)
     try:
         templates.install_builtin(store)
         case = cases.open_case(store, "崩溃测试", template_key="company_landing").value
@@ -113,8 +113,8 @@ def _content_files(files_dir: Path) -> list[Path]:
 
 def _check(data_dir: Path, ids: set[int], shas: set[str], figures: Figures) -> None:
     from coordinator.paths import DATABASE_NAME
+    from coordinator.safety.opening import open_store
     from coordinator.store import filestore
-    from coordinator.store.storage import Store
 
     conn = sqlite3.connect(data_dir / DATABASE_NAME)
     try:
@@ -141,7 +141,7 @@ def _check(data_dir: Path, ids: set[int], shas: set[str], figures: Figures) -> N
             figures.damaged_files += 1
             figures.problems.append(f"kill {figures.kills}: half a file under {path.name}")
     try:
-        Store(data_dir).close()
+        open_store(data_dir).close()
     except Exception as exc:  # counted, not raised: the series reports every failure
         figures.open_failures += 1
         figures.problems.append(f"kill {figures.kills}: store does not open: {exc}")

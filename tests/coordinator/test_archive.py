@@ -28,6 +28,7 @@ from coordinator.cli import safety as cli_safety
 from coordinator.errors import ConflictError, DomainError, StorageError, ValidationError
 from coordinator.paths import DATABASE_NAME
 from coordinator.safety import archive
+from coordinator.safety.opening import open_store
 from coordinator.services import cases, communications, documents
 from coordinator.store import filestore
 from coordinator.store.storage import Store
@@ -187,7 +188,7 @@ def test_export_then_import_gives_the_same_store(
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o700
     assert stat.S_IMODE((fresh / DATABASE_NAME).stat().st_mode) == 0o600
     assert not [p for p in fresh.iterdir() if p.name.startswith(".")]
-    opened = Store(fresh, clock=clock)
+    opened = open_store(fresh, clock=clock)
     try:
         from coordinator.safety.checks import check_store
 
@@ -207,7 +208,7 @@ def test_import_into_a_folder_with_data_needs_replace(
         f"The data folder {source.folder} already holds data. Import into an empty data "
         "folder, or replace its data (a backup of it is made first).",
     )
-    opened = Store(source.folder, clock=clock)
+    opened = open_store(source.folder, clock=clock)
     communications.log(opened, notes="made after the export")
     opened.close()
     result = archive.import_archive(source.folder, source.archive, replace=True, clock=clock)
@@ -218,7 +219,7 @@ def test_import_into_a_folder_with_data_needs_replace(
 
 
 def test_a_fresh_store_counts_as_empty(source: Source, tmp_path: Path) -> None:
-    fresh = Store(tmp_path / "new")  # the schema and nothing else
+    fresh = open_store(tmp_path / "new")  # the schema and nothing else
     fresh.close()
     result = archive.import_archive(tmp_path / "new", source.archive)
     assert result.safety is not None  # even an empty store is kept before being replaced

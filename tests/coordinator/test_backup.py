@@ -26,6 +26,7 @@ from coordinator.errors import NotFoundError, StorageError, ValidationError
 from coordinator.paths import DATABASE_NAME, PROJECT_DIR
 from coordinator.safety import backup
 from coordinator.safety.backup import BackupInfo, Progress, RetentionPolicy
+from coordinator.safety.opening import open_store
 from coordinator.services import cases, communications, documents
 from coordinator.store import filestore
 from coordinator.store.storage import Store
@@ -425,7 +426,7 @@ def test_restore_puts_the_backup_back_and_keeps_the_state_before(
     notes = {n for (n,) in conn.execute("SELECT notes FROM communications")}
     conn.close()
     assert notes == {"before the backup"}
-    reopened = Store(store.data_dir, clock=clock)
+    reopened = open_store(store.data_dir, clock=clock)
     try:
         from coordinator.safety.checks import check_store
 
@@ -523,7 +524,7 @@ def test_a_restore_killed_half_way_leaves_the_database_as_it_was(
     conn.close()
     # Killed inside the restore's one transaction: the database is the one it replaced.
     assert dump(store.database_path) == new_state
-    Store(store.data_dir, clock=clock).close()
+    open_store(store.data_dir, clock=clock).close()
     # Run to the end, it is the backup's.
     backup.restore_backup(store.data_dir, info.id)
     assert dump(store.database_path) == old_state

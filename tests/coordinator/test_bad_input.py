@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coordinator.errors import DomainError, TransitionError, ValidationError
+from coordinator.safety.opening import open_store
 from coordinator.services import (
     actions,
     calendar,
@@ -100,7 +101,7 @@ def _ctx_seed(_seed_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
     """The world built once per module; each test gets its own copy of the folder."""
     folder = tmp_path_factory.mktemp("bad_input") / "data"
     shutil.copytree(_seed_data_dir, folder)
-    seed = Store(folder, clock=lambda: datetime(2025, 6, 9, 9, 0))
+    seed = open_store(folder, clock=lambda: datetime(2025, 6, 9, 9, 0))
     made = make_ctx(seed)
     seed.close()
     return folder, made
@@ -110,7 +111,7 @@ def _ctx_seed(_seed_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
 def store(tmp_path: Path, clock: FixedClock, _ctx_seed: tuple[Path, Ctx]) -> Iterator[Store]:
     """This module's store: the shared fixture's, with the world already in it."""
     shutil.copytree(_ctx_seed[0], tmp_path / "data")
-    opened = Store(tmp_path / "data", clock=clock)
+    opened = open_store(tmp_path / "data", clock=clock)
     yield opened
     opened.close()
 

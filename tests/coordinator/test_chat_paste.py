@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from coordinator.errors import DomainError, NotFoundError, ValidationError
 from coordinator.exchange.chat_paste import ChatMessage, import_chat, parse_chat
+from coordinator.safety.opening import open_store
 from coordinator.services import cases, contacts
 from coordinator.store import changes as ch
 from coordinator.store.models import Channel, Communication, Direction
@@ -457,7 +458,7 @@ def test_any_paste_is_parsed_or_refused_with_a_message(text: str) -> None:
 def chat_seed(tmp_path_factory: pytest.TempPathFactory, _seed_data_dir: Path) -> Path:
     folder = tmp_path_factory.mktemp("chat-fuzz") / "data"
     shutil.copytree(_seed_data_dir, folder)
-    seed = Store(folder, clock=lambda: NOW)
+    seed = open_store(folder, clock=lambda: NOW)
     contacts.create(seed, "张伟明", phones=["13800138000"])
     import_chat(seed, CHAT, contact_id=1, case_id=None, my_names=ME, now=NOW)
     seed.close()
@@ -473,7 +474,7 @@ def chat_seed(tmp_path_factory: pytest.TempPathFactory, _seed_data_dir: Path) ->
 def test_a_refused_import_leaves_the_database_byte_for_byte(chat_seed: Path, text: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         shutil.copytree(chat_seed, Path(folder) / "data")
-        store = Store(Path(folder) / "data", clock=lambda: NOW)
+        store = open_store(Path(folder) / "data", clock=lambda: NOW)
         try:
             before = database_hash(store)
             refusal: ValidationError | None = None

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from coordinator.cli import safety as cli_safety
 from coordinator.safety import backup, checks
 from coordinator.safety.checks import Finding, check_store, repair
+from coordinator.safety.opening import open_store
 from coordinator.services import cases, communications, contacts, documents
 from coordinator.store import filestore
 from coordinator.store.models import Event
@@ -254,7 +255,7 @@ def test_a_damaged_database_is_reported_not_raised(store: Store, tmp_path: Path)
     data = bytearray(store.database_path.read_bytes())
     data[-40 * 4096 :] = bytes(40 * 4096)
     store.database_path.write_bytes(bytes(data))
-    damaged = Store(store.data_dir, clock=store.clock)
+    damaged = open_store(store.data_dir, clock=store.clock)
     try:
         report = check_store(damaged)
     finally:

@@ -26,6 +26,7 @@ from coordinator.exchange.contact_import import (
     decode,
     preview,
 )
+from coordinator.safety.opening import open_store
 from coordinator.services import contacts
 from coordinator.services import organisations as orgs
 from coordinator.store import changes as ch
@@ -530,7 +531,7 @@ def test_cli_import_contacts(
         "Refused entry 3 (line 38), ?: This entry has neither a name nor an organisation."
         in out.err
     )
-    store = Store(tmp_path / "cli-data")
+    store = open_store(tmp_path / "cli-data")
     try:
         assert "John Smith" not in everyone(store)  # the dry run wrote nothing
         before = database_hash(store)
@@ -538,7 +539,7 @@ def test_cli_import_contacts(
         store.close()
     assert run_cli("import-contacts", str(DATA / "broken_quotes.csv")) == 2
     assert "Error: The file broken_quotes.csv is not a valid CSV file" in capsys.readouterr().err
-    store = Store(tmp_path / "cli-data")
+    store = open_store(tmp_path / "cli-data")
     try:
         assert database_hash(store) == before
     finally:
@@ -552,7 +553,7 @@ def test_cli_import_contacts(
 def import_seed(tmp_path_factory: pytest.TempPathFactory, _seed_data_dir: Path) -> Path:
     folder = tmp_path_factory.mktemp("import-fuzz") / "data"
     shutil.copytree(_seed_data_dir, folder)
-    seed = Store(folder)
+    seed = open_store(folder)
     contacts.create(seed, "张伟明", phones=["13800138000"], handles=[("wechat", "zwm_nb")])
     seed.close()
     return folder
@@ -611,7 +612,7 @@ _FILES = {
 def _import_or_refuse(folder: Path, name: str, payload: bytes) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         shutil.copytree(folder, Path(scratch) / "data")
-        store = Store(Path(scratch) / "data")
+        store = open_store(Path(scratch) / "data")
         try:
             path = Path(scratch) / name
             path.write_bytes(payload)

@@ -13,6 +13,7 @@ from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql
 
 from coordinator.queries import dashboard
+from coordinator.safety.opening import open_store
 from coordinator.store.models import (
     Action,
     ActionStatus,
@@ -43,7 +44,7 @@ class World:
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    store = Store(tmp_path / "data", clock=lambda: NOW)
+    store = open_store(tmp_path / "data", clock=lambda: NOW)
     ids: dict[str, int] = {}
     with store.work() as w:
         s = w.session

@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from coordinator.demo.scenario import DemoSummary, build_demo
 from coordinator.errors import ConflictError
 from coordinator.queries.timing import case_clock
+from coordinator.safety.opening import open_store
 from coordinator.services import actions, cases, contacts, documents
 from coordinator.store.models import (
     Action,
@@ -40,7 +41,7 @@ FINISHED = (ActionStatus.DONE, ActionStatus.CANCELLED, ActionStatus.WAITING_COMP
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, DemoSummary]]:
-    store = Store(tmp_path_factory.mktemp("demo") / "data")
+    store = open_store(tmp_path_factory.mktemp("demo") / "data")
     summary = build_demo(store, WEDNESDAY)
     yield store, summary
     store.close()
@@ -400,7 +401,7 @@ def test_building_twice_is_refused_and_changes_nothing(store: Store) -> None:
 
 
 def test_a_store_with_only_contacts_is_refused_too(tmp_path: Path) -> None:
-    store = Store(tmp_path / "data")
+    store = open_store(tmp_path / "data")
     contacts.create(store, "王小明", phones=["13912345678"])
     before = row_counts(store)
     with pytest.raises(ConflictError):
@@ -412,7 +413,7 @@ def test_a_store_with_only_contacts_is_refused_too(tmp_path: Path) -> None:
 
 
 def test_a_monday_morning_build_works_too(tmp_path: Path) -> None:
-    store = Store(tmp_path / "data")
+    store = open_store(tmp_path / "data")
     clock = store.clock
     summary = build_demo(store, MONDAY_MORNING)
     assert store.clock is clock  # the simulated clock of the build is given back
@@ -435,7 +436,7 @@ def test_a_monday_morning_build_works_too(tmp_path: Path) -> None:
 
 
 def test_the_same_moment_gives_the_same_demo(tmp_path: Path, store: Store) -> None:
-    again = Store(tmp_path / "data")
+    again = open_store(tmp_path / "data")
     build_demo(again, WEDNESDAY)
 
     def fingerprint(s: Store) -> list[tuple[object, ...]]:

@@ -22,6 +22,7 @@ from sqlalchemy import event, select, text
 
 from coordinator.errors import StorageError
 from coordinator.safety import archive, backup
+from coordinator.safety.opening import open_store
 from coordinator.services import cases, communications, documents
 from coordinator.store import filestore
 from coordinator.store.models import Base
@@ -332,7 +333,7 @@ def test_a_restore_that_fills_the_disk_changes_nothing(
     assert big is not None
     store.close()
     backup.restore_backup(store.data_dir, small.id)  # the live database is small again
-    reopened = Store(store.data_dir, clock=store.clock)
+    reopened = open_store(store.data_dir, clock=store.clock)
     communications.log(reopened, notes="the newest state")
     before = dump(reopened)
     reopened.close()
@@ -362,7 +363,7 @@ def test_a_restore_that_fills_the_disk_changes_nothing(
     assert raised.value.message("en") == (
         "Nothing was restored: the disk is full. Your data is as it was."
     )
-    reopened = Store(store.data_dir, clock=store.clock)
+    reopened = open_store(store.data_dir, clock=store.clock)
     try:
         assert dump(reopened) == before
         assert integrity(reopened) == ["ok"]

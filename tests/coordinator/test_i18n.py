@@ -21,6 +21,7 @@ from coordinator.i18n import (
     normalise_language,
     translate,
 )
+from coordinator.safety.opening import open_store
 from coordinator.services import cases, templates
 from coordinator.store.models import CaseStatus
 from coordinator.store.storage import Store
@@ -34,7 +35,7 @@ def english_words(text: str) -> set[str]:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "data")
+    s = open_store(tmp_path / "data")
     try:
         templates.install_builtin(s)
         yield s

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from coordinator.errors import ValidationError
+from coordinator.safety.opening import open_store
 from coordinator.services import cases, indicators
 from coordinator.store.models import Indicator
 from coordinator.store.storage import Store
@@ -21,7 +22,7 @@ from coordinator.store.storage import Store
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "data")
+    return open_store(tmp_path / "data")
 
 
 def test_percent_of_target_and_growth(store: Store) -> None:

@@ -14,13 +14,13 @@ from sqlalchemy import create_engine, inspect
 from coordinator.errors import StorageError
 from coordinator.paths import DATABASE_NAME
 from coordinator.safety.backup import list_backups
+from coordinator.safety.opening import open_store
 from coordinator.store.migrate import alembic_config, head_revision
 from coordinator.store.models import Base
-from coordinator.store.storage import Store
 
 
 def test_upgrade_from_empty_matches_the_models(tmp_path: Path) -> None:
-    store = Store(tmp_path / "data")
+    store = open_store(tmp_path / "data")
     with store.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(context, Base.metadata)
@@ -95,7 +95,7 @@ def test_upgrade_of_a_populated_database_keeps_its_data_and_a_copy(tmp_path: Pat
     _seed_revision_0001(db)
     before = _dump(db)
 
-    store = Store(data_dir)  # opening upgrades to head
+    store = open_store(data_dir)  # opening upgrades to head
 
     with store.engine.connect() as conn:
         assert MigrationContext.configure(conn).get_current_revision() == head_revision()
@@ -113,8 +113,8 @@ def test_upgrade_of_a_populated_database_keeps_its_data_and_a_copy(tmp_path: Pat
 
 
 def test_opening_an_up_to_date_database_takes_no_copy(tmp_path: Path) -> None:
-    Store(tmp_path / "data").close()
-    Store(tmp_path / "data").close()
+    open_store(tmp_path / "data").close()
+    open_store(tmp_path / "data").close()
     assert list((tmp_path / "data" / "backups").iterdir()) == []
 
 
@@ -128,7 +128,7 @@ def test_foreign_sqlite_file_is_refused_untouched(tmp_path: Path) -> None:
     con.commit()
     con.close()
     with pytest.raises(StorageError) as info:
-        Store(data_dir)
+        open_store(data_dir)
     assert "not a Liaison Hub database" in info.value.message("en")
     con = sqlite3.connect(db)
     assert con.execute("SELECT x FROM notes").fetchall() == [("keep me",)]

@@ -19,9 +19,10 @@ import pytest
 from coordinator.demo.scenario import build_demo
 from coordinator.exchange.transfer import export_json, import_json
 from coordinator.reports import REPORT_NAMES, build_report, case_summary
-from coordinator.safety import archive, backup, checks, recovery
+from coordinator.safety import archive, backup, checks
+from coordinator.safety import health as data_health
+from coordinator.safety.opening import open_store
 from coordinator.services import cases, documents, templates
-from coordinator.store.storage import Store
 
 NOW = datetime(2026, 11, 25, 10, 30)
 
@@ -62,7 +63,7 @@ def test_the_guard_catches_an_attempt(no_network: list[str]) -> None:
 
 @pytest.mark.slow
 def test_everything_the_officer_does_runs_offline(no_network: list[str], tmp_path: Path) -> None:
-    store = Store(tmp_path / "data", clock=lambda: NOW)
+    store = open_store(tmp_path / "data", clock=lambda: NOW)
     try:
         templates.install_builtin(store)
         build_demo(store, NOW)
@@ -78,7 +79,7 @@ def test_everything_the_officer_does_runs_offline(no_network: list[str], tmp_pat
 
         exported = export_json(store, tmp_path / "all.json")
         assert exported.total_rows > 0
-        other = Store(tmp_path / "other", clock=lambda: NOW)
+        other = open_store(tmp_path / "other", clock=lambda: NOW)
         try:
             assert import_json(other, tmp_path / "all.json").value.total_added > 0
         finally:
@@ -94,6 +95,6 @@ def test_everything_the_officer_does_runs_offline(no_network: list[str], tmp_pat
     finally:
         store.close()
     archive.import_archive(tmp_path / "laptop", tmp_path / "all.zip", clock=lambda: NOW)
-    assert recovery.diagnose(tmp_path / "laptop", thorough=True).ok
+    assert data_health.diagnose(tmp_path / "laptop", thorough=True).ok
     backup.restore_backup(tmp_path / "data", made.id, clock=lambda: NOW)
     assert no_network == []

@@ -14,6 +14,8 @@ import pytest
 from coordinator.errors import StorageError
 from coordinator.paths import DATABASE_NAME
 from coordinator.safety import backup, recovery
+from coordinator.safety import health as data_health
+from coordinator.safety.opening import open_store
 from coordinator.services import communications
 from coordinator.store.storage import Store
 
@@ -52,9 +54,9 @@ def scramble_after_header(path: Path) -> None:
 
 
 def test_a_new_folder_and_a_sound_store(tmp_path: Path, store: Store) -> None:
-    assert recovery.diagnose(tmp_path / "nothing-here").state == "new"
+    assert data_health.diagnose(tmp_path / "nothing-here").state == "new"
     store.close()
-    health = recovery.diagnose(store.data_dir, thorough=True)
+    health = data_health.diagnose(store.data_dir, thorough=True)
     assert health.state == "ok"
     assert health.ok
     assert not health.needs_recovery
@@ -66,7 +68,7 @@ def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
     folder.mkdir()
     path = folder / DATABASE_NAME
     path.write_bytes(b"meeting minutes, saved over the database by mistake\n" * 100)
-    health = recovery.diagnose(folder)
+    health = data_health.diagnose(folder)
     assert health.state == "not-a-database"
     assert health.needs_recovery
     assert health.message("en") == (
@@ -81,7 +83,7 @@ def test_another_programs_database(tmp_path: Path) -> None:
     conn.execute("CREATE TABLE recipes (name TEXT)")
     conn.commit()
     conn.close()
-    health = recovery.diagnose(folder)
+    health = data_health.diagnose(folder)
     assert health.state == "foreign"
     assert (
         health.message("en") == f"The file {folder / DATABASE_NAME} is not a Liaison Hub database."
@@ -94,7 +96,7 @@ def test_a_database_from_a_newer_version_is_not_damaged(store: Store) -> None:
     conn.execute("UPDATE alembic_version SET version_num = '0099'")
     conn.commit()
     conn.close()
-    health = recovery.diagnose(store.data_dir)
+    health = data_health.diagnose(store.data_dir)
     assert health.state == "newer"
     assert not health.ok
     assert not health.needs_recovery  # nothing to set aside: a newer app reads it
@@ -107,7 +109,7 @@ def test_a_database_from_a_newer_version_is_not_damaged(store: Store) -> None:
 def test_an_unreadable_database(tmp_path: Path) -> None:
     folder = tmp_path / "data"
     (folder / DATABASE_NAME).mkdir(parents=True)  # something that cannot be read as a file
-    health = recovery.diagnose(folder)
+    health = data_health.diagnose(folder)
     assert health.state == "unreadable"
     assert health.needs_recovery
     assert health.message("en").startswith("The database file cannot be read: ")
@@ -120,14 +122,14 @@ def test_damage_is_found_without_changing_the_file(store: Store) -> None:
     zero_tail(path, 20)
     before = digest(path)
     # The quick look at start sees every table's first page only; the thorough one more.
-    assert recovery.diagnose(store.data_dir).state == "ok"
-    health = recovery.diagnose(store.data_dir, thorough=True)
+    assert data_health.diagnose(store.data_dir).state == "ok"
+    health = data_health.diagnose(store.data_dir, thorough=True)
     assert health.state == "damaged"
     assert health.message("en") == "The database file is damaged: database disk image is malformed"
     assert digest(path) == before
     scramble_after_header(path)
     before = digest(path)
-    assert recovery.diagnose(store.data_dir).state == "damaged"
+    assert data_health.diagnose(store.data_dir).state == "damaged"
     assert digest(path) == before
 
 
@@ -143,7 +145,7 @@ def test_set_aside_moves_the_database_and_its_journal_untouched(
             for p in store.data_dir.iterdir()
             if p.name.startswith(DATABASE_NAME) and p.name != DATABASE_NAME + "-shm"
         }
-        folder = recovery.set_aside(store.data_dir, now=clock.now)
+        folder = data_health.set_aside(store.data_dir, now=clock.now)
     store.close()
     assert folder == store.data_dir / "damaged" / "20250609-090000"
     moved = {p.name: p for p in folder.iterdir()}
@@ -155,10 +157,10 @@ def test_set_aside_moves_the_database_and_its_journal_untouched(
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     for path in moved.values():
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert recovery.set_aside(store.data_dir) is None  # nothing left to move
+    assert data_health.set_aside(store.data_dir) is None  # nothing left to move
     again = store.data_dir / DATABASE_NAME
     again.write_bytes(b"x")
-    assert recovery.set_aside(store.data_dir, now=clock.now) == folder.with_name(
+    assert data_health.set_aside(store.data_dir, now=clock.now) == folder.with_name(
         "20250609-090000-2"
     )
 
@@ -176,17 +178,17 @@ def test_from_a_damaged_database_to_the_newest_good_backup(store: Store, clock: 
     scramble_after_header(store.database_path)
     damaged = digest(store.database_path)
 
-    health = recovery.diagnose(store.data_dir)
+    health = data_health.diagnose(store.data_dir)
     assert health.needs_recovery
-    aside = recovery.set_aside(store.data_dir, now=clock.now)
+    aside = data_health.set_aside(store.data_dir, now=clock.now)
     assert aside is not None
     assert digest(aside / DATABASE_NAME) == damaged
     assert recovery.restore_candidates(store.data_dir) == [newest, older]
     result = recovery.restore(store.data_dir, newest, clock=clock)
     assert result.safety is None  # there was nothing sound to back up
     assert "the last call before the crash" in notes(store.database_path)
-    assert recovery.diagnose(store.data_dir, thorough=True).state == "ok"
-    Store(store.data_dir, clock=clock).close()
+    assert data_health.diagnose(store.data_dir, thorough=True).state == "ok"
+    open_store(store.data_dir, clock=clock).close()
 
 
 def test_restoring_over_a_damaged_database_sets_it_aside_itself(
@@ -200,7 +202,7 @@ def test_restoring_over_a_damaged_database_sets_it_aside_itself(
     result = recovery.restore(store.data_dir, info.id, clock=clock)
     assert result.set_aside is not None
     assert digest(result.set_aside / DATABASE_NAME) == damaged
-    assert recovery.diagnose(store.data_dir, thorough=True).state == "ok"
+    assert data_health.diagnose(store.data_dir, thorough=True).state == "ok"
 
 
 def test_restore_newest_passes_over_a_damaged_backup(store: Store, clock: FixedClock) -> None:

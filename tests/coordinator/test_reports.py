@@ -25,6 +25,7 @@ from coordinator.i18n import current_language, set_language
 from coordinator.i18n_tools import collect
 from coordinator.reports import templating
 from coordinator.reports.backlog import tallies
+from coordinator.safety.opening import open_store
 from coordinator.services import (
     actions,
     cases,
@@ -429,7 +430,7 @@ def test_indicators_in_chinese(store: Store) -> None:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     folder = tmp_path_factory.mktemp("demo") / "data"
-    opened = Store(folder, clock=lambda: DEMO_NOW)
+    opened = open_store(folder, clock=lambda: DEMO_NOW)
     templates.install_builtin(opened)
     build_demo(opened, now=DEMO_NOW)
     yield opened

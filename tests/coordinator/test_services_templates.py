@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from coordinator.errors import DomainError, NotFoundError, ValidationError
+from coordinator.safety.opening import open_store
 from coordinator.services import actions, cases, templates
 from coordinator.services.templates import (
     TemplateActionSpec,
@@ -40,7 +41,7 @@ def step(key: str, *depends_on: str, department: str = "区税务局") -> Templa
 
 @pytest.fixture
 def empty_store(tmp_path: Path, clock: FixedClock) -> Iterator[Store]:
-    store = Store(tmp_path / "empty", clock=clock)
+    store = open_store(tmp_path / "empty", clock=clock)
     yield store
     store.close()
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DatabaseError as SADatabaseError
 from coordinator.errors import StorageError
 from coordinator.paths import DATA_DIR_ENV, DATABASE_NAME
 from coordinator.queries import timeline
+from coordinator.safety.opening import open_store
 from coordinator.services import organisations
 from coordinator.store import changes as ch
 from coordinator.store.models import Event, OrganisationKind
@@ -32,7 +33,7 @@ def pragma(store: Store, name: str) -> object:
 
 @pytest.fixture
 def fresh(tmp_path: Path) -> Iterator[Store]:
-    store = Store(tmp_path / "fresh" / "data", clock=lambda: datetime(2025, 6, 9, 9, 0))
+    store = open_store(tmp_path / "fresh" / "data", clock=lambda: datetime(2025, 6, 9, 9, 0))
     yield store
     store.close()
 
@@ -57,7 +58,7 @@ def test_an_existing_folder_is_made_private(tmp_path: Path) -> None:
     folder = tmp_path / "loose"
     folder.mkdir(mode=0o755)
     folder.chmod(0o755)
-    store = Store(folder)
+    store = open_store(folder)
     try:
         assert mode(folder) == 0o700
     finally:
@@ -78,7 +79,7 @@ def test_open_without_folder_uses_the_environment_setting(
     target = tmp_path / "from-env"
     monkeypatch.setenv(DATA_DIR_ENV, str(target))
     monkeypatch.delenv("LIAISON_HUB_DATABASE_URL", raising=False)
-    store = Store.open(None)
+    store = open_store(None)
     try:
         assert store.data_dir == target
         assert (target / DATABASE_NAME).is_file()
@@ -91,7 +92,7 @@ def test_an_explicit_folder_beats_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "env"))
-    store = Store.open(tmp_path / "explicit")
+    store = open_store(tmp_path / "explicit")
     try:
         assert store.data_dir == tmp_path / "explicit"
         assert not (tmp_path / "env").exists()
@@ -104,7 +105,7 @@ def test_a_file_that_is_not_a_database_is_refused_readably(tmp_path: Path) -> No
     folder.mkdir()
     (folder / DATABASE_NAME).write_bytes(b"these are meeting minutes, not a database\n" * 200)
     with pytest.raises(StorageError) as info:
-        Store(folder)
+        open_store(folder)
     assert info.value.message("en") == "The database file is damaged: nothing was saved."
 
 
@@ -116,7 +117,7 @@ def test_another_programs_database_is_refused(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     with pytest.raises(StorageError) as info:
-        Store(folder)
+        open_store(folder)
     assert info.value.message("en") == (
         f"The file {folder / DATABASE_NAME} is not a Liaison Hub database."
     )
@@ -126,7 +127,7 @@ def test_a_data_folder_that_cannot_be_created_is_refused(tmp_path: Path) -> None
     blocker = tmp_path / "blocker"
     blocker.write_text("a file where the folder should be")
     with pytest.raises(StorageError) as info:
-        Store(blocker / "data")
+        open_store(blocker / "data")
     assert info.value.message("en").startswith(
         f"The data folder {blocker / 'data'} cannot be used: "
     )
@@ -134,10 +135,10 @@ def test_a_data_folder_that_cannot_be_created_is_refused(tmp_path: Path) -> None
 
 def test_reopening_keeps_the_data(tmp_path: Path) -> None:
     folder = tmp_path / "data"
-    first = Store(folder)
+    first = open_store(folder)
     org = organisations.create(first, "园区管委会", OrganisationKind.PARK).value
     first.close()
-    second = Store(folder)
+    second = open_store(folder)
     try:
         assert [o.name for o in organisations.list_all(second)] == ["园区管委会"]
         assert organisations.list_all(second)[0].id == org.id

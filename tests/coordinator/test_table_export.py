@@ -32,6 +32,7 @@ from coordinator.exchange.table_export import (
 )
 from coordinator.i18n import set_language, translate
 from coordinator.labels import CASE_STATUS
+from coordinator.safety.opening import open_store
 from coordinator.services import cases, templates
 from coordinator.store.models import Action, Case, Communication, Contact, Document
 from coordinator.store.storage import Store
@@ -352,7 +353,7 @@ def test_hostile_notes_are_neutralised_in_xlsx(
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    store = Store(tmp_path_factory.mktemp("demo") / "data")
+    store = open_store(tmp_path_factory.mktemp("demo") / "data")
     templates.install_builtin(store)
     build_demo(store, now=DEMO_NOW)
     yield store

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from coordinator.errors import ConflictError, DomainError, StorageError, ValidationError
 from coordinator.exchange import transfer
 from coordinator.exchange.transfer import export_json, import_json
+from coordinator.safety.opening import open_store
 from coordinator.store import changes as ch
 from coordinator.store.migrate import head_revision
 from coordinator.store.models import (
@@ -70,8 +71,8 @@ Queue = Callable[[DomainError], DomainError]
 # -- building and reading stores -----------------------------------------------------------
 
 
-def open_store(folder: Path) -> Store:
-    return Store(folder, clock=lambda: T0)
+def fresh_store(folder: Path) -> Store:
+    return open_store(folder, clock=lambda: T0)
 
 
 def fill_rich(store: Store) -> None:
@@ -367,7 +368,7 @@ def tables_of(path: Path) -> dict[str, Any]:
 def pristine_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated, empty data folder, copied wherever a fresh store is needed."""
     folder = tmp_path_factory.mktemp("pristine") / "data"
-    open_store(folder).close()
+    fresh_store(folder).close()
     return folder
 
 
@@ -375,7 +376,7 @@ def pristine_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def rich_export(tmp_path_factory: pytest.TempPathFactory, pristine_dir: Path) -> Path:
     folder = tmp_path_factory.mktemp("rich")
     shutil.copytree(pristine_dir, folder / "data")
-    source = open_store(folder / "data")
+    source = fresh_store(folder / "data")
     try:
         fill_rich(source)
         export_json(source, folder / "rich.json")
@@ -390,7 +391,7 @@ def make_store(tmp_path: Path, pristine_dir: Path) -> Iterator[Callable[[str], S
 
     def make(name: str) -> Store:
         shutil.copytree(pristine_dir, tmp_path / name)
-        store = open_store(tmp_path / name)
+        store = fresh_store(tmp_path / name)
         opened.append(store)
         return store
 
@@ -530,7 +531,7 @@ def test_round_trip_into_a_store_with_the_builtin_templates(
     """A new data folder already holds the shipped templates: they are matched, not doubled."""
     seed: Path = request.getfixturevalue("_seed_data_dir")  # what the `store` fixture copies
     shutil.copytree(seed, tmp_path / "source")
-    source = Store(tmp_path / "source", clock=clock)
+    source = open_store(tmp_path / "source", clock=clock)
     try:
         fill_rich(source)
         export_json(source, tmp_path / "a.json")
@@ -1192,7 +1193,7 @@ JSON_VALUES = st.recursive(
 def small_export(tmp_path_factory: pytest.TempPathFactory, pristine_dir: Path) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("small")
     shutil.copytree(pristine_dir, folder / "data")
-    source = open_store(folder / "data")
+    source = fresh_store(folder / "data")
     try:
         fill_rich(source)
         export_json(source, folder / "small.json")
@@ -1206,7 +1207,7 @@ def small_export(tmp_path_factory: pytest.TempPathFactory, pristine_dir: Path) -
 def populated_dir(tmp_path_factory: pytest.TempPathFactory, pristine_dir: Path) -> Path:
     folder = tmp_path_factory.mktemp("populated") / "data"
     shutil.copytree(pristine_dir, folder)
-    store = open_store(folder)
+    store = fresh_store(folder)
     try:
         with store.work() as w:
             w.session.add(
@@ -1268,7 +1269,7 @@ def test_random_damage_is_refused_cleanly_or_imported(
     with tempfile.TemporaryDirectory() as folder:
         base = pristine_dir if mode == "refuse" else populated_dir
         shutil.copytree(base, Path(folder) / "data")
-        store = open_store(Path(folder) / "data")
+        store = fresh_store(Path(folder) / "data")
         try:
             (Path(folder) / "damaged.json").write_bytes(payload)
             before = sql_dump(store)

@@ -13,6 +13,7 @@ from PySide6.QtCore import QtMsgType
 
 from coordinator.demo.scenario import build_demo
 from coordinator.paths import DATABASE_NAME
+from coordinator.safety.opening import open_store
 from coordinator.services import templates
 from coordinator.store.storage import Store
 
@@ -42,7 +43,7 @@ DEMO_NOW = datetime(2026, 11, 25, 10, 30)  # the demo's "now": a Wednesday morni
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo scenario, built once for the whole run."""
     data_dir = tmp_path_factory.mktemp("demo")
-    store = Store(data_dir, clock=lambda: DEMO_NOW)
+    store = open_store(data_dir, clock=lambda: DEMO_NOW)
     templates.install_builtin(store)
     build_demo(store, now=DEMO_NOW)
     store.close()
@@ -60,6 +61,6 @@ def demo_store(demo_dir: Path, tmp_path: Path) -> Iterator[Store]:
         source.backup(target)
     source.close()
     target.close()
-    opened = Store(copy, clock=lambda: DEMO_NOW)
+    opened = open_store(copy, clock=lambda: DEMO_NOW)
     yield opened
     opened.close()

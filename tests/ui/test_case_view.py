@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from coordinator.i18n import set_language
+from coordinator.safety.opening import open_store
 from coordinator.services import actions, cases, documents, settings, templates
 from coordinator.store.models import ActionStatus, DocumentState
 from coordinator.store.storage import Store
@@ -38,7 +39,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
-    store = Store(tmp_path / "data", clock=clock)
+    store = open_store(tmp_path / "data", clock=clock)
     templates.install_builtin(store)
     yield store
     store.close()

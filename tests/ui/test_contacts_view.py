@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from coordinator.i18n import set_language
 from coordinator.phones import normalise
+from coordinator.safety.opening import open_store
 from coordinator.services import communications, contacts, organisations
 from coordinator.store import changes as ch
 from coordinator.store.changes import ChangeSet
@@ -168,7 +169,7 @@ def test_no_match_and_empty_store_say_what_to_do(
     assert records.stack.currentWidget() is records.empty
     assert "No contact matches" in records.empty.text()
 
-    empty_store = Store(tmp_path / "empty", clock=lambda: NOW)
+    empty_store = open_store(tmp_path / "empty", clock=lambda: NOW)
     try:
         empty = ContactsView(empty_store, Hub(empty_store))
         qtbot.addWidget(empty)

@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from coordinator.exchange.contact_import import RowAction
 from coordinator.i18n import set_language
+from coordinator.safety.opening import open_store
 from coordinator.services import contacts
 from coordinator.store import changes as ch
 from coordinator.store.storage import Store
@@ -32,7 +33,7 @@ DATA = Path(__file__).parents[1] / "coordinator" / "data" / "contacts"
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     set_language("en")
-    opened = Store(tmp_path / "data")
+    opened = open_store(tmp_path / "data")
     yield opened
     opened.close()
 

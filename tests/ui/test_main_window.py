@@ -11,6 +11,7 @@ from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from coordinator.i18n import set_language
+from coordinator.safety.opening import open_store
 from coordinator.services import actions, cases, communications, templates
 from coordinator.store.models import Channel
 from coordinator.store.storage import Store
@@ -21,7 +22,7 @@ NOW = datetime(2026, 11, 25, 10, 30)  # a Wednesday
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(tmp_path / "data", clock=lambda: NOW)
+    store = open_store(tmp_path / "data", clock=lambda: NOW)
     templates.install_builtin(store)
     yield store
     store.close()

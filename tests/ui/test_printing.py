@@ -29,6 +29,7 @@ from coordinator import reports
 from coordinator.demo.scenario import build_demo
 from coordinator.i18n import set_language, translate
 from coordinator.reports import Report
+from coordinator.safety.opening import open_store
 from coordinator.services import cases, communications, indicators, templates
 from coordinator.store.models import Indicator
 from coordinator.store.storage import Store
@@ -51,7 +52,7 @@ def _english_after() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("demo") / "data"
-    store = Store(folder, clock=lambda: DEMO_NOW)
+    store = open_store(folder, clock=lambda: DEMO_NOW)
     templates.install_builtin(store)
     build_demo(store, now=DEMO_NOW)
     # The demo counts 350 m from outside the city (150 m of it the AOI landing); a 1.2 bn
@@ -63,7 +64,7 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def demo(demo_dir: Path) -> Iterator[Store]:
-    store = Store(demo_dir, clock=lambda: DEMO_NOW)
+    store = open_store(demo_dir, clock=lambda: DEMO_NOW)
     yield store
     store.close()
 

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from coordinator.i18n import set_language, translate
 from coordinator.queries.follow_up import follow_up_from_text
+from coordinator.safety.opening import open_store
 from coordinator.services import cases, communications, contacts, organisations, settings
 from coordinator.store.models import (
     Channel,
@@ -110,7 +111,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
-    store = Store(tmp_path / "data", clock=clock)
+    store = open_store(tmp_path / "data", clock=clock)
     yield store
     store.close()
 

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from coordinator.i18n import set_language
 from coordinator.queries.reminders import Reminder, ReminderKind
+from coordinator.safety.opening import open_store
 from coordinator.services import actions, cases, communications, contacts, organisations
 from coordinator.store.models import OrganisationKind
 from coordinator.store.storage import Store
@@ -50,7 +51,7 @@ class World:
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
     clock = Clock(datetime(2026, 11, 24, 9, 0))  # a Tuesday morning
-    store = Store(tmp_path / "data", clock=clock)
+    store = open_store(tmp_path / "data", clock=clock)
     company = organisations.create(store, "宁波澄明光电科技有限公司", OrganisationKind.COMPANY)
     department = organisations.create(store, "区市场监督管理局", OrganisationKind.DEPARTMENT)
     person = contacts.create(

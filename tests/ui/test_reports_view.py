@@ -16,9 +16,9 @@ from pytestqt.qtbot import QtBot
 
 from coordinator.demo.scenario import build_demo
 from coordinator.i18n import set_language
+from coordinator.safety.opening import open_store
 from coordinator.services import cases, indicators, settings, templates
 from coordinator.store.models import Indicator
-from coordinator.store.storage import Store
 from ui.main_window import PAGE_REPORTS, MainWindow
 from ui.printing.report_actions import SummaryOptionsDialog
 
@@ -28,7 +28,7 @@ NOW = datetime(2026, 11, 25, 10, 30)
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data_dir = tmp_path_factory.mktemp("demo") / "data"
-    store = Store(data_dir, clock=lambda: NOW)
+    store = open_store(data_dir, clock=lambda: NOW)
     templates.install_builtin(store)
     build_demo(store, now=NOW)
     store.close()
@@ -38,7 +38,7 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def window(demo_dir: Path, qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
     set_language("en")
-    store = Store(demo_dir, clock=lambda: NOW)
+    store = open_store(demo_dir, clock=lambda: NOW)
     win = MainWindow(store, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(win)
     win.show()

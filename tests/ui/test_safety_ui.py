@@ -23,6 +23,7 @@ from coordinator.paths import DATABASE_NAME
 from coordinator.safety import backup
 from coordinator.safety.backup import list_backups, retention_policy
 from coordinator.safety.checks import check_store
+from coordinator.safety.opening import open_store
 from coordinator.services import cases, communications, documents, templates
 from coordinator.store import filestore
 from coordinator.store.storage import Store
@@ -66,7 +67,7 @@ class Harness:
     def __init__(self, data_dir: Path, clock: Clock) -> None:
         self.data_dir = data_dir
         self.clock = clock
-        self.store = Store(data_dir, clock=clock)
+        self.store = open_store(data_dir, clock=clock)
         templates.install_builtin(self.store)
         self.closed = 0
         self.reopened = 0
@@ -79,7 +80,7 @@ class Harness:
         self.closed += 1
 
     def reopen(self) -> None:
-        self.store = Store(self.data_dir, clock=self.clock)
+        self.store = open_store(self.data_dir, clock=self.clock)
         self.reopened += 1
 
 
@@ -576,7 +577,7 @@ def test_garbage_at_start_is_set_aside_untouched_and_the_newest_backup_restored(
     assert (aside / DATABASE_NAME).read_bytes() == garbage  # untouched, byte for byte
     (told,) = boxes.information
     assert str(aside) in told
-    store = Store(data_dir, clock=clock)
+    store = open_store(data_dir, clock=clock)
     try:
         assert communications.get(store, kept_id).notes == "银行：开户预约周三"
     finally:

@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from coordinator.i18n import set_language
 from coordinator.safety import backup
+from coordinator.safety.opening import open_store
 from coordinator.services import cases, communications, templates
 from coordinator.store.storage import Store
 from ui.main_window import PAGE_CASES, PAGE_COMMUNICATIONS, MainWindow
@@ -22,7 +23,7 @@ NOW = datetime(2026, 11, 25, 10, 0)
 @pytest.fixture
 def window(tmp_path: Path, qtbot: QtBot) -> Iterator[MainWindow]:
     set_language("en")
-    store = Store(tmp_path / "data", clock=lambda: NOW)
+    store = open_store(tmp_path / "data", clock=lambda: NOW)
     templates.install_builtin(store)
     win = MainWindow(store, QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(win)

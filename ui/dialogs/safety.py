@@ -39,7 +39,7 @@ from coordinator.i18n import N_, Msg, _
 if TYPE_CHECKING:
     from coordinator.safety.backup import BackupInfo
     from coordinator.safety.checks import CheckReport, Finding, RepairReport
-    from coordinator.safety.recovery import Health
+    from coordinator.safety.health import Health
 
 Index = QModelIndex | QPersistentModelIndex
 

@@ -771,11 +771,12 @@ def check_before_open(data_dir: Path, parent: QWidget | None) -> bool:
 def _recover_once(data_dir: Path, parent: QWidget | None) -> bool | None:
     """One round of :func:`check_before_open`: None to ask again (a restore was refused or
     cancelled, and the officer was told)."""
+    from coordinator.safety import health as data_health
     from coordinator.safety import recovery
     from coordinator.safety.archive import import_archive
 
     title = _("Liaison Hub")
-    health = recovery.diagnose(data_dir)
+    health = data_health.diagnose(data_dir)
     if health.ok:
         return True
     if health.state == "newer":
@@ -789,7 +790,7 @@ def _recover_once(data_dir: Path, parent: QWidget | None) -> bool | None:
         return False
     candidates = recovery.restore_candidates(data_dir)
     dialog = RecoveryDialog(
-        parent, health, data_dir / recovery.DAMAGED_DIR, candidates[0] if candidates else None
+        parent, health, data_dir / data_health.DAMAGED_DIR, candidates[0] if candidates else None
     )
     dialog.exec()
     choice = dialog.choice

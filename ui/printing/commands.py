@@ -14,6 +14,7 @@ import sys
 from coordinator.errors import DomainError
 from coordinator.i18n import _, language_from_environment, set_language
 from coordinator.reports import ALL, Report, build_report, parse_sections, summary_by_reference
+from coordinator.safety.opening import open_store
 from coordinator.store.storage import Store
 
 COMMANDS = frozenset({"summary", "report"})
@@ -43,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         _application()
         from ui.printing.pdf import write_pdf  # after the application: fonts need it
 
-        store = Store.open(args.data_dir)
+        store = open_store(args.data_dir)
         try:
             report = _build(args, store)
         finally:

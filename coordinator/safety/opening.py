@@ -1,0 +1,58 @@
+"""Opening a data folder: the one way from a folder on disk to a :class:`Store`.
+
+In order::
+
+    health = diagnose(data_dir)        # coordinator.safety.health: read-only, milliseconds
+    if health.needs_recovery: ...      # the app offers a backup or an archive instead
+    store = open_store(data_dir)       # a verified backup if the schema is older, the
+                                       # upgrade, then the store
+
+The app runs the first two steps itself (they ask the officer); every headless command
+and test opens through :func:`open_store`, which refuses a damaged or foreign file in
+plain words. :class:`~coordinator.store.storage.Store` only opens a database: it never
+migrates and never backs up, so nothing below this module depends on backups.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from coordinator.paths import resolve_data_dir
+from coordinator.safety.backup import backup_data_dir
+from coordinator.store import migrate
+from coordinator.store.storage import Clock, Store, local_now
+
+
+def open_store(
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    url: str | None = None,
+    clock: Clock = local_now,
+) -> Store:
+    """The store of ``data_dir`` (by default the setting, then the user data folder),
+    upgraded to the current schema."""
+    store = Store(resolve_data_dir(data_dir), url=url, clock=clock)
+    try:
+        upgrade_with_backup(store)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def upgrade_with_backup(store: Store) -> Path | None:
+    """Upgrade the store's database; the pre-upgrade backup's folder, if one was made."""
+    has_data = migrate.pending_upgrade(store)
+    if has_data is None:
+        return None
+    made: Path | None = None
+    if has_data and store.uses_data_dir_database and store.database_path.exists():
+        # A full, verified backup (attachments included) that the Backups list shows and
+        # a restore can bring back, whatever the revision of the database.
+        backup = backup_data_dir(
+            store.data_dir, store.clock, "before-migration", prune=False, check="quick_check"
+        ).backup
+        made = None if backup is None else backup.path
+    migrate.upgrade(store)
+    return made
