@@ -34,6 +34,7 @@ from PySide6.QtCore import QRectF  # noqa: E402
 from PySide6.QtGui import QGuiApplication, QPageSize, QPainter, QPdfWriter  # noqa: E402
 
 from coordinator import reports  # noqa: E402
+from coordinator.kinds import ActionStatus, Channel, Direction, OrganisationKind  # noqa: E402
 from coordinator.safety.opening import open_store  # noqa: E402
 from coordinator.services import (  # noqa: E402
     actions,
@@ -43,7 +44,6 @@ from coordinator.services import (  # noqa: E402
     documents,
     organisations,
 )
-from coordinator.store.models import ActionStatus, Channel, Direction, OrganisationKind  # noqa: E402
 from coordinator.store.storage import Store  # noqa: E402
 from ui.printing.pdf import write_pdf  # noqa: E402
 

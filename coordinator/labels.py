@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from coordinator.i18n import N_, Msg
-from coordinator.store.models import (
+from coordinator.kinds import (
     ActionStatus,
     CaseStatus,
     Channel,

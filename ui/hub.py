@@ -11,32 +11,25 @@ show a record (a row of Today opening its case, a contact's case opening, ...).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from coordinator.errors import DomainError
 from coordinator.i18n import _
-from coordinator.store.changes import ChangeSet, Outcome
+from coordinator.store.changes import ChangeKind, ChangeSet, Outcome
 
 if TYPE_CHECKING:  # the window's frame is built before the database layer is imported
     from coordinator.store.storage import Store
 
 T = TypeVar("T")
-
-# What open_requested can name (the same words as coordinator.store.changes).
-OPEN_CASE = "case"
-OPEN_ACTION = "action"
-OPEN_DOCUMENT = "document"
-OPEN_COMMUNICATION = "communication"
-OPEN_CONTACT = "contact"
-OPEN_ORGANISATION = "organisation"
+P = ParamSpec("P")
 
 
 class Hub(QObject):
     changed = Signal(object)  # a ChangeSet
-    open_requested = Signal(str, int)  # (what, id)
+    open_requested = Signal(str, int)  # (a ChangeKind, id)
 
     def __init__(self, store: Store, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -47,15 +40,15 @@ class Hub(QObject):
         if changes:
             self.changed.emit(changes)
 
-    def request_open(self, what: str, ident: int) -> None:
+    def request_open(self, what: ChangeKind, ident: int) -> None:
         self.open_requested.emit(what, ident)
 
     def call(
         self,
         widget: QWidget | None,
-        fn: Callable[..., Outcome[T]],
-        *args: Any,
-        **kwargs: Any,
+        fn: Callable[Concatenate[Store, P], Outcome[T]],
+        *args: P.args,
+        **kwargs: P.kwargs,
     ) -> Outcome[T] | None:
         """``fn(store, *args, **kwargs)``; its refusal shown beside ``widget``, its
         changes broadcast. None when it was refused (nothing changed)."""

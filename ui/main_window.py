@@ -28,20 +28,11 @@ from PySide6.QtWidgets import (
 
 from coordinator.errors import NotFoundError
 from coordinator.i18n import _, current_language
-from coordinator.store import changes as ch
-from coordinator.store.changes import ChangeSet
+from coordinator.store.changes import ChangeKind, ChangeSet
 
 if TYPE_CHECKING:
     from coordinator.store.storage import Store
-from ui.hub import (
-    OPEN_ACTION,
-    OPEN_CASE,
-    OPEN_COMMUNICATION,
-    OPEN_CONTACT,
-    OPEN_DOCUMENT,
-    OPEN_ORGANISATION,
-    Hub,
-)
+from ui.hub import Hub
 
 if TYPE_CHECKING:
     from ui.views.today import TodayView
@@ -434,15 +425,21 @@ class MainWindow(QMainWindow):
     def on_changed(self, changes: ChangeSet) -> None:
         """Today, the counts and the pinned list follow every change; the other views
         listen to the hub themselves and refresh only their affected rows."""
-        if changes.touches(ch.ACTION, ch.DOCUMENT, ch.COMMUNICATION, ch.CASE, ch.CALENDAR):
+        if changes.touches(
+            ChangeKind.ACTION,
+            ChangeKind.DOCUMENT,
+            ChangeKind.COMMUNICATION,
+            ChangeKind.CASE,
+            ChangeKind.CALENDAR,
+        ):
             self.refresh()
-        elif changes.touches(ch.SETTING):
+        elif changes.touches(ChangeKind.SETTING):
             self._refresh_pinned()
         cases_page = self._pages.get(PAGE_CASES)
         if cases_page is not None:
-            if changes.touches(ch.CASE):
-                cases_page.list.on_cases_changed(changes.ids_of(ch.CASE))
-            elif changes.touches(ch.ORGANISATION):
+            if changes.touches(ChangeKind.CASE):
+                cases_page.list.on_cases_changed(changes.ids_of(ChangeKind.CASE))
+            elif changes.touches(ChangeKind.ORGANISATION):
                 cases_page.list.model.refresh_cached()
 
     def _refresh_pinned(self) -> None:
@@ -463,7 +460,7 @@ class MainWindow(QMainWindow):
     # -- opening records -------------------------------------------------------------
 
     def _pinned_activated(self, item: QListWidgetItem) -> None:
-        self.open_record(OPEN_CASE, int(item.data(USER_ROLE)))
+        self.open_record(ChangeKind.CASE, int(item.data(USER_ROLE)))
 
     def open_pinned(self, n: int) -> None:
         item = self.pinned.item(n)
@@ -474,22 +471,22 @@ class MainWindow(QMainWindow):
         from coordinator.services import actions, documents
 
         try:
-            if what == OPEN_CASE:
+            if what == ChangeKind.CASE:
                 self.show_page(PAGE_CASES)
                 self.cases_page.open_case(ident)
-            elif what in (OPEN_ACTION, OPEN_DOCUMENT):
+            elif what in (ChangeKind.ACTION, ChangeKind.DOCUMENT):
                 case_id = (
                     actions.get(self.store, ident).case_id
-                    if what == OPEN_ACTION
+                    if what == ChangeKind.ACTION
                     else documents.get(self.store, ident).case_id
                 )
                 self.show_page(PAGE_CASES)
                 self.cases_page.open_case(case_id)
                 self.cases_page.case_view.select(what, ident)
-            elif what == OPEN_COMMUNICATION:
+            elif what == ChangeKind.COMMUNICATION:
                 self.show_page(PAGE_COMMUNICATIONS)
                 self.communications.select(ident)
-            elif what in (OPEN_CONTACT, OPEN_ORGANISATION):
+            elif what in (ChangeKind.CONTACT, ChangeKind.ORGANISATION):
                 self.show_page(PAGE_CONTACTS)
                 self.contacts.select(what, ident)
         except NotFoundError as exc:
@@ -569,7 +566,7 @@ class MainWindow(QMainWindow):
 
         created = open_new_case(self.store, self.hub, self)
         if created is not None:
-            self.open_record(OPEN_CASE, created.id)
+            self.open_record(ChangeKind.CASE, created.id)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.settings.setValue("main_window/geometry", self.saveGeometry())

@@ -33,6 +33,15 @@ from sqlalchemy import ColumnElement, func, select
 from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.errors import ConflictError, ValidationError
 from coordinator.i18n import N_
+from coordinator.kinds import (
+    ActionStatus,
+    CaseStatus,
+    Channel,
+    Direction,
+    DocumentState,
+    Indicator,
+    OrganisationKind,
+)
 from coordinator.names import name_keys
 from coordinator.services import (
     actions,
@@ -47,19 +56,12 @@ from coordinator.services import (
 from coordinator.services._common import KEEP
 from coordinator.store.models import (
     Action,
-    ActionStatus,
     Base,
     Case,
-    CaseStatus,
-    Channel,
     Communication,
     Contact,
-    Direction,
     Document,
-    DocumentState,
-    Indicator,
     Organisation,
-    OrganisationKind,
     Template,
 )
 from coordinator.store.storage import Store, Work

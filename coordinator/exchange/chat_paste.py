@@ -41,9 +41,10 @@ from sqlalchemy.orm import Session
 
 from coordinator.errors import ValidationError
 from coordinator.i18n import N_
+from coordinator.kinds import Channel, Direction
 from coordinator.services import communications
 from coordinator.store.changes import Outcome
-from coordinator.store.models import NOTE_MAX, Channel, Communication, Direction
+from coordinator.store.models import NOTE_MAX, Communication
 from coordinator.store.storage import Store
 from coordinator.validation import EARLIEST, LATEST
 

@@ -44,22 +44,14 @@ from sqlalchemy.orm import Session, selectinload
 
 from coordinator.errors import DomainError, ValidationError
 from coordinator.i18n import N_
+from coordinator.kinds import Channel, OrganisationKind
 from coordinator.labels import F_HANDLE, F_NAME, F_NOTES, F_ROLE
 from coordinator.names import name_keys
 from coordinator.phones import NormalisedNumber, normalise
 from coordinator.services import contacts, organisations
 from coordinator.services._common import set_field
-from coordinator.store import changes as ch
-from coordinator.store.changes import Outcome
-from coordinator.store.models import (
-    NAME_MAX,
-    NOTE_MAX,
-    Channel,
-    Contact,
-    Handle,
-    OrganisationKind,
-    PhoneNumber,
-)
+from coordinator.store.changes import ChangeKind, Outcome
+from coordinator.store.models import NAME_MAX, NOTE_MAX, Contact, Handle, PhoneNumber
 from coordinator.store.storage import Store, Work
 from coordinator.validation import clean_text
 
@@ -1200,5 +1192,5 @@ def _merge(work: Work, item: _Plan, cache: dict[str, int]) -> None:
     if item.set_notes:
         put("notes", item.notes)
     contact.updated_at = work.now
-    work.changed(ch.CONTACT, contact.id)
+    work.changed(ChangeKind.CONTACT, contact.id)
     work.session.flush()

@@ -84,8 +84,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from coordinator.errors import ConflictError, StorageError, ValidationError
 from coordinator.i18n import N_, Msg
-from coordinator.store import changes as ch
-from coordinator.store.changes import Outcome
+from coordinator.store.changes import ChangeKind, Outcome
 from coordinator.store.migrate import head_revision, known_revisions
 from coordinator.store.models import Base
 from coordinator.store.storage import Store, Work, working_hours_from_setting
@@ -136,20 +135,20 @@ NATURAL_KEYS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = MappingProxyTyp
 )
 
 # The change kind each table's rows belong to (child tables report their parent).
-TABLE_KINDS: Final[Mapping[str, str]] = MappingProxyType(
+TABLE_KINDS: Final[Mapping[str, ChangeKind]] = MappingProxyType(
     {
-        "organisations": ch.ORGANISATION,
-        "contacts": ch.CONTACT,
-        "cases": ch.CASE,
-        "communications": ch.COMMUNICATION,
-        "documents": ch.DOCUMENT,
-        "actions": ch.ACTION,
-        "templates": ch.TEMPLATE,
-        "calendar_days": ch.CALENDAR,
-        "calendar_years": ch.CALENDAR,
-        "settings": ch.SETTING,
-        "indicator_targets": ch.SETTING,
-        "events": ch.EVENT,
+        "organisations": ChangeKind.ORGANISATION,
+        "contacts": ChangeKind.CONTACT,
+        "cases": ChangeKind.CASE,
+        "communications": ChangeKind.COMMUNICATION,
+        "documents": ChangeKind.DOCUMENT,
+        "actions": ChangeKind.ACTION,
+        "templates": ChangeKind.TEMPLATE,
+        "calendar_days": ChangeKind.CALENDAR,
+        "calendar_years": ChangeKind.CALENDAR,
+        "settings": ChangeKind.SETTING,
+        "indicator_targets": ChangeKind.SETTING,
+        "events": ChangeKind.EVENT,
     }
 )
 
@@ -1545,7 +1544,7 @@ class _Writer:
     def _note_changes(self, spec: _TableSpec, rows: list[dict[str, Any]]) -> None:
         kind = TABLE_KINDS.get(spec.name)
         if spec.name == "events":  # as Work.record does: the ids of the records described
-            self.work.changed(ch.EVENT, *{row["entity_id"] for row in rows})
+            self.work.changed(ChangeKind.EVENT, *{row["entity_id"] for row in rows})
             return
         if kind is not None:
             if spec.surrogate is not None:
@@ -1553,7 +1552,7 @@ class _Writer:
             else:
                 self.work.changed(kind)
             if spec.name == "settings":
-                self.work.changed(ch.CALENDAR)  # working hours live in a setting
+                self.work.changed(ChangeKind.CALENDAR)  # working hours live in a setting
             return
         for fk in spec.foreign_keys:
             parent_kind = TABLE_KINDS.get(fk.target)

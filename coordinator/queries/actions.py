@@ -32,8 +32,9 @@ from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from coordinator.calendar.working_time import WorkingCalendar
+from coordinator.kinds import ActionStatus
 from coordinator.queries.dashboard import OVERDUE_STATUSES
-from coordinator.store.models import Action, ActionPause, ActionStatus, Case, Organisation
+from coordinator.store.models import Action, ActionPause, Case, Organisation
 
 S = ActionStatus
 

@@ -36,6 +36,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from coordinator.errors import NotFoundError, ValidationError
 from coordinator.i18n import N_, Msg
+from coordinator.kinds import ActionStatus, CaseStatus, Channel, Direction, DocumentState
 from coordinator.phones import (
     DEFAULT_AREA_CODE,
     NormalisedNumber,
@@ -48,15 +49,10 @@ from coordinator.services._common import WHAT_CONTACT, get_or_raise
 from coordinator.store.models import (
     NAME_MAX,
     Action,
-    ActionStatus,
     Case,
-    CaseStatus,
-    Channel,
     Communication,
     Contact,
-    Direction,
     Document,
-    DocumentState,
     Event,
     Handle,
     Organisation,

@@ -16,7 +16,8 @@ from typing import Any, Final
 from sqlalchemy import ColumnElement, Select, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from coordinator.store.models import Case, CaseStatus, Organisation
+from coordinator.kinds import CaseStatus
+from coordinator.store.models import Case, Organisation
 from coordinator.store.records import amount_from_minor
 
 SORT_OPENED: Final = "opened"

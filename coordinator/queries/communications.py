@@ -24,7 +24,8 @@ from typing import Any, Final
 from sqlalchemy import ColumnElement, Select, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from coordinator.store.models import Case, Channel, Communication, Contact, Direction
+from coordinator.kinds import Channel, Direction
+from coordinator.store.models import Case, Communication, Contact
 
 SORT_AT: Final = "at"
 SORT_CHANNEL: Final = "channel"

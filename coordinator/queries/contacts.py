@@ -30,16 +30,15 @@ from typing import Any, Final
 from sqlalchemy import ColumnElement, Select, String, func, literal, or_, select, union
 from sqlalchemy.orm import Session
 
+from coordinator.kinds import CaseStatus, OrganisationKind
 from coordinator.phones import search_digits
 from coordinator.store.models import (
     Action,
     Case,
-    CaseStatus,
     Communication,
     Contact,
     Handle,
     Organisation,
-    OrganisationKind,
     PhoneNumber,
 )
 from coordinator.store.records import OrganisationRecord

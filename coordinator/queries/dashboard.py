@@ -33,19 +33,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
-from coordinator.store.models import (
-    Action,
-    ActionStatus,
-    Case,
-    CaseStatus,
-    Channel,
-    Communication,
-    Contact,
-    Direction,
-    Document,
-    DocumentState,
-    Organisation,
-)
+from coordinator.kinds import ActionStatus, CaseStatus, Channel, Direction, DocumentState
+from coordinator.store.models import Action, Case, Communication, Contact, Document, Organisation
 
 DEFAULT_LIMIT = 200
 

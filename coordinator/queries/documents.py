@@ -24,16 +24,10 @@ from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from coordinator.calendar.working_time import WorkingCalendar
+from coordinator.kinds import DocumentState, OrganisationKind
 from coordinator.queries.actions import chunks, escape_like, id_list, order_key
 from coordinator.queries.dashboard import WAITING_DOCUMENT_STATES, document_since
-from coordinator.store.models import (
-    Case,
-    Document,
-    DocumentFile,
-    DocumentState,
-    Organisation,
-    OrganisationKind,
-)
+from coordinator.store.models import Case, Document, DocumentFile, Organisation
 
 D = DocumentState
 

@@ -20,11 +20,12 @@ from datetime import datetime
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from coordinator.kinds import ActionStatus
 from coordinator.queries.dashboard import OVERDUE_STATUSES
 from coordinator.services import actions, communications
 from coordinator.store.changes import Outcome
 from coordinator.store.models import Action as ActionRow
-from coordinator.store.models import ActionStatus, Case, Communication, Contact, Organisation
+from coordinator.store.models import Case, Communication, Contact, Organisation
 from coordinator.store.records import ActionRecord, CommunicationRecord
 from coordinator.store.storage import Store
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from coordinator.i18n import N_, Msg, _
+from coordinator.kinds import ActionStatus, CaseStatus, DocumentState
 from coordinator.labels import (
     ACTION_STATUS,
     CASE_STATUS,
@@ -27,7 +28,6 @@ from coordinator.labels import (
     cap,
 )
 from coordinator.queries.timeline import EventRecord
-from coordinator.store.models import ActionStatus, CaseStatus, DocumentState
 
 _ENTITY: dict[str, Msg] = {
     "case": N_("Case"),

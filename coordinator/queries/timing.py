@@ -11,9 +11,9 @@ from coordinator.calendar.case_timing import (
     critical_path,
     department_waiting,
 )
+from coordinator.kinds import ActionStatus
 from coordinator.services import actions as action_service
 from coordinator.services import cases as case_service
-from coordinator.store.models import ActionStatus
 from coordinator.store.storage import Store
 
 COMPANY_KEY = COMPANY

@@ -9,18 +9,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from coordinator.store.models import (
-    Action,
-    ActionPause,
-    ActionStatus,
-    Case,
-    CaseStatus,
-    Contact,
-    Document,
-    DocumentState,
-    Organisation,
-    OrganisationKind,
-)
+from coordinator.kinds import ActionStatus, CaseStatus, DocumentState, OrganisationKind
+from coordinator.store.models import Action, ActionPause, Case, Contact, Document, Organisation
 from coordinator.store.records import ContactRecord, OrganisationRecord
 from coordinator.store.storage import Store
 

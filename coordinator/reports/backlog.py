@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from coordinator.i18n import _
+from coordinator.kinds import OrganisationKind
 from coordinator.labels import ORGANISATION_KIND
 from coordinator.queries.dashboard import OVERDUE_STATUSES
 from coordinator.reports import _data, figures
@@ -18,7 +19,6 @@ from coordinator.reports.base import Report
 from coordinator.reports.case_summary import Bar, BigFigure
 from coordinator.reports.templating import render
 from coordinator.services import settings as settings_service
-from coordinator.store.models import OrganisationKind
 from coordinator.store.storage import Store
 
 

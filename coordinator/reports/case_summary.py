@@ -17,6 +17,7 @@ from coordinator.calendar.case_timing import ActionTiming, critical_path
 from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.errors import DomainError, ValidationError
 from coordinator.i18n import N_, _, current_language
+from coordinator.kinds import ActionStatus, CaseStatus, Direction, DocumentState
 from coordinator.labels import (
     ACTION_STATUS,
     CASE_STATUS,
@@ -36,7 +37,6 @@ from coordinator.services import documents as document_service
 from coordinator.services import indicators as indicator_service
 from coordinator.services import settings as settings_service
 from coordinator.services import templates as template_service
-from coordinator.store.models import ActionStatus, CaseStatus, Direction, DocumentState
 from coordinator.store.records import (
     ActionRecord,
     CaseRecord,

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.i18n import N_, Msg, _
+from coordinator.kinds import ActionStatus, CaseStatus, DocumentState
 from coordinator.labels import ACTION_STATUS, CASE_STATUS, DOCUMENT_STATE
 from coordinator.queries import dashboard
 from coordinator.queries.dashboard import (
@@ -29,7 +30,6 @@ from coordinator.services import cases as case_service
 from coordinator.services import communications as communication_service
 from coordinator.services import documents as document_service
 from coordinator.services import settings as settings_service
-from coordinator.store.models import ActionStatus, CaseStatus, DocumentState
 from coordinator.store.records import CaseRecord, ContactRecord, OrganisationRecord
 from coordinator.store.storage import Store
 

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from coordinator.i18n import _
+from coordinator.kinds import OrganisationKind
 from coordinator.labels import ACTION_STATUS, DOCUMENT_STATE, ORGANISATION_KIND
 from coordinator.queries.dashboard import OVERDUE_STATUSES
 from coordinator.reports import _data, figures
 from coordinator.reports.base import Report
 from coordinator.reports.templating import render
 from coordinator.services import settings as settings_service
-from coordinator.store.models import OrganisationKind
 from coordinator.store.storage import Store
 
 WRITING_LINES = 4

@@ -69,9 +69,8 @@ from coordinator.errors import NotFoundError, StorageError, ValidationError
 from coordinator.i18n import N_, Msg
 from coordinator.paths import DATABASE_NAME
 from coordinator.safety.health import diagnose, set_aside
-from coordinator.store import changes as ch
 from coordinator.store import filestore, migrate
-from coordinator.store.changes import Outcome
+from coordinator.store.changes import ChangeKind, Outcome
 from coordinator.store.models import Setting
 from coordinator.store.storage import Clock, Store, local_now, prepare_data_dir
 
@@ -514,7 +513,7 @@ def set_retention_policy(
             None if before is None else [before.daily, before.weekly, before.monthly],
             [policy.daily, policy.weekly, policy.monthly],
         )
-        work.changed(ch.SETTING, 0)
+        work.changed(ChangeKind.SETTING, 0)
     return Outcome(policy, work.changes)
 
 

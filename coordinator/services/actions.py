@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from coordinator.errors import TransitionError, ValidationError
 from coordinator.i18n import N_
+from coordinator.kinds import ActionStatus, CaseStatus
 from coordinator.labels import (
     ACTION_STATUS,
     F_AT,
@@ -34,17 +35,14 @@ from coordinator.services._common import (
     get_or_raise,
     set_field,
 )
-from coordinator.store import changes as ch
-from coordinator.store.changes import Outcome
+from coordinator.store.changes import ChangeKind, Outcome
 from coordinator.store.models import (
     NOTE_MAX,
     TITLE_MAX,
     Action,
     ActionDependency,
     ActionPause,
-    ActionStatus,
     Case,
-    CaseStatus,
     Contact,
     Organisation,
 )
@@ -163,8 +161,8 @@ def add(
         work.session.flush()
         work.record(ENTITY, action.id, "created", None, action.title, case_id=case.id)
         _replace_dependencies(work, action, depends_on)
-        work.changed(ch.ACTION, action.id)
-        work.changed(ch.CASE, case.id)  # a new step: the case's clock and lists change
+        work.changed(ChangeKind.ACTION, action.id)
+        work.changed(ChangeKind.CASE, case.id)  # a new step: the case's clock and lists change
         record = _record(work, action)
     return Outcome(record, work.changes)
 
@@ -216,7 +214,7 @@ def set_dependencies(
         _open_case(work, action.case_id)
         _replace_dependencies(work, action, depends_on)
         action.updated_at = work.now
-        work.changed(ch.ACTION, action.id)
+        work.changed(ChangeKind.ACTION, action.id)
         record = _record(work, action)
     return Outcome(record, work.changes)
 
@@ -273,7 +271,7 @@ def update(
             changed |= put("notes", clean_text(notes, F_NOTES, max_length=NOTE_MAX, multiline=True))
         if changed:
             action.updated_at = work.now
-            work.changed(ch.ACTION, action.id)
+            work.changed(ChangeKind.ACTION, action.id)
         record = _record(work, action)
     return Outcome(record, work.changes)
 
@@ -366,8 +364,8 @@ def set_status(
         work.record(ENTITY, action.id, "status", before.value, target.value, case_id=action.case_id)
         if why:
             work.record(ENTITY, action.id, "reason", None, why, case_id=action.case_id)
-        work.changed(ch.ACTION, action.id)
-        work.changed(ch.CASE, action.case_id)
+        work.changed(ChangeKind.ACTION, action.id)
+        work.changed(ChangeKind.CASE, action.case_id)
         record = _record(work, action)
     return Outcome(record, work.changes)
 
@@ -393,10 +391,10 @@ def delete(store: Store, action_id: int) -> Outcome[None]:
                 remaining or None,
                 case_id=action.case_id,
             )
-            work.changed(ch.ACTION, dependant_id)
+            work.changed(ChangeKind.ACTION, dependant_id)
         work.session.delete(action)
-        work.changed(ch.ACTION, action_id)
-        work.changed(ch.CASE, action.case_id)
+        work.changed(ChangeKind.ACTION, action_id)
+        work.changed(ChangeKind.CASE, action.case_id)
     return Outcome(None, work.changes)
 
 

@@ -13,8 +13,7 @@ from coordinator.calendar.working_time import WorkingHours
 from coordinator.errors import ValidationError
 from coordinator.i18n import N_
 from coordinator.labels import F_DATE, F_NOTES
-from coordinator.store import changes as ch
-from coordinator.store.changes import Outcome
+from coordinator.store.changes import ChangeKind, Outcome
 from coordinator.store.models import NAME_MAX, CalendarDay, CalendarYear, Setting
 from coordinator.store.storage import Store
 from coordinator.validation import check_date, clean_text
@@ -50,7 +49,7 @@ def set_working_hours(store: Store, spans: Sequence[tuple[time, time]]) -> Outco
         else:
             setting.value = value
         work.record(ENTITY, 0, "working_hours", before, value)
-        work.changed(ch.CALENDAR, 0)
+        work.changed(ChangeKind.CALENDAR, 0)
     return Outcome(None, work.changes)
 
 
@@ -68,7 +67,7 @@ def set_day(store: Store, day: date, is_workday: bool, note: str = "") -> Outcom
         work.record(
             ENTITY, checked.toordinal(), f"day:{checked.isoformat()}", before, bool(is_workday)
         )
-        work.changed(ch.CALENDAR, checked.toordinal())
+        work.changed(ChangeKind.CALENDAR, checked.toordinal())
     return Outcome(None, work.changes)
 
 
@@ -81,7 +80,7 @@ def clear_day(store: Store, day: date) -> Outcome[None]:
                 ENTITY, checked.toordinal(), f"day:{checked.isoformat()}", row.is_workday, None
             )
             work.session.delete(row)
-            work.changed(ch.CALENDAR, checked.toordinal())
+            work.changed(ChangeKind.CALENDAR, checked.toordinal())
     return Outcome(None, work.changes)
 
 
@@ -131,7 +130,7 @@ def enter_year(
                 "make_up_workdays": [d.isoformat() for d in on],
             },
         )
-        work.changed(ch.CALENDAR, year)
+        work.changed(ChangeKind.CALENDAR, year)
     return Outcome(None, work.changes)
 
 

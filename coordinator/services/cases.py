@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from coordinator.errors import NotFoundError, TransitionError, ValidationError
 from coordinator.i18n import N_
+from coordinator.kinds import ActionStatus, CaseStatus, DocumentState, OrganisationKind
 from coordinator.labels import (
     CASE_STATUS,
     F_AMOUNT,
@@ -34,22 +35,17 @@ from coordinator.services._common import (
     get_or_raise,
     set_field,
 )
-from coordinator.store import changes as ch
-from coordinator.store.changes import Outcome
+from coordinator.store.changes import ChangeKind, Outcome
 from coordinator.store.models import (
     NAME_MAX,
     NOTE_MAX,
     TITLE_MAX,
     Action,
     ActionDependency,
-    ActionStatus,
     Case,
-    CaseStatus,
     CaseTag,
     Document,
-    DocumentState,
     Organisation,
-    OrganisationKind,
     Template,
 )
 from coordinator.store.records import CaseRecord
@@ -232,7 +228,7 @@ def open_case_in(
     work.session.add(case)
     work.session.flush()
     work.record(ENTITY, case.id, "opened", None, f"{case.reference} {case.title}", case_id=case.id)
-    work.changed(ch.CASE, case.id)
+    work.changed(ChangeKind.CASE, case.id)
     if template is not None:
         _apply_template(work, case, template, company)
     return case
@@ -268,7 +264,7 @@ def _apply_template(
                 )
     for action in by_key.values():
         work.record("action", action.id, "created", None, action.title, case_id=case.id)
-        work.changed(ch.ACTION, action.id)
+        work.changed(ChangeKind.ACTION, action.id)
     for spec_doc in template.documents:
         destination = (
             organisations.find_or_create_in(work, spec_doc.destination, OrganisationKind.DEPARTMENT)
@@ -293,7 +289,7 @@ def _apply_template(
         work.session.add(document)
         work.session.flush()
         work.record("document", document.id, "created", None, document.title, case_id=case.id)
-        work.changed(ch.DOCUMENT, document.id)
+        work.changed(ChangeKind.DOCUMENT, document.id)
     work.record(ENTITY, case.id, "template", None, template.key, case_id=case.id)
 
 
@@ -361,7 +357,7 @@ def update(
                 changed = True
         if changed:
             case.updated_at = work.now
-            work.changed(ch.CASE, case.id)
+            work.changed(ChangeKind.CASE, case.id)
         work.session.flush()
         work.session.refresh(case)
         record = CaseRecord.of(case)
@@ -444,7 +440,7 @@ def set_status(
         work.record(ENTITY, case.id, "status", before.value, target.value, case_id=case.id)
         if why:
             work.record(ENTITY, case.id, "reason", None, why, case_id=case.id)
-        work.changed(ch.CASE, case.id)
+        work.changed(ChangeKind.CASE, case.id)
         work.session.flush()
         record = CaseRecord.of(case)
     return Outcome(record, work.changes)
@@ -469,7 +465,7 @@ def _cancel_open_steps(work: Work, case_id: int, when: datetime) -> None:
         )
         action.status = ActionStatus.CANCELLED
         action.updated_at = work.now
-        work.changed(ch.ACTION, action.id)
+        work.changed(ChangeKind.ACTION, action.id)
 
 
 def get(store: Store, case_id: int) -> CaseRecord:

@@ -10,6 +10,7 @@ from sqlalchemy import update as sql_update
 
 from coordinator.errors import NotFoundError, TransitionError, ValidationError
 from coordinator.i18n import N_
+from coordinator.kinds import Channel, Direction
 from coordinator.labels import F_AT, F_DURATION, F_FOLLOW_UP, F_NOTES, F_NUMBER
 from coordinator.phones import normalise
 from coordinator.services._common import (
@@ -21,9 +22,8 @@ from coordinator.services._common import (
     get_or_raise,
     set_field,
 )
-from coordinator.store import changes as ch
-from coordinator.store.changes import Outcome
-from coordinator.store.models import NOTE_MAX, Case, Channel, Communication, Contact, Direction
+from coordinator.store.changes import ChangeKind, Outcome
+from coordinator.store.models import NOTE_MAX, Case, Communication, Contact
 from coordinator.store.records import CommunicationRecord
 from coordinator.store.storage import Store, Work
 from coordinator.validation import check_datetime, clean_text, required_datetime
@@ -109,7 +109,7 @@ def log_in(
         f"{communication.channel.value} {case_ref or '-'}",
         case_id=case_id,
     )
-    work.changed(ch.COMMUNICATION, communication.id)
+    work.changed(ChangeKind.COMMUNICATION, communication.id)
     return communication
 
 
@@ -180,7 +180,7 @@ def update(
             put("notes", clean_text(notes, F_NOTES, max_length=NOTE_MAX, multiline=True))
         if not isinstance(follow_up_due, Unchanged):
             put("follow_up_due", check_datetime(follow_up_due, F_FOLLOW_UP))
-        work.changed(ch.COMMUNICATION, item.id)
+        work.changed(ChangeKind.COMMUNICATION, item.id)
         work.session.flush()
         record = CommunicationRecord.of(item)
     return Outcome(record, work.changes)
@@ -222,12 +222,12 @@ def file_to_case(
             work.session.execute(
                 sql_update(Communication).where(Communication.id.in_(moved)).values(case_id=case_id)
             )
-            work.tracker.add_many(ch.COMMUNICATION, moved)
+            work.tracker.add_many(ChangeKind.COMMUNICATION, moved)
             for row in rows:
                 if row.case_id is not None:
-                    work.changed(ch.CASE, row.case_id)
+                    work.changed(ChangeKind.CASE, row.case_id)
             if case_id is not None:
-                work.changed(ch.CASE, case_id)
+                work.changed(ChangeKind.CASE, case_id)
     return Outcome(moved, work.changes)
 
 
@@ -243,7 +243,7 @@ def complete_follow_up(
         when = required_datetime(at or work.now, F_AT)
         item.follow_up_done_at = when
         work.record(ENTITY, item.id, "follow_up_done_at", None, when, case_id=item.case_id)
-        work.changed(ch.COMMUNICATION, item.id)
+        work.changed(ChangeKind.COMMUNICATION, item.id)
         work.session.flush()
         record = CommunicationRecord.of(item)
     return Outcome(record, work.changes)
@@ -274,7 +274,7 @@ def snooze_follow_up(
             entity_id=item.id,
             case_id=item.case_id,
         )
-        work.changed(ch.COMMUNICATION, item.id)
+        work.changed(ChangeKind.COMMUNICATION, item.id)
         work.session.flush()
         record = CommunicationRecord.of(item)
     return Outcome(record, work.changes)
@@ -306,7 +306,7 @@ def reopen_follow_up(store: Store, communication_id: int) -> Outcome[Communicati
             ENTITY, item.id, "follow_up_done_at", item.follow_up_done_at, None, case_id=item.case_id
         )
         item.follow_up_done_at = None
-        work.changed(ch.COMMUNICATION, item.id)
+        work.changed(ChangeKind.COMMUNICATION, item.id)
         work.session.flush()
         record = CommunicationRecord.of(item)
     return Outcome(record, work.changes)
@@ -317,7 +317,7 @@ def delete(store: Store, communication_id: int) -> Outcome[None]:
         item = get_or_raise(work.session, Communication, communication_id, WHAT_COMMUNICATION)
         work.record(ENTITY, item.id, "deleted", item.notes[:200], None, case_id=item.case_id)
         work.session.delete(item)
-        work.changed(ch.COMMUNICATION, communication_id)
+        work.changed(ChangeKind.COMMUNICATION, communication_id)
     return Outcome(None, work.changes)
 
 

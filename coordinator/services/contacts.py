@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from coordinator.errors import ConflictError, ValidationError
 from coordinator.i18n import N_
+from coordinator.kinds import Channel
 from coordinator.labels import F_HANDLE, F_LABEL, F_NAME, F_NOTES, F_ROLE
 from coordinator.names import name_keys
 from coordinator.phones import normalise, search_digits
@@ -20,17 +21,8 @@ from coordinator.services._common import (
     get_or_raise,
     set_field,
 )
-from coordinator.store import changes as ch
-from coordinator.store.changes import Outcome
-from coordinator.store.models import (
-    NAME_MAX,
-    NOTE_MAX,
-    Channel,
-    Contact,
-    Handle,
-    Organisation,
-    PhoneNumber,
-)
+from coordinator.store.changes import ChangeKind, Outcome
+from coordinator.store.models import NAME_MAX, NOTE_MAX, Contact, Handle, Organisation, PhoneNumber
 from coordinator.store.records import ContactRecord
 from coordinator.store.storage import Store, Work
 from coordinator.validation import clean_text
@@ -96,7 +88,7 @@ def add_phone_in(work: Work, contact: Contact, phone: PhoneInput) -> PhoneNumber
     """Add a number inside an existing unit of work (used by the contacts import)."""
     row = _add_phone(work, contact, phone)
     contact.updated_at = work.now
-    work.changed(ch.CONTACT, contact.id)
+    work.changed(ChangeKind.CONTACT, contact.id)
     return row
 
 
@@ -104,7 +96,7 @@ def set_handle_in(work: Work, contact: Contact, channel: Channel | str, handle: 
     """Set a messaging handle inside an existing unit of work."""
     _set_handle(work, contact, channel, handle)
     contact.updated_at = work.now
-    work.changed(ch.CONTACT, contact.id)
+    work.changed(ChangeKind.CONTACT, contact.id)
 
 
 def create(
@@ -163,7 +155,7 @@ def create_in(
     for channel, handle in handles:
         _set_handle(work, contact, channel, handle)
     work.session.flush()
-    work.changed(ch.CONTACT, contact.id)
+    work.changed(ChangeKind.CONTACT, contact.id)
     return contact
 
 
@@ -202,7 +194,7 @@ def update(
             changed |= put("notes", clean_text(notes, F_NOTES, max_length=NOTE_MAX, multiline=True))
         if changed:
             contact.updated_at = work.now
-            work.changed(ch.CONTACT, contact.id)
+            work.changed(ChangeKind.CONTACT, contact.id)
         work.session.flush()
         work.session.refresh(contact)
         record = ContactRecord.of(contact)
@@ -214,7 +206,7 @@ def add_phone(store: Store, contact_id: int, raw: str, label: str = "") -> Outco
         contact = _load(work, contact_id)
         _add_phone(work, contact, (raw, label))
         contact.updated_at = work.now
-        work.changed(ch.CONTACT, contact.id)
+        work.changed(ChangeKind.CONTACT, contact.id)
         work.session.flush()
         record = ContactRecord.of(contact)
     return Outcome(record, work.changes)
@@ -229,7 +221,7 @@ def remove_phone(store: Store, contact_id: int, phone_id: int) -> Outcome[Contac
         contact.phones.remove(phone)
         work.record(ENTITY, contact.id, "phone", phone.raw, None)
         contact.updated_at = work.now
-        work.changed(ch.CONTACT, contact.id)
+        work.changed(ChangeKind.CONTACT, contact.id)
         work.session.flush()
         record = ContactRecord.of(contact)
     return Outcome(record, work.changes)
@@ -242,7 +234,7 @@ def set_handle(
         contact = _load(work, contact_id)
         _set_handle(work, contact, channel, handle)
         contact.updated_at = work.now
-        work.changed(ch.CONTACT, contact.id)
+        work.changed(ChangeKind.CONTACT, contact.id)
         work.session.flush()
         record = ContactRecord.of(contact)
     return Outcome(record, work.changes)
@@ -254,8 +246,8 @@ def delete(store: Store, contact_id: int) -> Outcome[None]:
         contact = _load(work, contact_id)
         work.record(ENTITY, contact.id, "deleted", contact.name, None)
         work.session.delete(contact)
-        work.changed(ch.CONTACT, contact_id)
-        work.changed(ch.COMMUNICATION)
+        work.changed(ChangeKind.CONTACT, contact_id)
+        work.changed(ChangeKind.COMMUNICATION)
     return Outcome(None, work.changes)
 
 

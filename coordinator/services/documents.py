@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from coordinator.errors import NotFoundError, TransitionError, ValidationError
 from coordinator.i18n import N_
+from coordinator.kinds import DocumentState
 from coordinator.labels import (
     DOCUMENT_STATE,
     F_AT,
@@ -33,18 +34,9 @@ from coordinator.services._common import (
     get_or_raise,
     set_field,
 )
-from coordinator.store import changes as ch
 from coordinator.store import filestore
-from coordinator.store.changes import Outcome
-from coordinator.store.models import (
-    NOTE_MAX,
-    TITLE_MAX,
-    Case,
-    Document,
-    DocumentFile,
-    DocumentState,
-    Organisation,
-)
+from coordinator.store.changes import ChangeKind, Outcome
+from coordinator.store.models import NOTE_MAX, TITLE_MAX, Case, Document, DocumentFile, Organisation
 from coordinator.store.records import DocumentRecord
 from coordinator.store.storage import Store, Work
 from coordinator.validation import check_datetime, clean_text, required_datetime
@@ -129,8 +121,8 @@ def add(
         work.session.add(document)
         work.session.flush()
         work.record(ENTITY, document.id, "created", None, document.title, case_id=case.id)
-        work.changed(ch.DOCUMENT, document.id)
-        work.changed(ch.CASE, case.id)  # its checklist grew: the case's screens show it
+        work.changed(ChangeKind.DOCUMENT, document.id)
+        work.changed(ChangeKind.CASE, case.id)  # its checklist grew: the case's screens show it
         record = _record(work, document)
     return Outcome(record, work.changes)
 
@@ -182,7 +174,7 @@ def update(
             changed |= put("notes", clean_text(notes, F_NOTES, max_length=NOTE_MAX, multiline=True))
         if changed:
             document.updated_at = work.now
-            work.changed(ch.DOCUMENT, document.id)
+            work.changed(ChangeKind.DOCUMENT, document.id)
         record = _record(work, document)
     return Outcome(record, work.changes)
 
@@ -276,7 +268,7 @@ def transition(
             )
         if why:
             work.record(ENTITY, document.id, "reason", None, why, case_id=document.case_id)
-        work.changed(ch.DOCUMENT, document.id)
+        work.changed(ChangeKind.DOCUMENT, document.id)
         record = _record(work, document)
     return Outcome(record, work.changes)
 
@@ -319,7 +311,7 @@ def attach_file(store: Store, document_id: int, path: Path) -> Outcome[DocumentR
             f"{name} ({stored.sha256[:12]})",
             case_id=document.case_id,
         )
-        work.changed(ch.DOCUMENT, document.id)
+        work.changed(ChangeKind.DOCUMENT, document.id)
         record = _record(work, document)
     return Outcome(record, work.changes)
 
@@ -336,7 +328,7 @@ def remove_file(store: Store, document_id: int, file_id: int) -> Outcome[Documen
         document.files.remove(row)
         document.updated_at = work.now
         work.record(ENTITY, document.id, "file", row.original_name, None, case_id=document.case_id)
-        work.changed(ch.DOCUMENT, document.id)
+        work.changed(ChangeKind.DOCUMENT, document.id)
         record = _record(work, document)
     return Outcome(record, work.changes)
 
@@ -350,7 +342,7 @@ def delete(store: Store, document_id: int) -> Outcome[None]:
         document = get_or_raise(work.session, Document, document_id, WHAT_DOCUMENT)
         work.record(ENTITY, document.id, "deleted", document.title, None, case_id=document.case_id)
         work.session.delete(document)
-        work.changed(ch.DOCUMENT, document_id)
+        work.changed(ChangeKind.DOCUMENT, document_id)
     return Outcome(None, work.changes)
 
 

@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 
 from coordinator.errors import ValidationError
 from coordinator.i18n import N_, Msg
+from coordinator.kinds import Indicator
 from coordinator.labels import F_DATE, F_NOTES
 from coordinator.services._common import WHAT_CASE, get_or_raise
 from coordinator.services.cases import _amount_minor
-from coordinator.store import changes as ch
-from coordinator.store.changes import Outcome
-from coordinator.store.models import NOTE_MAX, Case, CaseAmount, Indicator, IndicatorTarget
+from coordinator.store.changes import ChangeKind, Outcome
+from coordinator.store.models import NOTE_MAX, Case, CaseAmount, IndicatorTarget
 from coordinator.store.records import amount_from_minor
 from coordinator.store.storage import Store
 from coordinator.validation import check_date, clean_text
@@ -113,7 +113,7 @@ def add_amount(
         work.record(
             ENTITY, row.id, which.value, None, f"{amount_from_minor(minor)} {code}", case_id=case.id
         )
-        work.changed(ch.CASE, case.id)
+        work.changed(ChangeKind.CASE, case.id)
         record = AmountRecord(row.id, case.id, which, Decimal(minor) / 100, code, day, row.note)
     return Outcome(record, work.changes)
 
@@ -130,7 +130,7 @@ def remove_amount(store: Store, amount_id: int) -> Outcome[None]:
             case_id=row.case_id,
         )
         work.session.delete(row)
-        work.changed(ch.CASE, row.case_id)
+        work.changed(ChangeKind.CASE, row.case_id)
     return Outcome(None, work.changes)
 
 
@@ -163,7 +163,7 @@ def set_target(
             before,
             None if minor is None else str(amount_from_minor(minor)),
         )
-        work.changed(ch.SETTING, year)
+        work.changed(ChangeKind.SETTING, year)
     return Outcome(None, work.changes)
 
 

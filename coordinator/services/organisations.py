@@ -6,20 +6,12 @@ from sqlalchemy import func, or_, select
 
 from coordinator.errors import ConflictError, ValidationError
 from coordinator.i18n import N_
+from coordinator.kinds import OrganisationKind
 from coordinator.labels import F_NAME, F_NOTES, ORGANISATION_KIND
 from coordinator.names import name_keys
 from coordinator.services._common import WHAT_ORGANISATION, get_or_raise, set_field
-from coordinator.store import changes as ch
-from coordinator.store.changes import Outcome
-from coordinator.store.models import (
-    NAME_MAX,
-    NOTE_MAX,
-    Action,
-    Case,
-    Document,
-    Organisation,
-    OrganisationKind,
-)
+from coordinator.store.changes import ChangeKind, Outcome
+from coordinator.store.models import NAME_MAX, NOTE_MAX, Action, Case, Document, Organisation
 from coordinator.store.records import OrganisationRecord
 from coordinator.store.storage import Store, Work
 from coordinator.validation import clean_text
@@ -59,7 +51,7 @@ def create_in(work: Work, name: str, kind: OrganisationKind | str, notes: str = 
     work.session.add(org)
     work.session.flush()
     work.record(ENTITY, org.id, "created", None, f"{org.name} ({org.kind.value})")
-    work.changed(ch.ORGANISATION, org.id)
+    work.changed(ChangeKind.ORGANISATION, org.id)
     return org
 
 
@@ -107,7 +99,7 @@ def update(
             )
         if changed:
             org.updated_at = work.now
-            work.changed(ch.ORGANISATION, org.id)
+            work.changed(ChangeKind.ORGANISATION, org.id)
         record = OrganisationRecord.of(org)
     return Outcome(record, work.changes)
 
@@ -146,7 +138,7 @@ def delete(store: Store, organisation_id: int) -> Outcome[None]:
             )
         work.record(ENTITY, org.id, "deleted", org.name, None)
         work.session.delete(org)
-        work.changed(ch.ORGANISATION, organisation_id)
+        work.changed(ChangeKind.ORGANISATION, organisation_id)
     return Outcome(None, work.changes)
 
 

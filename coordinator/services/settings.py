@@ -9,8 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from coordinator.i18n import N_
-from coordinator.store import changes as ch
-from coordinator.store.changes import Outcome
+from coordinator.store.changes import ChangeKind, Outcome
 from coordinator.store.models import NAME_MAX, Case, Setting
 from coordinator.store.storage import Store
 from coordinator.validation import clean_text
@@ -51,7 +50,7 @@ def set_office_name(store: Store, name: str) -> Outcome[None]:
         else:
             setting.value = {"name": clean}
         work.record(ENTITY, 0, OFFICE_NAME_SETTING, before, clean)
-        work.changed(ch.SETTING, 0)
+        work.changed(ChangeKind.SETTING, 0)
     return Outcome(None, work.changes)
 
 
@@ -86,5 +85,5 @@ def set_pinned(store: Store, case_id: int, pinned: bool) -> Outcome[list[int]]:
             work.session.add(Setting(key=PINNED_CASES_SETTING, value={"ids": wanted}))
         else:
             setting.value = {"ids": wanted}
-        work.changed(ch.SETTING, 0)
+        work.changed(ChangeKind.SETTING, 0)
     return Outcome(wanted, work.changes)

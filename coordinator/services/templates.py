@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from coordinator.errors import NotFoundError, ValidationError
 from coordinator.i18n import N_
+from coordinator.kinds import OrganisationKind
 from coordinator.labels import (
     F_DEPARTMENT,
     F_KEY,
@@ -28,13 +29,11 @@ from coordinator.labels import (
 )
 from coordinator.paths import RESOURCES_DIR
 from coordinator.services._common import WHAT_TEMPLATE, get_or_raise
-from coordinator.store import changes as ch
-from coordinator.store.changes import Outcome
+from coordinator.store.changes import ChangeKind, Outcome
 from coordinator.store.models import (
     NAME_MAX,
     NOTE_MAX,
     TITLE_MAX,
-    OrganisationKind,
     Setting,
     Template,
     TemplateAction,
@@ -265,7 +264,7 @@ def save_in(
     _write(work, template, actions, documents)
     work.session.flush()
     work.record(ENTITY, template.id, "created" if created else "edited", None, template.name)
-    work.changed(ch.TEMPLATE, template.id)
+    work.changed(ChangeKind.TEMPLATE, template.id)
     return TemplateRecord.of(template)
 
 
@@ -275,7 +274,7 @@ def delete(store: Store, template_id: int) -> Outcome[None]:
         template = get_or_raise(work.session, Template, template_id, WHAT_TEMPLATE)
         work.record(ENTITY, template.id, "deleted", template.name, None)
         work.session.delete(template)
-        work.changed(ch.TEMPLATE, template_id)
+        work.changed(ChangeKind.TEMPLATE, template_id)
     return Outcome(None, work.changes)
 
 
@@ -372,5 +371,5 @@ def install_builtin(store: Store) -> Outcome[list[str]]:
         else:
             setting.value = {"keys": installed}
         if added:
-            work.changed(ch.TEMPLATE)
+            work.changed(ChangeKind.TEMPLATE)
     return Outcome(added, work.changes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -9,38 +10,41 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
-# The kinds of record a change set can name.
-ORGANISATION = "organisation"
-CONTACT = "contact"
-CASE = "case"
-COMMUNICATION = "communication"
-DOCUMENT = "document"
-ACTION = "action"
-TEMPLATE = "template"
-CALENDAR = "calendar"
-SETTING = "setting"
-EVENT = "event"
+
+class ChangeKind(enum.StrEnum):
+    """The kinds of record a change set can name (and a screen can be asked to open)."""
+
+    ORGANISATION = "organisation"
+    CONTACT = "contact"
+    CASE = "case"
+    COMMUNICATION = "communication"
+    DOCUMENT = "document"
+    ACTION = "action"
+    TEMPLATE = "template"
+    CALENDAR = "calendar"
+    SETTING = "setting"
+    EVENT = "event"
 
 
 @dataclass(frozen=True)
 class ChangeSet:
-    ids: Mapping[str, frozenset[int]] = field(default_factory=lambda: MappingProxyType({}))
+    ids: Mapping[ChangeKind, frozenset[int]] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
-    def kinds(self) -> frozenset[str]:
+    def kinds(self) -> frozenset[ChangeKind]:
         return frozenset(self.ids)
 
-    def touches(self, *kinds: str) -> bool:
+    def touches(self, *kinds: ChangeKind) -> bool:
         return any(kind in self.ids for kind in kinds)
 
-    def ids_of(self, kind: str) -> frozenset[int]:
+    def ids_of(self, kind: ChangeKind) -> frozenset[int]:
         return self.ids.get(kind, frozenset())
 
     def __bool__(self) -> bool:
         return bool(self.ids)
 
     def merge(self, other: ChangeSet) -> ChangeSet:
-        merged: dict[str, frozenset[int]] = dict(self.ids)
+        merged: dict[ChangeKind, frozenset[int]] = dict(self.ids)
         for kind, ids in other.ids.items():
             merged[kind] = merged.get(kind, frozenset()) | ids
         return ChangeSet(MappingProxyType(merged))
@@ -48,12 +52,12 @@ class ChangeSet:
 
 class ChangeTracker:
     def __init__(self) -> None:
-        self._ids: dict[str, set[int]] = {}
+        self._ids: dict[ChangeKind, set[int]] = {}
 
-    def add(self, kind: str, *ids: int) -> None:
+    def add(self, kind: ChangeKind, *ids: int) -> None:
         self._ids.setdefault(kind, set()).update(ids)
 
-    def add_many(self, kind: str, ids: Iterable[int]) -> None:
+    def add_many(self, kind: ChangeKind, ids: Iterable[int]) -> None:
         self._ids.setdefault(kind, set()).update(ids)
 
     def freeze(self) -> ChangeSet:

@@ -31,6 +31,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from coordinator.kinds import (
+    ActionStatus,
+    CaseStatus,
+    Channel,
+    Direction,
+    DocumentState,
+    Indicator,
+    OrganisationKind,
+)
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -58,68 +68,6 @@ def _enum(cls: type[enum.Enum]) -> Enum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
-
-
-class OrganisationKind(enum.StrEnum):
-    COMPANY = "company"
-    DEPARTMENT = "department"
-    BANK = "bank"
-    PARK = "park"
-    FUND = "fund"
-    DISTRICT = "district"
-    OTHER = "other"
-
-
-class Channel(enum.StrEnum):
-    PHONE = "phone"
-    WECHAT = "wechat"
-    DINGTALK = "dingtalk"
-    QQ = "qq"
-    SMS = "sms"
-    EMAIL = "email"
-    IN_PERSON = "in_person"
-    MEETING = "meeting"
-
-
-class Direction(enum.StrEnum):
-    INBOUND = "in"
-    OUTBOUND = "out"
-
-
-class CaseStatus(enum.StrEnum):
-    OPEN = "open"
-    ON_HOLD = "on_hold"
-    CLOSED = "closed"
-    CANCELLED = "cancelled"
-
-
-class DocumentState(enum.StrEnum):
-    REQUESTED = "requested"
-    RECEIVED = "received"
-    FORWARDED = "forwarded"
-    ACCEPTED = "accepted"
-    ACCEPTED_MISSING = "accepted_missing"  # 容缺受理: accepted, items to follow by a promised date
-    RETURNED = "returned"
-    RESUBMITTED = "resubmitted"
-
-
-class ActionStatus(enum.StrEnum):
-    TODO = "todo"
-    IN_PROGRESS = "in_progress"
-    WAITING = "waiting"  # on another action or department
-    WAITING_COMPANY = "waiting_company"  # the clock is paused
-    BLOCKED = "blocked"
-    DONE = "done"
-    CANCELLED = "cancelled"
-
-
-class Indicator(enum.StrEnum):
-    """The office's yearly investment indicators."""
-
-    DOMESTIC_OUTSIDE_CITY = "domestic_outside_city"  # 市外内资
-    OUTSIDE_PROVINCE = "outside_province"  # 省外内资
-    FOREIGN_CONTRACTED = "foreign_contracted"  # 合同外资
-    FOREIGN_USED = "foreign_used"  # 实际使用外资
 
 
 class Timestamped:

@@ -10,20 +10,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from coordinator.store.models import (
-    Action,
+from coordinator.kinds import (
     ActionStatus,
-    Case,
     CaseStatus,
     Channel,
+    Direction,
+    DocumentState,
+    OrganisationKind,
+)
+from coordinator.store.models import (
+    Action,
+    Case,
     Communication,
     Contact,
-    Direction,
     Document,
     DocumentFile,
-    DocumentState,
     Organisation,
-    OrganisationKind,
 )
 
 

@@ -28,8 +28,7 @@ from coordinator.calendar.working_time import WorkingCalendar, WorkingHours
 from coordinator.errors import ConflictError, DomainError, StorageError
 from coordinator.i18n import N_
 from coordinator.paths import DATABASE_NAME
-from coordinator.store import changes as ch
-from coordinator.store.changes import ChangeSet, ChangeTracker
+from coordinator.store.changes import ChangeKind, ChangeSet, ChangeTracker
 from coordinator.store.models import CalendarDay, CalendarYear, Event, Setting
 
 DATABASE_URL_ENV = "LIAISON_HUB_DATABASE_URL"
@@ -118,7 +117,7 @@ class Work:
         self.now = store.clock()
         self.tracker = ChangeTracker()
 
-    def changed(self, kind: str, *ids: int) -> None:
+    def changed(self, kind: ChangeKind, *ids: int) -> None:
         self.tracker.add(kind, *ids)
 
     def record(
@@ -144,7 +143,7 @@ class Work:
         )
         # Screens showing a timeline refresh on this kind; the event ids themselves are not
         # needed (they are only appended), so the changed record's id is what is kept.
-        self.tracker.add(ch.EVENT, entity_id)
+        self.tracker.add(ChangeKind.EVENT, entity_id)
 
     @property
     def changes(self) -> ChangeSet:
@@ -228,7 +227,7 @@ class Store:
             raise translate_db_error(exc) from exc
         finally:
             session.close()
-        if unit.tracker.freeze().touches(ch.CALENDAR):
+        if unit.tracker.freeze().touches(ChangeKind.CALENDAR):
             self._calendar = None
 
     @contextmanager

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import text
 
+from coordinator.kinds import ActionStatus
 from coordinator.queries import actions as aq
 from coordinator.queries.actions import ActionFilter
 from coordinator.services import actions, cases
-from coordinator.store.models import ActionStatus
 from coordinator.store.storage import Store
 
 if TYPE_CHECKING:

@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coordinator.errors import DomainError, TransitionError, ValidationError
+from coordinator.kinds import OrganisationKind
 from coordinator.safety.opening import open_store
 from coordinator.services import (
     actions,
@@ -38,15 +39,7 @@ from coordinator.services import (
     templates,
 )
 from coordinator.services.templates import TemplateActionSpec, TemplateDocumentSpec
-from coordinator.store.models import (
-    NAME_MAX,
-    NOTE_MAX,
-    TITLE_MAX,
-    CalendarDay,
-    Case,
-    Organisation,
-    OrganisationKind,
-)
+from coordinator.store.models import NAME_MAX, NOTE_MAX, TITLE_MAX, CalendarDay, Case, Organisation
 from coordinator.store.storage import Store
 
 if TYPE_CHECKING:

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 from sqlalchemy import event
 
 from coordinator.errors import DomainError, NotFoundError, ValidationError
+from coordinator.kinds import ActionStatus, CaseStatus, Channel, DocumentState
 from coordinator.queries import caller
 from coordinator.queries.caller import MatchReason, recognise
 from coordinator.services import actions, cases, communications, contacts, documents
 from coordinator.services import organisations as orgs
-from coordinator.store.models import ActionStatus, CaseStatus, Channel, DocumentState
 from coordinator.store.storage import Store
 
 if TYPE_CHECKING:

@@ -6,10 +6,10 @@ from datetime import datetime
 
 import pytest
 
+from coordinator.kinds import CaseStatus
 from coordinator.queries import cases as cq
 from coordinator.queries.cases import CaseFilter
 from coordinator.services import cases
-from coordinator.store.models import CaseStatus
 from coordinator.store.storage import Store
 
 

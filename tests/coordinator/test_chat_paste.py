@@ -18,10 +18,11 @@ from sqlalchemy import select
 
 from coordinator.errors import DomainError, NotFoundError, ValidationError
 from coordinator.exchange.chat_paste import ChatMessage, import_chat, parse_chat
+from coordinator.kinds import Channel, Direction
 from coordinator.safety.opening import open_store
 from coordinator.services import cases, contacts
-from coordinator.store import changes as ch
-from coordinator.store.models import Channel, Communication, Direction
+from coordinator.store.changes import ChangeKind
+from coordinator.store.models import Communication
 from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
@@ -284,7 +285,7 @@ def test_import_a_chat(store: Store, zhang: int, case_id: int) -> None:
         datetime(2025, 6, 6, 14, 23),
         datetime(2025, 6, 6, 14, 26),
     )
-    assert out.changes.ids_of(ch.COMMUNICATION) == set(summary.communication_ids)
+    assert out.changes.ids_of(ChangeKind.COMMUNICATION) == set(summary.communication_ids)
     assert _stored(store) == [
         (
             datetime(2025, 6, 6, 14, 23),

@@ -26,11 +26,12 @@ from coordinator.exchange.contact_import import (
     decode,
     preview,
 )
+from coordinator.kinds import Channel, OrganisationKind
 from coordinator.safety.opening import open_store
 from coordinator.services import contacts
 from coordinator.services import organisations as orgs
-from coordinator.store import changes as ch
-from coordinator.store.models import Channel, Contact, OrganisationKind
+from coordinator.store.changes import ChangeKind
+from coordinator.store.models import Contact
 from coordinator.store.records import ContactRecord
 from coordinator.store.storage import Store
 
@@ -116,8 +117,8 @@ def test_android_vcard_21_quoted_printable_utf8(store: Store, zhang: int) -> Non
     ]
     assert people["李娜"].organisation_name == "宁波市市场监督管理局"
     assert people["John Smith"].pinyin == "john smith"
-    assert out.changes.ids_of(ch.CONTACT) == {p.id for p in people.values()}
-    assert out.changes.touches(ch.ORGANISATION)
+    assert out.changes.ids_of(ChangeKind.CONTACT) == {p.id for p in people.values()}
+    assert out.changes.touches(ChangeKind.ORGANISATION)
     kinds = {o.name: o.kind for o in orgs.list_all(store)}
     assert kinds == {
         "宁波澄明光电科技有限公司": OrganisationKind.COMPANY,

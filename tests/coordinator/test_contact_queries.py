@@ -7,10 +7,10 @@ from datetime import datetime
 
 import pytest
 
+from coordinator.kinds import CaseStatus, Channel, OrganisationKind
 from coordinator.queries import contacts as q
 from coordinator.queries.contacts import ContactFilter, OrganisationFilter
 from coordinator.services import actions, cases, communications, contacts, organisations
-from coordinator.store.models import CaseStatus, Channel, OrganisationKind
 from coordinator.store.storage import Store
 
 

@@ -12,22 +12,17 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql
 
-from coordinator.queries import dashboard
-from coordinator.safety.opening import open_store
-from coordinator.store.models import (
-    Action,
+from coordinator.kinds import (
     ActionStatus,
-    Case,
     CaseStatus,
     Channel,
-    Communication,
-    Contact,
     Direction,
-    Document,
     DocumentState,
-    Organisation,
     OrganisationKind,
 )
+from coordinator.queries import dashboard
+from coordinator.safety.opening import open_store
+from coordinator.store.models import Action, Case, Communication, Contact, Document, Organisation
 from coordinator.store.storage import Store
 
 NOW = datetime(2026, 11, 25, 10, 0)

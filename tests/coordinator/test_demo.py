@@ -12,23 +12,20 @@ from sqlalchemy import func, or_, select
 
 from coordinator.demo.scenario import DemoSummary, build_demo
 from coordinator.errors import ConflictError
+from coordinator.kinds import ActionStatus, CaseStatus, DocumentState, OrganisationKind
 from coordinator.queries.timing import case_clock
 from coordinator.safety.opening import open_store
 from coordinator.services import actions, cases, contacts, documents
 from coordinator.store.models import (
     Action,
     ActionPause,
-    ActionStatus,
     Case,
-    CaseStatus,
     Communication,
     Contact,
     Document,
-    DocumentState,
     Event,
     Handle,
     Organisation,
-    OrganisationKind,
     PhoneNumber,
 )
 from coordinator.store.records import CaseRecord
@@ -462,8 +459,8 @@ def test_the_same_moment_gives_the_same_demo(tmp_path: Path, store: Store) -> No
 def test_the_indicators_report_has_figures(store: Store) -> None:
     from decimal import Decimal
 
+    from coordinator.kinds import Indicator
     from coordinator.services import indicators
-    from coordinator.store.models import Indicator
 
     figures = {f.indicator: f for f in indicators.yearly(store, WEDNESDAY.year)}
     # closed landings from outside the city: 150 m + 80 m + 120 m against a 360 m target

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import text
 
+from coordinator.kinds import DocumentState
 from coordinator.queries import documents as dq
 from coordinator.queries.documents import DocumentFilter, Holder
 from coordinator.services import cases, documents, organisations
-from coordinator.store.models import DocumentState
 from coordinator.store.storage import Store
 
 if TYPE_CHECKING:

@@ -21,9 +21,9 @@ from coordinator.i18n import (
     normalise_language,
     translate,
 )
+from coordinator.kinds import CaseStatus
 from coordinator.safety.opening import open_store
 from coordinator.services import cases, templates
-from coordinator.store.models import CaseStatus
 from coordinator.store.storage import Store
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from coordinator.errors import ValidationError
+from coordinator.kinds import Indicator
 from coordinator.safety.opening import open_store
 from coordinator.services import cases, indicators
-from coordinator.store.models import Indicator
 from coordinator.store.storage import Store
 
 

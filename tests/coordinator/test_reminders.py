@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 import pytest
 
 from coordinator.errors import TransitionError, ValidationError
+from coordinator.kinds import ActionStatus
 from coordinator.queries import reminders
 from coordinator.queries.reminders import ReminderKind, ReminderWatch
 from coordinator.services import actions, cases, communications, contacts
 from coordinator.services import organisations as orgs
-from coordinator.store import changes as ch
-from coordinator.store.models import ActionStatus
+from coordinator.store.changes import ChangeKind
 from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
@@ -111,7 +111,7 @@ def test_a_snoozed_follow_up_is_announced_again_at_its_new_time(
     (first,) = watch.poll(store, clock.now)
     out = reminders.snooze(store, first.item_id, at(10, 30))
     assert out.value.follow_up_due == at(10, 30)
-    assert out.changes.ids_of(ch.COMMUNICATION) == {items.call}
+    assert out.changes.ids_of(ChangeKind.COMMUNICATION) == {items.call}
     assert log.new() == [
         (
             "communication",

@@ -23,6 +23,7 @@ from coordinator.demo.scenario import build_demo
 from coordinator.errors import NotFoundError, ValidationError
 from coordinator.i18n import current_language, set_language
 from coordinator.i18n_tools import collect
+from coordinator.kinds import ActionStatus, DocumentState, Indicator, OrganisationKind
 from coordinator.reports import templating
 from coordinator.reports.backlog import tallies
 from coordinator.safety.opening import open_store
@@ -37,7 +38,6 @@ from coordinator.services import (
     settings,
     templates,
 )
-from coordinator.store.models import ActionStatus, DocumentState, Indicator, OrganisationKind
 from coordinator.store.storage import Store
 
 if TYPE_CHECKING:

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from coordinator.errors import NotFoundError, TransitionError, ValidationError
+from coordinator.kinds import ActionStatus
 from coordinator.services import actions, cases, contacts, organisations
-from coordinator.store import changes as ch
-from coordinator.store.models import ActionStatus
+from coordinator.store.changes import ChangeKind
 from coordinator.store.records import ActionRecord
 from coordinator.store.storage import Store
 
@@ -86,9 +86,9 @@ def test_add(store: Store, case_id: int, tax_office: int, log: EventLog) -> None
         depends_on=(first.id,),
         pauses=(),
     )
-    assert out.changes.kinds == {ch.ACTION, ch.CASE, ch.EVENT}
-    assert out.changes.ids_of(ch.ACTION) == {action.id}
-    assert out.changes.ids_of(ch.CASE) == {case_id}
+    assert out.changes.kinds == {ChangeKind.ACTION, ChangeKind.CASE, ChangeKind.EVENT}
+    assert out.changes.ids_of(ChangeKind.ACTION) == {action.id}
+    assert out.changes.ids_of(ChangeKind.CASE) == {case_id}
     assert log.new() == [
         ("action", action.id, "created", None, "发票申领", case_id),
         ("action", action.id, "depends_on", None, f"[{first.id}]", case_id),
@@ -174,8 +174,8 @@ def test_in_progress_starts_the_clock(
     )
     # The promised limit (2 working hours) wins over the statutory one (22.5).
     assert action.due_at == store.calendar().add_working_hours(at(MON, 9), 2) == at(MON, 11)
-    assert out.changes.ids_of(ch.ACTION) == {park.id}
-    assert out.changes.ids_of(ch.CASE) == {park.case_id}
+    assert out.changes.ids_of(ChangeKind.ACTION) == {park.id}
+    assert out.changes.ids_of(ChangeKind.CASE) == {park.case_id}
     cid = park.case_id
     assert log.new() == [
         ("action", park.id, "requested_at", None, stamp(MON, 9), cid),
@@ -431,7 +431,7 @@ def test_dependencies(
     log.new()
     out = actions.set_dependencies(store, social.id, [tax.id, licence.id])
     assert out.value.depends_on == (licence.id, tax.id)
-    assert out.changes.ids_of(ch.ACTION) == {social.id}
+    assert out.changes.ids_of(ChangeKind.ACTION) == {social.id}
     assert log.new() == [
         ("action", social.id, "depends_on", f"[{licence.id}]", f"[{licence.id}, {tax.id}]", cid)
     ]
@@ -510,7 +510,7 @@ def test_update(store: Store, case_id: int, tax_office: int, log: EventLog) -> N
         updated.promised_limit_hours,
         updated.normal_duration_hours,
     ) == (15.0, None, 7.5)
-    assert out.changes.ids_of(ch.ACTION) == {action.id}
+    assert out.changes.ids_of(ChangeKind.ACTION) == {action.id}
     assert log.new() == [
         ("action", action.id, "title", "开户", "开立基本户", case_id),
         ("action", action.id, "department_id", str(tax_office), str(bank), case_id),
@@ -529,8 +529,8 @@ def test_delete(store: Store, landing: dict[str, ActionRecord], log: EventLog) -
     cid = seal.case_id
     log.new()
     out = actions.delete(store, seal.id)
-    assert out.changes.ids_of(ch.ACTION) == {seal.id, bank.id}
-    assert out.changes.ids_of(ch.CASE) == {cid}
+    assert out.changes.ids_of(ChangeKind.ACTION) == {seal.id, bank.id}
+    assert out.changes.ids_of(ChangeKind.CASE) == {cid}
     assert log.new() == [
         ("action", seal.id, "deleted", "公章及财务章刻制备案", None, cid),
         ("action", bank.id, "depends_on", f"[{licence.id}, {seal.id}]", f"[{licence.id}]", cid),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from coordinator.errors import ValidationError
 from coordinator.services import actions, calendar, cases, organisations
 from coordinator.services.calendar import CalendarStatus
-from coordinator.store import changes as ch
+from coordinator.store.changes import ChangeKind
 from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def test_set_working_hours(store: Store, log: EventLog) -> None:
     )
     out = calendar.set_working_hours(store, [(time(9), time(12)), (time(13), time(17))])
     assert out.value is None
-    assert out.changes.kinds == {ch.CALENDAR, ch.EVENT}
+    assert out.changes.kinds == {ChangeKind.CALENDAR, ChangeKind.EVENT}
     assert log.new() == [
         (
             "calendar",
@@ -94,7 +94,7 @@ def test_set_and_clear_a_day(store: Store, log: EventLog) -> None:
     saturday = date(2025, 6, 14)
     assert not store.calendar().is_workday(saturday)
     out = calendar.set_day(store, saturday, True, "防汛值班")
-    assert out.changes.ids_of(ch.CALENDAR) == {saturday.toordinal()}
+    assert out.changes.ids_of(ChangeKind.CALENDAR) == {saturday.toordinal()}
     assert store.calendar().is_workday(saturday)
     assert log.new() == [("calendar", saturday.toordinal(), "day:2025-06-14", None, "true", None)]
     calendar.set_day(store, saturday, False)
@@ -154,7 +154,7 @@ def test_enter_a_year_the_library_does_not_know(store: Store, log: EventLog) -> 
     out = calendar.enter_year(
         store, 2027, holidays=[new_year, new_year], make_up_workdays=[make_up], note="国办发"
     )
-    assert out.changes.ids_of(ch.CALENDAR) == {2027}
+    assert out.changes.ids_of(ChangeKind.CALENDAR) == {2027}
     assert log.new() == [
         (
             "calendar",

@@ -10,16 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from coordinator.errors import NotFoundError, TransitionError, ValidationError
+from coordinator.kinds import ActionStatus, CaseStatus, DocumentState, OrganisationKind
 from coordinator.queries import timeline
 from coordinator.services import actions, cases, documents, organisations
-from coordinator.store import changes as ch
-from coordinator.store.models import (
-    ActionStatus,
-    CaseStatus,
-    DocumentState,
-    Event,
-    OrganisationKind,
-)
+from coordinator.store.changes import ChangeKind
+from coordinator.store.models import Event
 from coordinator.store.records import CaseRecord
 from coordinator.store.storage import Store
 
@@ -68,8 +63,8 @@ def test_open_a_plain_case(store: Store, log: EventLog) -> None:
         tags=("外资", "重点"),
     )
     assert str(case.amount) == "12345678.99"
-    assert out.changes.kinds == {ch.CASE, ch.EVENT}
-    assert out.changes.ids_of(ch.CASE) == {case.id}
+    assert out.changes.kinds == {ChangeKind.CASE, ChangeKind.EVENT}
+    assert out.changes.ids_of(ChangeKind.CASE) == {case.id}
     assert log.new() == [("case", case.id, "opened", None, "2025-0001 甲科技落地", case.id)]
     assert cases.get(store, case.id) == case
     assert cases.by_reference(store, " 2025-0001 ") == case
@@ -80,7 +75,7 @@ def test_open_with_a_new_company_name_creates_it(store: Store, log: EventLog) ->
     case = out.value
     company = organisations.list_all(store, kind=OrganisationKind.COMPANY)
     assert [(c.id, c.name) for c in company] == [(case.company_id, "乙基金")]
-    assert out.changes.ids_of(ch.ORGANISATION) == {case.company_id}
+    assert out.changes.ids_of(ChangeKind.ORGANISATION) == {case.company_id}
     assert log.new() == [
         ("organisation", case.company_id, "created", None, "乙基金 (company)", None),
         ("case", case.id, "opened", None, "2025-0001 增资", case.id),
@@ -137,10 +132,10 @@ def test_open_from_the_company_landing_template(store: Store, log: EventLog) -> 
     market = {o.name: o.id for o in organisations.list_all(store)}["区市场监督管理局"]
     assert first.destination_id == market
 
-    assert out.changes.ids_of(ch.ACTION) == {a.id for a in steps}
-    assert out.changes.ids_of(ch.DOCUMENT) == {d.id for d in docs}
-    assert out.changes.ids_of(ch.CASE) == {case.id}
-    assert len(out.changes.ids_of(ch.ORGANISATION)) == 7  # the company and 6 departments
+    assert out.changes.ids_of(ChangeKind.ACTION) == {a.id for a in steps}
+    assert out.changes.ids_of(ChangeKind.DOCUMENT) == {d.id for d in docs}
+    assert out.changes.ids_of(ChangeKind.CASE) == {case.id}
+    assert len(out.changes.ids_of(ChangeKind.ORGANISATION)) == 7  # the company and 6 departments
     events = log.new()
     assert events[-1] == ("case", case.id, "template", None, "company_landing", case.id)
     assert {e for e in events if e.entity == "action"} == {
@@ -301,7 +296,7 @@ def test_update(store: Store, log: EventLog) -> None:
         Decimal("2000.5"),
     )
     assert (updated.currency, updated.notes, updated.tags) == ("EUR", "备注", ("b", "c"))
-    assert out.changes.ids_of(ch.CASE) == {case.id}
+    assert out.changes.ids_of(ChangeKind.CASE) == {case.id}
     cid = case.id
     assert log.new() == [
         ("case", cid, "title", "落地", "落地（加急）", cid),
@@ -370,7 +365,7 @@ def test_close_and_reopen(store: Store, log: EventLog, clock: FixedClock) -> Non
         datetime(2025, 6, 9, 11, 0),
         "",
     )
-    assert out.changes.ids_of(ch.CASE) == {case.id}
+    assert out.changes.ids_of(ChangeKind.CASE) == {case.id}
     assert log.new() == [("case", case.id, "status", "open", "closed", case.id)]
     clock.advance(hours=1)
     out = cases.set_status(store, case.id, CaseStatus.OPEN, reason="企业补充材料")

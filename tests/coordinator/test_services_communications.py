@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from coordinator.errors import NotFoundError, TransitionError, ValidationError
+from coordinator.kinds import Channel, Direction
 from coordinator.services import cases, communications, contacts
-from coordinator.store import changes as ch
-from coordinator.store.models import Channel, Direction
+from coordinator.store.changes import ChangeKind
 from coordinator.store.records import CommunicationRecord
 from coordinator.store.storage import Store
 
@@ -62,8 +62,8 @@ def test_log_a_call_to_a_case(store: Store, case_id: int, wang: int, log: EventL
         follow_up_due=t(16),
         follow_up_done_at=None,
     )
-    assert out.changes.kinds == {ch.COMMUNICATION, ch.EVENT}
-    assert out.changes.ids_of(ch.COMMUNICATION) == {call.id}
+    assert out.changes.kinds == {ChangeKind.COMMUNICATION, ChangeKind.EVENT}
+    assert out.changes.ids_of(ChangeKind.COMMUNICATION) == {call.id}
     assert log.new() == [("communication", call.id, "logged", None, "phone 2025-0001", case_id)]
     assert communications.get(store, call.id) == call
 
@@ -174,7 +174,7 @@ def test_update(store: Store, case_id: int, wang: int, log: EventLog) -> None:
         wang,
     )
     assert (updated.duration_seconds, updated.notes, updated.follow_up_due) == (30, "补充", t(15))
-    assert out.changes.ids_of(ch.COMMUNICATION) == {call.id}
+    assert out.changes.ids_of(ChangeKind.COMMUNICATION) == {call.id}
     i = call.id
     assert log.new() == [
         ("communication", i, "at", "2025-06-09 09:00:00", "2025-06-09 08:55:00", case_id),
@@ -217,8 +217,8 @@ def test_file_to_case(store: Store, case_id: int, log: EventLog) -> None:
     log.new()
     out = communications.file_to_case(store, [c, b, a, a], case_id)
     assert out.value == [a, b]
-    assert out.changes.ids_of(ch.COMMUNICATION) == {a, b}
-    assert out.changes.ids_of(ch.CASE) == {case_id, other}
+    assert out.changes.ids_of(ChangeKind.COMMUNICATION) == {a, b}
+    assert out.changes.ids_of(ChangeKind.CASE) == {case_id, other}
     assert log.new() == [
         ("communication", a, "case_id", None, str(case_id), case_id),
         ("communication", b, "case_id", str(other), str(case_id), case_id),
@@ -230,7 +230,7 @@ def test_file_to_case(store: Store, case_id: int, log: EventLog) -> None:
     assert communications.get(store, b).case_id is None
     nothing = communications.file_to_case(store, [], case_id)
     assert nothing.value == []
-    assert not nothing.changes.touches(ch.COMMUNICATION)
+    assert not nothing.changes.touches(ChangeKind.COMMUNICATION)
 
 
 def test_file_to_case_refusals(store: Store, case_id: int, refused: Refused) -> None:
@@ -266,7 +266,7 @@ def test_follow_ups(store: Store, clock: FixedClock, log: EventLog, refused: Ref
     clock.now = t(15, 40)
     out = communications.complete_follow_up(store, call.id)
     assert out.value.follow_up_done_at == t(15, 40)
-    assert out.changes.ids_of(ch.COMMUNICATION) == {call.id}
+    assert out.changes.ids_of(ChangeKind.COMMUNICATION) == {call.id}
     assert log.new() == [
         ("communication", call.id, "follow_up_done_at", None, "2025-06-09 15:40:00", None)
     ]
@@ -305,7 +305,7 @@ def test_delete(store: Store, case_id: int, log: EventLog, refused: Refused) -> 
     call = communications.log(store, case_id=case_id, notes="打错了").value
     log.new()
     out = communications.delete(store, call.id)
-    assert out.changes.ids_of(ch.COMMUNICATION) == {call.id}
+    assert out.changes.ids_of(ChangeKind.COMMUNICATION) == {call.id}
     assert log.new() == [("communication", call.id, "deleted", "打错了", None, case_id)]
     refused(
         NotFoundError,

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from coordinator.errors import ConflictError, NotFoundError, ValidationError
+from coordinator.kinds import Channel
 from coordinator.services import communications, contacts, organisations
-from coordinator.store import changes as ch
-from coordinator.store.models import Channel
+from coordinator.store.changes import ChangeKind
 from coordinator.store.records import ContactRecord, PhoneRecord
 from coordinator.store.storage import Store
 
@@ -62,8 +62,8 @@ def test_create(store: Store, park: int, log: EventLog) -> None:
         ),
         handles=((Channel.WECHAT, "wcf_nb"),),
     )
-    assert out.changes.kinds == {ch.CONTACT, ch.EVENT}
-    assert out.changes.ids_of(ch.CONTACT) == {person.id}
+    assert out.changes.kinds == {ChangeKind.CONTACT, ChangeKind.EVENT}
+    assert out.changes.ids_of(ChangeKind.CONTACT) == {person.id}
     assert log.new() == [
         ("contact", person.id, "created", None, "王成峰", None),
         ("contact", person.id, "phone", None, "+86 138 0013 8000", None),
@@ -153,7 +153,7 @@ def test_update(store: Store, wang: ContactRecord, park: int, log: EventLog) -> 
         "新的备注",
     )
     assert person.organisation_id == park  # KEEP
-    assert out.changes.ids_of(ch.CONTACT) == {wang.id}
+    assert out.changes.ids_of(ChangeKind.CONTACT) == {wang.id}
     assert log.new() == [
         ("contact", wang.id, "name", "王成峰", "曾小明", None),
         ("contact", wang.id, "role", "招商科科长", "副主任", None),
@@ -193,7 +193,7 @@ def test_add_and_remove_phone(store: Store, wang: ContactRecord, log: EventLog) 
     added = out.value.phones[-1]
     assert (added.raw, added.e164, added.label) == ("0086 139 0000 1111", "+8613900001111", "备用")
     assert len(out.value.phones) == 3
-    assert out.changes.ids_of(ch.CONTACT) == {wang.id}
+    assert out.changes.ids_of(ChangeKind.CONTACT) == {wang.id}
     assert log.new() == [("contact", wang.id, "phone", None, "0086 139 0000 1111", None)]
 
     out = contacts.remove_phone(store, wang.id, wang.phones[0].id)
@@ -263,8 +263,8 @@ def test_delete(store: Store, wang: ContactRecord, log: EventLog) -> None:
     call = communications.log(store, contact_id=wang.id, raw_number="13800138000").value
     log.new()
     out = contacts.delete(store, wang.id)
-    assert out.changes.ids_of(ch.CONTACT) == {wang.id}
-    assert out.changes.touches(ch.COMMUNICATION)
+    assert out.changes.ids_of(ChangeKind.CONTACT) == {wang.id}
+    assert out.changes.touches(ChangeKind.COMMUNICATION)
     assert log.new() == [("contact", wang.id, "deleted", "王成峰", None, None)]
     kept = communications.get(store, call.id)
     assert (kept.contact_id, kept.raw_number, kept.number_e164) == (

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from coordinator.errors import NotFoundError, TransitionError, ValidationError
+from coordinator.kinds import DocumentState
 from coordinator.services import cases, documents, organisations
-from coordinator.store import changes as ch
 from coordinator.store import filestore
-from coordinator.store.models import DocumentState
+from coordinator.store.changes import ChangeKind
 from coordinator.store.records import DocumentRecord
 from coordinator.store.storage import Store
 
@@ -84,9 +84,9 @@ def test_add(store: Store, world: World, log: EventLog) -> None:
         notes="全体股东签字",
         files=(),
     )
-    assert out.changes.kinds == {ch.DOCUMENT, ch.CASE, ch.EVENT}
-    assert out.changes.ids_of(ch.DOCUMENT) == {doc.id}
-    assert out.changes.ids_of(ch.CASE) == {world.case}
+    assert out.changes.kinds == {ChangeKind.DOCUMENT, ChangeKind.CASE, ChangeKind.EVENT}
+    assert out.changes.ids_of(ChangeKind.DOCUMENT) == {doc.id}
+    assert out.changes.ids_of(ChangeKind.CASE) == {world.case}
     assert log.new() == [("document", doc.id, "created", None, "公司章程", world.case)]
     # Without a date, requested now; an explicit source wins over the case's company.
     other = documents.add(store, world.case, "身份证明", source_id=world.tax).value
@@ -128,7 +128,7 @@ def test_the_straight_relay(
     ]
     out = documents.transition(store, did, D.FORWARDED, at=t(10, 30))
     forwarded = out.value
-    assert out.changes.ids_of(ch.DOCUMENT) == {did}
+    assert out.changes.ids_of(ChangeKind.DOCUMENT) == {did}
     assert (forwarded.state, forwarded.forwarded_at, forwarded.holder_id) == (
         D.FORWARDED,
         t(10, 30),
@@ -392,14 +392,14 @@ def test_update(store: Store, world: World, charter: DocumentRecord, log: EventL
         ("document", did, "stamped", "false", "true", cid),
         ("document", did, "notes", "", "第二版", cid),
     ]
-    assert out.changes.ids_of(ch.DOCUMENT) == {did}
+    assert out.changes.ids_of(ChangeKind.DOCUMENT) == {did}
     assert not documents.update(store, did, title="公司章程（修订）").changes
 
 
 def test_delete(store: Store, world: World, charter: DocumentRecord, log: EventLog) -> None:
     log.new()
     out = documents.delete(store, charter.id)
-    assert out.changes.ids_of(ch.DOCUMENT) == {charter.id}
+    assert out.changes.ids_of(ChangeKind.DOCUMENT) == {charter.id}
     assert log.new() == [("document", charter.id, "deleted", "公司章程", None, world.case)]
     assert documents.for_case(store, world.case) == []
 
@@ -435,7 +435,7 @@ def test_attach_and_remove_files(
     assert stored.read_bytes() == data
     assert stat.S_IMODE(stored.stat().st_mode) == 0o600
     assert filestore.verify(store.files_dir, attached.sha256)
-    assert out.changes.ids_of(ch.DOCUMENT) == {charter.id}
+    assert out.changes.ids_of(ChangeKind.DOCUMENT) == {charter.id}
     assert log.new() == [
         ("document", charter.id, "file", None, f"章程 扫描件.pdf ({_sha(data)[:12]})", world.case)
     ]

@@ -8,9 +8,9 @@ import pytest
 
 from coordinator.errors import ConflictError, NotFoundError, ValidationError
 from coordinator.i18n import set_language
+from coordinator.kinds import OrganisationKind
 from coordinator.services import actions, cases, contacts, documents, organisations
-from coordinator.store import changes as ch
-from coordinator.store.models import OrganisationKind
+from coordinator.store.changes import ChangeKind
 from coordinator.store.records import OrganisationRecord
 from coordinator.store.storage import Store
 
@@ -24,8 +24,8 @@ def test_create(store: Store, log: EventLog) -> None:
     assert org == OrganisationRecord(
         org.id, "区税务局", OrganisationKind.DEPARTMENT, "三楼 窗口 5\n周六不办公"
     )
-    assert out.changes.kinds == {ch.ORGANISATION, ch.EVENT}
-    assert out.changes.ids_of(ch.ORGANISATION) == {org.id}
+    assert out.changes.kinds == {ChangeKind.ORGANISATION, ChangeKind.EVENT}
+    assert out.changes.ids_of(ChangeKind.ORGANISATION) == {org.id}
     assert log.new() == [("organisation", org.id, "created", None, "区税务局 (department)", None)]
 
 
@@ -57,7 +57,7 @@ def test_update(store: Store, log: EventLog) -> None:
     assert out.value == OrganisationRecord(
         org.id, "工商银行宁波分行", OrganisationKind.FUND, "对公"
     )
-    assert out.changes.ids_of(ch.ORGANISATION) == {org.id}
+    assert out.changes.ids_of(ChangeKind.ORGANISATION) == {org.id}
     assert log.new() == [
         ("organisation", org.id, "name", "开户银行", "工商银行宁波分行", None),
         ("organisation", org.id, "kind", "bank", "fund", None),
@@ -112,7 +112,7 @@ def test_delete(store: Store, log: EventLog) -> None:
     log.new()
     out = organisations.delete(store, org.id)
     assert out.value is None
-    assert out.changes.ids_of(ch.ORGANISATION) == {org.id}
+    assert out.changes.ids_of(ChangeKind.ORGANISATION) == {org.id}
     assert log.new() == [("organisation", org.id, "deleted", "园区管委会", None, None)]
     assert organisations.list_all(store) == []
     # The contact stays, without an organisation.
@@ -175,7 +175,7 @@ def test_find_or_create_in(store: Store) -> None:
         assert found.id == existing.id
         assert found.kind == OrganisationKind.DEPARTMENT
         made_id = made.id
-    assert work.changes.ids_of(ch.ORGANISATION) == {made_id}
+    assert work.changes.ids_of(ChangeKind.ORGANISATION) == {made_id}
 
 
 def test_kind_label_in_both_languages() -> None:

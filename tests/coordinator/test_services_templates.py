@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from coordinator.errors import DomainError, NotFoundError, ValidationError
+from coordinator.kinds import OrganisationKind
 from coordinator.safety.opening import open_store
 from coordinator.services import actions, cases, templates
 from coordinator.services.templates import (
@@ -17,8 +18,7 @@ from coordinator.services.templates import (
     TemplateDocumentSpec,
     TemplateRecord,
 )
-from coordinator.store import changes as ch
-from coordinator.store.models import OrganisationKind
+from coordinator.store.changes import ChangeKind
 from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
@@ -49,12 +49,12 @@ def empty_store(tmp_path: Path, clock: FixedClock) -> Iterator[Store]:
 def test_install_builtin_once(empty_store: Store) -> None:
     out = templates.install_builtin(empty_store)
     assert out.value == BUILTIN
-    assert out.changes.touches(ch.TEMPLATE)
+    assert out.changes.touches(ChangeKind.TEMPLATE)
     assert sorted(t.key for t in templates.list_all(empty_store)) == BUILTIN
     assert all(t.builtin for t in templates.list_all(empty_store))
     again = templates.install_builtin(empty_store)
     assert again.value == []
-    assert not again.changes.touches(ch.TEMPLATE)
+    assert not again.changes.touches(ChangeKind.TEMPLATE)
 
 
 def test_a_deleted_builtin_stays_deleted(empty_store: Store) -> None:
@@ -118,7 +118,7 @@ def test_save_a_new_template(store: Store, log: EventLog) -> None:
         ),
         documents=(TemplateDocumentSpec("备案表", "邻区审批局", True, False, True),),
     )
-    assert out.changes.ids_of(ch.TEMPLATE) == {record.id}
+    assert out.changes.ids_of(ChangeKind.TEMPLATE) == {record.id}
     assert log.new() == [("template", record.id, "created", None, "跨区备案", None)]
     # Opening a case from it builds the steps and their link.
     case = cases.open_case(store, "丁公司备案", template_key="filing").value
@@ -228,7 +228,7 @@ def test_delete_keeps_cases_opened_from_it(store: Store, log: EventLog) -> None:
     talent = templates.get(store, "talent_match")
     log.new()
     out = templates.delete(store, talent.id)
-    assert out.changes.ids_of(ch.TEMPLATE) == {talent.id}
+    assert out.changes.ids_of(ChangeKind.TEMPLATE) == {talent.id}
     assert log.new() == [("template", talent.id, "deleted", talent.name, None, None)]
     assert len(actions.for_case(store, case.id)) == count
     assert cases.get(store, case.id).kind == "talent_match"

@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from coordinator.kinds import ActionStatus
 from coordinator.queries import timing
 from coordinator.queries.timing import COMPANY_KEY, CaseClock
 from coordinator.services import actions, cases
-from coordinator.store.models import ActionStatus
 from coordinator.store.storage import Store
 
 if TYPE_CHECKING:

@@ -13,12 +13,13 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 
 from coordinator.errors import StorageError
+from coordinator.kinds import OrganisationKind
 from coordinator.paths import DATA_DIR_ENV, DATABASE_NAME
 from coordinator.queries import timeline
 from coordinator.safety.opening import open_store
 from coordinator.services import organisations
-from coordinator.store import changes as ch
-from coordinator.store.models import Event, OrganisationKind
+from coordinator.store.changes import ChangeKind
+from coordinator.store.models import Event
 from coordinator.store.storage import BUSY_TIMEOUT_MS, Store
 
 
@@ -169,9 +170,9 @@ def test_work_records_events_at_the_clock_time_and_names_changes(store: Store) -
         work.record("organisation", 41, "count", 1, 2)
         work.record("organisation", 41, "when", None, datetime(2025, 6, 9, 10, 30))
         work.record("organisation", 41, "list", None, ["乙", "甲"])
-        work.changed(ch.ORGANISATION, 41)
-    assert work.changes.ids_of(ch.ORGANISATION) == {41}
-    assert work.changes.ids_of(ch.EVENT) == {41}
+        work.changed(ChangeKind.ORGANISATION, 41)
+    assert work.changes.ids_of(ChangeKind.ORGANISATION) == {41}
+    assert work.changes.ids_of(ChangeKind.EVENT) == {41}
     with store.read() as session:
         rows = list(
             session.execute(

@@ -23,34 +23,36 @@ from sqlalchemy import select
 from coordinator.errors import ConflictError, DomainError, StorageError, ValidationError
 from coordinator.exchange import transfer
 from coordinator.exchange.transfer import export_json, import_json
+from coordinator.kinds import (
+    ActionStatus,
+    CaseStatus,
+    Channel,
+    Direction,
+    DocumentState,
+    Indicator,
+    OrganisationKind,
+)
 from coordinator.safety.opening import open_store
-from coordinator.store import changes as ch
+from coordinator.store.changes import ChangeKind
 from coordinator.store.migrate import head_revision
 from coordinator.store.models import (
     Action,
     ActionDependency,
     ActionPause,
-    ActionStatus,
     Base,
     CalendarDay,
     CalendarYear,
     Case,
     CaseAmount,
-    CaseStatus,
     CaseTag,
-    Channel,
     Communication,
     Contact,
-    Direction,
     Document,
     DocumentFile,
-    DocumentState,
     Event,
     Handle,
-    Indicator,
     IndicatorTarget,
     Organisation,
-    OrganisationKind,
     PhoneNumber,
     Setting,
     Template,
@@ -516,13 +518,27 @@ def test_export_import_export_gives_the_same_tables(
     assert summary.total_skipped == 0
     assert summary.total_added == sum(len(rows) for rows in tables_of(first).values())
     changes = outcome.changes
-    for kind in (ch.ORGANISATION, ch.CONTACT, ch.CASE, ch.COMMUNICATION, ch.DOCUMENT):
+    for kind in (
+        ChangeKind.ORGANISATION,
+        ChangeKind.CONTACT,
+        ChangeKind.CASE,
+        ChangeKind.COMMUNICATION,
+        ChangeKind.DOCUMENT,
+    ):
         assert changes.touches(kind)
-    assert changes.touches(ch.ACTION, ch.TEMPLATE, ch.CALENDAR, ch.SETTING, ch.EVENT)
+    assert changes.touches(
+        ChangeKind.ACTION,
+        ChangeKind.TEMPLATE,
+        ChangeKind.CALENDAR,
+        ChangeKind.SETTING,
+        ChangeKind.EVENT,
+    )
     with copy_.read() as session:
-        assert set(changes.ids_of(ch.CASE)) == set(session.scalars(select(Case.id)))
+        assert set(changes.ids_of(ChangeKind.CASE)) == set(session.scalars(select(Case.id)))
         # As Work.record has it: the ids of the records the events describe.
-        assert set(changes.ids_of(ch.EVENT)) == set(session.scalars(select(Event.entity_id)))
+        assert set(changes.ids_of(ChangeKind.EVENT)) == set(
+            session.scalars(select(Event.entity_id))
+        )
 
 
 def test_round_trip_into_a_store_with_the_builtin_templates(
@@ -591,7 +607,7 @@ def test_imported_calendar_days_reach_the_cached_calendar(
     target = make_store("target")
     assert not target.calendar().is_workday(date(2025, 6, 14))  # a Saturday, now cached
     outcome = import_json(target, tmp_path / "cal.json")
-    assert outcome.changes.touches(ch.CALENDAR)
+    assert outcome.changes.touches(ChangeKind.CALENDAR)
     assert target.calendar().is_workday(date(2025, 6, 14))
 
 
@@ -782,7 +798,7 @@ def test_merge_adds_only_what_is_missing_and_rewires_references(
         assert (status_event.entity_id, status_event.case_id) == (ids["case"], ids["case"])
         contact_event = session.scalars(select(Event).where(Event.entity == "contact")).one()
         assert contact_event.entity_id == ids["zhang"]
-    assert outcome.changes.ids_of(ch.CASE) >= {ids["case"]}
+    assert outcome.changes.ids_of(ChangeKind.CASE) >= {ids["case"]}
 
     again = import_json(target, rich_export, mode="merge").value
     assert again.added["events"] == len(source["events"])  # events are always appended

@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from coordinator.i18n import set_language
+from coordinator.kinds import ActionStatus, DocumentState
 from coordinator.safety.opening import open_store
 from coordinator.services import actions, cases, documents, settings, templates
-from coordinator.store.models import ActionStatus, DocumentState
 from coordinator.store.storage import Store
 from ui.dialogs.new_case import NewCaseDialog
 from ui.main_window import PAGE_CASES, MainWindow

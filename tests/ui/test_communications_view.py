@@ -8,10 +8,11 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import func, select, text
 
+from coordinator.kinds import Channel
 from coordinator.labels import CHANNEL
 from coordinator.queries import communications as cq
 from coordinator.services import communications
-from coordinator.store.models import Channel, Communication
+from coordinator.store.models import Communication
 from coordinator.store.storage import Store
 from ui.hub import Hub
 from ui.views.communications import CommunicationsView

@@ -15,19 +15,12 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from coordinator.i18n import set_language
+from coordinator.kinds import Channel, OrganisationKind
 from coordinator.phones import normalise
 from coordinator.safety.opening import open_store
 from coordinator.services import communications, contacts, organisations
-from coordinator.store import changes as ch
-from coordinator.store.changes import ChangeSet
-from coordinator.store.models import (
-    Channel,
-    Communication,
-    Contact,
-    Organisation,
-    OrganisationKind,
-    PhoneNumber,
-)
+from coordinator.store.changes import ChangeKind, ChangeSet
+from coordinator.store.models import Communication, Contact, Organisation, PhoneNumber
 from coordinator.store.storage import Store
 from ui.hub import Hub
 from ui.views.contacts.sources import C_LAST, C_NAME, C_ORGANISATION
@@ -221,7 +214,7 @@ def test_edit_role_and_save(qtbot: QtBot, view: ContactsView, store: Store, hub:
         qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
     change_set = changed.args[0]
     assert isinstance(change_set, ChangeSet)
-    assert huang in change_set.ids_of(ch.CONTACT)
+    assert huang in change_set.ids_of(ChangeKind.CONTACT)
     with store.read() as session:
         assert session.get(Contact, huang).role == "董事总经理"  # type: ignore[union-attr]
     assert page.role.text() == "董事总经理"  # as stored: the service trims the space

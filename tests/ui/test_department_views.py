@@ -13,9 +13,9 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
 from coordinator.i18n import set_language
+from coordinator.kinds import ActionStatus, DocumentState
 from coordinator.queries import actions as aq
 from coordinator.services import actions, documents
-from coordinator.store.models import ActionStatus, DocumentState
 from coordinator.store.storage import Store
 from ui.hub import Hub
 from ui.views import department_sources

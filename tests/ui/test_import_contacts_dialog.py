@@ -16,7 +16,7 @@ from coordinator.exchange.contact_import import RowAction
 from coordinator.i18n import set_language
 from coordinator.safety.opening import open_store
 from coordinator.services import contacts
-from coordinator.store import changes as ch
+from coordinator.store.changes import ChangeKind
 from coordinator.store.storage import Store
 from ui.dialogs.import_contacts import (
     COL_ACTION,
@@ -101,7 +101,7 @@ def test_preview_then_import_writes_the_contacts(
     with qtbot.waitSignal(dialog.imported) as imported, qtbot.waitSignal(hub.changed) as changed:
         qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     assert imported.args[0].added == 3
-    assert changed.args[0].touches(ch.CONTACT)
+    assert changed.args[0].touches(ChangeKind.CONTACT)
     assert _contact_names(store) == sorted(["张伟明", "欧阳晓雯", "Grace Chen"])
     assert [p.e164 for p in contacts.search(store, "张伟明")[0].phones][:2] == [
         "+8613800138000",

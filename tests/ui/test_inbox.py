@@ -13,10 +13,10 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
 from coordinator.i18n import set_language
+from coordinator.kinds import Channel
 from coordinator.queries import caller
 from coordinator.services import communications
-from coordinator.store import changes as ch
-from coordinator.store.models import Channel
+from coordinator.store.changes import ChangeKind
 from coordinator.store.storage import Store
 from ui.hub import Hub
 from ui.views.inbox import InboxModel, InboxView
@@ -102,7 +102,7 @@ def test_three_rows_filed_with_the_keyboard_then_undone(
         qtbot.keyClick(view.table, "1")
 
     assert _case_of(store, chosen) == {target.case_id}
-    assert set(chosen) <= changed.args[0].ids_of(ch.COMMUNICATION)
+    assert set(chosen) <= changed.args[0].ids_of(ChangeKind.COMMUNICATION)
     assert view.model.ids == [before[0], *before[4:]]
     assert view.title.text() == f"Unfiled: {len(before) - 3}"
     # The row after the filed ones is selected: the officer keeps going.

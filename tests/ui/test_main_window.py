@@ -11,9 +11,9 @@ from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from coordinator.i18n import set_language
+from coordinator.kinds import Channel
 from coordinator.safety.opening import open_store
 from coordinator.services import actions, cases, communications, templates
-from coordinator.store.models import Channel
 from coordinator.store.storage import Store
 from ui.main_window import MainWindow
 

@@ -28,10 +28,10 @@ from pytestqt.qtbot import QtBot
 from coordinator import reports
 from coordinator.demo.scenario import build_demo
 from coordinator.i18n import set_language, translate
+from coordinator.kinds import Indicator
 from coordinator.reports import Report
 from coordinator.safety.opening import open_store
 from coordinator.services import cases, communications, indicators, templates
-from coordinator.store.models import Indicator
 from coordinator.store.storage import Store
 from ui import launcher
 from ui.printing.fonts import register_fonts

@@ -20,17 +20,11 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from coordinator.i18n import set_language, translate
+from coordinator.kinds import Channel, Direction, OrganisationKind
 from coordinator.queries.follow_up import follow_up_from_text
 from coordinator.safety.opening import open_store
 from coordinator.services import cases, communications, contacts, organisations, settings
-from coordinator.store.models import (
-    Channel,
-    Communication,
-    Contact,
-    Direction,
-    Organisation,
-    OrganisationKind,
-)
+from coordinator.store.models import Communication, Contact, Organisation
 from coordinator.store.records import CommunicationRecord
 from coordinator.store.storage import Store
 from ui.dialogs.chat_paste import MY_NAMES_KEY, ChatPasteDialog

@@ -13,12 +13,13 @@ from PySide6.QtWidgets import QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
 from coordinator.i18n import set_language
+from coordinator.kinds import OrganisationKind
 from coordinator.queries.reminders import Reminder, ReminderKind
 from coordinator.safety.opening import open_store
 from coordinator.services import actions, cases, communications, contacts, organisations
-from coordinator.store.models import OrganisationKind
+from coordinator.store.changes import ChangeKind
 from coordinator.store.storage import Store
-from ui.hub import OPEN_COMMUNICATION, Hub
+from ui.hub import Hub
 from ui.views.reminders import (
     SNOOZE_15_MIN,
     SNOOZE_TOMORROW,
@@ -221,7 +222,7 @@ def test_balloon_when_a_tray_is_there(
         qtbot.waitSignal(tray.show_window_requested),
     ):
         tray.messageClicked.emit()
-    assert opened.args == [OPEN_COMMUNICATION, world.follow_up_id]
+    assert opened.args == [ChangeKind.COMMUNICATION, world.follow_up_id]
 
 
 def test_tray_menu_asks_for_quick_log_window_and_quit(qtbot: QtBot) -> None:
@@ -269,4 +270,4 @@ def test_enter_opens_the_reminded_item(
 ) -> None:
     with qtbot.waitSignal(world.hub.open_requested) as opened:
         qtbot.keyClick(reminders_list.table, Qt.Key.Key_Return)
-    assert opened.args == [OPEN_COMMUNICATION, world.follow_up_id]
+    assert opened.args == [ChangeKind.COMMUNICATION, world.follow_up_id]

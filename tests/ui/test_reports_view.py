@@ -16,9 +16,9 @@ from pytestqt.qtbot import QtBot
 
 from coordinator.demo.scenario import build_demo
 from coordinator.i18n import set_language
+from coordinator.kinds import Indicator
 from coordinator.safety.opening import open_store
 from coordinator.services import cases, indicators, settings, templates
-from coordinator.store.models import Indicator
 from ui.main_window import PAGE_REPORTS, MainWindow
 from ui.printing.report_actions import SummaryOptionsDialog
 

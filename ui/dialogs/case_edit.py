@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator.i18n import _
+from coordinator.kinds import OrganisationKind
 from coordinator.services import actions, documents, organisations
-from coordinator.store.models import OrganisationKind
 from coordinator.store.records import ActionRecord
 from coordinator.store.storage import Store
 from ui.hub import Hub

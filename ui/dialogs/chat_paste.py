@@ -40,8 +40,8 @@ from PySide6.QtWidgets import (
 from coordinator.errors import ValidationError
 from coordinator.exchange.chat_paste import ChatImportSummary, ChatMessage, import_chat, parse_chat
 from coordinator.i18n import _
+from coordinator.kinds import Channel, Direction
 from coordinator.labels import CHANNEL, DIRECTION, cap
-from coordinator.store.models import Channel, Direction
 from coordinator.store.storage import Store
 from ui.hub import Hub
 from ui.widgets.rows_model import RowsModel

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator.i18n import _, current_language
+from coordinator.kinds import OrganisationKind
 from coordinator.services import cases, organisations, templates
-from coordinator.store.models import OrganisationKind
 from coordinator.store.records import CaseRecord
 from coordinator.store.storage import Store
 from ui.hub import Hub

@@ -78,6 +78,7 @@ from PySide6.QtWidgets import (
 from coordinator.errors import DomainError, NotFoundError, ValidationError
 from coordinator.formatting import short_datetime
 from coordinator.i18n import N_, Msg, _
+from coordinator.kinds import CaseStatus, Channel, Direction, OrganisationKind
 from coordinator.labels import (
     ACTION_STATUS,
     CASE_STATUS,
@@ -100,13 +101,11 @@ from coordinator.queries.caller import (
 from coordinator.queries.contacts import organisation_choices
 from coordinator.queries.follow_up import follow_up_from_text
 from coordinator.services import cases, communications, contacts, organisations, settings
-from coordinator.store import changes as ch
-from coordinator.store.changes import ChangeSet, Outcome
-from coordinator.store.models import CaseStatus, Channel, Direction, OrganisationKind
+from coordinator.store.changes import ChangeKind, ChangeSet, Outcome
 from coordinator.store.records import ContactRecord
 from coordinator.store.storage import Store
 from ui.dialogs.chat_paste import ChatPasteDialog
-from ui.hub import OPEN_CASE, Hub
+from ui.hub import Hub
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -1580,19 +1579,24 @@ class QuickLogPanel(QDialog):
     # -- changes elsewhere -----------------------------------------------------------
 
     def on_changed(self, changes: ChangeSet) -> None:
-        if changes.touches(ch.CASE, ch.SETTING):
+        if changes.touches(ChangeKind.CASE, ChangeKind.SETTING):
             self._open_cases = None
             if self.isVisible():
                 self._fill_cases(keep=True)
         if self.isVisible() and changes.touches(
-            ch.CONTACT, ch.ORGANISATION, ch.CASE, ch.COMMUNICATION, ch.ACTION, ch.DOCUMENT
+            ChangeKind.CONTACT,
+            ChangeKind.ORGANISATION,
+            ChangeKind.CASE,
+            ChangeKind.COMMUNICATION,
+            ChangeKind.ACTION,
+            ChangeKind.DOCUMENT,
         ):
             self.card_timer.start()
 
     def _link_clicked(self, url: QUrl) -> None:
         kind, _sep, ident = url.toString().partition(":")
         if kind == "case" and ident.isdigit():
-            self.hub.request_open(OPEN_CASE, int(ident))
+            self.hub.request_open(ChangeKind.CASE, int(ident))
 
 
 def open_quick_log(window: MainWindow) -> QuickLogPanel:

@@ -32,15 +32,14 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator.i18n import _
+from coordinator.kinds import ActionStatus
 from coordinator.labels import ACTION_STATUS
 from coordinator.queries import actions as aq
 from coordinator.queries.actions import ActionFilter, DepartmentLoad
 from coordinator.services import actions
-from coordinator.store import changes as ch
-from coordinator.store.changes import ChangeSet
-from coordinator.store.models import ActionStatus
+from coordinator.store.changes import ChangeKind, ChangeSet
 from coordinator.store.storage import Store
-from ui.hub import OPEN_ACTION, OPEN_ORGANISATION, Hub
+from ui.hub import Hub
 from ui.views.department_sources import (
     A_CASE,
     A_COMPANY,
@@ -343,7 +342,7 @@ class ActionsView(QWidget):
     def select(self, what: str, ident: int) -> bool:
         """Show a step (``"action"``) or a department (``"organisation"``); the filters
         are cleared when they hide it. False if there is no such record."""
-        if what == OPEN_ORGANISATION:
+        if what == ChangeKind.ORGANISATION:
             with self.store.read() as session:
                 if not aq.department_name(session, ident):
                     return False
@@ -351,7 +350,7 @@ class ActionsView(QWidget):
             self._filter_department(ident)
             self._fill_departments()
             return self._choose_department(ident)
-        if what != OPEN_ACTION:
+        if what != ChangeKind.ACTION:
             return False
         if self.model.row_of(ident) is None:
             with self.store.read() as session:
@@ -373,12 +372,12 @@ class ActionsView(QWidget):
         index = self.table.currentIndex()
         ident = self.model.id_at(index.row()) if index.isValid() else None
         if ident is not None:
-            self.hub.request_open(OPEN_ACTION, ident)
+            self.hub.request_open(ChangeKind.ACTION, ident)
 
     def _double_clicked(self, index: QModelIndex) -> None:
         ident = self.model.id_at(index.row())
         if ident is not None:
-            self.hub.request_open(OPEN_ACTION, ident)
+            self.hub.request_open(ChangeKind.ACTION, ident)
 
     # -- changing ------------------------------------------------------------------------
 
@@ -420,18 +419,18 @@ class ActionsView(QWidget):
             self._own_change = False
 
     def _on_changed(self, changes: ChangeSet) -> None:
-        if not changes.touches(ch.ACTION, ch.CASE, ch.ORGANISATION):
+        if not changes.touches(ChangeKind.ACTION, ChangeKind.CASE, ChangeKind.ORGANISATION):
             return
         self._show_departments()
-        if changes.touches(ch.ORGANISATION):
+        if changes.touches(ChangeKind.ORGANISATION):
             # A department or company renamed or added: names show, sort and filter
             # everywhere in the list, and organisations change rarely.
             reload_keeping_selection(self.table, self.model)
             return
         flt = self.model.filter
         with self.store.read() as session:
-            candidates = set(changes.ids_of(ch.ACTION)) | aq.of_cases(
-                session, changes.ids_of(ch.CASE)
+            candidates = set(changes.ids_of(ChangeKind.ACTION)) | aq.of_cases(
+                session, changes.ids_of(ChangeKind.CASE)
             )
             matching = aq.matching(session, flt, candidates) if candidates else set()
         if candidates:

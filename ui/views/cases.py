@@ -28,10 +28,10 @@ from sqlalchemy.orm import Session
 from coordinator.errors import DomainError
 from coordinator.exchange import table_export
 from coordinator.i18n import _
+from coordinator.kinds import CaseStatus
 from coordinator.labels import CASE_STATUS, cap
 from coordinator.queries import cases as cq
 from coordinator.queries.cases import CaseFilter
-from coordinator.store.models import CaseStatus
 from coordinator.store.storage import Store
 from ui.hub import Hub
 from ui.printing.report_actions import print_case_summary

@@ -31,17 +31,16 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator.i18n import _
+from coordinator.kinds import Channel
 from coordinator.labels import CHANNEL
 from coordinator.queries import cases as caseq
 from coordinator.queries import communications as cq
 from coordinator.queries import contacts as contactq
 from coordinator.queries.cases import CaseFilter
 from coordinator.queries.communications import CommunicationFilter
-from coordinator.store import changes as ch
-from coordinator.store.changes import ChangeSet
-from coordinator.store.models import Channel
+from coordinator.store.changes import ChangeKind, ChangeSet
 from coordinator.store.storage import Store
-from ui.hub import OPEN_CASE, Hub
+from ui.hub import Hub
 from ui.widgets.lazy_table import (
     COL_AT,
     COL_CASE,
@@ -365,18 +364,18 @@ class CommunicationsView(QWidget):
         with self.store.read() as session:
             found = cq.rows(session, [ident]).get(ident)
         if found is not None and found.case_id is not None:
-            self.hub.request_open(OPEN_CASE, found.case_id)
+            self.hub.request_open(ChangeKind.CASE, found.case_id)
 
     def on_changed(self, changes: ChangeSet) -> None:
         """Edited rows are re-read in place; a new row (or one this list has not got)
         needs the ids again. Names and case references show in rows: re-read those too."""
-        changed = changes.ids_of(ch.COMMUNICATION)
+        changed = changes.ids_of(ChangeKind.COMMUNICATION)
         if changed:
             if any(self.model.row_of(i) is None for i in changed):
                 self.model.reload()
             else:
                 self.model.refresh_ids(changed)
-        elif changes.touches(ch.CONTACT, ch.CASE):
+        elif changes.touches(ChangeKind.CONTACT, ChangeKind.CASE):
             self.model.refresh_cached()
 
     # -- refresh and language --------------------------------------------------------

@@ -37,12 +37,12 @@ from sqlalchemy.orm import Session
 from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.formatting import short_datetime, working_duration
 from coordinator.i18n import _
+from coordinator.kinds import ActionStatus, DocumentState
 from coordinator.labels import ACTION_STATUS, DOCUMENT_STATE
 from coordinator.queries import actions as aq
 from coordinator.queries import documents as dq
 from coordinator.queries.actions import ActionFilter, ActionRow
 from coordinator.queries.documents import DocumentFilter, DocumentRow
-from coordinator.store.models import ActionStatus, DocumentState
 from coordinator.store.storage import Store
 from ui.widgets.lazy_table import Index, LazyIdModel
 

@@ -26,15 +26,14 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator.i18n import _
+from coordinator.kinds import DocumentState
 from coordinator.labels import DOCUMENT_STATE
 from coordinator.queries import documents as dq
 from coordinator.queries.documents import DocumentFilter, Holder
 from coordinator.services import documents
-from coordinator.store import changes as ch
-from coordinator.store.changes import ChangeSet
-from coordinator.store.models import DocumentState
+from coordinator.store.changes import ChangeKind, ChangeSet
 from coordinator.store.storage import Store
-from ui.hub import OPEN_DOCUMENT, Hub
+from ui.hub import Hub
 from ui.views.department_sources import (
     D_CASE,
     D_COMPANY,
@@ -69,7 +68,6 @@ STATE_GROUPS: tuple[tuple[str, tuple[DocumentState, ...] | None], ...] = (
 )
 HOLDER_CHOICES: tuple[Holder, ...] = (Holder.ANYONE, Holder.ME, Holder.COMPANY, Holder.DEPARTMENT)
 
-PROMISE_WORKING_DAYS = 5  # the usual promise when a department accepts with items missing
 
 _COLUMN_WIDTHS = {
     D_CASE: 76,
@@ -239,7 +237,7 @@ class DocumentsView(QWidget):
 
     def select(self, what: str, ident: int) -> bool:
         """Show a document (``"document"``), clearing the filters when they hide it."""
-        if what != OPEN_DOCUMENT:
+        if what != ChangeKind.DOCUMENT:
             return False
         if self.model.row_of(ident) is None:
             with self.store.read() as session:
@@ -261,12 +259,12 @@ class DocumentsView(QWidget):
         index = self.table.currentIndex()
         ident = self.model.id_at(index.row()) if index.isValid() else None
         if ident is not None:
-            self.hub.request_open(OPEN_DOCUMENT, ident)
+            self.hub.request_open(ChangeKind.DOCUMENT, ident)
 
     def _double_clicked(self, index: QModelIndex) -> None:
         ident = self.model.id_at(index.row())
         if ident is not None:
-            self.hub.request_open(OPEN_DOCUMENT, ident)
+            self.hub.request_open(ChangeKind.DOCUMENT, ident)
 
     # -- changing ------------------------------------------------------------------------
 
@@ -284,45 +282,44 @@ class DocumentsView(QWidget):
         if not docs:
             return
         label = DOCUMENT_STATE[state].tr()
-        shared: dict[str, object] = {}
-        if state == DocumentState.RETURNED:
-            why = ask.text(self, label, _("What must be corrected?"), required=True)
-            if why is None:
-                return
-            shared["reason"] = why
-        elif state == DocumentState.ACCEPTED_MISSING:
-            calendar = self.store.calendar()
-            promise = calendar.add_working_days(self.clock(), PROMISE_WORKING_DAYS)
-            answer = ask.missing_items(self, label, promise)
-            if answer is None:
-                return
-            shared["missing_items"], shared["promised_completion_at"] = answer
+        step = ask.document_step(self, self.store, state, label, self.clock())
+        if step is None:
+            return
         self._own_change = True
         try:
             for doc in docs:
-                kwargs = dict(shared)
+                destination = None
                 if state == DocumentState.FORWARDED and doc.destination_id is None:
                     destination = ask.department(self, self.store, label)
                     if destination is None:
                         return
-                    kwargs["destination_id"] = destination
-                if self.hub.call(self, documents.transition, doc.id, state, **kwargs) is None:
+                done = self.hub.call(
+                    self,
+                    documents.transition,
+                    doc.id,
+                    state,
+                    reason=step.reason,
+                    missing_items=step.missing_items,
+                    promised_completion_at=step.promised_completion_at,
+                    destination_id=destination,
+                )
+                if done is None:
                     return
         finally:
             self._own_change = False
 
     def _on_changed(self, changes: ChangeSet) -> None:
-        if changes.touches(ch.ORGANISATION):
+        if changes.touches(ChangeKind.ORGANISATION):
             # A department renamed or added: the holder list and names change everywhere.
             self._fill_holders()
             reload_keeping_selection(self.table, self.model)
             return
-        if not changes.touches(ch.DOCUMENT, ch.CASE):
+        if not changes.touches(ChangeKind.DOCUMENT, ChangeKind.CASE):
             return
         flt = self.model.filter
         with self.store.read() as session:
-            candidates = set(changes.ids_of(ch.DOCUMENT)) | dq.of_cases(
-                session, changes.ids_of(ch.CASE)
+            candidates = set(changes.ids_of(ChangeKind.DOCUMENT)) | dq.of_cases(
+                session, changes.ids_of(ChangeKind.CASE)
             )
             matching = dq.matching(session, flt, candidates) if candidates else set()
         if candidates:

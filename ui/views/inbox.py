@@ -58,10 +58,9 @@ from coordinator.queries import communications as cq
 from coordinator.queries.cases import CaseFilter
 from coordinator.queries.communications import CommunicationFilter, CommunicationRow
 from coordinator.services import communications
-from coordinator.store import changes as ch
-from coordinator.store.changes import ChangeSet
+from coordinator.store.changes import ChangeKind, ChangeSet
 from coordinator.store.storage import Store
-from ui.hub import OPEN_COMMUNICATION, Hub, confirm
+from ui.hub import Hub, confirm
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -771,16 +770,16 @@ class InboxView(QWidget):
     def _open_row(self, index: QModelIndex) -> None:
         ident = self.model.id_at(index.row())
         if ident is not None:
-            self.hub.request_open(OPEN_COMMUNICATION, ident)
+            self.hub.request_open(ChangeKind.COMMUNICATION, ident)
 
     # -- changes ----------------------------------------------------------------------------
 
     def on_changed(self, changes: ChangeSet) -> None:
-        if changes.touches(ch.COMMUNICATION):
-            self._sync(changes.ids_of(ch.COMMUNICATION))
-        elif changes.touches(ch.CONTACT):
+        if changes.touches(ChangeKind.COMMUNICATION):
+            self._sync(changes.ids_of(ChangeKind.COMMUNICATION))
+        elif changes.touches(ChangeKind.CONTACT):
             self.model.refresh_cached()
-        if changes.touches(ch.CASE, ch.CONTACT, ch.ACTION):
+        if changes.touches(ChangeKind.CASE, ChangeKind.CONTACT, ChangeKind.ACTION):
             # A case opened or closed, a caller's cases changed: suggest again.
             self._suggested_for = None
             self.update_suggestions()

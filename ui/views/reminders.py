@@ -48,10 +48,9 @@ from coordinator.i18n import _
 from coordinator.paths import RESOURCES_DIR
 from coordinator.queries import reminders
 from coordinator.queries.reminders import Reminder, ReminderKind, ReminderWatch
-from coordinator.store import changes as ch
-from coordinator.store.changes import ChangeSet, Outcome
+from coordinator.store.changes import ChangeKind, ChangeSet, Outcome
 from coordinator.store.storage import Store
-from ui.hub import OPEN_ACTION, OPEN_COMMUNICATION, Hub
+from ui.hub import Hub
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -84,8 +83,8 @@ def _kind_label(kind: ReminderKind) -> str:
     return _("Follow-up") if kind is ReminderKind.FOLLOW_UP else _("Step")
 
 
-def _open_kind(kind: ReminderKind) -> str:
-    return OPEN_COMMUNICATION if kind is ReminderKind.FOLLOW_UP else OPEN_ACTION
+def _open_kind(kind: ReminderKind) -> ChangeKind:
+    return ChangeKind.COMMUNICATION if kind is ReminderKind.FOLLOW_UP else ChangeKind.ACTION
 
 
 def _one_line(item: Reminder) -> str:
@@ -442,7 +441,13 @@ class RemindersList(QWidget):
         self._update_buttons()
 
     def on_changed(self, changes: ChangeSet) -> None:
-        if changes.touches(ch.COMMUNICATION, ch.ACTION, ch.CASE, ch.CONTACT, ch.ORGANISATION):
+        if changes.touches(
+            ChangeKind.COMMUNICATION,
+            ChangeKind.ACTION,
+            ChangeKind.CASE,
+            ChangeKind.CONTACT,
+            ChangeKind.ORGANISATION,
+        ):
             self.refresh()
 
     def snooze_selected(self, choice: str) -> None:

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 
 from coordinator.errors import DomainError
 from coordinator.i18n import _
+from coordinator.kinds import Indicator
 from coordinator.services import indicators, settings
-from coordinator.store.models import Indicator
 from coordinator.store.storage import Store
 from ui.printing.report_actions import run_report
 

@@ -28,8 +28,9 @@ from coordinator.labels import ACTION_STATUS, CHANNEL, DOCUMENT_STATE, cap
 from coordinator.queries import dashboard
 from coordinator.queries.timing import case_clock
 from coordinator.services import cases
+from coordinator.store.changes import ChangeKind
 from coordinator.store.storage import Store
-from ui.hub import OPEN_ACTION, OPEN_CASE, OPEN_COMMUNICATION, OPEN_DOCUMENT, Hub
+from ui.hub import Hub
 from ui.widgets.rows_model import RowsModel
 
 FAST_TRACK_SHOWN = 12
@@ -40,7 +41,7 @@ Rows = list[tuple[int, tuple[str, ...]]]
 class Section(QGroupBox):
     """One list of Today, with a sentence in place of an empty table."""
 
-    def __init__(self, hub: Hub, kind: str, parent: QWidget | None = None) -> None:
+    def __init__(self, hub: Hub, kind: ChangeKind, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.hub = hub
         self.kind = kind
@@ -103,12 +104,12 @@ class TodayView(QScrollArea):
         body = QWidget(self)
         layout = QVBoxLayout(body)
         self.body_layout = layout
-        self.overdue = Section(hub, OPEN_ACTION, body)
-        self.due_today = Section(hub, OPEN_ACTION, body)
-        self.fast_track = Section(hub, OPEN_CASE, body)
-        self.follow_ups = Section(hub, OPEN_COMMUNICATION, body)
-        self.unfiled = Section(hub, OPEN_COMMUNICATION, body)
-        self.documents = Section(hub, OPEN_DOCUMENT, body)
+        self.overdue = Section(hub, ChangeKind.ACTION, body)
+        self.due_today = Section(hub, ChangeKind.ACTION, body)
+        self.fast_track = Section(hub, ChangeKind.CASE, body)
+        self.follow_ups = Section(hub, ChangeKind.COMMUNICATION, body)
+        self.unfiled = Section(hub, ChangeKind.COMMUNICATION, body)
+        self.documents = Section(hub, ChangeKind.DOCUMENT, body)
         for section in (
             self.overdue,
             self.due_today,

@@ -6,6 +6,7 @@ through this module (``ask.text(...)``) so tests can answer in their place.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time
 
 from PySide6.QtCore import QDate, QDateTime, QTime
@@ -21,8 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator.i18n import _
+from coordinator.kinds import DocumentState, OrganisationKind
 from coordinator.services import organisations
-from coordinator.store.models import OrganisationKind
 from coordinator.store.storage import Store
 
 
@@ -111,3 +112,33 @@ def missing_items(
         time(clock.hour(), clock.minute()),
     )
     return dialog.edit.toPlainText().strip(), promised
+
+
+PROMISE_WORKING_DAYS = 5  # the usual promise when a department accepts with items missing
+
+
+@dataclass(frozen=True)
+class DocumentStep:
+    """What a document's next state needs besides itself, as the officer answered."""
+
+    reason: str = ""
+    missing_items: str = ""
+    promised_completion_at: datetime | None = None
+
+
+def document_step(
+    parent: QWidget | None, store: Store, state: DocumentState, title: str, now: datetime
+) -> DocumentStep | None:
+    """Ask what ``state`` needs: why a document goes back, what is missing and by when.
+
+    The department a document is forwarded to is asked per document, by the caller."""
+    if state == DocumentState.RETURNED:
+        why = text(parent, title, _("What must be corrected?"), required=True)
+        return None if why is None else DocumentStep(reason=why)
+    if state == DocumentState.ACCEPTED_MISSING:
+        promise = store.calendar().add_working_days(now, PROMISE_WORKING_DAYS)
+        answer = missing_items(parent, title, promise)
+        if answer is None:
+            return None
+        return DocumentStep(missing_items=answer[0], promised_completion_at=answer[1])
+    return DocumentStep()

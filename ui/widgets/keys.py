@@ -3,7 +3,7 @@ that the officer's fingers learn one set of keys."""
 
 from __future__ import annotations
 
-from coordinator.store.models import ActionStatus, DocumentState
+from coordinator.kinds import ActionStatus, DocumentState
 
 # (key, status, asks a reason?, the reason is required?)
 STATUS_KEYS: tuple[tuple[str, ActionStatus, bool, bool], ...] = (

@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
 from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.formatting import short_datetime, working_duration
 from coordinator.i18n import _
+from coordinator.kinds import ActionStatus
 from coordinator.labels import ACTION_STATUS, cap
 from coordinator.queries.timing import COMPANY_KEY, CaseClock
 from coordinator.services import actions
-from coordinator.store.models import ActionStatus
 from coordinator.store.records import ActionRecord
 from ui.hub import Hub, confirm
 from ui.widgets import ask

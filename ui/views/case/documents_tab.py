@@ -36,9 +36,9 @@ from PySide6.QtWidgets import (
 
 from coordinator.formatting import short_datetime
 from coordinator.i18n import _
+from coordinator.kinds import DocumentState
 from coordinator.labels import DOCUMENT_STATE, cap
 from coordinator.services import documents
-from coordinator.store.models import DocumentState
 from coordinator.store.records import DocumentRecord, FileRecord
 from coordinator.store.storage import Store
 from ui.hub import Hub, confirm
@@ -333,27 +333,24 @@ class CaseDocumentsTab(QWidget):
         if doc is None or doc.state == state:
             return
         label = cap(DOCUMENT_STATE[state])
-        kwargs: dict[str, object] = {}
+        destination = None
         if state == DocumentState.FORWARDED and doc.destination_id is None:
             destination = ask.department(self, self.store, label)
             if destination is None:
                 return
-            kwargs["destination_id"] = destination
-        elif state == DocumentState.RETURNED:
-            why = ask.text(self, label, _("What must be corrected?"), required=True)
-            if why is None:
-                return
-            kwargs["reason"] = why
-        elif state == DocumentState.ACCEPTED_MISSING:
-            calendar = self.store.calendar()
-            in_a_week = calendar.add_working_hours(
-                self.clock(), calendar.seconds_per_day * 5 / 3600
-            )
-            answer = ask.missing_items(self, label, in_a_week)
-            if answer is None:
-                return
-            kwargs["missing_items"], kwargs["promised_completion_at"] = answer
-        self.hub.call(self, documents.transition, doc.id, state, **kwargs)
+        step = ask.document_step(self, self.store, state, label, self.clock())
+        if step is None:
+            return
+        self.hub.call(
+            self,
+            documents.transition,
+            doc.id,
+            state,
+            reason=step.reason,
+            missing_items=step.missing_items,
+            promised_completion_at=step.promised_completion_at,
+            destination_id=destination,
+        )
 
     def attach(self, document_id: int, paths: list[Path]) -> None:
         for path in paths:

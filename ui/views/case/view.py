@@ -32,18 +32,17 @@ from PySide6.QtWidgets import (
 from coordinator.errors import NotFoundError
 from coordinator.formatting import working_duration
 from coordinator.i18n import _, current_language
+from coordinator.kinds import CaseStatus
 from coordinator.labels import CASE_STATUS, cap
 from coordinator.queries import timeline
 from coordinator.queries.communications import CommunicationFilter
 from coordinator.queries.timeline_text import describe
 from coordinator.queries.timing import CaseClock, case_clock
 from coordinator.services import actions, cases, documents, organisations, settings, templates
-from coordinator.store import changes as ch
-from coordinator.store.changes import ChangeSet
-from coordinator.store.models import CaseStatus
+from coordinator.store.changes import ChangeKind, ChangeSet
 from coordinator.store.records import CaseRecord
 from coordinator.store.storage import Store
-from ui.hub import OPEN_COMMUNICATION, Hub
+from ui.hub import Hub
 from ui.views.case.actions_tab import CaseActionsTab
 from ui.views.case.documents_tab import CaseDocumentsTab
 from ui.widgets import ask
@@ -402,13 +401,13 @@ class CaseView(QWidget):
         if rows:
             ident = self.comm_model.id_at(rows[0].row())
             if ident is not None:
-                self.hub.request_open(OPEN_COMMUNICATION, ident)
+                self.hub.request_open(ChangeKind.COMMUNICATION, ident)
 
     def select(self, what: str, ident: int) -> None:
-        if what == ch.ACTION and self.actions_tab.select_step(ident):
+        if what == ChangeKind.ACTION and self.actions_tab.select_step(ident):
             self.tabs.setCurrentIndex(TAB_ACTIONS)
             self.actions_tab.tree.setFocus()
-        elif what == ch.DOCUMENT and self.documents_tab.select_document(ident):
+        elif what == ChangeKind.DOCUMENT and self.documents_tab.select_document(ident):
             self.tabs.setCurrentIndex(TAB_DOCUMENTS)
             self.documents_tab.tree.setFocus()
 
@@ -418,12 +417,12 @@ class CaseView(QWidget):
         if self.case is None:
             return
         mine = (
-            self.case.id in changes.ids_of(ch.CASE)
-            or bool(changes.ids_of(ch.ACTION) & self._action_ids)
-            or bool(changes.ids_of(ch.DOCUMENT) & self._document_ids)
-            or changes.touches(ch.CALENDAR, ch.ORGANISATION, ch.SETTING)
+            self.case.id in changes.ids_of(ChangeKind.CASE)
+            or bool(changes.ids_of(ChangeKind.ACTION) & self._action_ids)
+            or bool(changes.ids_of(ChangeKind.DOCUMENT) & self._document_ids)
+            or changes.touches(ChangeKind.CALENDAR, ChangeKind.ORGANISATION, ChangeKind.SETTING)
         )
         if mine:
             self.refresh()
-        if changes.touches(ch.COMMUNICATION):
+        if changes.touches(ChangeKind.COMMUNICATION):
             self.comm_model.reload()

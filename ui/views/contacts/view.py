@@ -50,6 +50,7 @@ from PySide6.QtWidgets import (
 from coordinator.errors import DomainError, NotFoundError
 from coordinator.formatting import short_datetime
 from coordinator.i18n import _
+from coordinator.kinds import Channel, OrganisationKind
 from coordinator.labels import (
     CASE_STATUS,
     CHANNEL,
@@ -66,10 +67,10 @@ from coordinator.services import contacts, organisations
 from coordinator.services._common import KEEP, Unchanged
 from coordinator.services.contacts import MAX_PHONES
 from coordinator.store import changes as ch
-from coordinator.store.models import Channel, OrganisationKind
+from coordinator.store.changes import ChangeKind
 from coordinator.store.records import ContactRecord, OrganisationRecord
 from coordinator.store.storage import Store
-from ui.hub import OPEN_CASE, OPEN_COMMUNICATION, Hub, confirm
+from ui.hub import Hub, confirm
 from ui.views.contacts.sources import (
     C_LAST,
     C_NAME,
@@ -1106,21 +1107,21 @@ class ContactsPage(RecordPage[ContactDraft, ContactRecord]):
         )
 
     def _open_case(self, index: QModelIndex) -> None:
-        self.hub.request_open(OPEN_CASE, self.cases_model.id_at(index.row()))
+        self.hub.request_open(ChangeKind.CASE, self.cases_model.id_at(index.row()))
 
     def _open_communication(self, index: QModelIndex) -> None:
         ident = self.communications_model.id_at(index.row())
         if ident is not None:
-            self.hub.request_open(OPEN_COMMUNICATION, ident)
+            self.hub.request_open(ChangeKind.COMMUNICATION, ident)
 
     # -- changes and language ----------------------------------------------------------
 
     def apply_changes(self, changes: ch.ChangeSet) -> None:
-        contact_ids = changes.ids_of(ch.CONTACT)
-        org_ids = changes.ids_of(ch.ORGANISATION)
-        comm_ids = changes.ids_of(ch.COMMUNICATION)
+        contact_ids = changes.ids_of(ChangeKind.CONTACT)
+        org_ids = changes.ids_of(ChangeKind.ORGANISATION)
+        comm_ids = changes.ids_of(ChangeKind.COMMUNICATION)
         touched = set(contact_ids)
-        structure = changes.touches(ch.CONTACT)
+        structure = changes.touches(ChangeKind.CONTACT)
         with self.store.read() as session:
             if org_ids:
                 touched |= q.contacts_of_organisations(session, org_ids)
@@ -1129,21 +1130,21 @@ class ContactsPage(RecordPage[ContactDraft, ContactRecord]):
                 structure |= q.existing_organisations(session, org_ids) != set(org_ids)
             if comm_ids:
                 touched |= q.contacts_of_communications(session, comm_ids)
-        if changes.touches(ch.ORGANISATION):
+        if changes.touches(ChangeKind.ORGANISATION):
             self.load_organisations()
         self.list.apply(touched, check_count=structure or bool(org_ids))
         if self.current_id is None or self.current_id == NEW:
-            if self.current_id == NEW and changes.touches(ch.ORGANISATION):
+            if self.current_id == NEW and changes.touches(ChangeKind.ORGANISATION):
                 self.form_edited()
             return
         current_org = self.record.organisation_id if self.record is not None else None
         if self.current_id in contact_ids or (current_org is not None and current_org in org_ids):
             self.record_changed()
-        elif changes.touches(ch.ORGANISATION):
+        elif changes.touches(ChangeKind.ORGANISATION):
             self.form_edited()  # the typed organisation may exist now
         if self.current_id in (None, NEW):
             return
-        if changes.touches(ch.COMMUNICATION):
+        if changes.touches(ChangeKind.COMMUNICATION):
             model = self.communications_model
             with self.store.read() as session:
                 count = model.source.count(session)
@@ -1152,7 +1153,10 @@ class ContactsPage(RecordPage[ContactDraft, ContactRecord]):
             else:
                 model.refresh_ids(comm_ids)
             self._related_titles()
-        if changes.touches(ch.CASE, ch.ACTION, ch.ORGANISATION) or self.current_id in contact_ids:
+        if (
+            changes.touches(ChangeKind.CASE, ChangeKind.ACTION, ChangeKind.ORGANISATION)
+            or self.current_id in contact_ids
+        ):
             self.load_cases()
 
     def refresh(self) -> None:
@@ -1266,7 +1270,9 @@ class OrganisationsPage(RecordPage[OrganisationDraft, OrganisationRecord]):
         self.notes.textChanged.connect(self.form_edited)
         self.contacts_table.activated.connect(self._choose_contact)
         self.cases_table.activated.connect(
-            lambda index: self.hub.request_open(OPEN_CASE, self.cases_model.id_at(index.row()))
+            lambda index: self.hub.request_open(
+                ChangeKind.CASE, self.cases_model.id_at(index.row())
+            )
         )
 
     def fetch(self, ident: int) -> OrganisationRecord | None:
@@ -1360,8 +1366,8 @@ class OrganisationsPage(RecordPage[OrganisationDraft, OrganisationRecord]):
             self.contact_chosen.emit(ident)
 
     def apply_changes(self, changes: ch.ChangeSet) -> None:
-        org_ids = changes.ids_of(ch.ORGANISATION)
-        contact_ids = changes.ids_of(ch.CONTACT)
+        org_ids = changes.ids_of(ChangeKind.ORGANISATION)
+        contact_ids = changes.ids_of(ChangeKind.CONTACT)
         touched = set(org_ids)
         lost_people = False
         with self.store.read() as session:
@@ -1371,13 +1377,13 @@ class OrganisationsPage(RecordPage[OrganisationDraft, OrganisationRecord]):
                 # A deleted person's organisation cannot be asked for any more: its count
                 # of people is somewhere among the rows on screen.
                 lost_people = len(q.existing_contacts(session, contact_ids)) < len(contact_ids)
-            case_ids = changes.ids_of(ch.CASE)
+            case_ids = changes.ids_of(ChangeKind.CASE)
             if case_ids:
                 touched |= q.organisations_of_cases(session, case_ids)
-            action_ids = changes.ids_of(ch.ACTION)
+            action_ids = changes.ids_of(ChangeKind.ACTION)
             if action_ids:
                 touched |= q.organisations_of_actions(session, action_ids)
-        self.list.apply(touched, check_count=changes.touches(ch.ORGANISATION))
+        self.list.apply(touched, check_count=changes.touches(ChangeKind.ORGANISATION))
         if lost_people:
             self.list.refresh_cached()
         if self.current_id is None or self.current_id == NEW:
@@ -1386,7 +1392,7 @@ class OrganisationsPage(RecordPage[OrganisationDraft, OrganisationRecord]):
             self.record_changed()
         if self.current_id in (None, NEW):
             return
-        if changes.touches(ch.CONTACT, ch.COMMUNICATION):
+        if changes.touches(ChangeKind.CONTACT, ChangeKind.COMMUNICATION):
             with self.store.read() as session:
                 count = self.contacts_model.source.count(session)
             if count != self.contacts_model.rowCount():
@@ -1394,10 +1400,10 @@ class OrganisationsPage(RecordPage[OrganisationDraft, OrganisationRecord]):
             else:
                 with self.store.read() as session:
                     people = set(contact_ids) | q.contacts_of_communications(
-                        session, changes.ids_of(ch.COMMUNICATION)
+                        session, changes.ids_of(ChangeKind.COMMUNICATION)
                     )
                 self.contacts_model.refresh_ids(people)
-        if changes.touches(ch.CASE, ch.ACTION):
+        if changes.touches(ChangeKind.CASE, ChangeKind.ACTION):
             self.load_cases()
         self._related_titles()
 
@@ -1513,7 +1519,13 @@ class ContactsView(QWidget):
         page.open_record(ident)
 
     def _changed(self, changes: ch.ChangeSet) -> None:
-        if changes.touches(ch.CONTACT, ch.ORGANISATION, ch.COMMUNICATION, ch.CASE, ch.ACTION):
+        if changes.touches(
+            ChangeKind.CONTACT,
+            ChangeKind.ORGANISATION,
+            ChangeKind.COMMUNICATION,
+            ChangeKind.CASE,
+            ChangeKind.ACTION,
+        ):
             self.contacts.apply_changes(changes)
             self.organisations.apply_changes(changes)
 
