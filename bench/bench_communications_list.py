@@ -76,8 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     # Do the same here, so (b) times the view, not the first query of the process.
     from coordinator.queries import dashboard
 
-    with store.read() as session:
-        dashboard.counts(session, store.clock())
+    dashboard.counts(store, store.clock())
     rss_start = rss_mb()
     results: list[tuple[str, float, str, str]] = []
 

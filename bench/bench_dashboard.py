@@ -191,8 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     print(header)
     print("-" * len(header))
     slow: list[str] = []
-    with store.read() as session:
-        counts = dashboard.counts(session, NOW)
+    counts = dashboard.counts(store, NOW)
     for name, fn in OURS.items():
         rows, ours_ms = _timings(ours(fn), args.runs, args.warmup)
         raw_rows, raw_ms = _timings(plain(RAW_SQL[name]), args.runs, args.warmup)

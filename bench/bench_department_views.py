@@ -191,9 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     raw = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     now_text = now.isoformat(sep=" ")
 
-    with store.read() as session:
-        loads = aq.department_loads(session, store.calendar(), now)
-        open_steps = aq.count(session)
+    with store.snapshot():
+        loads = aq.department_loads(store, store.calendar(), now)
+        open_steps = aq.count(store)
     busiest = max(loads, key=lambda d: d.open_steps)
 
     results: dict[str, list[float]] = {}

@@ -69,3 +69,10 @@ class Indicator(enum.StrEnum):
     OUTSIDE_PROVINCE = "outside_province"  # 省外内资
     FOREIGN_CONTRACTED = "foreign_contracted"  # 合同外资
     FOREIGN_USED = "foreign_used"  # 实际使用外资
+
+
+class ReminderKind(enum.StrEnum):
+    """What a reminder is about: a follow-up promised on a communication, or a step."""
+
+    FOLLOW_UP = "follow_up"
+    ACTION = "action"

@@ -52,11 +52,24 @@ class Hub(QObject):
     ) -> Outcome[T] | None:
         """``fn(store, *args, **kwargs)``; its refusal shown beside ``widget``, its
         changes broadcast. None when it was refused (nothing changed)."""
+        outcome = self.attempt(fn, *args, **kwargs)
+        if isinstance(outcome, DomainError):
+            self.show_error(widget, outcome.message())
+            return None
+        return outcome
+
+    def attempt(
+        self,
+        fn: Callable[Concatenate[Store, P], Outcome[T]],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> Outcome[T] | DomainError:
+        """As :meth:`call`, but a refusal is handed back for the caller to say in place
+        (beside the field of a form) instead of in a message box."""
         try:
             outcome = fn(self.store, *args, **kwargs)
         except DomainError as exc:
-            self.show_error(widget, exc.message())
-            return None
+            return exc
         self.broadcast(outcome.changes)
         return outcome
 

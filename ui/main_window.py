@@ -443,13 +443,14 @@ class MainWindow(QMainWindow):
                 cases_page.list.model.refresh_cached()
 
     def _refresh_pinned(self) -> None:
-        from coordinator.services import cases, settings
+        from coordinator.queries import cases as case_queries
+        from coordinator.queries import settings as setting_queries
 
-        ids = settings.pinned_cases(self.store)
+        ids = setting_queries.pinned_cases(self.store)
         self.pinned.clear()
         for n, case_id in enumerate(ids, start=1):
             try:
-                case = cases.get(self.store, case_id)
+                case = case_queries.get(self.store, case_id)
             except NotFoundError:
                 continue
             item = QListWidgetItem(f"{n}  {case.reference}\n    {case.title}")
@@ -468,7 +469,8 @@ class MainWindow(QMainWindow):
             self._pinned_activated(item)
 
     def open_record(self, what: str, ident: int) -> None:
-        from coordinator.services import actions, documents
+        from coordinator.queries import actions as action_queries
+        from coordinator.queries import documents as document_queries
 
         try:
             if what == ChangeKind.CASE:
@@ -476,9 +478,9 @@ class MainWindow(QMainWindow):
                 self.cases_page.open_case(ident)
             elif what in (ChangeKind.ACTION, ChangeKind.DOCUMENT):
                 case_id = (
-                    actions.get(self.store, ident).case_id
+                    action_queries.get(self.store, ident).case_id
                     if what == ChangeKind.ACTION
-                    else documents.get(self.store, ident).case_id
+                    else document_queries.get(self.store, ident).case_id
                 )
                 self.show_page(PAGE_CASES)
                 self.cases_page.open_case(case_id)

@@ -7,6 +7,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from coordinator.queries import cases as case_queries
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QSettings
@@ -15,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 from coordinator.demo.scenario import build_demo
 from coordinator.i18n import set_language
 from coordinator.safety.opening import open_store
-from coordinator.services import cases, templates
+from coordinator.services import templates
 from ui.main_window import (
     PAGE_ACTIONS,
     PAGE_CASES,
@@ -55,7 +57,7 @@ def main(out_dir: Path) -> None:
         panel.grab().save(str(out_dir / "quick-log-zh.png"))
         panel.discard()
         panel.hide()
-        aoi = next(c for c in cases.list_cases(store) if "AOI" in c.title)
+        aoi = next(c for c in case_queries.list_cases(store) if "AOI" in c.title)
         window.open_record("case", aoi.id)
         app.processEvents()
         window.grab().save(str(out_dir / "case-zh.png"))

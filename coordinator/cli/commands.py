@@ -159,7 +159,7 @@ def cmd_export_list(args: argparse.Namespace) -> int:
     from coordinator.errors import ValidationError
     from coordinator.exchange.table_export import export_list
     from coordinator.i18n import N_
-    from coordinator.services import cases
+    from coordinator.queries import cases as case_queries
 
     days: dict[str, date | None] = {}
     for option in ("since", "until"):
@@ -171,7 +171,7 @@ def cmd_export_list(args: argparse.Namespace) -> int:
                 N_("“{value}” is not a date: write it as YYYY-MM-DD."), value=text
             ) from None
     store = _open(args)
-    case_id = None if args.case is None else cases.by_reference(store, args.case.strip()).id
+    case_id = None if args.case is None else case_queries.by_reference(store, args.case.strip()).id
     path = args.xlsx if args.xlsx is not None else args.csv
     result = export_list(
         store,

@@ -43,6 +43,8 @@ from coordinator.kinds import (
     OrganisationKind,
 )
 from coordinator.names import name_keys
+from coordinator.queries import cases as case_queries
+from coordinator.queries import templates as template_queries
 from coordinator.services import (
     actions,
     cases,
@@ -520,7 +522,7 @@ def _count_indicators(store: Store, moment: datetime) -> None:
 
 
 def _add_indicator_amounts(store: Store, moment: datetime) -> None:
-    for case in cases.list_cases(store):
+    for case in case_queries.list_cases(store):
         if case.status == CaseStatus.CANCELLED or case.amount is None:
             continue
         for tag in case.tags:
@@ -1708,7 +1710,7 @@ class _Scenario:
         self.assign(case, "bank", opened + timedelta(minutes=2), department=BANK_LOCAL)
         for action, ((ks, start), (kd, done)) in times.items():
             self.held(case, action, self.t(ks, start), self.t(kd, done))
-        spec = templates.get(self.store, "company_landing")
+        spec = template_queries.get(self.store, "company_landing")
         licence_done = self.t(*times["licence"][1])
         for i, document in enumerate(spec.documents):
             received = opened + timedelta(minutes=10 + 3 * i)

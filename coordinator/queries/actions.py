@@ -22,19 +22,31 @@ Python with the officer's calendar (:func:`held_seconds`, :func:`due_margin`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
 from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.kinds import ActionStatus
-from coordinator.queries.dashboard import OVERDUE_STATUSES
-from coordinator.store.models import Action, ActionPause, Case, Organisation
+from coordinator.queries.cases import with_reference_or_company
+from coordinator.queries.due import OVERDUE_STATUSES
+from coordinator.queries.sql import (
+    chunks,
+    contains,
+    count_where,
+    id_list,
+    ids_where_in,
+    order_key,
+    rank,
+)
+from coordinator.store.lookup import WHAT_ACTION, WHAT_CASE, get_or_raise
+from coordinator.store.models import Action, ActionDependency, ActionPause, Case, Organisation
+from coordinator.store.records import ActionRecord
+from coordinator.store.storage import Store
 
 S = ActionStatus
 
@@ -71,8 +83,6 @@ SORT_COLUMNS: Final[tuple[str, ...]] = (
     SORT_HELD,
 )
 """The sort keys :func:`ids` understands."""
-
-IN_CHUNK: Final = 500  # ids per IN (...) list: well under every driver's parameter limit
 
 
 @dataclass(frozen=True)
@@ -148,27 +158,11 @@ class DepartmentLoad:
 # -- filters and order -------------------------------------------------------------------
 
 
-def escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _text_condition(text: str) -> ColumnElement[bool] | None:
     term = text.strip()
     if not term:
         return None
-    pattern = f"%{escape_like(term)}%"
-    company = aliased(Organisation, name="search_company")
-    matching_cases = (
-        select(Case.id)
-        .outerjoin(company, company.id == Case.company_id)
-        .where(
-            or_(
-                Case.reference.like(pattern, escape="\\"),
-                company.name.like(pattern, escape="\\"),
-            )
-        )
-    )
-    return or_(Action.title.like(pattern, escape="\\"), Action.case_id.in_(matching_cases))
+    return or_(contains(Action.title, term), Action.case_id.in_(with_reference_or_company(term)))
 
 
 def conditions(flt: ActionFilter) -> list[ColumnElement[bool]]:
@@ -186,20 +180,6 @@ def conditions(flt: ActionFilter) -> list[ColumnElement[bool]]:
     if text is not None:
         found.append(text)
     return found
-
-
-def order_key(expr: Any, ascending: bool, nulls_low: bool | None = None) -> Any:
-    """``expr`` in one direction. For a nullable ``expr``, ``nulls_low`` puts NULL below
-    (True) or above (False) every value in both directions; None: ``expr`` is never NULL.
-    """
-    key = expr.asc() if ascending else expr.desc()
-    if nulls_low is None:
-        return key
-    return key.nulls_first() if nulls_low == ascending else key.nulls_last()
-
-
-def status_rank(column: Any) -> Any:
-    return case({s: i for i, s in enumerate(STATUS_ORDER)}, value=column, else_=len(STATUS_ORDER))
 
 
 def ids_stmt(
@@ -233,7 +213,7 @@ def ids_stmt(
     elif sort == SORT_TITLE:
         keys = [order_key(Action.title, up)]
     elif sort == SORT_STATUS:
-        keys = [order_key(status_rank(Action.status), up)]
+        keys = [order_key(rank(Action.status, STATUS_ORDER), up)]
     elif sort == SORT_REQUESTED:
         keys = [order_key(Action.requested_at, up, nulls_low=True)]
     elif sort == SORT_DUE:
@@ -244,124 +224,95 @@ def ids_stmt(
     return stmt.order_by(*keys, order_key(Action.id, up))
 
 
-def id_list(session: Session, stmt: Select[Any]) -> list[int]:
-    """Every id ``stmt`` selects, in its order.
-
-    On SQLite the ids come back as one JSON array built by SQLite: turning 200,000
-    one-column rows into Python tuples costs several times more. SQLite feeds an
-    aggregate the rows of an ordered subquery in that order (tests compare the result
-    with the plain query).
-    """
-    if session.get_bind().dialect.name != "sqlite":
-        return list(session.scalars(stmt))
-    ordered = stmt.subquery("ordered")
-    packed = session.scalar(select(func.json_group_array(ordered.c[0])))
-    result: list[int] = json.loads(packed) if packed else []
-    return result
-
-
 def ids(
-    session: Session,
+    store: Store,
     flt: ActionFilter = ActionFilter(),
     sort: str = SORT_HELD,
     descending: bool = True,
     limit: int | None = None,
 ) -> list[int]:
     """The ids of the matching steps, in list order; ``limit`` keeps the first ones."""
-    stmt = ids_stmt(flt, sort, descending)
-    if limit is not None:
-        return list(session.scalars(stmt.limit(limit)))
-    return id_list(session, stmt)
+    with store.read() as session:
+        return id_list(session, ids_stmt(flt, sort, descending), limit)
 
 
-def count(session: Session, flt: ActionFilter = ActionFilter()) -> int:
-    stmt = select(func.count()).select_from(Action).where(*conditions(flt))
-    return int(session.scalar(stmt) or 0)
+def count(store: Store, flt: ActionFilter = ActionFilter()) -> int:
+    with store.read() as session:
+        return count_where(session, Action, conditions(flt))
 
 
-def chunks(values: Iterable[int]) -> Iterable[list[int]]:
-    wanted = list(dict.fromkeys(values))
-    for start in range(0, len(wanted), IN_CHUNK):
-        yield wanted[start : start + IN_CHUNK]
-
-
-def matching(session: Session, flt: ActionFilter, candidates: Iterable[int]) -> set[int]:
+def matching(store: Store, flt: ActionFilter, candidates: Iterable[int]) -> set[int]:
     """Which of ``candidates`` the filter lets through now (after a change)."""
-    found: set[int] = set()
-    for chunk in chunks(candidates):
-        found.update(
-            session.scalars(select(Action.id).where(Action.id.in_(chunk), *conditions(flt)))
-        )
-    return found
+    with store.read() as session:
+        return ids_where_in(session, Action.id, Action.id, candidates, *conditions(flt))
 
 
-def of_cases(session: Session, case_ids: Iterable[int]) -> set[int]:
+def of_cases(store: Store, case_ids: Iterable[int]) -> set[int]:
     """The ids of every step of these cases (a case's reference or company shows on them)."""
-    found: set[int] = set()
-    for chunk in chunks(case_ids):
-        found.update(session.scalars(select(Action.id).where(Action.case_id.in_(chunk))))
-    return found
+    with store.read() as session:
+        return ids_where_in(session, Action.id, Action.case_id, case_ids)
 
 
 # -- display rows ------------------------------------------------------------------------
 
 
-def rows(session: Session, ids: Sequence[int]) -> dict[int, ActionRow]:
+def rows(store: Store, ids: Sequence[int]) -> dict[int, ActionRow]:
     """The display rows of ``ids`` (a window of the list), keyed by id.
 
     One statement per 500 ids for the rows and one for their pauses; an id that no
     longer exists is simply missing from the result.
     """
-    found: dict[int, ActionRow] = {}
-    company = aliased(Organisation, name="company")
-    department = aliased(Organisation, name="department")
-    for chunk in chunks(ids):
-        pauses: dict[int, list[tuple[datetime, datetime | None]]] = {}
-        for action_id, started, ended in session.execute(
-            select(ActionPause.action_id, ActionPause.started_at, ActionPause.ended_at)
-            .where(ActionPause.action_id.in_(chunk))
-            .order_by(ActionPause.action_id, ActionPause.started_at, ActionPause.id)
-        ):
-            pauses.setdefault(action_id, []).append((started, ended))
-        stmt = (
-            select(
-                Action.id,
-                Action.case_id,
-                Case.reference,
-                Case.fast_track,
-                company.name,
-                Action.department_id,
-                department.name,
-                Action.title,
-                Action.status,
-                Action.requested_at,
-                Action.due_at,
-                Action.done_at,
-                Action.blocked_reason,
+    with store.read() as session:
+        found: dict[int, ActionRow] = {}
+        company = aliased(Organisation, name="company")
+        department = aliased(Organisation, name="department")
+        for chunk in chunks(ids):
+            pauses: dict[int, list[tuple[datetime, datetime | None]]] = {}
+            for action_id, started, ended in session.execute(
+                select(ActionPause.action_id, ActionPause.started_at, ActionPause.ended_at)
+                .where(ActionPause.action_id.in_(chunk))
+                .order_by(ActionPause.action_id, ActionPause.started_at, ActionPause.id)
+            ):
+                pauses.setdefault(action_id, []).append((started, ended))
+            stmt = (
+                select(
+                    Action.id,
+                    Action.case_id,
+                    Case.reference,
+                    Case.fast_track,
+                    company.name,
+                    Action.department_id,
+                    department.name,
+                    Action.title,
+                    Action.status,
+                    Action.requested_at,
+                    Action.due_at,
+                    Action.done_at,
+                    Action.blocked_reason,
+                )
+                .join(Case, Case.id == Action.case_id)
+                .outerjoin(company, company.id == Case.company_id)
+                .join(department, department.id == Action.department_id)
+                .where(Action.id.in_(chunk))
             )
-            .join(Case, Case.id == Action.case_id)
-            .outerjoin(company, company.id == Case.company_id)
-            .join(department, department.id == Action.department_id)
-            .where(Action.id.in_(chunk))
-        )
-        for r in session.execute(stmt):
-            found[r[0]] = ActionRow(
-                id=r[0],
-                case_id=r[1],
-                case_reference=r[2],
-                fast_track=bool(r[3]),
-                company_name=r[4],
-                department_id=r[5],
-                department_name=r[6],
-                title=r[7],
-                status=r[8],
-                requested_at=r[9],
-                due_at=r[10],
-                done_at=r[11],
-                reason=r[12] or "",
-                pauses=tuple(pauses.get(r[0], ())),
-            )
-    return found
+            for r in session.execute(stmt):
+                found[r[0]] = ActionRow(
+                    id=r[0],
+                    case_id=r[1],
+                    case_reference=r[2],
+                    fast_track=bool(r[3]),
+                    company_name=r[4],
+                    department_id=r[5],
+                    department_name=r[6],
+                    title=r[7],
+                    status=r[8],
+                    requested_at=r[9],
+                    due_at=r[10],
+                    done_at=r[11],
+                    reason=r[12] or "",
+                    pauses=tuple(pauses.get(r[0], ())),
+                )
+        return found
 
 
 def held_seconds(row: ActionRow, calendar: WorkingCalendar, now: datetime) -> int | None:
@@ -396,17 +347,18 @@ def due_margin(row: ActionRow, calendar: WorkingCalendar, now: datetime) -> DueM
     return DueMargin(-calendar.working_seconds(row.due_at, moment), paused, finished)
 
 
-def department_name(session: Session, department_id: int) -> str:
+def department_name(store: Store, department_id: int) -> str:
     """The organisation's name ("" if it is gone)."""
-    name = session.scalar(select(Organisation.name).where(Organisation.id == department_id))
-    return name or ""
+    with store.read() as session:
+        name = session.scalar(select(Organisation.name).where(Organisation.id == department_id))
+        return name or ""
 
 
 # -- the departments' load ---------------------------------------------------------------
 
 
 def department_loads(
-    session: Session,
+    store: Store,
     calendar: WorkingCalendar,
     now: datetime,
     fast_track_only: bool = False,
@@ -422,68 +374,99 @@ def department_loads(
 
     Longest-held first (departments holding nothing requested last), then by name.
     """
-    where = [Action.status.in_(OPEN_STATUSES)]
-    if fast_track_only:
-        where.append(Action.case_id.in_(select(Case.id).where(Case.fast_track.is_(True))))
-    overdue = case((Action.status.in_(OVERDUE_STATUSES) & (Action.due_at < now), 1), else_=0)
-    totals: dict[int, list[int]] = {}  # department -> [open, held, overdue]
-    requested: dict[int, list[tuple[datetime, int]]] = {}
-    for department_id, action_id, requested_at, is_overdue in session.execute(
-        select(Action.department_id, Action.id, Action.requested_at, overdue).where(*where)
-    ):
-        counts = totals.setdefault(department_id, [0, 0, 0])
-        counts[0] += 1
-        counts[2] += int(is_overdue)
-        if requested_at is not None:
-            counts[1] += 1
-            requested.setdefault(department_id, []).append((requested_at, action_id))
-    if not totals:
-        return []
-    names = {
-        r[0]: r[1]
-        for r in session.execute(
-            select(Organisation.id, Organisation.name).where(Organisation.id.in_(list(totals)))
-        )
-    }
-    pauses: dict[int, list[tuple[datetime, datetime | None]]] = {}
-    for action_id, started, ended in session.execute(
-        select(ActionPause.action_id, ActionPause.started_at, ActionPause.ended_at)
-        .where(
-            ActionPause.action_id.in_(
-                select(Action.id).where(*where, Action.requested_at.is_not(None))
+    with store.read() as session:
+        where = [Action.status.in_(OPEN_STATUSES)]
+        if fast_track_only:
+            where.append(Action.case_id.in_(select(Case.id).where(Case.fast_track.is_(True))))
+        overdue = case((Action.status.in_(OVERDUE_STATUSES) & (Action.due_at < now), 1), else_=0)
+        totals: dict[int, list[int]] = {}  # department -> [open, held, overdue]
+        requested: dict[int, list[tuple[datetime, int]]] = {}
+        for department_id, action_id, requested_at, is_overdue in session.execute(
+            select(Action.department_id, Action.id, Action.requested_at, overdue).where(*where)
+        ):
+            counts = totals.setdefault(department_id, [0, 0, 0])
+            counts[0] += 1
+            counts[2] += int(is_overdue)
+            if requested_at is not None:
+                counts[1] += 1
+                requested.setdefault(department_id, []).append((requested_at, action_id))
+        if not totals:
+            return []
+        names = {
+            r[0]: r[1]
+            for r in session.execute(
+                select(Organisation.id, Organisation.name).where(Organisation.id.in_(list(totals)))
+            )
+        }
+        pauses: dict[int, list[tuple[datetime, datetime | None]]] = {}
+        for action_id, started, ended in session.execute(
+            select(ActionPause.action_id, ActionPause.started_at, ActionPause.ended_at)
+            .where(
+                ActionPause.action_id.in_(
+                    select(Action.id).where(*where, Action.requested_at.is_not(None))
+                )
+            )
+            .order_by(ActionPause.action_id, ActionPause.started_at)
+        ):
+            pauses.setdefault(action_id, []).append((started, ended))
+        loads = []
+        for department_id, (open_steps, held_steps, overdue_count) in totals.items():
+            best: int | None = None
+            best_id: int | None = None
+            for requested_at, action_id in sorted(requested.get(department_id, [])):
+                span = calendar.working_seconds(requested_at, now)
+                if best is not None and span <= best:
+                    break  # every later request spans less: none can beat the best
+                held = calendar.working_seconds(requested_at, now, pauses.get(action_id, ()))
+                if best is None or held > best:
+                    best, best_id = held, action_id
+            loads.append(
+                DepartmentLoad(
+                    department_id=department_id,
+                    name=names.get(department_id, ""),
+                    open_steps=open_steps,
+                    held_steps=held_steps,
+                    overdue=overdue_count,
+                    longest_seconds=best,
+                    longest_action_id=best_id,
+                )
+            )
+        loads.sort(
+            key=lambda d: (
+                d.longest_seconds is None,
+                -(d.longest_seconds or 0),
+                d.name,
+                d.department_id,
             )
         )
-        .order_by(ActionPause.action_id, ActionPause.started_at)
-    ):
-        pauses.setdefault(action_id, []).append((started, ended))
-    loads = []
-    for department_id, (open_steps, held_steps, overdue_count) in totals.items():
-        best: int | None = None
-        best_id: int | None = None
-        for requested_at, action_id in sorted(requested.get(department_id, [])):
-            span = calendar.working_seconds(requested_at, now)
-            if best is not None and span <= best:
-                break  # every later request spans less: none can beat the best
-            held = calendar.working_seconds(requested_at, now, pauses.get(action_id, ()))
-            if best is None or held > best:
-                best, best_id = held, action_id
-        loads.append(
-            DepartmentLoad(
-                department_id=department_id,
-                name=names.get(department_id, ""),
-                open_steps=open_steps,
-                held_steps=held_steps,
-                overdue=overdue_count,
-                longest_seconds=best,
-                longest_action_id=best_id,
+        return loads
+
+
+def for_case(store: Store, case_id: int) -> list[ActionRecord]:
+    with store.read() as session:
+        get_or_raise(session, Case, case_id, WHAT_CASE)
+        deps: dict[int, list[int]] = {}
+        for row in session.execute(
+            select(ActionDependency.action_id, ActionDependency.depends_on_id)
+            .join(Action, Action.id == ActionDependency.action_id)
+            .where(Action.case_id == case_id)
+            .order_by(ActionDependency.depends_on_id)
+        ):
+            deps.setdefault(row.action_id, []).append(row.depends_on_id)
+        actions = session.scalars(
+            select(Action).where(Action.case_id == case_id).order_by(Action.position, Action.id)
+        )
+        return [ActionRecord.of(a, tuple(deps.get(a.id, ()))) for a in actions]
+
+
+def get(store: Store, action_id: int) -> ActionRecord:
+    with store.read() as session:
+        action = get_or_raise(session, Action, action_id, WHAT_ACTION)
+        deps = tuple(
+            session.scalars(
+                select(ActionDependency.depends_on_id)
+                .where(ActionDependency.action_id == action_id)
+                .order_by(ActionDependency.depends_on_id)
             )
         )
-    loads.sort(
-        key=lambda d: (
-            d.longest_seconds is None,
-            -(d.longest_seconds or 0),
-            d.name,
-            d.department_id,
-        )
-    )
-    return loads
+        return ActionRecord.of(action, deps)

@@ -24,8 +24,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -45,7 +44,7 @@ from coordinator.phones import (
     search_digits,
     split_extension,
 )
-from coordinator.services._common import WHAT_CONTACT, get_or_raise
+from coordinator.store.lookup import WHAT_CONTACT, get_or_raise
 from coordinator.store.models import (
     NAME_MAX,
     Action,
@@ -77,7 +76,6 @@ __all__ = [
     "recognise",
 ]
 
-Source = Store | Session
 Rows = Select[*tuple[Any, ...]]
 
 DEFAULT_LIMIT = 10
@@ -498,18 +496,6 @@ _LAST_CHANNEL = (
 _CASE_STATUS = select(Case.status).where(Case.id == bindparam("case_id"))
 
 
-# -- reading from a store or inside a session ------------------------------------------
-
-
-@contextmanager
-def _reading(source: Source) -> Iterator[Session]:
-    if isinstance(source, Session):
-        yield source
-    else:
-        with source.read() as session:
-            yield session
-
-
 # -- recognition -----------------------------------------------------------------------
 
 
@@ -541,7 +527,7 @@ def _clean_query(text: str) -> str:
 
 
 def recognise(
-    source: Source,
+    store: Store,
     text: str,
     *,
     limit: int = DEFAULT_LIMIT,
@@ -557,15 +543,14 @@ def recognise(
     any number has, "138OO138OOO" with letters O for zeros) raises
     :class:`ValidationError` saying what is wrong with it.
 
-    Pass the session of a :meth:`Store.read` to run it and :func:`caller_card` in one
-    read transaction.
+    Inside an outer :meth:`Store.read`, it and :func:`caller_card` read one snapshot.
     """
     query = _clean_query(text)
     if not query:
         return Recognition(query, None, ())
     if len(query) > NAME_MAX:
         raise ValidationError(_TOO_LONG, text=query[:40])
-    with _reading(source) as session:
+    with store.read() as session:
         if looks_like_number(query):
             number, hits = _number_hits(session, query, area_code)
         else:
@@ -747,7 +732,7 @@ def _ranked(session: Session, hits: dict[int, _Hit], limit: int) -> tuple[Candid
 
 
 def caller_card(
-    source: Source,
+    store: Store,
     contact_id: int,
     now: datetime,
     *,
@@ -761,7 +746,7 @@ def caller_card(
     for; only cases not closed nor cancelled are shown. "Most recently active" is the
     latest of the case's last communication and its last recorded change.
     """
-    with _reading(source) as session:
+    with store.read() as session:
         record = _contact(session, contact_id)
         cases = _open_cases(session, contact_id, record.organisation_id)
         actions = _pending_actions(session, cases, now)
@@ -785,7 +770,7 @@ def caller_card(
 
 
 def defaults(
-    source: Source,
+    store: Store,
     *,
     contact_id: int | None = None,
     raw_number: str = "",
@@ -798,7 +783,7 @@ def defaults(
     them. An unknown number: the open case and channel of the last communication with
     that number. A pinned case that is still open wins over either.
     """
-    with _reading(source) as session:
+    with store.read() as session:
         pinned = _pinned(session, pinned_case_id)
         if contact_id is not None:
             get_or_raise(session, Contact, contact_id, WHAT_CONTACT)

@@ -14,11 +14,16 @@ from decimal import Decimal
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Select, func, literal, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import aliased, selectinload
 
+from coordinator.errors import NotFoundError
+from coordinator.i18n import N_
 from coordinator.kinds import CaseStatus
+from coordinator.queries.sql import chunks, contains, count_where, id_list
+from coordinator.store.lookup import WHAT_CASE, get_or_raise
 from coordinator.store.models import Case, Organisation
-from coordinator.store.records import amount_from_minor
+from coordinator.store.records import CaseRecord, amount_from_minor
+from coordinator.store.storage import Store
 
 SORT_OPENED: Final = "opened"
 SORT_REFERENCE: Final = "reference"
@@ -34,8 +39,6 @@ SORT_COLUMNS: Final = (
     SORT_STATUS,
     SORT_AMOUNT,
 )
-
-_IN_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -61,10 +64,6 @@ class CaseRow:
     currency: str
 
 
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _conditions(flt: CaseFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if flt.status is not None:
@@ -75,16 +74,26 @@ def _conditions(flt: CaseFilter) -> list[ColumnElement[bool]]:
         conditions.append(Case.fast_track.is_(True))
     text = flt.text.strip()
     if text:
-        pattern = f"%{_escape_like(text)}%"
-        company_ids = select(Organisation.id).where(Organisation.name.like(pattern, escape="\\"))
+        company_ids = select(Organisation.id).where(contains(Organisation.name, text))
         conditions.append(
             or_(
-                Case.reference.like(pattern, escape="\\"),
-                Case.title.like(pattern, escape="\\"),
+                contains(Case.reference, text),
+                contains(Case.title, text),
                 Case.company_id.in_(company_ids),
             )
         )
     return conditions
+
+
+def with_reference_or_company(text: str) -> Select[Any]:
+    """The ids of the cases whose reference or company name holds ``text`` (what the
+    lists of steps and documents search besides their own titles)."""
+    company = aliased(Organisation, name="search_company")
+    return (
+        select(Case.id)
+        .outerjoin(company, company.id == Case.company_id)
+        .where(or_(contains(Case.reference, text), contains(company.name, text)))
+    )
 
 
 def ids_stmt(flt: CaseFilter, sort: str = SORT_OPENED, descending: bool = True) -> Select[Any]:
@@ -108,53 +117,78 @@ def ids_stmt(flt: CaseFilter, sort: str = SORT_OPENED, descending: bool = True) 
 
 
 def ids(
-    session: Session,
+    store: Store,
     flt: CaseFilter,
     sort: str = SORT_OPENED,
     descending: bool = True,
     limit: int | None = None,
 ) -> list[int]:
-    stmt = ids_stmt(flt, sort, descending)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return list(session.scalars(stmt))
+    with store.read() as session:
+        return id_list(session, ids_stmt(flt, sort, descending), limit)
 
 
-def count(session: Session, flt: CaseFilter) -> int:
-    stmt = select(func.count()).select_from(Case).where(*_conditions(flt))
-    return int(session.scalar(stmt) or 0)
+def count(store: Store, flt: CaseFilter) -> int:
+    with store.read() as session:
+        return count_where(session, Case, _conditions(flt))
 
 
-def rows(session: Session, wanted: Sequence[int]) -> dict[int, CaseRow]:
-    found: dict[int, CaseRow] = {}
-    unique = list(dict.fromkeys(wanted))
-    for start in range(0, len(unique), _IN_CHUNK):
-        chunk = unique[start : start + _IN_CHUNK]
-        stmt = (
-            select(
-                Case.id,
-                Case.reference,
-                Case.title,
-                Organisation.name,
-                Case.status,
-                Case.fast_track,
-                Case.opened_at,
-                Case.amount_minor,
-                Case.currency,
+def rows(store: Store, wanted: Sequence[int]) -> dict[int, CaseRow]:
+    with store.read() as session:
+        found: dict[int, CaseRow] = {}
+        for chunk in chunks(wanted):
+            stmt = (
+                select(
+                    Case.id,
+                    Case.reference,
+                    Case.title,
+                    Organisation.name,
+                    Case.status,
+                    Case.fast_track,
+                    Case.opened_at,
+                    Case.amount_minor,
+                    Case.currency,
+                )
+                .outerjoin(Organisation, Organisation.id == Case.company_id)
+                .where(Case.id.in_(chunk))
             )
-            .outerjoin(Organisation, Organisation.id == Case.company_id)
-            .where(Case.id.in_(chunk))
+            for r in session.execute(stmt):
+                found[r[0]] = CaseRow(
+                    id=r[0],
+                    reference=r[1],
+                    title=r[2],
+                    company_name=r[3] or "",
+                    status=r[4],
+                    fast_track=bool(r[5]),
+                    opened_at=r[6],
+                    amount=amount_from_minor(r[7]),
+                    currency=r[8],
+                )
+        return found
+
+
+def get(store: Store, case_id: int) -> CaseRecord:
+    with store.read() as session:
+        return CaseRecord.of(get_or_raise(session, Case, case_id, WHAT_CASE))
+
+
+def by_reference(store: Store, reference: str) -> CaseRecord:
+    with store.read() as session:
+        case = session.scalar(select(Case).where(Case.reference == reference.strip()))
+        if case is None:
+            raise NotFoundError(N_("There is no case {reference}."), reference=reference)
+        return CaseRecord.of(case)
+
+
+def list_cases(
+    store: Store, *, status: CaseStatus | None = None, limit: int = 500
+) -> list[CaseRecord]:
+    with store.read() as session:
+        query = (
+            select(Case)
+            .options(selectinload(Case.tags), selectinload(Case.company))
+            .order_by(Case.opened_at.desc(), Case.id.desc())
+            .limit(limit)
         )
-        for r in session.execute(stmt):
-            found[r[0]] = CaseRow(
-                id=r[0],
-                reference=r[1],
-                title=r[2],
-                company_name=r[3] or "",
-                status=r[4],
-                fast_track=bool(r[5]),
-                opened_at=r[6],
-                amount=amount_from_minor(r[7]),
-                currency=r[8],
-            )
-    return found
+        if status is not None:
+            query = query.where(Case.status == status)
+        return [CaseRecord.of(c) for c in session.scalars(query)]

@@ -15,17 +15,19 @@ the text search have no index to lean on: they scan (see ``bench/bench_communica
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Select, func, literal, or_, select
-from sqlalchemy.orm import Session
 
 from coordinator.kinds import Channel, Direction
+from coordinator.queries.sql import chunks, contains, count_where, id_list
+from coordinator.store.lookup import WHAT_COMMUNICATION, get_or_raise
 from coordinator.store.models import Case, Communication, Contact
+from coordinator.store.records import CommunicationRecord
+from coordinator.store.storage import Store
 
 SORT_AT: Final = "at"
 SORT_CHANNEL: Final = "channel"
@@ -44,8 +46,6 @@ SORT_COLUMNS: Final[tuple[str, ...]] = (
 
 NOTES_PREFIX = 300
 """How much of the notes a display row carries (its first line is cut from this)."""
-
-_IN_CHUNK = 500  # ids per IN (...) list: well under every driver's parameter limit
 
 
 @dataclass(frozen=True)
@@ -94,10 +94,6 @@ class CommunicationRow:
         return stripped.splitlines()[0] if stripped else ""
 
 
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _conditions(flt: CommunicationFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if flt.channel is not None:
@@ -114,12 +110,8 @@ def _conditions(flt: CommunicationFilter) -> list[ColumnElement[bool]]:
         conditions.append(Communication.at < flt.until)
     text = flt.text.strip()
     if text:
-        pattern = f"%{_escape_like(text)}%"
         conditions.append(
-            or_(
-                Communication.notes.like(pattern, escape="\\"),
-                Communication.raw_number.like(pattern, escape="\\"),
-            )
+            or_(contains(Communication.notes, text), contains(Communication.raw_number, text))
         )
     return conditions
 
@@ -150,7 +142,7 @@ def ids_stmt(
 
 
 def ids(
-    session: Session,
+    store: Store,
     flt: CommunicationFilter = CommunicationFilter(),
     sort: str = SORT_AT,
     descending: bool = True,
@@ -161,80 +153,79 @@ def ids(
     ``limit`` keeps only the first ones (the list's head; its tail is the head of the
     opposite order, reversed).
     """
-    stmt = ids_stmt(flt, sort, descending)
-    if limit is not None:
-        return list(session.scalars(stmt.limit(limit)))
-    if session.get_bind().dialect.name == "sqlite":
-        return _ids_sqlite(session, stmt)
-    return list(session.scalars(stmt))
-
-
-# -- SQLite only -------------------------------------------------------------------------
-# Turning a million one-column rows into Python tuples costs about 0.5 s in the sqlite3
-# module; one JSON array built by SQLite and parsed by the json module costs about 0.2 s.
-# SQLite (before 3.44) has no ORDER BY inside an aggregate, but it feeds an aggregate the
-# rows of an ordered subquery in that order; tests compare the result with the plain query.
-
-
-def _ids_sqlite(session: Session, stmt: Select[Any]) -> list[int]:
-    ordered = stmt.subquery("ordered")
-    packed = session.scalar(select(func.json_group_array(ordered.c.id)))
-    result: list[int] = json.loads(packed) if packed else []
-    return result
+    with store.read() as session:
+        return id_list(session, ids_stmt(flt, sort, descending), limit)
 
 
 def count(
-    session: Session,
+    store: Store,
     flt: CommunicationFilter = CommunicationFilter(),
 ) -> int:
-    stmt = select(func.count()).select_from(Communication).where(*_conditions(flt))
-    return int(session.scalar(stmt) or 0)
+    with store.read() as session:
+        return count_where(session, Communication, _conditions(flt))
 
 
-def rows(session: Session, ids: Sequence[int]) -> dict[int, CommunicationRow]:
+def rows(store: Store, ids: Sequence[int]) -> dict[int, CommunicationRow]:
     """The display rows of ``ids`` (a window of the list), keyed by id.
 
     One statement per 500 ids, outer-joined to contacts and cases; an id that no longer
     exists is simply missing from the result.
     """
-    found: dict[int, CommunicationRow] = {}
-    wanted = list(dict.fromkeys(ids))
-    for start in range(0, len(wanted), _IN_CHUNK):
-        chunk = wanted[start : start + _IN_CHUNK]
-        stmt = (
-            select(
-                Communication.id,
-                Communication.at,
-                Communication.direction,
-                Communication.channel,
-                Communication.contact_id,
-                Contact.name,
-                Communication.raw_number,
-                Communication.case_id,
-                Case.reference,
-                Communication.duration_seconds,
-                func.substr(Communication.notes, 1, NOTES_PREFIX),
-                Communication.follow_up_due,
-                Communication.follow_up_done_at,
+    with store.read() as session:
+        found: dict[int, CommunicationRow] = {}
+        for chunk in chunks(ids):
+            stmt = (
+                select(
+                    Communication.id,
+                    Communication.at,
+                    Communication.direction,
+                    Communication.channel,
+                    Communication.contact_id,
+                    Contact.name,
+                    Communication.raw_number,
+                    Communication.case_id,
+                    Case.reference,
+                    Communication.duration_seconds,
+                    func.substr(Communication.notes, 1, NOTES_PREFIX),
+                    Communication.follow_up_due,
+                    Communication.follow_up_done_at,
+                )
+                .outerjoin(Contact, Contact.id == Communication.contact_id)
+                .outerjoin(Case, Case.id == Communication.case_id)
+                .where(Communication.id.in_(chunk))
             )
-            .outerjoin(Contact, Contact.id == Communication.contact_id)
-            .outerjoin(Case, Case.id == Communication.case_id)
-            .where(Communication.id.in_(chunk))
+            for r in session.execute(stmt):
+                found[r[0]] = CommunicationRow(
+                    id=r[0],
+                    at=r[1],
+                    direction=r[2],
+                    channel=r[3],
+                    contact_id=r[4],
+                    contact_name=r[5],
+                    raw_number=r[6],
+                    case_id=r[7],
+                    case_reference=r[8],
+                    duration_seconds=r[9],
+                    notes_start=r[10] or "",
+                    follow_up_due=r[11],
+                    follow_up_done_at=r[12],
+                )
+        return found
+
+
+def get(store: Store, communication_id: int) -> CommunicationRecord:
+    with store.read() as session:
+        return CommunicationRecord.of(
+            get_or_raise(session, Communication, communication_id, WHAT_COMMUNICATION)
         )
-        for r in session.execute(stmt):
-            found[r[0]] = CommunicationRow(
-                id=r[0],
-                at=r[1],
-                direction=r[2],
-                channel=r[3],
-                contact_id=r[4],
-                contact_name=r[5],
-                raw_number=r[6],
-                case_id=r[7],
-                case_reference=r[8],
-                duration_seconds=r[9],
-                notes_start=r[10] or "",
-                follow_up_due=r[11],
-                follow_up_done_at=r[12],
-            )
-    return found
+
+
+def for_case(store: Store, case_id: int, limit: int = 1000) -> list[CommunicationRecord]:
+    with store.read() as session:
+        rows = session.scalars(
+            select(Communication)
+            .where(Communication.case_id == case_id)
+            .order_by(Communication.at.desc(), Communication.id.desc())
+            .limit(limit)
+        )
+        return [CommunicationRecord.of(c) for c in rows]

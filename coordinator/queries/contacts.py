@@ -28,10 +28,12 @@ from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Select, String, func, literal, or_, select, union
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from coordinator.kinds import CaseStatus, OrganisationKind
-from coordinator.phones import search_digits
+from coordinator.phones import normalise, search_digits
+from coordinator.queries.sql import chunks, count_where, id_list, ids_where_in
+from coordinator.store.lookup import WHAT_CONTACT, get_or_raise
 from coordinator.store.models import (
     Action,
     Case,
@@ -41,7 +43,8 @@ from coordinator.store.models import (
     Organisation,
     PhoneNumber,
 )
-from coordinator.store.records import OrganisationRecord
+from coordinator.store.records import ContactRecord, OrganisationRecord
+from coordinator.store.storage import Store
 
 SORT_NAME: Final = "name"
 SORT_ORGANISATION: Final = "organisation"
@@ -56,14 +59,6 @@ ORGANISATION_SORTS: Final[tuple[str, ...]] = (SORT_NAME, SORT_KIND)
 
 MIN_SEARCH_DIGITS = 3
 """Fewer digits than this match too many numbers to be worth a search."""
-
-_IN_CHUNK = 500  # ids per IN (...) list: well under every driver's parameter limit
-
-
-def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
-    wanted = list(dict.fromkeys(ids))
-    for start in range(0, len(wanted), _IN_CHUNK):
-        yield wanted[start : start + _IN_CHUNK]
 
 
 def _squeezed(column: Any) -> ColumnElement[str]:
@@ -191,72 +186,71 @@ def contact_ids_stmt(
 
 
 def contact_ids(
-    session: Session,
+    store: Store,
     flt: ContactFilter = ContactFilter(),
     sort: str = SORT_NAME,
     descending: bool = False,
     limit: int | None = None,
 ) -> list[int]:
     """The ids of the matching contacts in list order; ``limit`` keeps the first ones."""
-    stmt = contact_ids_stmt(flt, sort, descending)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return list(session.scalars(stmt))
+    with store.read() as session:
+        return id_list(session, contact_ids_stmt(flt, sort, descending), limit)
 
 
-def contact_count(session: Session, flt: ContactFilter = ContactFilter()) -> int:
-    stmt = select(func.count()).select_from(Contact).where(*_contact_conditions(flt))
-    return int(session.scalar(stmt) or 0)
+def contact_count(store: Store, flt: ContactFilter = ContactFilter()) -> int:
+    with store.read() as session:
+        return count_where(session, Contact, _contact_conditions(flt))
 
 
-def contact_rows(session: Session, ids: Sequence[int]) -> dict[int, ContactRow]:
+def contact_rows(store: Store, ids: Sequence[int]) -> dict[int, ContactRow]:
     """The display rows of ``ids`` (a window of the list), keyed by id.
 
     Three statements per 500 ids: the contacts with their organisations, their numbers, and
     their latest communication; an id that no longer exists is missing from the result.
     """
-    found: dict[int, ContactRow] = {}
-    for chunk in _chunks(ids):
-        first_phone: dict[int, str] = {}
-        phone_count: dict[int, int] = {}
-        phones = (
-            select(PhoneNumber.contact_id, PhoneNumber.raw)
-            .where(PhoneNumber.contact_id.in_(chunk))
-            .order_by(PhoneNumber.contact_id, PhoneNumber.position, PhoneNumber.id)
-        )
-        for contact_id, raw in session.execute(phones):
-            first_phone.setdefault(contact_id, raw)
-            phone_count[contact_id] = phone_count.get(contact_id, 0) + 1
-        last = dict(
-            session.execute(
-                select(Communication.contact_id, func.max(Communication.at))
-                .where(Communication.contact_id.in_(chunk))
-                .group_by(Communication.contact_id)
-            ).all()
-        )
-        stmt = (
-            select(
-                Contact.id,
-                Contact.name,
-                Organisation.name,
-                Organisation.kind,
-                Contact.role,
+    with store.read() as session:
+        found: dict[int, ContactRow] = {}
+        for chunk in chunks(ids):
+            first_phone: dict[int, str] = {}
+            phone_count: dict[int, int] = {}
+            phones = (
+                select(PhoneNumber.contact_id, PhoneNumber.raw)
+                .where(PhoneNumber.contact_id.in_(chunk))
+                .order_by(PhoneNumber.contact_id, PhoneNumber.position, PhoneNumber.id)
             )
-            .outerjoin(Organisation, Organisation.id == Contact.organisation_id)
-            .where(Contact.id.in_(chunk))
-        )
-        for ident, name, org_name, org_kind, role in session.execute(stmt):
-            found[ident] = ContactRow(
-                id=ident,
-                name=name,
-                organisation_name=org_name or "",
-                organisation_kind=org_kind,
-                role=role,
-                first_phone=first_phone.get(ident, ""),
-                phone_count=phone_count.get(ident, 0),
-                last_contact_at=last.get(ident),
+            for contact_id, raw in session.execute(phones):
+                first_phone.setdefault(contact_id, raw)
+                phone_count[contact_id] = phone_count.get(contact_id, 0) + 1
+            last = dict(
+                session.execute(
+                    select(Communication.contact_id, func.max(Communication.at))
+                    .where(Communication.contact_id.in_(chunk))
+                    .group_by(Communication.contact_id)
+                ).all()
             )
-    return found
+            stmt = (
+                select(
+                    Contact.id,
+                    Contact.name,
+                    Organisation.name,
+                    Organisation.kind,
+                    Contact.role,
+                )
+                .outerjoin(Organisation, Organisation.id == Contact.organisation_id)
+                .where(Contact.id.in_(chunk))
+            )
+            for ident, name, org_name, org_kind, role in session.execute(stmt):
+                found[ident] = ContactRow(
+                    id=ident,
+                    name=name,
+                    organisation_name=org_name or "",
+                    organisation_kind=org_kind,
+                    role=role,
+                    first_phone=first_phone.get(ident, ""),
+                    phone_count=phone_count.get(ident, 0),
+                    last_contact_at=last.get(ident),
+                )
+        return found
 
 
 # -- organisations -------------------------------------------------------------------------
@@ -313,75 +307,76 @@ def organisation_ids_stmt(
 
 
 def organisation_ids(
-    session: Session,
+    store: Store,
     flt: OrganisationFilter = OrganisationFilter(),
     sort: str = SORT_NAME,
     descending: bool = False,
     limit: int | None = None,
 ) -> list[int]:
-    stmt = organisation_ids_stmt(flt, sort, descending)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return list(session.scalars(stmt))
+    with store.read() as session:
+        return id_list(session, organisation_ids_stmt(flt, sort, descending), limit)
 
 
-def organisation_count(session: Session, flt: OrganisationFilter = OrganisationFilter()) -> int:
-    stmt = select(func.count()).select_from(Organisation).where(*_organisation_conditions(flt))
-    return int(session.scalar(stmt) or 0)
+def organisation_count(store: Store, flt: OrganisationFilter = OrganisationFilter()) -> int:
+    with store.read() as session:
+        return count_where(session, Organisation, _organisation_conditions(flt))
 
 
 _OPEN_STATUSES = (CaseStatus.OPEN,)
 
 
-def organisation_rows(session: Session, ids: Sequence[int]) -> dict[int, OrganisationRow]:
+def organisation_rows(store: Store, ids: Sequence[int]) -> dict[int, OrganisationRow]:
     """The display rows of ``ids``: name, kind, how many people, how many open cases."""
-    found: dict[int, OrganisationRow] = {}
-    for chunk in _chunks(ids):
-        people = dict(
-            session.execute(
-                select(Contact.organisation_id, func.count())
-                .where(Contact.organisation_id.in_(chunk))
-                .group_by(Contact.organisation_id)
-            ).all()
-        )
-        # A case counts once per organisation, whether it is the company or owes a step.
-        involved = union(
-            select(Case.company_id.label("org"), Case.id.label("case")).where(
-                Case.company_id.in_(chunk), Case.status.in_(_OPEN_STATUSES)
-            ),
-            select(Action.department_id, Action.case_id)
-            .join(Case, Case.id == Action.case_id)
-            .where(Action.department_id.in_(chunk), Case.status.in_(_OPEN_STATUSES)),
-        ).subquery()
-        open_cases: dict[int, int] = dict(
-            session.execute(select(involved.c.org, func.count()).group_by(involved.c.org)).all()
-        )
-        stmt = select(Organisation.id, Organisation.name, Organisation.kind).where(
-            Organisation.id.in_(chunk)
-        )
-        for ident, name, kind in session.execute(stmt):
-            found[ident] = OrganisationRow(
-                id=ident,
-                name=name,
-                kind=kind,
-                contact_count=int(people.get(ident, 0)),
-                open_case_count=int(open_cases.get(ident, 0)),
+    with store.read() as session:
+        found: dict[int, OrganisationRow] = {}
+        for chunk in chunks(ids):
+            people = dict(
+                session.execute(
+                    select(Contact.organisation_id, func.count())
+                    .where(Contact.organisation_id.in_(chunk))
+                    .group_by(Contact.organisation_id)
+                ).all()
             )
-    return found
+            # A case counts once per organisation, whether it is the company or owes a step.
+            involved = union(
+                select(Case.company_id.label("org"), Case.id.label("case")).where(
+                    Case.company_id.in_(chunk), Case.status.in_(_OPEN_STATUSES)
+                ),
+                select(Action.department_id, Action.case_id)
+                .join(Case, Case.id == Action.case_id)
+                .where(Action.department_id.in_(chunk), Case.status.in_(_OPEN_STATUSES)),
+            ).subquery()
+            open_cases: dict[int, int] = dict(
+                session.execute(select(involved.c.org, func.count()).group_by(involved.c.org)).all()
+            )
+            stmt = select(Organisation.id, Organisation.name, Organisation.kind).where(
+                Organisation.id.in_(chunk)
+            )
+            for ident, name, kind in session.execute(stmt):
+                found[ident] = OrganisationRow(
+                    id=ident,
+                    name=name,
+                    kind=kind,
+                    contact_count=int(people.get(ident, 0)),
+                    open_case_count=int(open_cases.get(ident, 0)),
+                )
+        return found
 
 
-def organisation_record(session: Session, organisation_id: int) -> OrganisationRecord | None:
+def organisation_record(store: Store, organisation_id: int) -> OrganisationRecord | None:
     """The organisation as the services hand it out, or None if it does not exist."""
-    org = session.get(Organisation, organisation_id)
-    return None if org is None else OrganisationRecord.of(org)
+    with store.read() as session:
+        org = session.get(Organisation, organisation_id)
+        return None if org is None else OrganisationRecord.of(org)
 
 
-def organisation_choices(session: Session) -> list[tuple[int, str]]:
+def organisation_choices(store: Store) -> list[tuple[int, str]]:
     """Every organisation as (id, name), in pinyin order: the choices of a form's field."""
-    stmt = select(Organisation.id, Organisation.name).order_by(
-        Organisation.pinyin, Organisation.name, Organisation.id
-    )
-    return [(ident, name) for ident, name in session.execute(stmt)]
+    with store.read() as session:
+        stmt = select(Organisation.id, Organisation.name).order_by(
+            Organisation.pinyin, Organisation.name, Organisation.id
+        )
+        return [(ident, name) for ident, name in session.execute(stmt)]
 
 
 # -- the detail panes ----------------------------------------------------------------------
@@ -405,7 +400,7 @@ CASES_SHOWN = 500
 
 def _case_lines(session: Session, case_ids: set[int]) -> list[CaseLine]:
     lines: list[CaseLine] = []
-    for chunk in _chunks(case_ids):
+    for chunk in chunks(case_ids):
         stmt = (
             select(
                 Case.id, Case.reference, Case.title, Organisation.name, Case.status, Case.opened_at
@@ -421,23 +416,25 @@ def _case_lines(session: Session, case_ids: set[int]) -> list[CaseLine]:
     return lines[:CASES_SHOWN]
 
 
-def cases_of_contact(session: Session, contact_id: int) -> list[CaseLine]:
+def cases_of_contact(store: Store, contact_id: int) -> list[CaseLine]:
     """Cases where the person is responsible for a step, or their organisation is the company."""
-    org_id = session.scalar(select(Contact.organisation_id).where(Contact.id == contact_id))
-    # Two index lookups, then the cases by id: an OR across the two would scan every case.
-    ids = set(session.scalars(select(Action.case_id).where(Action.contact_id == contact_id)))
-    if org_id is not None:
-        ids.update(session.scalars(select(Case.id).where(Case.company_id == org_id)))
-    return _case_lines(session, ids)
+    with store.read() as session:
+        org_id = session.scalar(select(Contact.organisation_id).where(Contact.id == contact_id))
+        # Two index lookups, then the cases by id: an OR across the two would scan every case.
+        ids = set(session.scalars(select(Action.case_id).where(Action.contact_id == contact_id)))
+        if org_id is not None:
+            ids.update(session.scalars(select(Case.id).where(Case.company_id == org_id)))
+        return _case_lines(session, ids)
 
 
-def cases_of_organisation(session: Session, organisation_id: int) -> list[CaseLine]:
+def cases_of_organisation(store: Store, organisation_id: int) -> list[CaseLine]:
     """Cases where the organisation is the company, or owes a step as a department."""
-    ids = set(session.scalars(select(Case.id).where(Case.company_id == organisation_id)))
-    ids.update(
-        session.scalars(select(Action.case_id).where(Action.department_id == organisation_id))
-    )
-    return _case_lines(session, ids)
+    with store.read() as session:
+        ids = set(session.scalars(select(Case.id).where(Case.company_id == organisation_id)))
+        ids.update(
+            session.scalars(select(Action.case_id).where(Action.department_id == organisation_id))
+        )
+        return _case_lines(session, ids)
 
 
 @dataclass(frozen=True)
@@ -448,74 +445,142 @@ class ContactReferences:
     actions: int
 
 
-def contact_references(session: Session, contact_id: int) -> ContactReferences:
-    comms = session.scalar(
-        select(func.count())
-        .select_from(Communication)
-        .where(Communication.contact_id == contact_id)
-    )
-    steps = session.scalar(
-        select(func.count()).select_from(Action).where(Action.contact_id == contact_id)
-    )
-    return ContactReferences(int(comms or 0), int(steps or 0))
+def contact_references(store: Store, contact_id: int) -> ContactReferences:
+    with store.read() as session:
+        comms = session.scalar(
+            select(func.count())
+            .select_from(Communication)
+            .where(Communication.contact_id == contact_id)
+        )
+        steps = session.scalar(
+            select(func.count()).select_from(Action).where(Action.contact_id == contact_id)
+        )
+        return ContactReferences(int(comms or 0), int(steps or 0))
 
 
 # -- who a change touched ------------------------------------------------------------------
 
 
-def contacts_of_organisations(session: Session, organisation_ids: Iterable[int]) -> set[int]:
-    found: set[int] = set()
-    for chunk in _chunks(organisation_ids):
-        found.update(session.scalars(select(Contact.id).where(Contact.organisation_id.in_(chunk))))
-    return found
+def contacts_of_organisations(store: Store, organisation_ids: Iterable[int]) -> set[int]:
+    with store.read() as session:
+        return ids_where_in(session, Contact.id, Contact.organisation_id, organisation_ids)
 
 
-def contacts_of_communications(session: Session, communication_ids: Iterable[int]) -> set[int]:
-    found: set[int] = set()
-    for chunk in _chunks(communication_ids):
-        stmt = select(Communication.contact_id).where(
-            Communication.id.in_(chunk), Communication.contact_id.is_not(None)
+def contacts_of_communications(store: Store, communication_ids: Iterable[int]) -> set[int]:
+    with store.read() as session:
+        return ids_where_in(
+            session,
+            Communication.contact_id,
+            Communication.id,
+            communication_ids,
+            Communication.contact_id.is_not(None),
         )
-        found.update(i for i in session.scalars(stmt) if i is not None)
-    return found
 
 
-def organisations_of_contacts(session: Session, contact_ids: Iterable[int]) -> set[int]:
-    found: set[int] = set()
-    for chunk in _chunks(contact_ids):
-        stmt = select(Contact.organisation_id).where(
-            Contact.id.in_(chunk), Contact.organisation_id.is_not(None)
+def organisations_of_contacts(store: Store, contact_ids: Iterable[int]) -> set[int]:
+    with store.read() as session:
+        return ids_where_in(
+            session,
+            Contact.organisation_id,
+            Contact.id,
+            contact_ids,
+            Contact.organisation_id.is_not(None),
         )
-        found.update(i for i in session.scalars(stmt) if i is not None)
-    return found
 
 
-def organisations_of_cases(session: Session, case_ids: Iterable[int]) -> set[int]:
+def organisations_of_cases(store: Store, case_ids: Iterable[int]) -> set[int]:
     """The companies of these cases and the departments that owe them a step."""
-    found: set[int] = set()
-    for chunk in _chunks(case_ids):
-        companies = select(Case.company_id).where(Case.id.in_(chunk), Case.company_id.is_not(None))
-        found.update(i for i in session.scalars(companies) if i is not None)
-        found.update(session.scalars(select(Action.department_id).where(Action.case_id.in_(chunk))))
-    return found
+    wanted = list(case_ids)
+    with store.read() as session:
+        companies = ids_where_in(
+            session, Case.company_id, Case.id, wanted, Case.company_id.is_not(None)
+        )
+        return companies | ids_where_in(session, Action.department_id, Action.case_id, wanted)
 
 
-def organisations_of_actions(session: Session, action_ids: Iterable[int]) -> set[int]:
-    found: set[int] = set()
-    for chunk in _chunks(action_ids):
-        found.update(session.scalars(select(Action.department_id).where(Action.id.in_(chunk))))
-    return found
+def organisations_of_actions(store: Store, action_ids: Iterable[int]) -> set[int]:
+    with store.read() as session:
+        return ids_where_in(session, Action.department_id, Action.id, action_ids)
 
 
-def existing_contacts(session: Session, contact_ids: Iterable[int]) -> set[int]:
-    found: set[int] = set()
-    for chunk in _chunks(contact_ids):
-        found.update(session.scalars(select(Contact.id).where(Contact.id.in_(chunk))))
-    return found
+def existing_contacts(store: Store, contact_ids: Iterable[int]) -> set[int]:
+    with store.read() as session:
+        return ids_where_in(session, Contact.id, Contact.id, contact_ids)
 
 
-def existing_organisations(session: Session, organisation_ids: Iterable[int]) -> set[int]:
-    found: set[int] = set()
-    for chunk in _chunks(organisation_ids):
-        found.update(session.scalars(select(Organisation.id).where(Organisation.id.in_(chunk))))
-    return found
+def existing_organisations(store: Store, organisation_ids: Iterable[int]) -> set[int]:
+    with store.read() as session:
+        return ids_where_in(session, Organisation.id, Organisation.id, organisation_ids)
+
+
+def get(store: Store, contact_id: int) -> ContactRecord:
+    with store.read() as session:
+        contact = get_or_raise(session, Contact, contact_id, WHAT_CONTACT)
+        return ContactRecord.of(contact)
+
+
+def find_by_number(store: Store, raw: str) -> list[ContactRecord]:
+    """Contacts owning exactly this number (any typing of it); empty if none."""
+    number = normalise(raw)
+    with store.read() as session:
+        query = (
+            select(Contact)
+            .join(PhoneNumber)
+            .where(PhoneNumber.e164 == number.e164)
+            .options(selectinload(Contact.phones), selectinload(Contact.handles))
+            .order_by(Contact.name, Contact.id)
+            .distinct()
+        )
+        return [ContactRecord.of(c) for c in session.scalars(query)]
+
+
+def search(store: Store, text: str, limit: int = 50) -> list[ContactRecord]:
+    """By name, pinyin, pinyin initials (“wcf”) or any run of digits of a number."""
+    term = text.strip()
+    if not term:
+        return []
+    conditions = [Contact.name.contains(term, autoescape=True)]
+    lowered = term.lower().replace(" ", "")
+    if lowered.isascii() and lowered.isalpha():
+        conditions.append(Contact.initials.like(f"{lowered}%"))
+        conditions.append(Contact.initials.like(f"% {lowered}%"))
+        conditions.append(func.replace(Contact.pinyin, " ", "").like(f"{lowered}%"))
+    digits = search_digits(term)
+    if len(digits) >= 3:
+        conditions.append(
+            Contact.id.in_(
+                select(PhoneNumber.contact_id).where(PhoneNumber.digits.like(f"%{digits}%"))
+            )
+        )
+    with store.read() as session:
+        query = (
+            select(Contact)
+            .where(or_(*conditions))
+            .options(selectinload(Contact.phones), selectinload(Contact.handles))
+            .order_by(Contact.name, Contact.id)
+            .limit(limit)
+        )
+        return [ContactRecord.of(c) for c in session.scalars(query)]
+
+
+def organisations(
+    store: Store, kind: OrganisationKind | None = None, text: str = ""
+) -> list[OrganisationRecord]:
+    with store.read() as session:
+        query = select(Organisation).order_by(Organisation.name)
+        if kind is not None:
+            query = query.where(Organisation.kind == kind)
+        term = text.strip()
+        if term:
+            lowered = term.lower()
+            query = query.where(
+                or_(
+                    Organisation.name.contains(term, autoescape=True),
+                    Organisation.pinyin.contains(lowered, autoescape=True),
+                    func.replace(Organisation.pinyin, " ", "").contains(
+                        lowered.replace(" ", ""), autoescape=True
+                    ),
+                    Organisation.initials.contains(lowered, autoescape=True),
+                )
+            )
+        return [OrganisationRecord.of(o) for o in session.scalars(query)]

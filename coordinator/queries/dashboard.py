@@ -14,51 +14,32 @@ The limited, ordered selection is made in a subquery on the one table first, and
 those rows are joined to cases, departments and contacts: the join can then neither
 tempt the planner away from the index nor cost a lookup per matching row.
 
-Times are naive local datetimes. "End of today" is the start of tomorrow, exclusive, so
-an item due at 23:59:59.999999 is due today. An item due exactly ``now`` is due today,
-not overdue.
+What counts as overdue, due today or waiting is :mod:`coordinator.queries.due`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Select, and_, func, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.functions import FunctionElement
 
 from coordinator.kinds import ActionStatus, CaseStatus, Channel, Direction, DocumentState
+from coordinator.queries.due import (
+    WAITING_DOCUMENT_STATES,
+    document_since,
+    due_today_condition,
+    open_follow_up_condition,
+    overdue_condition,
+)
 from coordinator.store.models import Action, Case, Communication, Contact, Document, Organisation
+from coordinator.store.storage import Store
 
 DEFAULT_LIMIT = 200
-
-# Written out as IN lists rather than NOT IN, so that ix_actions_status_due is searched
-# once per status instead of being scanned whole.
-OVERDUE_STATUSES: tuple[ActionStatus, ...] = (
-    ActionStatus.TODO,
-    ActionStatus.IN_PROGRESS,
-    ActionStatus.WAITING,
-    ActionStatus.BLOCKED,
-)
-"""Open and on the officer's or a department's clock (waiting_company pauses the clock)."""
-
-DUE_TODAY_STATUSES: tuple[ActionStatus, ...] = (*OVERDUE_STATUSES, ActionStatus.WAITING_COMPANY)
-"""Every status but done and cancelled."""
-
-WAITING_DOCUMENT_STATES: tuple[DocumentState, ...] = (
-    DocumentState.REQUESTED,
-    DocumentState.FORWARDED,
-    DocumentState.RETURNED,
-    DocumentState.ACCEPTED_MISSING,
-)
-"""Document states in which the paper waits on someone (the company or a department)."""
-
 
 # -- results ---------------------------------------------------------------------------
 
@@ -140,80 +121,6 @@ class DashboardCounts:
     documents_waiting: int
 
 
-# -- time ------------------------------------------------------------------------------
-
-
-def end_of_day(now: datetime) -> datetime:
-    """The exclusive end of ``now``'s day: midnight starting the next day."""
-    return datetime.combine(now.date() + timedelta(days=1), time.min)
-
-
-# -- a portable GREATEST ---------------------------------------------------------------
-
-
-class Greatest(FunctionElement[datetime]):
-    """The latest of several nullable datetimes, ignoring NULLs (NULL if all are NULL).
-
-    PostgreSQL's GREATEST already ignores NULLs; SQLite's scalar MAX() returns NULL as
-    soon as one argument is NULL, so there each argument falls back to the first
-    non-NULL one of them all (which cannot exceed the maximum).
-    """
-
-    type = DateTime()
-    name = "greatest"
-    inherit_cache = True
-
-
-@compiles(Greatest)
-def _greatest_default(element: Greatest, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"GREATEST({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(Greatest, "sqlite")
-def _greatest_sqlite(element: Greatest, compiler: SQLCompiler, **kw: Any) -> str:
-    args = [compiler.process(clause, **kw) for clause in element.clauses]
-    if len(args) == 1:
-        return args[0]
-    everything = ", ".join(args)
-    return "MAX(" + ", ".join(f"COALESCE({arg}, {everything})" for arg in args) + ")"
-
-
-def document_since() -> ColumnElement[datetime]:
-    return Greatest(
-        Document.requested_at,
-        Document.received_at,
-        Document.forwarded_at,
-        Document.accepted_at,
-        Document.returned_at,
-        Document.resubmitted_at,
-    )
-
-
-# -- conditions, shared by the lists and the counts -------------------------------------
-
-
-def _overdue_condition(now: datetime) -> ColumnElement[bool]:
-    return and_(Action.status.in_(OVERDUE_STATUSES), Action.due_at < now)
-
-
-def _due_today_condition(now: datetime) -> ColumnElement[bool]:
-    return and_(
-        Action.status.in_(DUE_TODAY_STATUSES),
-        Action.due_at >= now,
-        Action.due_at < end_of_day(now),
-    )
-
-
-def _open_follow_up_condition(now: datetime) -> ColumnElement[bool]:
-    # The first two terms are, word for word, the WHERE of ix_communications_open_follow_up:
-    # SQLite uses a partial index only when the query's WHERE visibly implies it.
-    return and_(
-        Communication.follow_up_done_at.is_(None),
-        Communication.follow_up_due.is_not(None),
-        Communication.follow_up_due < end_of_day(now),
-    )
-
-
 def _unfiled_condition() -> ColumnElement[bool]:
     return Communication.case_id.is_(None)  # the WHERE of ix_communications_unfiled
 
@@ -258,11 +165,11 @@ def _actions_stmt(condition: ColumnElement[bool], limit: int) -> Select[Any]:
 
 
 def overdue_actions_stmt(now: datetime, limit: int = DEFAULT_LIMIT) -> Select[Any]:
-    return _actions_stmt(_overdue_condition(now), limit)
+    return _actions_stmt(overdue_condition(now), limit)
 
 
 def actions_due_today_stmt(now: datetime, limit: int = DEFAULT_LIMIT) -> Select[Any]:
-    return _actions_stmt(_due_today_condition(now), limit)
+    return _actions_stmt(due_today_condition(now), limit)
 
 
 def open_follow_ups_stmt(now: datetime, limit: int = DEFAULT_LIMIT) -> Select[Any]:
@@ -278,7 +185,7 @@ def open_follow_ups_stmt(now: datetime, limit: int = DEFAULT_LIMIT) -> Select[An
             Communication.follow_up_due,
             Communication.notes,
         )
-        .where(_open_follow_up_condition(now))
+        .where(open_follow_up_condition(now))
         .order_by(Communication.follow_up_due, Communication.id)
         .limit(limit)
         .subquery("picked")
@@ -408,114 +315,116 @@ def _action_items(session: Session, stmt: Select[Any]) -> list[ActionItem]:
     ]
 
 
-def overdue_actions(
-    session: Session, now: datetime, limit: int = DEFAULT_LIMIT
-) -> list[ActionItem]:
+def overdue_actions(store: Store, now: datetime, limit: int = DEFAULT_LIMIT) -> list[ActionItem]:
     """Open actions past due, oldest due first (waiting_company ones are paused: left out)."""
-    return _action_items(session, overdue_actions_stmt(now, limit))
+    with store.read() as session:
+        return _action_items(session, overdue_actions_stmt(now, limit))
 
 
-def actions_due_today(
-    session: Session, now: datetime, limit: int = DEFAULT_LIMIT
-) -> list[ActionItem]:
+def actions_due_today(store: Store, now: datetime, limit: int = DEFAULT_LIMIT) -> list[ActionItem]:
     """Actions not done nor cancelled that fall due from ``now`` to the end of today."""
-    return _action_items(session, actions_due_today_stmt(now, limit))
+    with store.read() as session:
+        return _action_items(session, actions_due_today_stmt(now, limit))
 
 
-def open_follow_ups(
-    session: Session, now: datetime, limit: int = DEFAULT_LIMIT
-) -> list[FollowUpItem]:
+def open_follow_ups(store: Store, now: datetime, limit: int = DEFAULT_LIMIT) -> list[FollowUpItem]:
     """Follow-ups not done, due by the end of today (earlier days' included), soonest first."""
-    return [
-        FollowUpItem(
-            communication_id=row[0],
-            at=row[1],
-            channel=row[2],
-            direction=row[3],
-            contact_id=row[4],
-            contact_name=row[5],
-            raw_number=row[6],
-            case_id=row[7],
-            case_reference=row[8],
-            follow_up_due=row[9],
-            notes=row[10],
-        )
-        for row in session.execute(open_follow_ups_stmt(now, limit))
-    ]
+    with store.read() as session:
+        return [
+            FollowUpItem(
+                communication_id=row[0],
+                at=row[1],
+                channel=row[2],
+                direction=row[3],
+                contact_id=row[4],
+                contact_name=row[5],
+                raw_number=row[6],
+                case_id=row[7],
+                case_reference=row[8],
+                follow_up_due=row[9],
+                notes=row[10],
+            )
+            for row in session.execute(open_follow_ups_stmt(now, limit))
+        ]
 
 
 def unfiled_communications(
-    session: Session, now: datetime, limit: int = DEFAULT_LIMIT
+    store: Store, now: datetime, limit: int = DEFAULT_LIMIT
 ) -> list[UnfiledItem]:
     """Communications filed under no case, newest first."""
-    return [
-        UnfiledItem(
-            communication_id=row[0],
-            at=row[1],
-            channel=row[2],
-            direction=row[3],
-            duration_seconds=row[4],
-            contact_id=row[5],
-            contact_name=row[6],
-            raw_number=row[7],
-            notes=row[8],
-        )
-        for row in session.execute(unfiled_communications_stmt(now, limit))
-    ]
+    with store.read() as session:
+        return [
+            UnfiledItem(
+                communication_id=row[0],
+                at=row[1],
+                channel=row[2],
+                direction=row[3],
+                duration_seconds=row[4],
+                contact_id=row[5],
+                contact_name=row[6],
+                raw_number=row[7],
+                notes=row[8],
+            )
+            for row in session.execute(unfiled_communications_stmt(now, limit))
+        ]
 
 
 def documents_waiting(
-    session: Session, now: datetime, limit: int = DEFAULT_LIMIT
+    store: Store, now: datetime, limit: int = DEFAULT_LIMIT
 ) -> list[DocumentItem]:
     """Documents waiting on someone (requested, forwarded, returned, accepted with items
     missing), the longest-waiting first."""
-    return [
-        DocumentItem(
-            document_id=row[0],
-            case_id=row[1],
-            case_reference=row[2],
-            title=row[3],
-            state=row[4],
-            holder_id=row[5],
-            holder_name=row[6],
-            since=row[7],
-            promised_completion_at=row[8],
-        )
-        for row in session.execute(documents_waiting_stmt(now, limit))
-    ]
+    with store.read() as session:
+        return [
+            DocumentItem(
+                document_id=row[0],
+                case_id=row[1],
+                case_reference=row[2],
+                title=row[3],
+                state=row[4],
+                holder_id=row[5],
+                holder_name=row[6],
+                since=row[7],
+                promised_completion_at=row[8],
+            )
+            for row in session.execute(documents_waiting_stmt(now, limit))
+        ]
 
 
-def counts(session: Session, now: datetime) -> DashboardCounts:
+def counts(store: Store, now: datetime) -> DashboardCounts:
     """How many rows each list would hold without its limit, in one round trip."""
 
-    def count_of(entity: Any, condition: ColumnElement[bool]) -> Any:
-        return select(func.count()).select_from(entity).where(condition).scalar_subquery()
+    with store.read() as session:
 
-    row = session.execute(
-        select(
-            count_of(Action, _overdue_condition(now)),
-            count_of(Action, _due_today_condition(now)),
-            count_of(Communication, _open_follow_up_condition(now)),
-            count_of(Communication, _unfiled_condition()),
-            count_of(Document, _documents_waiting_condition()),
+        def count_of(entity: Any, condition: ColumnElement[bool]) -> Any:
+            return select(func.count()).select_from(entity).where(condition).scalar_subquery()
+
+        row = session.execute(
+            select(
+                count_of(Action, overdue_condition(now)),
+                count_of(Action, due_today_condition(now)),
+                count_of(Communication, open_follow_up_condition(now)),
+                count_of(Communication, _unfiled_condition()),
+                count_of(Document, _documents_waiting_condition()),
+            )
+        ).one()
+        return DashboardCounts(
+            overdue_actions=int(row[0]),
+            actions_due_today=int(row[1]),
+            open_follow_ups=int(row[2]),
+            unfiled_communications=int(row[3]),
+            documents_waiting=int(row[4]),
         )
-    ).one()
-    return DashboardCounts(
-        overdue_actions=int(row[0]),
-        actions_due_today=int(row[1]),
-        open_follow_ups=int(row[2]),
-        unfiled_communications=int(row[3]),
-        documents_waiting=int(row[4]),
-    )
 
 
-def open_fast_track_cases(session: Session, limit: int = DEFAULT_LIMIT) -> list[int]:
+def open_fast_track_cases(store: Store, limit: int = DEFAULT_LIMIT) -> list[int]:
     """Open fast-track cases, the most recently opened first (their clocks are on Today)."""
-    return list(
-        session.scalars(
-            select(Case.id)
-            .where(Case.status == CaseStatus.OPEN, Case.fast_track.is_(True))
-            .order_by(Case.opened_at.desc(), Case.id.desc())
-            .limit(limit)
+    with store.read() as session:
+        return list(
+            session.scalars(
+                select(Case.id)
+                .where(Case.status == CaseStatus.OPEN, Case.fast_track.is_(True))
+                .order_by(Case.opened_at.desc(), Case.id.desc())
+                .limit(limit)
+            )
         )
-    )

@@ -5,7 +5,7 @@ and the display rows of a window (:func:`rows`), sorting and filtering in SQL. T
 default filter (every state but accepted) is an IN list searched through
 ``ix_documents_state_holder``, which also serves "held by me" (``holder_id IS NULL``) and
 one holder. "Since" is the latest of the document's step stamps
-(:func:`coordinator.queries.dashboard.document_since`, the same expression Today uses); it has
+(:func:`coordinator.queries.due.document_since`, the same expression Today uses); it has
 no index, so sorting by it sorts the filtered rows (see ``bench/bench_department_views.py``).
 
 Every order ends with the document id in the key's direction: total, stable, and the
@@ -18,16 +18,30 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select
+from sqlalchemy.orm import aliased
 
 from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.kinds import DocumentState, OrganisationKind
-from coordinator.queries.actions import chunks, escape_like, id_list, order_key
-from coordinator.queries.dashboard import WAITING_DOCUMENT_STATES, document_since
+from coordinator.queries.cases import with_reference_or_company
+from coordinator.queries.due import WAITING_DOCUMENT_STATES, document_since
+from coordinator.queries.sql import (
+    chunks,
+    contains,
+    count_where,
+    id_list,
+    ids_where_in,
+    order_key,
+    rank,
+)
+from coordinator.store import filestore
+from coordinator.store.lookup import WHAT_CASE, WHAT_DOCUMENT, get_or_raise
 from coordinator.store.models import Case, Document, DocumentFile, Organisation
+from coordinator.store.records import DocumentRecord
+from coordinator.store.storage import Store
 
 D = DocumentState
 
@@ -153,26 +167,13 @@ def conditions(flt: DocumentFilter) -> list[ColumnElement[bool]]:
         found.append(Document.holder_id.in_(_not_company()))
     term = flt.text.strip()
     if term:
-        pattern = f"%{escape_like(term)}%"
-        company = aliased(Organisation, name="search_company")
-        matching_cases = (
-            select(Case.id)
-            .outerjoin(company, company.id == Case.company_id)
-            .where(
-                or_(
-                    Case.reference.like(pattern, escape="\\"),
-                    company.name.like(pattern, escape="\\"),
-                )
+        found.append(
+            or_(
+                contains(Document.title, term),
+                Document.case_id.in_(with_reference_or_company(term)),
             )
         )
-        found.append(
-            or_(Document.title.like(pattern, escape="\\"), Document.case_id.in_(matching_cases))
-        )
     return found
-
-
-def state_rank(column: Any) -> Any:
-    return case({s: i for i, s in enumerate(STATE_ORDER)}, value=column, else_=len(STATE_ORDER))
 
 
 def ids_stmt(
@@ -202,7 +203,7 @@ def ids_stmt(
     elif sort == SORT_TITLE:
         keys = [order_key(Document.title, up)]
     elif sort == SORT_STATE:
-        keys = [order_key(state_rank(Document.state), up)]
+        keys = [order_key(rank(Document.state, STATE_ORDER), up)]
     elif sort == SORT_HOLDER:
         holder = aliased(Organisation, name="holder")
         stmt = stmt.outerjoin(holder, holder.id == Document.holder_id)
@@ -215,114 +216,108 @@ def ids_stmt(
 
 
 def ids(
-    session: Session,
+    store: Store,
     flt: DocumentFilter = DocumentFilter(),
     sort: str = SORT_HELD,
     descending: bool = True,
     limit: int | None = None,
 ) -> list[int]:
     """The ids of the matching documents, in list order; ``limit`` keeps the first ones."""
-    stmt = ids_stmt(flt, sort, descending)
-    if limit is not None:
-        return list(session.scalars(stmt.limit(limit)))
-    return id_list(session, stmt)
+    with store.read() as session:
+        return id_list(session, ids_stmt(flt, sort, descending), limit)
 
 
-def count(session: Session, flt: DocumentFilter = DocumentFilter()) -> int:
-    stmt = select(func.count()).select_from(Document).where(*conditions(flt))
-    return int(session.scalar(stmt) or 0)
+def count(store: Store, flt: DocumentFilter = DocumentFilter()) -> int:
+    with store.read() as session:
+        return count_where(session, Document, conditions(flt))
 
 
-def matching(session: Session, flt: DocumentFilter, candidates: Iterable[int]) -> set[int]:
+def matching(store: Store, flt: DocumentFilter, candidates: Iterable[int]) -> set[int]:
     """Which of ``candidates`` the filter lets through now (after a change)."""
-    found: set[int] = set()
-    for chunk in chunks(candidates):
-        found.update(
-            session.scalars(select(Document.id).where(Document.id.in_(chunk), *conditions(flt)))
-        )
-    return found
+    with store.read() as session:
+        return ids_where_in(session, Document.id, Document.id, candidates, *conditions(flt))
 
 
-def of_cases(session: Session, case_ids: Iterable[int]) -> set[int]:
+def of_cases(store: Store, case_ids: Iterable[int]) -> set[int]:
     """The ids of every document of these cases."""
-    found: set[int] = set()
-    for chunk in chunks(case_ids):
-        found.update(session.scalars(select(Document.id).where(Document.case_id.in_(chunk))))
-    return found
+    with store.read() as session:
+        return ids_where_in(session, Document.id, Document.case_id, case_ids)
 
 
-def holders(session: Session) -> list[tuple[int, str]]:
+def holders(store: Store) -> list[tuple[int, str]]:
     """Every organisation but the companies, by name: the departments a paper can be with."""
-    return [
-        (r[0], r[1])
-        for r in session.execute(
-            select(Organisation.id, Organisation.name)
-            .where(Organisation.kind != OrganisationKind.COMPANY)
-            .order_by(Organisation.name, Organisation.id)
-        )
-    ]
+    with store.read() as session:
+        return [
+            (r[0], r[1])
+            for r in session.execute(
+                select(Organisation.id, Organisation.name)
+                .where(Organisation.kind != OrganisationKind.COMPANY)
+                .order_by(Organisation.name, Organisation.id)
+            )
+        ]
 
 
 # -- display rows ------------------------------------------------------------------------
 
 
-def rows(session: Session, ids: Sequence[int]) -> dict[int, DocumentRow]:
+def rows(store: Store, ids: Sequence[int]) -> dict[int, DocumentRow]:
     """The display rows of ``ids``, keyed by id; an id that no longer exists is missing."""
-    found: dict[int, DocumentRow] = {}
-    company = aliased(Organisation, name="company")
-    holder = aliased(Organisation, name="holder")
-    for chunk in chunks(ids):
-        files = {
-            r[0]: int(r[1])
-            for r in session.execute(
-                select(DocumentFile.document_id, func.count())
-                .where(DocumentFile.document_id.in_(chunk))
-                .group_by(DocumentFile.document_id)
+    with store.read() as session:
+        found: dict[int, DocumentRow] = {}
+        company = aliased(Organisation, name="company")
+        holder = aliased(Organisation, name="holder")
+        for chunk in chunks(ids):
+            files = {
+                r[0]: int(r[1])
+                for r in session.execute(
+                    select(DocumentFile.document_id, func.count())
+                    .where(DocumentFile.document_id.in_(chunk))
+                    .group_by(DocumentFile.document_id)
+                )
+            }
+            stmt = (
+                select(
+                    Document.id,
+                    Document.case_id,
+                    Case.reference,
+                    company.name,
+                    Document.title,
+                    Document.state,
+                    Document.holder_id,
+                    holder.name,
+                    Document.destination_id,
+                    document_since(),
+                    Document.is_original,
+                    Document.stamped,
+                    Document.missing_items,
+                    Document.promised_completion_at,
+                    Document.return_reason,
+                )
+                .join(Case, Case.id == Document.case_id)
+                .outerjoin(company, company.id == Case.company_id)
+                .outerjoin(holder, holder.id == Document.holder_id)
+                .where(Document.id.in_(chunk))
             )
-        }
-        stmt = (
-            select(
-                Document.id,
-                Document.case_id,
-                Case.reference,
-                company.name,
-                Document.title,
-                Document.state,
-                Document.holder_id,
-                holder.name,
-                Document.destination_id,
-                document_since(),
-                Document.is_original,
-                Document.stamped,
-                Document.missing_items,
-                Document.promised_completion_at,
-                Document.return_reason,
-            )
-            .join(Case, Case.id == Document.case_id)
-            .outerjoin(company, company.id == Case.company_id)
-            .outerjoin(holder, holder.id == Document.holder_id)
-            .where(Document.id.in_(chunk))
-        )
-        for r in session.execute(stmt):
-            found[r[0]] = DocumentRow(
-                id=r[0],
-                case_id=r[1],
-                case_reference=r[2],
-                company_name=r[3],
-                title=r[4],
-                state=r[5],
-                holder_id=r[6],
-                holder_name=r[7],
-                destination_id=r[8],
-                since=r[9],
-                is_original=bool(r[10]),
-                stamped=bool(r[11]),
-                files=int(files.get(r[0], 0)),
-                missing_items=r[12] or "",
-                promised_completion_at=r[13],
-                return_reason=r[14] or "",
-            )
-    return found
+            for r in session.execute(stmt):
+                found[r[0]] = DocumentRow(
+                    id=r[0],
+                    case_id=r[1],
+                    case_reference=r[2],
+                    company_name=r[3],
+                    title=r[4],
+                    state=r[5],
+                    holder_id=r[6],
+                    holder_name=r[7],
+                    destination_id=r[8],
+                    since=r[9],
+                    is_original=bool(r[10]),
+                    stamped=bool(r[11]),
+                    files=int(files.get(r[0], 0)),
+                    missing_items=r[12] or "",
+                    promised_completion_at=r[13],
+                    return_reason=r[14] or "",
+                )
+        return found
 
 
 def held_seconds(row: DocumentRow, calendar: WorkingCalendar, now: datetime) -> int | None:
@@ -331,3 +326,23 @@ def held_seconds(row: DocumentRow, calendar: WorkingCalendar, now: datetime) -> 
     if row.since is None or row.state == D.ACCEPTED:
         return None
     return calendar.working_seconds(row.since, now)
+
+
+def file_path(store: Store, sha256: str) -> Path:
+    return filestore.path_for(store.files_dir, sha256)
+
+
+def for_case(store: Store, case_id: int) -> list[DocumentRecord]:
+    with store.read() as session:
+        get_or_raise(session, Case, case_id, WHAT_CASE)
+        rows = session.scalars(
+            select(Document)
+            .where(Document.case_id == case_id)
+            .order_by(Document.position, Document.id)
+        )
+        return [DocumentRecord.of(d) for d in rows]
+
+
+def get(store: Store, document_id: int) -> DocumentRecord:
+    with store.read() as session:
+        return DocumentRecord.of(get_or_raise(session, Document, document_id, WHAT_DOCUMENT))

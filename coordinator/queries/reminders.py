@@ -3,7 +3,8 @@
 The app polls :class:`ReminderWatch` (every minute, say) and raises a tray notification
 for what it returns: each item once per run, again only when its due time moves (a
 snoozed follow-up) or after a snooze of the notification itself ends. The Today screen
-shows the same items from :mod:`coordinator.queries.dashboard`.
+shows the same items from :mod:`coordinator.queries.dashboard`; snoozing and marking
+done are :mod:`coordinator.services.reminders`.
 
 Both queries are ranges on partial or composite indexes: open follow-ups on
 ``ix_communications_open_follow_up``, actions on ``ix_actions_status_due``.
@@ -11,40 +12,25 @@ Both queries are ranges on partial or composite indexes: open follow-ups on
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, select
-from sqlalchemy.orm import Session
 
-from coordinator.kinds import ActionStatus
-from coordinator.queries.dashboard import OVERDUE_STATUSES
-from coordinator.services import actions, communications
-from coordinator.store.changes import Outcome
+from coordinator.kinds import ReminderKind
+from coordinator.queries.due import OVERDUE_STATUSES
 from coordinator.store.models import Action as ActionRow
 from coordinator.store.models import Case, Communication, Contact, Organisation
-from coordinator.store.records import ActionRecord, CommunicationRecord
 from coordinator.store.storage import Store
 
 __all__ = [
     "Reminder",
     "ReminderKind",
     "ReminderWatch",
-    "done",
     "due_between",
-    "snooze",
 ]
 
-Source = Store | Session
 DEFAULT_LIMIT = 100
-
-
-class ReminderKind(enum.StrEnum):
-    FOLLOW_UP = "follow_up"
-    ACTION = "action"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,17 +52,8 @@ class Reminder:
         return (self.kind, self.item_id, self.due)
 
 
-@contextmanager
-def _reading(source: Source) -> Iterator[Session]:
-    if isinstance(source, Session):
-        yield source
-    else:
-        with source.read() as session:
-            yield session
-
-
 def due_between(
-    source: Source, since: datetime, now: datetime, *, limit: int = DEFAULT_LIMIT
+    store: Store, since: datetime, now: datetime, *, limit: int = DEFAULT_LIMIT
 ) -> list[Reminder]:
     """Open follow-ups and actions due in ``(since, now]``, the earliest due first.
 
@@ -85,7 +62,7 @@ def due_between(
     """
     if now <= since or limit <= 0:
         return []
-    with _reading(source) as session:
+    with store.read() as session:
         follow_ups = session.execute(
             select(
                 Communication.id,
@@ -165,10 +142,10 @@ class ReminderWatch:
         self._announced: set[tuple[ReminderKind, int, datetime]] = set()
         self._quiet: dict[tuple[ReminderKind, int], datetime] = {}
 
-    def poll(self, source: Source, now: datetime, *, limit: int = DEFAULT_LIMIT) -> list[Reminder]:
+    def poll(self, store: Store, now: datetime, *, limit: int = DEFAULT_LIMIT) -> list[Reminder]:
         """The reminders due by ``now`` not yet announced in this run; marks them announced."""
         fresh: list[Reminder] = []
-        for item in due_between(source, self.since, now, limit=limit):
+        for item in due_between(store, self.since, now, limit=limit):
             ident = (item.kind, item.item_id)
             until = self._quiet.get(ident)
             if until is not None:
@@ -188,17 +165,3 @@ class ReminderWatch:
         Nothing is written: a follow-up's own due time moves with :func:`snooze`.
         """
         self._quiet[(item.kind, item.item_id)] = until
-
-
-def snooze(store: Store, communication_id: int, until: datetime) -> Outcome[CommunicationRecord]:
-    """Move a follow-up's due time to ``until`` (later than now); it is announced again then."""
-    return communications.snooze_follow_up(store, communication_id, until)
-
-
-def done(
-    store: Store, item: Reminder, *, at: datetime | None = None
-) -> Outcome[CommunicationRecord] | Outcome[ActionRecord]:
-    """Mark a reminded follow-up done, or a reminded action done."""
-    if item.kind is ReminderKind.FOLLOW_UP:
-        return communications.complete_follow_up(store, item.item_id, at=at)
-    return actions.set_status(store, item.item_id, ActionStatus.DONE, at=at)

@@ -12,8 +12,8 @@ from coordinator.calendar.case_timing import (
     department_waiting,
 )
 from coordinator.kinds import ActionStatus
-from coordinator.services import actions as action_service
-from coordinator.services import cases as case_service
+from coordinator.queries import actions as action_queries
+from coordinator.queries import cases as case_queries
 from coordinator.store.storage import Store
 
 COMPANY_KEY = COMPANY
@@ -35,8 +35,8 @@ class CaseClock:
 
 
 def case_clock(store: Store, case_id: int, now: datetime | None = None) -> CaseClock:
-    case = case_service.get(store, case_id)
-    steps = action_service.for_case(store, case_id)
+    case = case_queries.get(store, case_id)
+    steps = action_queries.for_case(store, case_id)
     calendar = store.calendar()
     moment = now or store.clock()
     until = case.closed_at or moment

@@ -13,12 +13,12 @@ from datetime import datetime
 from coordinator.i18n import _
 from coordinator.kinds import OrganisationKind
 from coordinator.labels import ORGANISATION_KIND
-from coordinator.queries.dashboard import OVERDUE_STATUSES
+from coordinator.queries import settings as setting_queries
+from coordinator.queries.due import is_overdue
 from coordinator.reports import _data, figures
 from coordinator.reports.base import Report
 from coordinator.reports.case_summary import Bar, BigFigure
 from coordinator.reports.templating import render
-from coordinator.services import settings as settings_service
 from coordinator.store.storage import Store
 
 
@@ -65,7 +65,7 @@ def tallies(store: Store, now: datetime) -> list[DepartmentTally]:
             a.department_id, DepartmentTally(a.department_name, a.department_kind)
         )
         tally.open += 1
-        if a.due_at is not None and a.due_at < now and a.status in OVERDUE_STATUSES:
+        if is_overdue(a.status, a.due_at, now):
             tally.overdue += 1
         if a.requested_at is None:
             continue
@@ -129,7 +129,7 @@ def backlog(store: Store, now: datetime | None = None) -> Report:
     return Report(
         title=_("Department backlog {date}").format(date=figures.day(moment)),
         html=html,
-        header_left=settings_service.office_name(store),
+        header_left=setting_queries.office_name(store),
         header_right=f"{_('Department backlog')} · {figures.day(moment)}",
         printed_at=moment,
     )

@@ -24,19 +24,20 @@ from coordinator.labels import (
     CHANNEL,
     DOCUMENT_STATE,
 )
+from coordinator.queries import actions as action_queries
+from coordinator.queries import cases as case_queries
+from coordinator.queries import communications as communication_queries
+from coordinator.queries import documents as document_queries
+from coordinator.queries import indicators as indicator_queries
+from coordinator.queries import settings as setting_queries
+from coordinator.queries import templates as template_queries
 from coordinator.queries import timeline as timeline_service
 from coordinator.queries.timeline import EventRecord
 from coordinator.queries.timing import COMPANY_KEY, CaseClock, case_clock
 from coordinator.reports import _data, figures
 from coordinator.reports.base import Report
 from coordinator.reports.templating import render
-from coordinator.services import actions as action_service
-from coordinator.services import cases as case_service
-from coordinator.services import communications as communication_service
-from coordinator.services import documents as document_service
 from coordinator.services import indicators as indicator_service
-from coordinator.services import settings as settings_service
-from coordinator.services import templates as template_service
 from coordinator.store.records import (
     ActionRecord,
     CaseRecord,
@@ -197,14 +198,14 @@ def case_summary(
         parse_sections(",".join(sorted(unknown)))  # raises, naming the first unknown one
     moment = (now or store.clock()).replace(microsecond=0)
     calendar = store.calendar()
-    case = case_service.get(store, case_id)
-    steps = action_service.for_case(store, case_id)
+    case = case_queries.get(store, case_id)
+    steps = action_queries.for_case(store, case_id)
     organisations = _data.organisations(store)
     year = moment.year
 
     need_people = bool({"facts", "actions", "communications"} & sections)
     comms = (
-        list(reversed(communication_service.for_case(store, case_id, limit=COMMUNICATION_LIMIT)))
+        list(reversed(communication_queries.for_case(store, case_id, limit=COMMUNICATION_LIMIT)))
         if "communications" in sections
         else []
     )
@@ -242,7 +243,7 @@ def case_summary(
         context["groups"] = _groups(steps, clock, calendar, people, include_notes, year)
         context["bars"] = _department_bars(clock, calendar)
     documents = (
-        document_service.for_case(store, case_id) if {"documents", "timeline"} & sections else []
+        document_queries.for_case(store, case_id) if {"documents", "timeline"} & sections else []
     )
     if "documents" in sections:
         context["documents"] = _documents(documents, organisations, include_notes, year)
@@ -260,7 +261,7 @@ def case_summary(
     return Report(
         title=title,
         html=html,
-        header_left=settings_service.office_name(store),
+        header_left=setting_queries.office_name(store),
         header_right=f"{_('Case summary')} · {case.reference}",
         printed_at=moment,
     )
@@ -274,7 +275,7 @@ def summary_by_reference(
     include_notes: bool = True,
     now: datetime | None = None,
 ) -> Report:
-    case = case_service.by_reference(store, reference)
+    case = case_queries.by_reference(store, reference)
     return case_summary(store, case.id, sections=sections, include_notes=include_notes, now=now)
 
 
@@ -286,7 +287,7 @@ def _kind_name(store: Store, kind: str) -> str:
     if not kind:
         return ""
     try:
-        template = template_service.get(store, kind)
+        template = template_queries.get(store, kind)
     except DomainError:
         return kind
     if current_language() != "zh_CN" and template.name_en:
@@ -309,7 +310,7 @@ def _facts(store: Store, case: CaseRecord, *, with_dates: bool) -> tuple[Fact, .
         facts.append(Fact(_("Investment"), figures.money(case.amount, case.currency)))
     if case.tags:
         facts.append(Fact(_("Tags"), " · ".join(case.tags)))
-    for amount in indicator_service.for_case(store, case.id):
+    for amount in indicator_queries.for_case(store, case.id):
         facts.append(
             Fact(
                 indicator_service.LABEL[amount.indicator].tr(),

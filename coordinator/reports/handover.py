@@ -15,21 +15,17 @@ from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.i18n import N_, Msg, _
 from coordinator.kinds import ActionStatus, CaseStatus, DocumentState
 from coordinator.labels import ACTION_STATUS, CASE_STATUS, DOCUMENT_STATE
+from coordinator.queries import actions as action_queries
+from coordinator.queries import cases as case_queries
+from coordinator.queries import communications as communication_queries
 from coordinator.queries import dashboard
-from coordinator.queries.dashboard import (
-    DUE_TODAY_STATUSES,
-    OVERDUE_STATUSES,
-    WAITING_DOCUMENT_STATES,
-)
+from coordinator.queries import documents as document_queries
+from coordinator.queries import settings as setting_queries
+from coordinator.queries.due import WAITING_DOCUMENT_STATES, is_due_today, is_overdue
 from coordinator.reports import _data, figures
 from coordinator.reports.base import Report
 from coordinator.reports.case_summary import BigFigure
 from coordinator.reports.templating import render
-from coordinator.services import actions as action_service
-from coordinator.services import cases as case_service
-from coordinator.services import communications as communication_service
-from coordinator.services import documents as document_service
-from coordinator.services import settings as settings_service
 from coordinator.store.records import CaseRecord, ContactRecord, OrganisationRecord
 from coordinator.store.storage import Store
 
@@ -84,16 +80,16 @@ def handover(store: Store, now: datetime | None = None) -> Report:
     moment = (now or store.clock()).replace(microsecond=0)
     calendar = store.calendar()
     year = moment.year
-    with store.read() as session:
-        counts = dashboard.counts(session, moment)
+    with store.read():  # one snapshot for the counts and the list
+        counts = dashboard.counts(store, moment)
         loose = [
             f
-            for f in dashboard.open_follow_ups(session, moment, limit=FOLLOW_UP_SCAN)
+            for f in dashboard.open_follow_ups(store, moment, limit=FOLLOW_UP_SCAN)
             if f.case_id is None
         ]
     open_cases = [
         c
-        for c in case_service.list_cases(store, limit=CASE_LIMIT)
+        for c in case_queries.list_cases(store, limit=CASE_LIMIT)
         if c.status in (CaseStatus.OPEN, CaseStatus.ON_HOLD)
     ]
     organisations = _data.organisations(store)
@@ -121,7 +117,7 @@ def handover(store: Store, now: datetime | None = None) -> Report:
     return Report(
         title=_("Handover brief {date}").format(date=figures.day(moment)),
         html=html,
-        header_left=settings_service.office_name(store),
+        header_left=setting_queries.office_name(store),
         header_right=f"{_('Handover brief')} · {figures.day(moment)}",
         printed_at=moment,
     )
@@ -135,13 +131,12 @@ def _brief(
     now: datetime,
     year: int,
 ) -> CaseBrief:
-    steps = action_service.for_case(store, case.id)
-    documents = document_service.for_case(store, case.id)
-    comms = communication_service.for_case(store, case.id, limit=FOLLOW_UP_SCAN)
+    steps = action_queries.for_case(store, case.id)
+    documents = document_queries.for_case(store, case.id)
+    comms = communication_queries.for_case(store, case.id, limit=FOLLOW_UP_SCAN)
     people: dict[int, ContactRecord] = _data.contacts(
         store, [s.contact_id for s in steps] + [c.contact_id for c in comms]
     )
-    end_of_today = dashboard.end_of_day(now)
     titles = {s.id: s.title for s in steps}
     items: list[tuple[int, datetime, Item]] = []
     for s in steps:
@@ -149,17 +144,13 @@ def _brief(
             continue
         contact = people.get(s.contact_id) if s.contact_id is not None else None
         whom = s.department_name + (f" · {contact.name}" if contact is not None else "")
-        if s.due_at is not None and s.due_at < now and s.status in OVERDUE_STATUSES:
+        if s.due_at is not None and is_overdue(s.status, s.due_at, now):
             kind = OVERDUE
             when = _("due {time}, {late} late").format(
                 time=figures.when(s.due_at, year),
                 late=figures.compact_duration(calendar.working_seconds(s.due_at, now), calendar),
             )
-        elif (
-            s.due_at is not None
-            and now <= s.due_at < end_of_today
-            and s.status in DUE_TODAY_STATUSES
-        ):
+        elif is_due_today(s.status, s.due_at, now):
             kind = DUE_TODAY
             when = _("due {time}").format(time=figures.when(s.due_at, year))
         elif s.status in WAITING_STATUSES:

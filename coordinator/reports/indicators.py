@@ -16,13 +16,14 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from coordinator.i18n import _
+from coordinator.queries import indicators as indicator_queries
+from coordinator.queries import settings as setting_queries
+from coordinator.queries.indicators import IndicatorFigure
 from coordinator.reports import figures
 from coordinator.reports.base import Report
 from coordinator.reports.case_summary import Bar
 from coordinator.reports.templating import render
 from coordinator.services import indicators as indicator_service
-from coordinator.services import settings as settings_service
-from coordinator.services.indicators import IndicatorFigure
 from coordinator.store.models import Case, CaseAmount, Organisation
 from coordinator.store.storage import Store
 
@@ -126,7 +127,7 @@ def _chart(figure: IndicatorFigure, label: str) -> IndicatorChart:
 
 def indicators(store: Store, year: int, now: datetime | None = None) -> Report:
     moment = (now or store.clock()).replace(microsecond=0)
-    yearly = indicator_service.yearly(store, year)
+    yearly = indicator_queries.yearly(store, year)
     rows = []
     charts = []
     for figure in yearly:
@@ -156,7 +157,7 @@ def indicators(store: Store, year: int, now: datetime | None = None) -> Report:
     return Report(
         title=_("Yearly indicators {year}").format(year=year),
         html=html,
-        header_left=settings_service.office_name(store),
+        header_left=setting_queries.office_name(store),
         header_right=f"{_('Yearly indicators')} · {year}",
         printed_at=moment,
     )

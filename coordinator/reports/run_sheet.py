@@ -14,11 +14,11 @@ from datetime import datetime
 from coordinator.i18n import _
 from coordinator.kinds import OrganisationKind
 from coordinator.labels import ACTION_STATUS, DOCUMENT_STATE, ORGANISATION_KIND
-from coordinator.queries.dashboard import OVERDUE_STATUSES
+from coordinator.queries import settings as setting_queries
+from coordinator.queries.due import is_overdue
 from coordinator.reports import _data, figures
 from coordinator.reports.base import Report
 from coordinator.reports.templating import render
-from coordinator.services import settings as settings_service
 from coordinator.store.storage import Store
 
 WRITING_LINES = 4
@@ -96,7 +96,7 @@ def run_sheet(store: Store, now: datetime | None = None) -> Report:
             if a.requested_at is not None
             else -1
         )
-        overdue = a.due_at is not None and a.due_at < moment and a.status in OVERDUE_STATUSES
+        overdue = is_overdue(a.status, a.due_at, moment)
         entry.overdue += overdue
         contact = responsible.get(a.contact_id) if a.contact_id is not None else None
         entry.steps.append(
@@ -183,7 +183,7 @@ def run_sheet(store: Store, now: datetime | None = None) -> Report:
     return Report(
         title=_("Department run sheet {date}").format(date=figures.day(moment)),
         html=html,
-        header_left=settings_service.office_name(store),
+        header_left=setting_queries.office_name(store),
         header_right=f"{_('Department run sheet')} · {figures.day(moment)}",
         printed_at=moment,
     )

@@ -25,17 +25,15 @@ from coordinator.labels import (
     F_STATUTORY,
     F_TITLE,
 )
-from coordinator.services._common import (
-    KEEP,
+from coordinator.services._common import KEEP, Unchanged, set_field
+from coordinator.store.changes import ChangeKind, Outcome
+from coordinator.store.lookup import (
     WHAT_ACTION,
     WHAT_CASE,
     WHAT_CONTACT,
     WHAT_ORGANISATION,
-    Unchanged,
     get_or_raise,
-    set_field,
 )
-from coordinator.store.changes import ChangeKind, Outcome
 from coordinator.store.models import (
     NOTE_MAX,
     TITLE_MAX,
@@ -396,33 +394,3 @@ def delete(store: Store, action_id: int) -> Outcome[None]:
         work.changed(ChangeKind.ACTION, action_id)
         work.changed(ChangeKind.CASE, action.case_id)
     return Outcome(None, work.changes)
-
-
-def for_case(store: Store, case_id: int) -> list[ActionRecord]:
-    with store.read() as session:
-        get_or_raise(session, Case, case_id, WHAT_CASE)
-        deps: dict[int, list[int]] = {}
-        for row in session.execute(
-            select(ActionDependency.action_id, ActionDependency.depends_on_id)
-            .join(Action, Action.id == ActionDependency.action_id)
-            .where(Action.case_id == case_id)
-            .order_by(ActionDependency.depends_on_id)
-        ):
-            deps.setdefault(row.action_id, []).append(row.depends_on_id)
-        actions = session.scalars(
-            select(Action).where(Action.case_id == case_id).order_by(Action.position, Action.id)
-        )
-        return [ActionRecord.of(a, tuple(deps.get(a.id, ()))) for a in actions]
-
-
-def get(store: Store, action_id: int) -> ActionRecord:
-    with store.read() as session:
-        action = get_or_raise(session, Action, action_id, WHAT_ACTION)
-        deps = tuple(
-            session.scalars(
-                select(ActionDependency.depends_on_id)
-                .where(ActionDependency.action_id == action_id)
-                .order_by(ActionDependency.depends_on_id)
-            )
-        )
-        return ActionRecord.of(action, deps)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, time
 
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import extract, select
+from sqlalchemy import extract
 
 from coordinator.calendar.working_time import WorkingHours
 from coordinator.errors import ValidationError
@@ -20,13 +19,6 @@ from coordinator.validation import check_date, clean_text
 
 ENTITY = "calendar"
 HOURS_SETTING = "working_hours"
-
-
-@dataclass(frozen=True)
-class CalendarStatus:
-    hours: tuple[tuple[time, time], ...]
-    entered_years: tuple[int, ...]
-    uncovered_years: tuple[int, ...]  # among the years asked about
 
 
 def set_working_hours(store: Store, spans: Sequence[tuple[time, time]]) -> Outcome[None]:
@@ -132,16 +124,3 @@ def enter_year(
         )
         work.changed(ChangeKind.CALENDAR, year)
     return Outcome(None, work.changes)
-
-
-def status(store: Store, years: Iterable[int] = ()) -> CalendarStatus:
-    calendar = store.calendar()
-    this_year = store.clock().year
-    wanted = sorted(set(years)) or [this_year, this_year + 1]
-    with store.read() as session:
-        entered = tuple(session.scalars(select(CalendarYear.year).order_by(CalendarYear.year)))
-    return CalendarStatus(
-        hours=calendar.hours.spans,
-        entered_years=entered,
-        uncovered_years=tuple(y for y in wanted if calendar.coverage(y) == "fallback"),
-    )

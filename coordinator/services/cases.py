@@ -7,9 +7,8 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
-from coordinator.errors import NotFoundError, TransitionError, ValidationError
+from coordinator.errors import TransitionError, ValidationError
 from coordinator.i18n import N_
 from coordinator.kinds import ActionStatus, CaseStatus, DocumentState, OrganisationKind
 from coordinator.labels import (
@@ -27,15 +26,9 @@ from coordinator.labels import (
     F_TITLE,
 )
 from coordinator.services import organisations
-from coordinator.services._common import (
-    KEEP,
-    WHAT_CASE,
-    WHAT_ORGANISATION,
-    Unchanged,
-    get_or_raise,
-    set_field,
-)
+from coordinator.services._common import KEEP, Unchanged, set_field
 from coordinator.store.changes import ChangeKind, Outcome
+from coordinator.store.lookup import WHAT_CASE, WHAT_ORGANISATION, get_or_raise
 from coordinator.store.models import (
     NAME_MAX,
     NOTE_MAX,
@@ -466,31 +459,3 @@ def _cancel_open_steps(work: Work, case_id: int, when: datetime) -> None:
         action.status = ActionStatus.CANCELLED
         action.updated_at = work.now
         work.changed(ChangeKind.ACTION, action.id)
-
-
-def get(store: Store, case_id: int) -> CaseRecord:
-    with store.read() as session:
-        return CaseRecord.of(get_or_raise(session, Case, case_id, WHAT_CASE))
-
-
-def by_reference(store: Store, reference: str) -> CaseRecord:
-    with store.read() as session:
-        case = session.scalar(select(Case).where(Case.reference == reference.strip()))
-        if case is None:
-            raise NotFoundError(N_("There is no case {reference}."), reference=reference)
-        return CaseRecord.of(case)
-
-
-def list_cases(
-    store: Store, *, status: CaseStatus | None = None, limit: int = 500
-) -> list[CaseRecord]:
-    with store.read() as session:
-        query = (
-            select(Case)
-            .options(selectinload(Case.tags), selectinload(Case.company))
-            .order_by(Case.opened_at.desc(), Case.id.desc())
-            .limit(limit)
-        )
-        if status is not None:
-            query = query.where(Case.status == status)
-        return [CaseRecord.of(c) for c in session.scalars(query)]

@@ -13,16 +13,9 @@ from coordinator.i18n import N_
 from coordinator.kinds import Channel, Direction
 from coordinator.labels import F_AT, F_DURATION, F_FOLLOW_UP, F_NOTES, F_NUMBER
 from coordinator.phones import normalise
-from coordinator.services._common import (
-    KEEP,
-    WHAT_CASE,
-    WHAT_COMMUNICATION,
-    WHAT_CONTACT,
-    Unchanged,
-    get_or_raise,
-    set_field,
-)
+from coordinator.services._common import KEEP, Unchanged, set_field
 from coordinator.store.changes import ChangeKind, Outcome
+from coordinator.store.lookup import WHAT_CASE, WHAT_COMMUNICATION, WHAT_CONTACT, get_or_raise
 from coordinator.store.models import NOTE_MAX, Case, Communication, Contact
 from coordinator.store.records import CommunicationRecord
 from coordinator.store.storage import Store, Work
@@ -319,21 +312,3 @@ def delete(store: Store, communication_id: int) -> Outcome[None]:
         work.session.delete(item)
         work.changed(ChangeKind.COMMUNICATION, communication_id)
     return Outcome(None, work.changes)
-
-
-def get(store: Store, communication_id: int) -> CommunicationRecord:
-    with store.read() as session:
-        return CommunicationRecord.of(
-            get_or_raise(session, Communication, communication_id, WHAT_COMMUNICATION)
-        )
-
-
-def for_case(store: Store, case_id: int, limit: int = 1000) -> list[CommunicationRecord]:
-    with store.read() as session:
-        rows = session.scalars(
-            select(Communication)
-            .where(Communication.case_id == case_id)
-            .order_by(Communication.at.desc(), Communication.id.desc())
-            .limit(limit)
-        )
-        return [CommunicationRecord.of(c) for c in rows]

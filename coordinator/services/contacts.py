@@ -4,24 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 
 from coordinator.errors import ConflictError, ValidationError
 from coordinator.i18n import N_
-from coordinator.kinds import Channel
+from coordinator.kinds import Channel, OrganisationKind
 from coordinator.labels import F_HANDLE, F_LABEL, F_NAME, F_NOTES, F_ROLE
 from coordinator.names import name_keys
-from coordinator.phones import normalise, search_digits
-from coordinator.services._common import (
-    KEEP,
-    WHAT_CONTACT,
-    WHAT_ORGANISATION,
-    Unchanged,
-    get_or_raise,
-    set_field,
-)
+from coordinator.phones import normalise
+from coordinator.services import organisations
+from coordinator.services._common import KEEP, Unchanged, set_field
 from coordinator.store.changes import ChangeKind, Outcome
+from coordinator.store.lookup import WHAT_CONTACT, WHAT_ORGANISATION, get_or_raise
 from coordinator.store.models import NAME_MAX, NOTE_MAX, Contact, Handle, Organisation, PhoneNumber
 from coordinator.store.records import ContactRecord
 from coordinator.store.storage import Store, Work
@@ -118,6 +112,34 @@ def create(
             phones=phones,
             handles=handles,
             notes=notes,
+        )
+        record = ContactRecord.of(contact)
+    return Outcome(record, work.changes)
+
+
+def create_at_organisation(
+    store: Store,
+    name: str,
+    *,
+    organisation: str = "",
+    organisation_kind: OrganisationKind = OrganisationKind.COMPANY,
+    role: str = "",
+    number: str = "",
+) -> Outcome[ContactRecord]:
+    """A new contact, their number and (when it is new) their organisation, by its name:
+    all or nothing, so a refused number or name never leaves behind an organisation that
+    nobody asked for."""
+    org_name = organisation.strip()
+    with store.work() as work:
+        org_id = None
+        if org_name:
+            org_id = organisations.find_or_create_in(work, org_name, organisation_kind).id
+        contact = create_in(
+            work,
+            name,
+            organisation_id=org_id,
+            role=role,
+            phones=[number.strip()] if number.strip() else [],
         )
         record = ContactRecord.of(contact)
     return Outcome(record, work.changes)
@@ -249,53 +271,3 @@ def delete(store: Store, contact_id: int) -> Outcome[None]:
         work.changed(ChangeKind.CONTACT, contact_id)
         work.changed(ChangeKind.COMMUNICATION)
     return Outcome(None, work.changes)
-
-
-def get(store: Store, contact_id: int) -> ContactRecord:
-    with store.read() as session:
-        contact = get_or_raise(session, Contact, contact_id, WHAT_CONTACT)
-        return ContactRecord.of(contact)
-
-
-def find_by_number(store: Store, raw: str) -> list[ContactRecord]:
-    """Contacts owning exactly this number (any typing of it); empty if none."""
-    number = normalise(raw)
-    with store.read() as session:
-        query = (
-            select(Contact)
-            .join(PhoneNumber)
-            .where(PhoneNumber.e164 == number.e164)
-            .options(selectinload(Contact.phones), selectinload(Contact.handles))
-            .order_by(Contact.name, Contact.id)
-            .distinct()
-        )
-        return [ContactRecord.of(c) for c in session.scalars(query)]
-
-
-def search(store: Store, text: str, limit: int = 50) -> list[ContactRecord]:
-    """By name, pinyin, pinyin initials (“wcf”) or any run of digits of a number."""
-    term = text.strip()
-    if not term:
-        return []
-    conditions = [Contact.name.contains(term, autoescape=True)]
-    lowered = term.lower().replace(" ", "")
-    if lowered.isascii() and lowered.isalpha():
-        conditions.append(Contact.initials.like(f"{lowered}%"))
-        conditions.append(Contact.initials.like(f"% {lowered}%"))
-        conditions.append(func.replace(Contact.pinyin, " ", "").like(f"{lowered}%"))
-    digits = search_digits(term)
-    if len(digits) >= 3:
-        conditions.append(
-            Contact.id.in_(
-                select(PhoneNumber.contact_id).where(PhoneNumber.digits.like(f"%{digits}%"))
-            )
-        )
-    with store.read() as session:
-        query = (
-            select(Contact)
-            .where(or_(*conditions))
-            .options(selectinload(Contact.phones), selectinload(Contact.handles))
-            .order_by(Contact.name, Contact.id)
-            .limit(limit)
-        )
-        return [ContactRecord.of(c) for c in session.scalars(query)]

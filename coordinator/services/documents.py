@@ -24,18 +24,16 @@ from coordinator.labels import (
     F_REASON,
     F_TITLE,
 )
-from coordinator.services._common import (
-    KEEP,
+from coordinator.services._common import KEEP, Unchanged, set_field
+from coordinator.store import filestore
+from coordinator.store.changes import ChangeKind, Outcome
+from coordinator.store.lookup import (
     WHAT_CASE,
     WHAT_DOCUMENT,
     WHAT_FILE,
     WHAT_ORGANISATION,
-    Unchanged,
     get_or_raise,
-    set_field,
 )
-from coordinator.store import filestore
-from coordinator.store.changes import ChangeKind, Outcome
 from coordinator.store.models import NOTE_MAX, TITLE_MAX, Case, Document, DocumentFile, Organisation
 from coordinator.store.records import DocumentRecord
 from coordinator.store.storage import Store, Work
@@ -333,10 +331,6 @@ def remove_file(store: Store, document_id: int, file_id: int) -> Outcome[Documen
     return Outcome(record, work.changes)
 
 
-def file_path(store: Store, sha256: str) -> Path:
-    return filestore.path_for(store.files_dir, sha256)
-
-
 def delete(store: Store, document_id: int) -> Outcome[None]:
     with store.work() as work:
         document = get_or_raise(work.session, Document, document_id, WHAT_DOCUMENT)
@@ -344,19 +338,3 @@ def delete(store: Store, document_id: int) -> Outcome[None]:
         work.session.delete(document)
         work.changed(ChangeKind.DOCUMENT, document_id)
     return Outcome(None, work.changes)
-
-
-def for_case(store: Store, case_id: int) -> list[DocumentRecord]:
-    with store.read() as session:
-        get_or_raise(session, Case, case_id, WHAT_CASE)
-        rows = session.scalars(
-            select(Document)
-            .where(Document.case_id == case_id)
-            .order_by(Document.position, Document.id)
-        )
-        return [DocumentRecord.of(d) for d in rows]
-
-
-def get(store: Store, document_id: int) -> DocumentRecord:
-    with store.read() as session:
-        return DocumentRecord.of(get_or_raise(session, Document, document_id, WHAT_DOCUMENT))

@@ -9,8 +9,9 @@ from coordinator.i18n import N_
 from coordinator.kinds import OrganisationKind
 from coordinator.labels import F_NAME, F_NOTES, ORGANISATION_KIND
 from coordinator.names import name_keys
-from coordinator.services._common import WHAT_ORGANISATION, get_or_raise, set_field
+from coordinator.services._common import set_field
 from coordinator.store.changes import ChangeKind, Outcome
+from coordinator.store.lookup import WHAT_ORGANISATION, get_or_raise
 from coordinator.store.models import NAME_MAX, NOTE_MAX, Action, Case, Document, Organisation
 from coordinator.store.records import OrganisationRecord
 from coordinator.store.storage import Store, Work
@@ -140,29 +141,6 @@ def delete(store: Store, organisation_id: int) -> Outcome[None]:
         work.session.delete(org)
         work.changed(ChangeKind.ORGANISATION, organisation_id)
     return Outcome(None, work.changes)
-
-
-def list_all(
-    store: Store, kind: OrganisationKind | None = None, text: str = ""
-) -> list[OrganisationRecord]:
-    with store.read() as session:
-        query = select(Organisation).order_by(Organisation.name)
-        if kind is not None:
-            query = query.where(Organisation.kind == kind)
-        term = text.strip()
-        if term:
-            lowered = term.lower()
-            query = query.where(
-                or_(
-                    Organisation.name.contains(term, autoescape=True),
-                    Organisation.pinyin.contains(lowered, autoescape=True),
-                    func.replace(Organisation.pinyin, " ", "").contains(
-                        lowered.replace(" ", ""), autoescape=True
-                    ),
-                    Organisation.initials.contains(lowered, autoescape=True),
-                )
-            )
-        return [OrganisationRecord.of(o) for o in session.scalars(query)]
 
 
 def kind_label(kind: OrganisationKind) -> str:

@@ -7,6 +7,7 @@ default is used, so a fresh install prints in the reader's language.
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from coordinator.i18n import N_
 from coordinator.store.changes import ChangeKind, Outcome
@@ -29,12 +30,10 @@ def _stored_name(value: object) -> str | None:
     return None
 
 
-def office_name(store: Store) -> str:
-    """The office's name as entered, else the default in the current language."""
-    with store.read() as session:
-        setting = session.get(Setting, OFFICE_NAME_SETTING)
-        stored = None if setting is None else _stored_name(setting.value)
-    return stored if stored is not None else DEFAULT_OFFICE_NAME.tr()
+def stored_office_name(session: Session) -> str | None:
+    """The office's name as entered, or None while there is none."""
+    setting = session.get(Setting, OFFICE_NAME_SETTING)
+    return None if setting is None else _stored_name(setting.value)
 
 
 def set_office_name(store: Store, name: str) -> Outcome[None]:
@@ -58,26 +57,24 @@ PINNED_CASES_SETTING = "pinned_cases"
 PINNED_MAX = 9  # one per Ctrl+1 … Ctrl+9
 
 
-def pinned_cases(store: Store) -> list[int]:
-    """The cases the officer pinned to jump back to, most recently pinned first; ids of
-    cases deleted since are left out."""
-    with store.read() as session:
-        setting = session.get(Setting, PINNED_CASES_SETTING)
-        value = None if setting is None else setting.value
-        raw = value.get("ids") if isinstance(value, dict) else None
-        ids = [i for i in raw if isinstance(i, int)] if isinstance(raw, list) else []
-        existing = set(session.scalars(select(Case.id).where(Case.id.in_(ids)))) if ids else set()
+def pinned_in(session: Session) -> list[int]:
+    """The pinned cases that still exist, most recently pinned first."""
+    setting = session.get(Setting, PINNED_CASES_SETTING)
+    value = None if setting is None else setting.value
+    raw = value.get("ids") if isinstance(value, dict) else None
+    ids = [i for i in raw if isinstance(i, int)] if isinstance(raw, list) else []
+    existing = set(session.scalars(select(Case.id).where(Case.id.in_(ids)))) if ids else set()
     return [i for i in ids if i in existing][:PINNED_MAX]
 
 
 def set_pinned(store: Store, case_id: int, pinned: bool) -> Outcome[list[int]]:
     """Pin a case to the top of the stack (or unpin it); the oldest falls off past nine."""
-    current = pinned_cases(store)
-    wanted = [i for i in current if i != case_id]
-    if pinned:
-        wanted.insert(0, case_id)
-    wanted = wanted[:PINNED_MAX]
     with store.work() as work:
+        current = pinned_in(work.session)
+        wanted = [i for i in current if i != case_id]
+        if pinned:
+            wanted.insert(0, case_id)
+        wanted = wanted[:PINNED_MAX]
         if wanted == current:
             return Outcome(current, work.changes)
         setting = work.session.get(Setting, PINNED_CASES_SETTING)

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from coordinator.errors import NotFoundError, ValidationError
+from coordinator.errors import ValidationError
 from coordinator.i18n import N_
 from coordinator.kinds import OrganisationKind
 from coordinator.labels import (
@@ -28,8 +28,8 @@ from coordinator.labels import (
     F_TITLE,
 )
 from coordinator.paths import RESOURCES_DIR
-from coordinator.services._common import WHAT_TEMPLATE, get_or_raise
 from coordinator.store.changes import ChangeKind, Outcome
+from coordinator.store.lookup import WHAT_TEMPLATE, get_or_raise
 from coordinator.store.models import (
     NAME_MAX,
     NOTE_MAX,
@@ -276,22 +276,6 @@ def delete(store: Store, template_id: int) -> Outcome[None]:
         work.session.delete(template)
         work.changed(ChangeKind.TEMPLATE, template_id)
     return Outcome(None, work.changes)
-
-
-def get(store: Store, key: str) -> TemplateRecord:
-    with store.read() as session:
-        template = session.scalar(select(Template).where(Template.key == key))
-        if template is None:
-            raise NotFoundError(N_("There is no case template “{key}”."), key=key)
-        return TemplateRecord.of(template)
-
-
-def list_all(store: Store) -> list[TemplateRecord]:
-    with store.read() as session:
-        return [
-            TemplateRecord.of(t)
-            for t in session.scalars(select(Template).order_by(Template.name, Template.key))
-        ]
 
 
 def load_spec_file(path: Path) -> dict[str, Any]:

@@ -7,7 +7,7 @@ safe to keep after the session is gone and cheap to compare.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from coordinator.kinds import (
@@ -16,6 +16,7 @@ from coordinator.kinds import (
     Channel,
     Direction,
     DocumentState,
+    Indicator,
     OrganisationKind,
 )
 from coordinator.store.models import (
@@ -272,3 +273,14 @@ class ActionRecord:
             depends_on,
             tuple((p.started_at, p.ended_at) for p in a.pauses),
         )
+
+
+@dataclass(frozen=True)
+class AmountRecord:
+    id: int
+    case_id: int
+    indicator: Indicator
+    amount: Decimal
+    currency: str
+    counted_on: date
+    note: str

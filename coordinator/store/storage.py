@@ -11,6 +11,7 @@ import json
 import os
 import sqlite3
 import stat
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -200,6 +201,7 @@ class Store:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._reading = threading.local()  # the read session open on each thread, if any
         self._calendar: WorkingCalendar | None = None
 
     @property
@@ -232,8 +234,17 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for queries only; anything it changes is rolled back."""
+        """A session for queries only; anything it changes is rolled back.
+
+        Re-entrant per thread: a read opened inside another one shares its session, so
+        query functions that call each other see one snapshot of the data.
+        """
+        outer: Session | None = getattr(self._reading, "session", None)
+        if outer is not None:
+            yield outer
+            return
         session = self._sessions()
+        self._reading.session = session
         try:
             with session.begin():
                 yield session
@@ -241,7 +252,15 @@ class Store:
         except (OperationalError, SADatabaseError, sqlite3.DatabaseError) as exc:
             raise translate_db_error(exc) from exc
         finally:
+            self._reading.session = None
             session.close()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads that must agree with each other (a count and the ids it counted) see one
+        state of the data: every query run inside shares one read transaction."""
+        with self.read():
+            yield
 
     def calendar(self) -> WorkingCalendar:
         """The working calendar as the officer configured it (cached until it changes)."""

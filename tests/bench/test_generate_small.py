@@ -81,9 +81,9 @@ def test_the_store_opens_sound_and_at_the_current_revision(data_dir: Path) -> No
             assert first.at >= datetime(2022, 1, 1)
             documents = session.scalars(select(Document)).all()
             assert all(d.requested_at is not None and d.requested_at <= AS_OF for d in documents)
-            counts = dashboard.counts(session, NOW)
-            assert dashboard.unfiled_communications(session, NOW)
-            assert dashboard.documents_waiting(session, NOW)
+            counts = dashboard.counts(store, NOW)
+            assert dashboard.unfiled_communications(store, NOW)
+            assert dashboard.documents_waiting(store, NOW)
     finally:
         store.close()
     assert counts.unfiled_communications == 60

@@ -30,6 +30,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coordinator.queries import documents as document_queries
+
 HERE = Path(__file__).resolve()
 PROJECT_DIR = HERE.parents[2]
 if str(PROJECT_DIR) not in sys.path:  # run as a script: make the project importable
@@ -92,13 +94,13 @@ class Figures:
 def prepare(data_dir: Path) -> int:
     """A store with one case; returns a document id for the attachments."""
     from coordinator.safety.opening import open_store
-    from coordinator.services import cases, documents, templates
+    from coordinator.services import cases, templates
 
     store = open_store(data_dir)
     try:
         templates.install_builtin(store)
         case = cases.open_case(store, "崩溃测试", template_key="company_landing").value
-        return documents.for_case(store, case.id)[0].id
+        return document_queries.for_case(store, case.id)[0].id
     finally:
         store.close()
 

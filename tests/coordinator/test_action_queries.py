@@ -54,8 +54,8 @@ def scene(store: Store, clock: FixedClock) -> Scene:
         template_key="company_landing",
         opened_at=mon(8, 35),
     ).value.id
-    a_steps = actions.for_case(store, a_case)
-    b_steps = actions.for_case(store, b_case)
+    a_steps = aq.for_case(store, a_case)
+    b_steps = aq.for_case(store, b_case)
     a = {k: s.id for k, s in zip(KEYS, a_steps, strict=True)}
     b = {k: s.id for k, s in zip(KEYS, b_steps, strict=True)}
     departments = {k: s.department_id for k, s in zip(KEYS, a_steps, strict=True)}
@@ -79,13 +79,11 @@ def sql_ids(store: Store, where: str = "1=1") -> set[int]:
 
 
 def ids(store: Store, flt: ActionFilter | None = None, **kw: object) -> list[int]:
-    with store.read() as session:
-        return aq.ids(session, flt or ActionFilter(), **kw)  # type: ignore[arg-type]
+    return aq.ids(store, flt or ActionFilter(), **kw)  # type: ignore[arg-type]
 
 
 def count(store: Store, flt: ActionFilter | None = None) -> int:
-    with store.read() as session:
-        return aq.count(session, flt or ActionFilter())
+    return aq.count(store, flt or ActionFilter())
 
 
 # -- filters -----------------------------------------------------------------------------
@@ -161,10 +159,10 @@ def test_text_matches_company_title_or_reference(
 
 
 def test_matching_and_of_cases(store: Store, scene: Scene) -> None:
-    with store.read() as session:
-        steps_of_a = aq.of_cases(session, [scene.a_case])
+    with store.snapshot():
+        steps_of_a = aq.of_cases(store, [scene.a_case])
         assert steps_of_a == set(scene.a.values())
-        overdue = aq.matching(session, ActionFilter(overdue_at=NOW), steps_of_a | {999_999})
+        overdue = aq.matching(store, ActionFilter(overdue_at=NOW), steps_of_a | {999_999})
     assert overdue == {scene.a["park"]}
 
 
@@ -187,8 +185,7 @@ def test_due_order_puts_steps_without_a_due_time_last(store: Store, scene: Scene
 
 def test_status_order_follows_the_workflow(store: Store, scene: Scene) -> None:
     order = ids(store, ActionFilter(statuses=None), sort=aq.SORT_STATUS, descending=False)
-    with store.read() as session:
-        found = aq.rows(session, order)
+    found = aq.rows(store, order)
     ranks = [aq.STATUS_ORDER.index(found[i].status) for i in order]
     assert ranks == sorted(ranks)
     assert found[order[-1]].status == S.CANCELLED
@@ -204,7 +201,7 @@ def test_every_order_is_total_stable_and_reversible(store: Store, scene: Scene, 
     assert ids(store, flt, sort=sort, descending=True) == down
     with store.read() as session:
         plain = list(session.scalars(aq.ids_stmt(flt, sort, True)))
-        head = aq.ids(session, flt, sort, True, limit=4)
+        head = aq.ids(store, flt, sort, True, limit=4)
     assert down == plain  # the one-JSON-array path returns the plain query's order
     assert head == down[:4]
 
@@ -218,8 +215,7 @@ def test_unknown_sort_is_refused() -> None:
 
 
 def test_rows_carry_what_the_list_shows(store: Store, scene: Scene) -> None:
-    with store.read() as session:
-        found = aq.rows(session, [scene.b["tax"], scene.b["park"], 999_999])
+    found = aq.rows(store, [scene.b["tax"], scene.b["park"], 999_999])
     assert set(found) == {scene.b["tax"], scene.b["park"]}
     tax = found[scene.b["tax"]]
     assert (tax.case_reference, tax.company_name, tax.department_name) == (
@@ -236,8 +232,7 @@ def test_rows_carry_what_the_list_shows(store: Store, scene: Scene) -> None:
 
 def test_held_time_leaves_out_the_pauses(store: Store, scene: Scene) -> None:
     calendar = store.calendar()
-    with store.read() as session:
-        found = aq.rows(session, [*scene.a.values(), *scene.b.values()])
+    found = aq.rows(store, [*scene.a.values(), *scene.b.values()])
     # Mon 9:00-12:00, 13:30-17:30, Tue 8:30-10:00
     assert aq.held_seconds(found[scene.a["park"]], calendar, NOW) == 8.5 * 3600
     # requested 8:45, on the company's clock from 9:00 on
@@ -250,8 +245,7 @@ def test_held_time_leaves_out_the_pauses(store: Store, scene: Scene) -> None:
 
 def test_due_margin_is_frozen_while_paused(store: Store, scene: Scene) -> None:
     calendar = store.calendar()
-    with store.read() as session:
-        found = aq.rows(session, [*scene.a.values(), *scene.b.values()])
+    found = aq.rows(store, [*scene.a.values(), *scene.b.values()])
     over = aq.due_margin(found[scene.a["park"]], calendar, NOW)
     # due Mon 11:00: 11:00-12:00, 13:30-17:30, Tue 8:30-10:00 over
     assert over == aq.DueMargin(-int(6.5 * 3600))
@@ -273,8 +267,7 @@ def test_due_margin_is_frozen_while_paused(store: Store, scene: Scene) -> None:
 
 
 def test_department_loads(store: Store, scene: Scene) -> None:
-    with store.read() as session:
-        loads = aq.department_loads(session, store.calendar(), NOW)
+    loads = aq.department_loads(store, store.calendar(), NOW)
     by_id = {d.department_id: d for d in loads}
     park = by_id[scene.departments["park"]]
     # B's park step was requested first, but it has waited on the company since 9:00:
@@ -299,14 +292,13 @@ def test_department_loads(store: Store, scene: Scene) -> None:
 
 
 def test_department_loads_of_fast_track_cases(store: Store, scene: Scene) -> None:
-    with store.read() as session:
-        loads = aq.department_loads(session, store.calendar(), NOW, fast_track_only=True)
+    loads = aq.department_loads(store, store.calendar(), NOW, fast_track_only=True)
     assert sum(d.open_steps for d in loads) == count(store, ActionFilter(fast_track_only=True))
     park = next(d for d in loads if d.department_id == scene.departments["park"])
     assert (park.open_steps, park.longest_action_id) == (1, scene.a["park"])
 
 
 def test_department_loads_of_an_empty_store(store: Store) -> None:
-    with store.read() as session:
-        assert aq.department_loads(session, store.calendar(), NOW) == []
-        assert aq.department_name(session, 12345) == ""
+    with store.snapshot():
+        assert aq.department_loads(store, store.calendar(), NOW) == []
+        assert aq.department_name(store, 12345) == ""

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from coordinator.cli import safety as cli_safety
 from coordinator.errors import ConflictError, DomainError, StorageError, ValidationError
 from coordinator.paths import DATABASE_NAME
+from coordinator.queries import documents as document_queries
 from coordinator.safety import archive
 from coordinator.safety.opening import open_store
 from coordinator.services import cases, communications, documents
@@ -88,7 +89,7 @@ class Source:
 @pytest.fixture
 def source(store: Store, tmp_path: Path) -> Source:
     case = cases.open_case(store, "归档测试", template_key="company_landing").value
-    first, second = documents.for_case(store, case.id)[:2]
+    first, second = document_queries.for_case(store, case.id)[:2]
     for document, name, data in ((first, "licence.pdf", SCAN), (second, "letter.txt", LETTER)):
         path = tmp_path / name
         path.write_bytes(data)

@@ -24,6 +24,7 @@ import pytest
 from coordinator.cli import safety as cli_safety
 from coordinator.errors import NotFoundError, StorageError, ValidationError
 from coordinator.paths import DATABASE_NAME, PROJECT_DIR
+from coordinator.queries import documents as document_queries
 from coordinator.safety import backup
 from coordinator.safety.backup import BackupInfo, Progress, RetentionPolicy
 from coordinator.safety.opening import open_store
@@ -60,7 +61,7 @@ def mode(path: Path) -> int:
 
 def attach(store: Store, tmp_path: Path, content: bytes, name: str = "scan.pdf") -> str:
     case = cases.open_case(store, f"备份 {name}", template_key="company_landing").value
-    document = documents.for_case(store, case.id)[0]
+    document = document_queries.for_case(store, case.id)[0]
     source = tmp_path / name
     source.write_bytes(content)
     return documents.attach_file(store, document.id, source).value.files[-1].sha256

@@ -27,6 +27,12 @@ from hypothesis import strategies as st
 
 from coordinator.errors import DomainError, TransitionError, ValidationError
 from coordinator.kinds import OrganisationKind
+from coordinator.queries import actions as action_queries
+from coordinator.queries import cases as case_queries
+from coordinator.queries import communications as communication_queries
+from coordinator.queries import contacts as contact_queries
+from coordinator.queries import documents as document_queries
+from coordinator.queries import templates as template_queries
 from coordinator.safety.opening import open_store
 from coordinator.services import (
     actions,
@@ -142,7 +148,9 @@ def _org_create_name(s: Store, c: Ctx, v: str) -> str:
 
 
 def _org_create_notes(s: Store, c: Ctx, v: str) -> str:
-    ident = organisations.create(s, f"新单位{len(organisations.list_all(s))}", "fund", v).value.id
+    ident = organisations.create(
+        s, f"新单位{len(contact_queries.organisations(s))}", "fund", v
+    ).value.id
     return str(column(s, Organisation, ident, "notes"))
 
 
@@ -157,36 +165,36 @@ def _org_update_notes(s: Store, c: Ctx, v: str) -> str:
 
 
 def _contact_create_name(s: Store, c: Ctx, v: str) -> str:
-    return contacts.get(s, contacts.create(s, v).value.id).name
+    return contact_queries.get(s, contacts.create(s, v).value.id).name
 
 
 def _contact_create_role(s: Store, c: Ctx, v: str) -> str:
-    return contacts.get(s, contacts.create(s, "某人", role=v).value.id).role
+    return contact_queries.get(s, contacts.create(s, "某人", role=v).value.id).role
 
 
 def _contact_update(field: str) -> Write:
     def write(s: Store, c: Ctx, v: str) -> str:
         contacts.update(s, c.contact, **{field: v})
-        return str(getattr(contacts.get(s, c.contact), field))
+        return str(getattr(contact_queries.get(s, c.contact), field))
 
     return write
 
 
 def _contact_phone_label(s: Store, c: Ctx, v: str) -> str:
     person = contacts.create(s, "某人", phones=[("13900001111", v)]).value.id
-    return contacts.get(s, person).phones[0].label
+    return contact_queries.get(s, person).phones[0].label
 
 
 def _contact_handle(s: Store, c: Ctx, v: str) -> str:
     contacts.set_handle(s, c.contact, "wechat", v)
-    return contacts.get(s, c.contact).handles[0][1]
+    return contact_queries.get(s, c.contact).handles[0][1]
 
 
 def _case_open(field: str, read: str | None = None) -> Write:
     def write(s: Store, c: Ctx, v: str) -> str:
         kwargs: dict[str, Any] = {"title": "标题", field: v}
         record = cases.open_case(s, **kwargs).value
-        return str(getattr(cases.get(s, record.id), read or field))
+        return str(getattr(case_queries.get(s, record.id), read or field))
 
     return write
 
@@ -194,20 +202,20 @@ def _case_open(field: str, read: str | None = None) -> Write:
 def _case_update(field: str) -> Write:
     def write(s: Store, c: Ctx, v: str) -> str:
         cases.update(s, c.case, **{field: v})
-        return str(getattr(cases.get(s, c.case), field))
+        return str(getattr(case_queries.get(s, c.case), field))
 
     return write
 
 
 def _case_tag(s: Store, c: Ctx, v: str) -> str:
     cases.update(s, c.case, tags=[v])
-    (tag,) = cases.get(s, c.case).tags
+    (tag,) = case_queries.get(s, c.case).tags
     return tag
 
 
 def _case_close_reason(s: Store, c: Ctx, v: str) -> str:
     cases.set_status(s, c.plain_case, "cancelled", reason=v)
-    stored = cases.get(s, c.plain_case).close_reason
+    stored = case_queries.get(s, c.plain_case).close_reason
     cases.set_status(s, c.plain_case, "open")
     return stored
 
@@ -222,7 +230,7 @@ def _action_add(field: str) -> Write:
 
 
 def _action(s: Store, c: Ctx, ident: int) -> actions.ActionRecord:
-    return next(a for a in actions.for_case(s, c.case) if a.id == ident)
+    return next(a for a in action_queries.for_case(s, c.case) if a.id == ident)
 
 
 def _action_update(field: str) -> Write:
@@ -241,7 +249,7 @@ def _action_reason(s: Store, c: Ctx, v: str) -> str:
 
 
 def _document(s: Store, c: Ctx, ident: int) -> documents.DocumentRecord:
-    return next(d for d in documents.for_case(s, c.case) if d.id == ident)
+    return next(d for d in document_queries.for_case(s, c.case) if d.id == ident)
 
 
 def _document_add(field: str) -> Write:
@@ -284,12 +292,12 @@ def _document_missing_items(s: Store, c: Ctx, v: str) -> str:
 
 
 def _communication_log_notes(s: Store, c: Ctx, v: str) -> str:
-    return communications.get(s, communications.log(s, notes=v).value.id).notes
+    return communication_queries.get(s, communications.log(s, notes=v).value.id).notes
 
 
 def _communication_update_notes(s: Store, c: Ctx, v: str) -> str:
     communications.update(s, c.communication, notes=v)
-    return communications.get(s, c.communication).notes
+    return communication_queries.get(s, c.communication).notes
 
 
 def _template(**changes: Any) -> Write:
@@ -308,7 +316,7 @@ def _template(**changes: Any) -> Write:
         else:
             kwargs[field] = v
         record = templates.save(s, actions=[step], documents=[doc], **kwargs).value
-        stored = templates.get(s, record.key)
+        stored = template_queries.get(s, record.key)
         return {
             "key": stored.key,
             "name": stored.name,
@@ -554,7 +562,7 @@ def test_malformed_numbers_are_refused_everywhere(
     refused(ValidationError, english, contacts.add_phone, store, ctx.contact, typed)
     refused(ValidationError, english, contacts.create, store, "新人", phones=[typed])
     refused(ValidationError, english, communications.log, store, raw_number=typed)
-    refused(ValidationError, english, contacts.find_by_number, store, typed)
+    refused(ValidationError, english, contact_queries.find_by_number, store, typed)
 
 
 def test_a_number_with_control_characters_is_refused(store: Store, refused: Refused) -> None:
@@ -714,7 +722,7 @@ def test_aware_datetimes_are_converted_to_local_time(store: Store, ctx: Ctx) -> 
     call = communications.log(store, at=utc_morning).value
     assert call.at == datetime(2025, 6, 9, 9, 0, 30)  # 01:00 UTC is 09:00 in Beijing
     assert call.at.tzinfo is None
-    assert communications.get(store, call.id).at == datetime(2025, 6, 9, 9, 0, 30)
+    assert communication_queries.get(store, call.id).at == datetime(2025, 6, 9, 9, 0, 30)
     new_york = timezone(timedelta(hours=-4))
     case = cases.open_case(store, "x", opened_at=datetime(2025, 6, 8, 21, 0, tzinfo=new_york)).value
     assert case.opened_at == datetime(2025, 6, 9, 9, 0)
@@ -736,7 +744,7 @@ def test_an_aware_datetime_beyond_any_calendar_is_refused(store: Store, refused:
 
 def test_microseconds_are_dropped(store: Store) -> None:
     call = communications.log(store, at=datetime(2025, 6, 9, 9, 0, 1, 999_999)).value
-    assert communications.get(store, call.id).at == datetime(2025, 6, 9, 9, 0, 1)
+    assert communication_queries.get(store, call.id).at == datetime(2025, 6, 9, 9, 0, 1)
 
 
 # -- hours ----------------------------------------------------------------------------------
@@ -854,7 +862,7 @@ def test_an_amount_is_stored_exactly(store: Store, ctx: Ctx) -> None:
     case = cases.update(store, ctx.case, amount=Decimal("12345678.99")).value
     assert case.amount == Decimal("12345678.99")
     assert column(store, Case, ctx.case, "amount_minor") == 1_234_567_899
-    assert cases.get(store, ctx.case).amount == Decimal("12345678.99")
+    assert case_queries.get(store, ctx.case).amount == Decimal("12345678.99")
 
 
 # -- the Chinese check itself ----------------------------------------------------------

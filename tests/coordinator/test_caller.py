@@ -15,6 +15,8 @@ from sqlalchemy import event
 from coordinator.errors import DomainError, NotFoundError, ValidationError
 from coordinator.kinds import ActionStatus, CaseStatus, Channel, DocumentState
 from coordinator.queries import caller
+from coordinator.queries import cases as case_queries
+from coordinator.queries import contacts as contact_queries
 from coordinator.queries.caller import MatchReason, recognise
 from coordinator.services import actions, cases, communications, contacts, documents
 from coordinator.services import organisations as orgs
@@ -327,7 +329,7 @@ def test_equal_matches_are_ordered_by_the_latest_contact(
 ) -> None:
     other = contacts.create(store, "周敏", phones=["13500138000"]).value.id
     found = [cid for cid, reason in _found(store, "8000") if reason is MatchReason.NUMBER_END]
-    assert found == sorted(found, key=lambda i: contacts.get(store, i).name)
+    assert found == sorted(found, key=lambda i: contact_queries.get(store, i).name)
     communications.log(store, contact_id=other, at=clock.now - timedelta(hours=1))
     communications.log(store, contact_id=people.zhang, at=clock.now - timedelta(days=3))
     found = [cid for cid, reason in _found(store, "8000") if reason is MatchReason.NUMBER_END]
@@ -342,8 +344,7 @@ def test_limit(store: Store, people: People) -> None:
 
 
 def test_inside_a_session(store: Store, people: People) -> None:
-    with store.read() as session:
-        assert recognise(session, "zwm").best is not None
+    assert recognise(store, "zwm").best is not None
 
 
 # -- query plans: indexes, never a whole table -----------------------------------------------
@@ -487,7 +488,7 @@ def test_caller_card(store: Store, people: People, scene: Scene, clock: FixedClo
     assert card.documents[0].state is DocumentState.REQUESTED
     assert card.documents[0].holder_name == "宁波澄明光电科技有限公司"
     assert [c.channel for c in card.recent] == [Channel.WECHAT, Channel.PHONE]
-    assert card.recent[0].case_reference == cases.get(store, scene.capital).reference
+    assert card.recent[0].case_reference == case_queries.get(store, scene.capital).reference
     assert card.recent[0].notes == "问外债登记材料\n第二行"
     assert [f.follow_up_due for f in card.open_follow_ups] == [clock.now + timedelta(hours=2)]
     assert card.defaults == caller.LogDefaults(scene.capital, Channel.WECHAT)

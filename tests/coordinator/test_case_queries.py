@@ -40,8 +40,7 @@ def world(store: Store) -> dict[str, int]:
 
 
 def _ids(store: Store, flt: CaseFilter, sort: str = cq.SORT_OPENED, desc: bool = True) -> list[int]:
-    with store.read() as session:
-        return cq.ids(session, flt, sort, desc)
+    return cq.ids(store, flt, sort, desc)
 
 
 def test_newest_first_with_ties_broken_by_id(store: Store, world: dict[str, int]) -> None:
@@ -57,8 +56,7 @@ def test_filters(store: Store, world: dict[str, int]) -> None:
     assert _ids(store, CaseFilter(text="AOI")) == [world["aoi"]]
     assert _ids(store, CaseFilter(text="100%_")) == [world["talent"]]  # literal % and _
     assert _ids(store, CaseFilter(text="0%x")) == []
-    with store.read() as session:
-        assert cq.count(session, CaseFilter(open_only=True)) == 2
+    assert cq.count(store, CaseFilter(open_only=True)) == 2
 
 
 def test_sort_by_company_puts_no_company_first(store: Store, world: dict[str, int]) -> None:
@@ -69,8 +67,7 @@ def test_sort_by_company_puts_no_company_first(store: Store, world: dict[str, in
 
 
 def test_rows_carry_what_the_list_shows(store: Store, world: dict[str, int]) -> None:
-    with store.read() as session:
-        found = cq.rows(session, [world["aoi"], 999_999])
+    found = cq.rows(store, [world["aoi"], 999_999])
     assert set(found) == {world["aoi"]}
     row = found[world["aoi"]]
     assert row.company_name == "宁波澄明光电科技有限公司"

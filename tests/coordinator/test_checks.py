@@ -15,6 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from coordinator.cli import safety as cli_safety
+from coordinator.queries import communications as communication_queries
+from coordinator.queries import documents as document_queries
 from coordinator.safety import backup, checks
 from coordinator.safety.checks import Finding, check_store, repair
 from coordinator.safety.opening import open_store
@@ -36,7 +38,7 @@ def problems(store: Store) -> list[Finding]:
 
 def attach(store: Store, tmp_path: Path, content: bytes, name: str) -> str:
     case = cases.open_case(store, f"检查 {name}", template_key="company_landing").value
-    document = documents.for_case(store, case.id)[0]
+    document = document_queries.for_case(store, case.id)[0]
     source = tmp_path / name
     source.write_bytes(content)
     return documents.attach_file(store, document.id, source).value.files[-1].sha256
@@ -62,7 +64,7 @@ def test_files_nobody_refers_to_are_quarantined_not_deleted(
 ) -> None:
     kept = attach(store, tmp_path, b"still attached" * 10, "kept.pdf")
     case = cases.open_case(store, "detach", template_key="company_landing").value
-    document = documents.for_case(store, case.id)[0]
+    document = document_queries.for_case(store, case.id)[0]
     loose = tmp_path / "loose.pdf"
     loose.write_bytes(b"detached later")
     record = documents.attach_file(store, document.id, loose).value
@@ -112,7 +114,7 @@ def test_files_nobody_refers_to_are_quarantined_not_deleted(
 
 def test_a_file_attached_again_after_the_check_is_not_moved(store: Store, tmp_path: Path) -> None:
     case = cases.open_case(store, "again", template_key="company_landing").value
-    document = documents.for_case(store, case.id)[0]
+    document = document_queries.for_case(store, case.id)[0]
     source = tmp_path / "back.pdf"
     source.write_bytes(b"comes back")
     record = documents.attach_file(store, document.id, source).value
@@ -210,7 +212,7 @@ def test_rows_pointing_to_nothing_are_repaired_as_the_schema_says(
     assert outcome.backup is not None
     assert outcome.backup.reason == "before-repair"
     assert problems(store) == []
-    assert communications.get(store, call).contact_id is None  # the call itself stays
+    assert communication_queries.get(store, call).contact_id is None  # the call itself stays
     with sqlite3.connect(store.database_path) as conn:
         assert conn.execute("SELECT count(*) FROM phone_numbers").fetchone() == (0,)
     with store.read() as session:

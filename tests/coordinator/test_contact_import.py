@@ -27,9 +27,9 @@ from coordinator.exchange.contact_import import (
     preview,
 )
 from coordinator.kinds import Channel, OrganisationKind
+from coordinator.queries import contacts as contact_queries
 from coordinator.safety.opening import open_store
 from coordinator.services import contacts
-from coordinator.services import organisations as orgs
 from coordinator.store.changes import ChangeKind
 from coordinator.store.models import Contact
 from coordinator.store.records import ContactRecord
@@ -52,7 +52,7 @@ def database_hash(store: Store) -> str:
 def everyone(store: Store) -> dict[str, ContactRecord]:
     with store.read() as session:
         ids = list(session.scalars(select(Contact.id)))
-    return {record.name: record for record in (contacts.get(store, i) for i in ids)}
+    return {record.name: record for record in (contact_queries.get(store, i) for i in ids)}
 
 
 def numbers(record: ContactRecord) -> list[tuple[str, str, str]]:
@@ -119,7 +119,7 @@ def test_android_vcard_21_quoted_printable_utf8(store: Store, zhang: int) -> Non
     assert people["John Smith"].pinyin == "john smith"
     assert out.changes.ids_of(ChangeKind.CONTACT) == {p.id for p in people.values()}
     assert out.changes.touches(ChangeKind.ORGANISATION)
-    kinds = {o.name: o.kind for o in orgs.list_all(store)}
+    kinds = {o.name: o.kind for o in contact_queries.organisations(store)}
     assert kinds == {
         "宁波澄明光电科技有限公司": OrganisationKind.COMPANY,
         "宁波市市场监督管理局": OrganisationKind.DEPARTMENT,

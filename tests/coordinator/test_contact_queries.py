@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 
 from coordinator.kinds import CaseStatus, Channel, OrganisationKind
+from coordinator.queries import actions as action_queries
 from coordinator.queries import contacts as q
 from coordinator.queries.contacts import ContactFilter, OrganisationFilter
 from coordinator.services import actions, cases, communications, contacts, organisations
@@ -70,9 +71,9 @@ def _ids(
     descending: bool = False,
 ) -> list[int]:
     wanted = flt or ContactFilter()
-    with store.read() as session:
-        found = q.contact_ids(session, wanted, sort, descending)
-        assert q.contact_count(session, wanted) == len(found)
+    with store.snapshot():
+        found = q.contact_ids(store, wanted, sort, descending)
+        assert q.contact_count(store, wanted) == len(found)
         return found
 
 
@@ -106,8 +107,7 @@ def test_last_contact_order_keeps_the_never_contacted_at_the_far_end(
 
 
 def test_limit_gives_the_head_of_the_list(store: Store, world: World) -> None:
-    with store.read() as session:
-        assert q.contact_ids(session, sort=q.SORT_NAME, limit=2) == [world.an, world.li]
+    assert q.contact_ids(store, sort=q.SORT_NAME, limit=2) == [world.an, world.li]
 
 
 def test_unknown_sort_is_refused(store: Store) -> None:
@@ -157,8 +157,7 @@ def test_kind_and_organisation_filters(store: Store, world: World) -> None:
 
 
 def test_contact_rows(store: Store, world: World) -> None:
-    with store.read() as session:
-        rows = q.contact_rows(session, [world.wang, world.an, 999_999])
+    rows = q.contact_rows(store, [world.wang, world.an, 999_999])
     assert set(rows) == {world.wang, world.an}  # a missing id is simply left out
     wang = rows[world.wang]
     assert (wang.name, wang.organisation_name, wang.organisation_kind, wang.role) == (
@@ -177,33 +176,32 @@ def test_contact_rows(store: Store, world: World) -> None:
 def test_rows_of_many_ids_come_in_chunks(store: Store, world: World) -> None:
     # more ids than one IN (...) list holds: the real ones still come back
     ids = [*range(100_000, 101_200), world.li]
-    with store.read() as session:
-        assert set(q.contact_rows(session, ids)) == {world.li}
+    assert set(q.contact_rows(store, ids)) == {world.li}
 
 
 # -- organisations -------------------------------------------------------------------------
 
 
 def test_organisation_list(store: Store, world: World) -> None:
-    with store.read() as session:
-        assert q.organisation_count(session) == 4
+    with store.snapshot():
+        assert q.organisation_count(store) == 4
         # cheng ming, qu shui wu ju, yong jiang, yuan qu
-        assert q.organisation_ids(session) == [world.company, world.tax, world.bank, world.park]
-        assert q.organisation_ids(session, descending=True) == [
+        assert q.organisation_ids(store) == [world.company, world.tax, world.bank, world.park]
+        assert q.organisation_ids(store, descending=True) == [
             world.park,
             world.bank,
             world.tax,
             world.company,
         ]
-        by_kind = q.organisation_ids(session, sort=q.SORT_KIND)
+        by_kind = q.organisation_ids(store, sort=q.SORT_KIND)
         assert by_kind == [world.bank, world.company, world.tax, world.park]
-        assert q.organisation_ids(session, OrganisationFilter(text="yj")) == [world.bank]
-        assert q.organisation_ids(session, OrganisationFilter(text="税务")) == [world.tax]
-        assert q.organisation_ids(session, OrganisationFilter(text="shuiwu")) == [world.tax]
+        assert q.organisation_ids(store, OrganisationFilter(text="yj")) == [world.bank]
+        assert q.organisation_ids(store, OrganisationFilter(text="税务")) == [world.tax]
+        assert q.organisation_ids(store, OrganisationFilter(text="shuiwu")) == [world.tax]
         parks = OrganisationFilter(kind=OrganisationKind.PARK)
-        assert q.organisation_ids(session, parks) == [world.park]
-        assert q.organisation_count(session, parks) == 1
-        assert q.organisation_ids(session, limit=1) == [world.company]
+        assert q.organisation_ids(store, parks) == [world.park]
+        assert q.organisation_count(store, parks) == 1
+        assert q.organisation_ids(store, limit=1) == [world.company]
 
 
 def test_organisation_rows_count_people_and_open_cases(store: Store, world: World) -> None:
@@ -212,8 +210,7 @@ def test_organisation_rows_count_people_and_open_cases(store: Store, world: Worl
     cases.set_status(store, closed, CaseStatus.CANCELLED, reason="企业撤回")
     # the bank owes a step in one open case; a step in its own case does not count twice
     actions.add(store, world.case_company, world.company, "企业自查")
-    with store.read() as session:
-        rows = q.organisation_rows(session, [world.company, world.tax, world.bank])
+    rows = q.organisation_rows(store, [world.company, world.tax, world.bank])
     assert (rows[world.company].contact_count, rows[world.company].open_case_count) == (1, 2)
     assert (rows[world.tax].contact_count, rows[world.tax].open_case_count) == (0, 0)
     assert (rows[world.bank].contact_count, rows[world.bank].open_case_count) == (1, 1)
@@ -221,12 +218,12 @@ def test_organisation_rows_count_people_and_open_cases(store: Store, world: Worl
 
 
 def test_organisation_record_and_choices(store: Store, world: World) -> None:
-    with store.read() as session:
-        record = q.organisation_record(session, world.bank)
+    with store.snapshot():
+        record = q.organisation_record(store, world.bank)
         assert record is not None
         assert (record.name, record.kind) == ("甬江银行", OrganisationKind.BANK)
-        assert q.organisation_record(session, 999_999) is None
-        choices = q.organisation_choices(session)
+        assert q.organisation_record(store, 999_999) is None
+        choices = q.organisation_choices(store)
     assert [name for _i, name in choices] == ["澄明光电", "区税务局", "甬江银行", "园区管委会"]
 
 
@@ -234,11 +231,11 @@ def test_organisation_record_and_choices(store: Store, world: World) -> None:
 
 
 def test_cases_of_a_contact(store: Store, world: World) -> None:
-    with store.read() as session:
-        assert [c.id for c in q.cases_of_contact(session, world.zeng)] == [world.case_company]
-        lines = q.cases_of_contact(session, world.li)
+    with store.snapshot():
+        assert [c.id for c in q.cases_of_contact(store, world.zeng)] == [world.case_company]
+        lines = q.cases_of_contact(store, world.li)
         assert [c.id for c in lines] == [world.case_step]
-        assert q.cases_of_contact(session, world.an) == []
+        assert q.cases_of_contact(store, world.an) == []
     assert lines[0].title == "外债登记"
     assert lines[0].status == CaseStatus.OPEN
 
@@ -247,38 +244,37 @@ def test_cases_of_an_organisation_newest_first(store: Store, world: World) -> No
     later = cases.open_case(
         store, "增资", company_id=world.company, opened_at=datetime(2025, 6, 8, 9, 0)
     ).value.id
-    with store.read() as session:
-        assert [c.id for c in q.cases_of_organisation(session, world.company)] == [
+    with store.snapshot():
+        assert [c.id for c in q.cases_of_organisation(store, world.company)] == [
             later,
             world.case_company,
         ]
         # a department that owes a step sees that case too
-        assert [c.id for c in q.cases_of_organisation(session, world.bank)] == [world.case_step]
-        lines = q.cases_of_organisation(session, world.company)
+        assert [c.id for c in q.cases_of_organisation(store, world.bank)] == [world.case_step]
+        lines = q.cases_of_organisation(store, world.company)
     assert lines[0].company_name == "澄明光电"
 
 
 def test_references_and_change_helpers(store: Store, world: World) -> None:
-    with store.read() as session:
-        assert q.contact_references(session, world.li) == q.ContactReferences(1, 1)
-        assert q.contact_references(session, world.an) == q.ContactReferences(0, 0)
-        assert q.contacts_of_organisations(session, [world.park, world.bank]) == {
+    with store.snapshot():
+        assert q.contact_references(store, world.li) == q.ContactReferences(1, 1)
+        assert q.contact_references(store, world.an) == q.ContactReferences(0, 0)
+        assert q.contacts_of_organisations(store, [world.park, world.bank]) == {
             world.wang,
             world.li,
         }
-        assert q.organisations_of_contacts(session, [world.wang, world.an]) == {world.park}
-        assert q.organisations_of_cases(session, [world.case_company, world.case_step]) == {
+        assert q.organisations_of_contacts(store, [world.wang, world.an]) == {world.park}
+        assert q.organisations_of_cases(store, [world.case_company, world.case_step]) == {
             world.company,
             world.bank,  # owes a step in case_step
         }
-        step = actions.for_case(store, world.case_step)[0].id
-        assert q.organisations_of_actions(session, [step]) == {world.bank}
-        assert q.existing_contacts(session, [world.an, 999_999]) == {world.an}
-        assert q.existing_organisations(session, [world.tax, 999_999]) == {world.tax}
+        step = action_queries.for_case(store, world.case_step)[0].id
+        assert q.organisations_of_actions(store, [step]) == {world.bank}
+        assert q.existing_contacts(store, [world.an, 999_999]) == {world.an}
+        assert q.existing_organisations(store, [world.tax, 999_999]) == {world.tax}
 
 
 def test_contacts_of_communications(store: Store, world: World) -> None:
     mine = communications.log(store, contact_id=world.zeng).value.id
     unknown = communications.log(store, raw_number="13912345678").value.id
-    with store.read() as session:
-        assert q.contacts_of_communications(session, [mine, unknown]) == {world.zeng}
+    assert q.contacts_of_communications(store, [mine, unknown]) == {world.zeng}

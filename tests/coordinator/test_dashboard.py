@@ -239,8 +239,7 @@ def keys(world: World, kind: str, rows: list[int]) -> list[str]:
 def test_overdue_actions_leave_out_paused_finished_and_those_due_exactly_now(
     world: World,
 ) -> None:
-    with world.store.read() as session:
-        items = dashboard.overdue_actions(session, NOW)
+    items = dashboard.overdue_actions(world.store, NOW)
     assert keys(world, "action", [i.action_id for i in items]) == [
         "overdue_waiting",
         "overdue_todo",
@@ -255,8 +254,7 @@ def test_overdue_actions_leave_out_paused_finished_and_those_due_exactly_now(
 
 
 def test_actions_due_today_run_from_now_to_the_last_instant_of_the_day(world: World) -> None:
-    with world.store.read() as session:
-        items = dashboard.actions_due_today(session, NOW)
+    items = dashboard.actions_due_today(world.store, NOW)
     assert keys(world, "action", [i.action_id for i in items]) == [
         "due_now",
         "paused_today",
@@ -266,8 +264,7 @@ def test_actions_due_today_run_from_now_to_the_last_instant_of_the_day(world: Wo
 
 
 def test_open_follow_ups_due_by_end_of_today(world: World) -> None:
-    with world.store.read() as session:
-        items = dashboard.open_follow_ups(session, NOW)
+    items = dashboard.open_follow_ups(world.store, NOW)
     assert keys(world, "communication", [i.communication_id for i in items]) == [
         "follow_up_yesterday",
         "follow_up_today_unknown",
@@ -287,8 +284,7 @@ def test_open_follow_ups_due_by_end_of_today(world: World) -> None:
 
 
 def test_unfiled_communications_newest_first(world: World) -> None:
-    with world.store.read() as session:
-        items = dashboard.unfiled_communications(session, NOW)
+    items = dashboard.unfiled_communications(world.store, NOW)
     assert keys(world, "communication", [i.communication_id for i in items]) == [
         "no_follow_up",
         "follow_up_tomorrow",
@@ -299,8 +295,7 @@ def test_unfiled_communications_newest_first(world: World) -> None:
 
 
 def test_documents_waiting_with_holder_and_latest_step(world: World) -> None:
-    with world.store.read() as session:
-        items = dashboard.documents_waiting(session, NOW)
+    items = dashboard.documents_waiting(world.store, NOW)
     assert keys(world, "document", [i.document_id for i in items]) == [
         "requested",
         "returned",
@@ -326,9 +321,9 @@ def test_documents_waiting_with_holder_and_latest_step(world: World) -> None:
 
 
 def test_counts_match_the_lists_without_their_limit(world: World) -> None:
-    with world.store.read() as session:
-        counts = dashboard.counts(session, NOW)
-        limited = dashboard.overdue_actions(session, NOW, limit=1)
+    with world.store.snapshot():
+        counts = dashboard.counts(world.store, NOW)
+        limited = dashboard.overdue_actions(world.store, NOW, limit=1)
     assert counts == dashboard.DashboardCounts(
         overdue_actions=3,
         actions_due_today=3,
@@ -341,10 +336,10 @@ def test_counts_match_the_lists_without_their_limit(world: World) -> None:
 
 def test_later_in_the_day_the_boundaries_move(world: World) -> None:
     evening = NOW.replace(hour=23, minute=59, second=59, microsecond=999999)
-    with world.store.read() as session:
-        overdue = dashboard.overdue_actions(session, evening)
-        due = dashboard.actions_due_today(session, evening)
-        tomorrow = dashboard.open_follow_ups(session, MIDNIGHT)
+    with world.store.snapshot():
+        overdue = dashboard.overdue_actions(world.store, evening)
+        due = dashboard.actions_due_today(world.store, evening)
+        tomorrow = dashboard.open_follow_ups(world.store, MIDNIGHT)
     assert "due_now" in keys(world, "action", [i.action_id for i in overdue])
     assert "paused_today" not in keys(world, "action", [i.action_id for i in overdue])
     assert keys(world, "action", [i.action_id for i in due]) == ["due_last_instant"]
@@ -353,8 +348,7 @@ def test_later_in_the_day_the_boundaries_move(world: World) -> None:
 
 
 def test_results_are_plain_frozen_data(world: World) -> None:
-    with world.store.read() as session:
-        item = dashboard.overdue_actions(session, NOW)[0]
+    item = dashboard.overdue_actions(world.store, NOW)[0]
     assert dataclasses.is_dataclass(item)
     with pytest.raises(dataclasses.FrozenInstanceError):
         item.title = "changed"  # type: ignore[misc]
@@ -390,8 +384,7 @@ def test_counts_search_the_indexes_too(world: World) -> None:
 
     event.listen(world.store.engine, "before_cursor_execute", grab)
     try:
-        with world.store.read() as session:
-            dashboard.counts(session, NOW)
+        dashboard.counts(world.store, NOW)
     finally:
         event.remove(world.store.engine, "before_cursor_execute", grab)
     sql, parameters = next((q, p) for q, p in executed if "count(" in q)

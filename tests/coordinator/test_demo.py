@@ -13,9 +13,13 @@ from sqlalchemy import func, or_, select
 from coordinator.demo.scenario import DemoSummary, build_demo
 from coordinator.errors import ConflictError
 from coordinator.kinds import ActionStatus, CaseStatus, DocumentState, OrganisationKind
+from coordinator.queries import actions as action_queries
+from coordinator.queries import cases as case_queries
+from coordinator.queries import documents as document_queries
+from coordinator.queries import indicators as indicator_queries
 from coordinator.queries.timing import case_clock
 from coordinator.safety.opening import open_store
-from coordinator.services import actions, cases, contacts, documents
+from coordinator.services import contacts
 from coordinator.store.models import (
     Action,
     ActionPause,
@@ -54,7 +58,7 @@ def end_of_today(now: datetime) -> datetime:
 
 
 def case_by_company(store: Store, company: str) -> CaseRecord:
-    matches = [c for c in cases.list_cases(store) if c.company_name == company]
+    matches = [c for c in case_queries.list_cases(store) if c.company_name == company]
     assert len(matches) == 1
     return matches[0]
 
@@ -141,7 +145,7 @@ def test_the_aoi_project_lands_in_half_a_day(store: Store) -> None:
     assert case.status == CaseStatus.CLOSED
     assert case.closed_at is not None
     assert case.opened_at.date() == case.closed_at.date()
-    steps = actions.for_case(store, case.id)
+    steps = action_queries.for_case(store, case.id)
     assert len(steps) >= 5
     assert all(a.status == ActionStatus.DONE for a in steps)
     departments = {a.department_name for a in steps}
@@ -161,7 +165,7 @@ def test_aoi_documents_were_returned_once_and_accepted_with_items_missing_once(
     store: Store,
 ) -> None:
     case = case_by_company(store, "宁波澄明光电科技有限公司")
-    docs = documents.for_case(store, case.id)
+    docs = document_queries.for_case(store, case.id)
     resubmitted = [d for d in docs if d.resubmitted_at is not None]
     assert len(resubmitted) == 1
     assert resubmitted[0].state == DocumentState.ACCEPTED
@@ -185,7 +189,7 @@ def test_the_cross_district_filing_takes_half_an_hour(store: Store) -> None:
     assert case.amount > Decimal("22000000")
     clock = case_clock(store, case.id, WEDNESDAY)
     assert 0 < clock.elapsed_seconds <= 30 * 60
-    assert all(a.status == ActionStatus.DONE for a in actions.for_case(store, case.id))
+    assert all(a.status == ActionStatus.DONE for a in action_queries.for_case(store, case.id))
 
 
 def test_the_bond_capital_increase_is_still_running(store: Store) -> None:
@@ -196,7 +200,7 @@ def test_the_bond_capital_increase_is_still_running(store: Store) -> None:
     assert (case.amount, case.currency) == (Decimal("27480000"), "USD")
     assert case.target_at is not None
     assert (case.target_at.year, case.target_at.month) == (WEDNESDAY.year + 1, 1)
-    steps = actions.for_case(store, case.id)
+    steps = action_queries.for_case(store, case.id)
     statuses = {a.status for a in steps}
     assert ActionStatus.IN_PROGRESS in statuses
     assert ActionStatus.DONE in statuses
@@ -237,7 +241,7 @@ def test_the_talent_match_is_open_and_names_no_real_carmaker(store: Store) -> No
 
 
 def test_ordinary_cases_carry_amounts_for_the_yearly_indicators(store: Store) -> None:
-    every = cases.list_cases(store)
+    every = case_queries.list_cases(store)
     closed = [c for c in every if c.status == CaseStatus.CLOSED]
     assert len(closed) >= 4
     assert any(c.status == CaseStatus.CANCELLED for c in every)
@@ -460,9 +464,8 @@ def test_the_indicators_report_has_figures(store: Store) -> None:
     from decimal import Decimal
 
     from coordinator.kinds import Indicator
-    from coordinator.services import indicators
 
-    figures = {f.indicator: f for f in indicators.yearly(store, WEDNESDAY.year)}
+    figures = {f.indicator: f for f in indicator_queries.yearly(store, WEDNESDAY.year)}
     # closed landings from outside the city: 150 m + 80 m + 120 m against a 360 m target
     assert figures[Indicator.DOMESTIC_OUTSIDE_CITY].total == Decimal("350000000")
     assert figures[Indicator.DOMESTIC_OUTSIDE_CITY].percent_of_target == Decimal("97.22")

@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import text
 
 from coordinator.kinds import DocumentState
+from coordinator.queries import contacts as contact_queries
 from coordinator.queries import documents as dq
 from coordinator.queries.documents import DocumentFilter, Holder
-from coordinator.services import cases, documents, organisations
+from coordinator.services import cases, documents
 from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
@@ -54,8 +55,8 @@ def scene(store: Store, clock: FixedClock, tmp_path: Path) -> Scene:
         template_key="company_landing",
         opened_at=mon(8, 35),
     ).value
-    a = [d.id for d in documents.for_case(store, a_case.id)]
-    b = [d.id for d in documents.for_case(store, b_case.id)]
+    a = [d.id for d in dq.for_case(store, a_case.id)]
+    b = [d.id for d in dq.for_case(store, b_case.id)]
     # 0: forwarded to the market regulator at 9:30
     documents.transition(store, a[0], D.RECEIVED, at=mon(9, 10))
     documents.transition(store, a[0], D.FORWARDED, at=mon(9, 30))
@@ -82,7 +83,7 @@ def scene(store: Store, clock: FixedClock, tmp_path: Path) -> Scene:
     scan = tmp_path / "租赁协议.pdf"
     scan.write_bytes(b"%PDF-1.4 lease")
     documents.attach_file(store, a[4], scan)
-    market = next(o for o in organisations.list_all(store) if o.name == "区市场监督管理局")
+    market = next(o for o in contact_queries.organisations(store) if o.name == "区市场监督管理局")
     assert a_case.company_id is not None
     return Scene(a_case.id, b_case.id, a, b, market.id, a_case.company_id)
 
@@ -93,13 +94,11 @@ def sql_ids(store: Store, where: str = "1=1") -> set[int]:
 
 
 def ids(store: Store, flt: DocumentFilter | None = None, **kw: object) -> list[int]:
-    with store.read() as session:
-        return dq.ids(session, flt or DocumentFilter(), **kw)  # type: ignore[arg-type]
+    return dq.ids(store, flt or DocumentFilter(), **kw)  # type: ignore[arg-type]
 
 
 def count(store: Store, flt: DocumentFilter | None = None) -> int:
-    with store.read() as session:
-        return dq.count(session, flt or DocumentFilter())
+    return dq.count(store, flt or DocumentFilter())
 
 
 def test_default_filter_is_every_document_not_yet_accepted(store: Store, scene: Scene) -> None:
@@ -146,9 +145,9 @@ def test_text(store: Store, scene: Scene, term: str, expected_from: str) -> None
 
 
 def test_matching_and_of_cases(store: Store, scene: Scene) -> None:
-    with store.read() as session:
-        assert dq.of_cases(session, [scene.b_case]) == set(scene.b)
-        mine = dq.matching(session, DocumentFilter(holder=Holder.ME), [*scene.a, 999_999])
+    with store.snapshot():
+        assert dq.of_cases(store, [scene.b_case]) == set(scene.b)
+        mine = dq.matching(store, DocumentFilter(holder=Holder.ME), [*scene.a, 999_999])
     assert mine == {scene.a[4]}
 
 
@@ -178,12 +177,11 @@ def test_every_order_is_total_stable_and_reversible(store: Store, scene: Scene, 
     assert ids(store, flt, sort=sort, descending=True) == down
     with store.read() as session:
         assert list(session.scalars(dq.ids_stmt(flt, sort, True))) == down
-        assert dq.ids(session, flt, sort, True, limit=3) == down[:3]
+        assert dq.ids(store, flt, sort, True, limit=3) == down[:3]
 
 
 def test_rows(store: Store, scene: Scene) -> None:
-    with store.read() as session:
-        found = dq.rows(session, [scene.a[0], scene.a[3], scene.a[4], 999_999])
+    found = dq.rows(store, [scene.a[0], scene.a[3], scene.a[4], 999_999])
     assert set(found) == {scene.a[0], scene.a[3], scene.a[4]}
     forwarded = found[scene.a[0]]
     assert (forwarded.holder_name, forwarded.since, forwarded.files) == (
@@ -203,8 +201,7 @@ def test_rows(store: Store, scene: Scene) -> None:
 
 def test_held_seconds(store: Store, scene: Scene) -> None:
     calendar = store.calendar()
-    with store.read() as session:
-        found = dq.rows(session, [scene.a[0], scene.a[1], scene.a[4]])
+    found = dq.rows(store, [scene.a[0], scene.a[1], scene.a[4]])
     # forwarded Mon 9:30: 2.5 h + 4 h + 1.5 h
     assert dq.held_seconds(found[scene.a[0]], calendar, NOW) == 8 * 3600
     assert dq.held_seconds(found[scene.a[1]], calendar, NOW) is None  # accepted
@@ -212,8 +209,7 @@ def test_held_seconds(store: Store, scene: Scene) -> None:
 
 
 def test_holders_are_every_organisation_but_the_companies(store: Store, scene: Scene) -> None:
-    with store.read() as session:
-        found = dq.holders(session)
+    found = dq.holders(store)
     names = [name for _ident, name in found]
     assert "区市场监督管理局" in names
     assert "甲光电科技有限公司" not in names

@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import event, select, text
 
 from coordinator.errors import StorageError
+from coordinator.queries import documents as document_queries
 from coordinator.safety import archive, backup
 from coordinator.safety.opening import open_store
 from coordinator.services import cases, communications, documents
@@ -189,7 +190,7 @@ def scan(tmp_path: Path) -> Path:
 @pytest.fixture
 def document_id(store: Store) -> int:
     case = cases.open_case(store, "附件", template_key="company_landing").value
-    return documents.for_case(store, case.id)[0].id
+    return document_queries.for_case(store, case.id)[0].id
 
 
 def _oserror(code: int) -> OSError:

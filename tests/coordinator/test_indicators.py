@@ -15,6 +15,7 @@ import pytest
 
 from coordinator.errors import ValidationError
 from coordinator.kinds import Indicator
+from coordinator.queries import indicators as indicator_queries
 from coordinator.safety.opening import open_store
 from coordinator.services import cases, indicators
 from coordinator.store.storage import Store
@@ -41,7 +42,7 @@ def test_percent_of_target_and_growth(store: Store) -> None:
     indicators.add_amount(store, a, Indicator.FOREIGN_USED, "13600000", counted_on=date(2025, 6, 1))
     indicators.set_target(store, 2026, Indicator.FOREIGN_USED, "22000000")
 
-    figures = {f.indicator: f for f in indicators.yearly(store, 2026)}
+    figures = {f.indicator: f for f in indicator_queries.yearly(store, 2026)}
 
     domestic = figures[Indicator.DOMESTIC_OUTSIDE_CITY]
     assert domestic.total == Decimal("1428000000")
@@ -71,7 +72,7 @@ def test_wrong_currency_is_refused(store: Store) -> None:
             currency="CNY",
         )
     assert info.value.message("en") == "Contracted foreign capital is counted in USD."
-    assert indicators.for_case(store, case_id) == []
+    assert indicator_queries.for_case(store, case_id) == []
 
 
 def test_removing_an_amount_and_clearing_a_target(store: Store) -> None:
@@ -80,10 +81,12 @@ def test_removing_an_amount_and_clearing_a_target(store: Store) -> None:
         store, case_id, "outside_province", "639000000", counted_on=date(2026, 5, 5)
     ).value
     indicators.set_target(store, 2026, "outside_province", "600000000")
-    assert {f.indicator: f for f in indicators.yearly(store, 2026)}[
+    assert {f.indicator: f for f in indicator_queries.yearly(store, 2026)}[
         Indicator.OUTSIDE_PROVINCE
     ].percent_of_target == Decimal("106.50")
     indicators.remove_amount(store, added.id)
     indicators.set_target(store, 2026, "outside_province", None)
-    figure = {f.indicator: f for f in indicators.yearly(store, 2026)}[Indicator.OUTSIDE_PROVINCE]
+    figure = {f.indicator: f for f in indicator_queries.yearly(store, 2026)}[
+        Indicator.OUTSIDE_PROVINCE
+    ]
     assert (figure.total, figure.target) == (0, None)

@@ -18,11 +18,13 @@ import pytest
 
 from coordinator.demo.scenario import build_demo
 from coordinator.exchange.transfer import export_json, import_json
+from coordinator.queries import cases as case_queries
+from coordinator.queries import documents as document_queries
 from coordinator.reports import REPORT_NAMES, build_report, case_summary
 from coordinator.safety import archive, backup, checks
 from coordinator.safety import health as data_health
 from coordinator.safety.opening import open_store
-from coordinator.services import cases, documents, templates
+from coordinator.services import documents, templates
 
 NOW = datetime(2026, 11, 25, 10, 30)
 
@@ -67,8 +69,8 @@ def test_everything_the_officer_does_runs_offline(no_network: list[str], tmp_pat
     try:
         templates.install_builtin(store)
         build_demo(store, NOW)
-        case = cases.list_cases(store)[0]
-        document = documents.for_case(store, case.id)[0]
+        case = case_queries.list_cases(store)[0]
+        document = document_queries.for_case(store, case.id)[0]
         scan = tmp_path / "scan.pdf"
         scan.write_bytes(b"%PDF-1.4 offline\n" * 100)
         documents.attach_file(store, document.id, scan)

@@ -9,11 +9,14 @@ from typing import TYPE_CHECKING
 import pytest
 
 from coordinator.errors import TransitionError, ValidationError
-from coordinator.kinds import ActionStatus
+from coordinator.kinds import ActionStatus, ReminderKind
+from coordinator.queries import actions as action_queries
+from coordinator.queries import cases as case_queries
 from coordinator.queries import reminders
-from coordinator.queries.reminders import ReminderKind, ReminderWatch
+from coordinator.queries.reminders import ReminderWatch
 from coordinator.services import actions, cases, communications, contacts
 from coordinator.services import organisations as orgs
+from coordinator.services import reminders as reminder_service
 from coordinator.store.changes import ChangeKind
 from coordinator.store.storage import Store
 
@@ -73,7 +76,7 @@ def test_due_between(store: Store, items: Items) -> None:
     ]
     call, licence, sms = due
     assert (call.title, call.who) == ("答应回电告知执照进度", "张伟明")
-    assert call.case_reference == cases.get(store, items.case_id).reference
+    assert call.case_reference == case_queries.get(store, items.case_id).reference
     assert (licence.title, licence.who, licence.case_id) == (
         "营业执照",
         "宁波市市场监督管理局",
@@ -90,8 +93,7 @@ def test_the_window_is_open_before_and_closed_after(store: Store, items: Items) 
     assert reminders.due_between(store, at(11), at(11)) == []
     assert reminders.due_between(store, at(12), at(11)) == []
     assert len(reminders.due_between(store, START, at(12), limit=1)) == 1
-    with store.read() as session:
-        assert len(reminders.due_between(session, START, at(12))) == 3
+    assert len(reminders.due_between(store, START, at(12))) == 3
 
 
 def test_a_watch_announces_each_item_once(store: Store, items: Items) -> None:
@@ -109,7 +111,7 @@ def test_a_snoozed_follow_up_is_announced_again_at_its_new_time(
     watch = ReminderWatch(START)
     clock.set(2025, 6, 9, 10, 1)
     (first,) = watch.poll(store, clock.now)
-    out = reminders.snooze(store, first.item_id, at(10, 30))
+    out = reminder_service.snooze(store, first.item_id, at(10, 30))
     assert out.value.follow_up_due == at(10, 30)
     assert out.changes.ids_of(ChangeKind.COMMUNICATION) == {items.call}
     assert log.new() == [
@@ -143,11 +145,11 @@ def test_a_snoozed_notification_comes_back_if_still_due(store: Store, items: Ite
 def test_done_from_the_list(store: Store, items: Items, clock: FixedClock) -> None:
     clock.set(2025, 6, 9, 11, 30)
     call, licence, _sms = reminders.due_between(store, START, clock.now)
-    done_call = reminders.done(store, call)
+    done_call = reminder_service.done(store, call.kind, call.item_id)
     assert done_call.value.id == items.call
-    done_action = reminders.done(store, licence)
+    done_action = reminder_service.done(store, licence.kind, licence.item_id)
     assert done_action.value.id == items.licence
-    assert actions.get(store, items.licence).status is ActionStatus.DONE
+    assert action_queries.get(store, items.licence).status is ActionStatus.DONE
     assert [r.item_id for r in reminders.due_between(store, START, clock.now)] == [items.sms]
     assert ReminderWatch(START).poll(store, clock.now)[0].item_id == items.sms
 
@@ -157,7 +159,7 @@ def test_snooze_refusals(store: Store, items: Items, clock: FixedClock, refused:
     refused(
         ValidationError,
         "A follow-up can only be snoozed to a later time than now (2025-06-09 10:01).",
-        reminders.snooze,
+        reminder_service.snooze,
         store,
         items.call,
         at(10, 1),
@@ -165,7 +167,7 @@ def test_snooze_refusals(store: Store, items: Items, clock: FixedClock, refused:
     refused(
         TransitionError,
         "This follow-up is already done.",
-        reminders.snooze,
+        reminder_service.snooze,
         store,
         items.done_call,
         at(12),
@@ -174,7 +176,7 @@ def test_snooze_refusals(store: Store, items: Items, clock: FixedClock, refused:
     refused(
         TransitionError,
         "This communication has no follow-up to snooze.",
-        reminders.snooze,
+        reminder_service.snooze,
         store,
         plain,
         at(12),
@@ -182,7 +184,7 @@ def test_snooze_refusals(store: Store, items: Items, clock: FixedClock, refused:
     refused(
         ValidationError,
         "Follow-up time must be between 2000 and 2100.",
-        reminders.snooze,
+        reminder_service.snooze,
         store,
         items.call,
         datetime(2200, 1, 1),

@@ -24,6 +24,8 @@ from coordinator.errors import NotFoundError, ValidationError
 from coordinator.i18n import current_language, set_language
 from coordinator.i18n_tools import collect
 from coordinator.kinds import ActionStatus, DocumentState, Indicator, OrganisationKind
+from coordinator.queries import cases as case_queries
+from coordinator.queries import settings as setting_queries
 from coordinator.reports import templating
 from coordinator.reports.backlog import tallies
 from coordinator.safety.opening import open_store
@@ -318,14 +320,14 @@ def test_office_can_restyle_with_its_own_stylesheet(tmp_path: Path) -> None:
 
 
 def test_office_name_default_is_translated(store: Store) -> None:
-    assert settings.office_name(store) == "Investment Service Office"
+    assert setting_queries.office_name(store) == "Investment Service Office"
     set_language("zh_CN")
-    assert settings.office_name(store) != "Investment Service Office"
+    assert setting_queries.office_name(store) != "Investment Service Office"
 
 
 def test_set_office_name_records_an_event(store: Store, log: EventLog) -> None:
     settings.set_office_name(store, "  骆驼街道经济发展服务办公室 ")
-    assert settings.office_name(store) == "骆驼街道经济发展服务办公室"
+    assert setting_queries.office_name(store) == "骆驼街道经济发展服务办公室"
     assert [(e.entity, e.field, e.before, e.after) for e in log.new()] == [
         ("setting", "office_name", None, "骆驼街道经济发展服务办公室")
     ]
@@ -473,7 +475,7 @@ def test_run_sheet_with_nothing_pending(store: Store) -> None:
 def test_handover_lists_every_open_case(demo: Store) -> None:
     report = reports.handover(demo, now=DEMO_NOW)
     text = text_of(report.html)
-    for case in cases.list_cases(demo):
+    for case in case_queries.list_cases(demo):
         if case.status.value in ("open", "on_hold"):
             assert case.reference in text
             assert case.title in text

@@ -9,6 +9,7 @@ import pytest
 
 from coordinator.errors import NotFoundError, TransitionError, ValidationError
 from coordinator.kinds import ActionStatus
+from coordinator.queries import actions as action_queries
 from coordinator.services import actions, cases, contacts, organisations
 from coordinator.store.changes import ChangeKind
 from coordinator.store.records import ActionRecord
@@ -35,7 +36,7 @@ def landing(store: Store) -> dict[str, ActionRecord]:
     case = cases.open_case(
         store, "丙公司落地", company_name="丙公司", template_key="company_landing"
     )
-    steps = actions.for_case(store, case.value.id)
+    steps = action_queries.for_case(store, case.value.id)
     return dict(zip(["park", "licence", "seal", "bank", "tax", "social"], steps, strict=True))
 
 
@@ -93,7 +94,7 @@ def test_add(store: Store, case_id: int, tax_office: int, log: EventLog) -> None
         ("action", action.id, "created", None, "发票申领", case_id),
         ("action", action.id, "depends_on", None, f"[{first.id}]", case_id),
     ]
-    assert [a.id for a in actions.for_case(store, case_id)] == [first.id, action.id]
+    assert [a.id for a in action_queries.for_case(store, case_id)] == [first.id, action.id]
 
 
 def test_add_refusals(store: Store, case_id: int, tax_office: int, refused: Refused) -> None:
@@ -214,7 +215,7 @@ def test_the_limit_falls_back_to_statutory_then_normal(
     ).value
     for action in (statutory, normal, none, fixed):
         actions.set_status(store, action.id, "in_progress", at=at(MON, 9))
-    dues = [a.due_at for a in actions.for_case(store, case_id)]
+    dues = [a.due_at for a in action_queries.for_case(store, case_id)]
     # 7.5 h from Monday 9:00 is Tuesday 9:00; 3 h is Monday noon; an entered due time stays.
     assert dues == [at(TUE, 9), at(MON, 12), None, at(TUE, 17)]
 
@@ -466,7 +467,7 @@ def test_dependencies(
         [seal.id],
     )
     other = cases.open_case(store, "其他", template_key="company_landing").value
-    foreign = actions.for_case(store, other.id)[0]
+    foreign = action_queries.for_case(store, other.id)[0]
     refused(
         ValidationError,
         "A step can only wait on steps of the same case.",
@@ -535,7 +536,7 @@ def test_delete(store: Store, landing: dict[str, ActionRecord], log: EventLog) -
         ("action", seal.id, "deleted", "公章及财务章刻制备案", None, cid),
         ("action", bank.id, "depends_on", f"[{licence.id}, {seal.id}]", f"[{licence.id}]", cid),
     ]
-    remaining = {a.id: a for a in actions.for_case(store, cid)}
+    remaining = {a.id: a for a in action_queries.for_case(store, cid)}
     assert seal.id not in remaining
     assert remaining[bank.id].depends_on == (licence.id,)
 
@@ -556,13 +557,15 @@ def test_a_closed_case_refuses_step_changes(
 
 
 def test_for_case_of_a_missing_case(store: Store, refused: Refused) -> None:
-    refused(NotFoundError, "The case #77 does not exist (any more).", actions.for_case, store, 77)
+    refused(
+        NotFoundError, "The case #77 does not exist (any more).", action_queries.for_case, store, 77
+    )
 
 
 def test_get_returns_one_step_with_its_dependencies(store: Store) -> None:
     case = cases.open_case(store, "get", template_key="company_landing").value
-    steps = actions.for_case(store, case.id)
+    steps = action_queries.for_case(store, case.id)
     with_deps = next(s for s in steps if s.depends_on)
-    assert actions.get(store, with_deps.id) == with_deps
+    assert action_queries.get(store, with_deps.id) == with_deps
     with pytest.raises(NotFoundError):
-        actions.get(store, 999_999)
+        action_queries.get(store, 999_999)

@@ -6,8 +6,9 @@ from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
 from coordinator.errors import ValidationError
+from coordinator.queries import calendar as calendar_queries
+from coordinator.queries.calendar import CalendarStatus
 from coordinator.services import actions, calendar, cases, organisations
-from coordinator.services.calendar import CalendarStatus
 from coordinator.store.changes import ChangeKind
 from coordinator.store.storage import Store
 
@@ -18,7 +19,7 @@ DEFAULT_SPANS = ((time(8, 30), time(12, 0)), (time(13, 30), time(17, 30)))
 
 
 def test_default_hours_and_status(store: Store) -> None:
-    assert calendar.status(store) == CalendarStatus(
+    assert calendar_queries.status(store) == CalendarStatus(
         hours=DEFAULT_SPANS, entered_years=(), uncovered_years=()
     )
     assert store.calendar().seconds_per_day == 27_000
@@ -28,10 +29,10 @@ def test_status_asks_about_this_year_and_next_by_the_store_clock(
     store: Store, clock: FixedClock
 ) -> None:
     clock.set(2026, 3, 2, 9, 0)
-    assert calendar.status(store).uncovered_years == (2027,)  # the library stops at 2026
+    assert calendar_queries.status(store).uncovered_years == (2027,)  # the library stops at 2026
     clock.set(2030, 3, 4, 9, 0)
-    assert calendar.status(store).uncovered_years == (2030, 2031)
-    assert calendar.status(store, years=[2024, 2040]).uncovered_years == (2040,)
+    assert calendar_queries.status(store).uncovered_years == (2030, 2031)
+    assert calendar_queries.status(store, years=[2024, 2040]).uncovered_years == (2040,)
 
 
 def test_set_working_hours(store: Store, log: EventLog) -> None:
@@ -61,7 +62,7 @@ def test_set_working_hours(store: Store, log: EventLog) -> None:
     assert [(e.field, e.before) for e in events] == [
         ("working_hours", '{"spans": [["09:00", "12:00"], ["13:00", "17:00"]]}')
     ]
-    assert calendar.status(store).hours == DEFAULT_SPANS
+    assert calendar_queries.status(store).hours == DEFAULT_SPANS
 
 
 def test_new_hours_set_new_due_times(store: Store) -> None:
@@ -170,7 +171,7 @@ def test_enter_a_year_the_library_does_not_know(store: Store, log: EventLog) -> 
     assert not cal.is_workday(new_year)
     assert cal.is_workday(make_up)
     assert cal.is_workday(date(2027, 1, 4))
-    assert calendar.status(store, [2027, 2028]) == CalendarStatus(
+    assert calendar_queries.status(store, [2027, 2028]) == CalendarStatus(
         hours=DEFAULT_SPANS, entered_years=(2027,), uncovered_years=(2028,)
     )
     # Entering the year again replaces its days.

@@ -11,8 +11,12 @@ from sqlalchemy import select
 
 from coordinator.errors import NotFoundError, TransitionError, ValidationError
 from coordinator.kinds import ActionStatus, CaseStatus, DocumentState, OrganisationKind
+from coordinator.queries import actions as action_queries
+from coordinator.queries import cases as case_queries
+from coordinator.queries import contacts as contact_queries
+from coordinator.queries import documents as document_queries
 from coordinator.queries import timeline
-from coordinator.services import actions, cases, documents, organisations
+from coordinator.services import actions, cases, organisations
 from coordinator.store.changes import ChangeKind
 from coordinator.store.models import Event
 from coordinator.store.records import CaseRecord
@@ -66,14 +70,14 @@ def test_open_a_plain_case(store: Store, log: EventLog) -> None:
     assert out.changes.kinds == {ChangeKind.CASE, ChangeKind.EVENT}
     assert out.changes.ids_of(ChangeKind.CASE) == {case.id}
     assert log.new() == [("case", case.id, "opened", None, "2025-0001 甲科技落地", case.id)]
-    assert cases.get(store, case.id) == case
-    assert cases.by_reference(store, " 2025-0001 ") == case
+    assert case_queries.get(store, case.id) == case
+    assert case_queries.by_reference(store, " 2025-0001 ") == case
 
 
 def test_open_with_a_new_company_name_creates_it(store: Store, log: EventLog) -> None:
     out = cases.open_case(store, "增资", company_name="乙基金")
     case = out.value
-    company = organisations.list_all(store, kind=OrganisationKind.COMPANY)
+    company = contact_queries.organisations(store, kind=OrganisationKind.COMPANY)
     assert [(c.id, c.name) for c in company] == [(case.company_id, "乙基金")]
     assert out.changes.ids_of(ChangeKind.ORGANISATION) == {case.company_id}
     assert log.new() == [
@@ -92,7 +96,7 @@ def test_open_from_the_company_landing_template(store: Store, log: EventLog) -> 
     case = out.value
     assert case.kind == "company_landing"
     assert case.normal_duration_hours == 30.0  # from the template
-    steps = actions.for_case(store, case.id)
+    steps = action_queries.for_case(store, case.id)
     by_title = {a.title: a for a in steps}
     assert [a.department_name for a in steps] == [
         "园区管委会",
@@ -117,7 +121,7 @@ def test_open_from_the_company_landing_template(store: Store, log: EventLog) -> 
     assert tax.depends_on == social.depends_on == (licence.id,)
     assert by_title["开立基本存款账户"] is bank
 
-    docs = documents.for_case(store, case.id)
+    docs = document_queries.for_case(store, case.id)
     assert len(docs) == 7
     assert all(d.state == DocumentState.REQUESTED for d in docs)
     assert all(d.requested_at == OPENED for d in docs)
@@ -129,7 +133,7 @@ def test_open_from_the_company_landing_template(store: Store, log: EventLog) -> 
         False,
         True,
     )
-    market = {o.name: o.id for o in organisations.list_all(store)}["区市场监督管理局"]
+    market = {o.name: o.id for o in contact_queries.organisations(store)}["区市场监督管理局"]
     assert first.destination_id == market
 
     assert out.changes.ids_of(ChangeKind.ACTION) == {a.id for a in steps}
@@ -147,17 +151,17 @@ def test_open_from_the_company_landing_template(store: Store, log: EventLog) -> 
     assert [e.field for e in events if e.entity == "organisation"] == ["created"] * 7
 
     # A second case reuses the departments.
-    before = len(organisations.list_all(store))
+    before = len(contact_queries.organisations(store))
     second = cases.open_case(store, "丁公司", template_key="company_landing").value
-    assert len(organisations.list_all(store)) == before
-    assert all(d.source_id is None for d in documents.for_case(store, second.id))
+    assert len(contact_queries.organisations(store)) == before
+    assert all(d.source_id is None for d in document_queries.for_case(store, second.id))
 
 
 @pytest.mark.parametrize("key", ["capital_increase", "cross_district_filing", "talent_match"])
 def test_every_builtin_template_opens_a_case(store: Store, key: str) -> None:
     case = cases.open_case(store, key, template_key=key).value
     assert case.kind == key
-    assert actions.for_case(store, case.id) or documents.for_case(store, case.id)
+    assert action_queries.for_case(store, case.id) or document_queries.for_case(store, case.id)
 
 
 def test_references_count_up_per_year(store: Store, clock: FixedClock) -> None:
@@ -198,7 +202,7 @@ def test_references_count_up_per_year(store: Store, clock: FixedClock) -> None:
 def test_amounts_are_stored_exactly(store: Store, amount: object, expected: Decimal) -> None:
     case = cases.open_case(store, "x", amount=amount).value  # type: ignore[arg-type]
     assert case.amount == expected
-    assert cases.get(store, case.id).amount == expected
+    assert case_queries.get(store, case.id).amount == expected
 
 
 def test_open_refusals(store: Store, refused: Refused) -> None:
@@ -404,7 +408,7 @@ def test_hold_cancel_and_force_close(store: Store, log: EventLog) -> None:
         ("case", "status", "open", "cancelled"),
         ("case", "reason", None, "项目转到邻区"),
     ]
-    assert actions.for_case(store, case_id)[0].id == action_id
+    assert action_queries.for_case(store, case_id)[0].id == action_id
 
 
 def test_status_refusals(store: Store, refused: Refused) -> None:
@@ -503,11 +507,13 @@ def test_lookups(store: Store, clock: FixedClock, refused: Refused) -> None:
     clock.advance(hours=1)
     second = cases.open_case(store, "b").value
     cases.set_status(store, first.id, "cancelled", reason="重复")
-    assert [c.id for c in cases.list_cases(store)] == [second.id, first.id]
-    assert [c.id for c in cases.list_cases(store, status=CaseStatus.OPEN)] == [second.id]
-    assert [c.id for c in cases.list_cases(store, limit=1)] == [second.id]
-    refused(NotFoundError, "There is no case 2025-9999.", cases.by_reference, store, "2025-9999")
-    refused(NotFoundError, "The case #404 does not exist (any more).", cases.get, store, 404)
+    assert [c.id for c in case_queries.list_cases(store)] == [second.id, first.id]
+    assert [c.id for c in case_queries.list_cases(store, status=CaseStatus.OPEN)] == [second.id]
+    assert [c.id for c in case_queries.list_cases(store, limit=1)] == [second.id]
+    refused(
+        NotFoundError, "There is no case 2025-9999.", case_queries.by_reference, store, "2025-9999"
+    )
+    refused(NotFoundError, "The case #404 does not exist (any more).", case_queries.get, store, 404)
 
 
 def test_timeline_and_audit_trail(store: Store, clock: FixedClock) -> None:
@@ -540,11 +546,11 @@ def test_timeline_and_audit_trail(store: Store, clock: FixedClock) -> None:
 
 def test_force_close_cancels_the_open_steps_with_events(store: Store) -> None:
     case = cases.open_case(store, "强制办结", template_key="company_landing").value
-    steps = actions.for_case(store, case.id)
+    steps = action_queries.for_case(store, case.id)
     actions.set_status(store, steps[0].id, "waiting_company", reason="等企业盖章")
     closed = cases.set_status(store, case.id, "closed", force=True, reason="企业放弃落地")
     assert closed.value.status == CaseStatus.CLOSED
-    after = actions.for_case(store, case.id)
+    after = action_queries.for_case(store, case.id)
     assert {a.status for a in after} == {ActionStatus.CANCELLED}
     assert after[0].pauses[0][1] is not None  # the pause is closed with the case
     assert closed.changes.ids_of("action") == {a.id for a in steps}

@@ -9,6 +9,7 @@ import pytest
 
 from coordinator.errors import NotFoundError, TransitionError, ValidationError
 from coordinator.kinds import Channel, Direction
+from coordinator.queries import communications as communication_queries
 from coordinator.services import cases, communications, contacts
 from coordinator.store.changes import ChangeKind
 from coordinator.store.records import CommunicationRecord
@@ -65,7 +66,7 @@ def test_log_a_call_to_a_case(store: Store, case_id: int, wang: int, log: EventL
     assert out.changes.kinds == {ChangeKind.COMMUNICATION, ChangeKind.EVENT}
     assert out.changes.ids_of(ChangeKind.COMMUNICATION) == {call.id}
     assert log.new() == [("communication", call.id, "logged", None, "phone 2025-0001", case_id)]
-    assert communications.get(store, call.id) == call
+    assert communication_queries.get(store, call.id) == call
 
 
 def test_log_an_unfiled_message_now(store: Store, log: EventLog) -> None:
@@ -223,11 +224,11 @@ def test_file_to_case(store: Store, case_id: int, log: EventLog) -> None:
         ("communication", a, "case_id", None, str(case_id), case_id),
         ("communication", b, "case_id", str(other), str(case_id), case_id),
     ]
-    assert sorted(x.id for x in communications.for_case(store, case_id)) == [a, b, c]
+    assert sorted(x.id for x in communication_queries.for_case(store, case_id)) == [a, b, c]
     unfiled = communications.file_to_case(store, [b], None)
     assert unfiled.value == [b]
     assert log.new() == [("communication", b, "case_id", str(case_id), None, case_id)]
-    assert communications.get(store, b).case_id is None
+    assert communication_queries.get(store, b).case_id is None
     nothing = communications.file_to_case(store, [], case_id)
     assert nothing.value == []
     assert not nothing.changes.touches(ChangeKind.COMMUNICATION)
@@ -256,8 +257,8 @@ def test_file_to_case_refusals(store: Store, case_id: int, refused: Refused) -> 
 def test_for_case_newest_first(store: Store, case_id: int) -> None:
     ids = [communications.log(store, at=t(9 + n), case_id=case_id).value.id for n in range(3)]
     communications.log(store, at=t(13))  # unfiled
-    assert [c.id for c in communications.for_case(store, case_id)] == ids[::-1]
-    assert [c.id for c in communications.for_case(store, case_id, limit=1)] == [ids[-1]]
+    assert [c.id for c in communication_queries.for_case(store, case_id)] == ids[::-1]
+    assert [c.id for c in communication_queries.for_case(store, case_id, limit=1)] == [ids[-1]]
 
 
 def test_follow_ups(store: Store, clock: FixedClock, log: EventLog, refused: Refused) -> None:
@@ -310,7 +311,7 @@ def test_delete(store: Store, case_id: int, log: EventLog, refused: Refused) -> 
     refused(
         NotFoundError,
         f"The communication #{call.id} does not exist (any more).",
-        communications.get,
+        communication_queries.get,
         store,
         call.id,
     )

@@ -8,6 +8,8 @@ import pytest
 
 from coordinator.errors import ConflictError, NotFoundError, ValidationError
 from coordinator.kinds import Channel
+from coordinator.queries import communications as communication_queries
+from coordinator.queries import contacts as contact_queries
 from coordinator.services import communications, contacts, organisations
 from coordinator.store.changes import ChangeKind
 from coordinator.store.records import ContactRecord, PhoneRecord
@@ -70,7 +72,7 @@ def test_create(store: Store, park: int, log: EventLog) -> None:
         ("contact", person.id, "phone", None, "0574-87654321 转 808", None),
         ("contact", person.id, "handle:wechat", None, "wcf_nb", None),
     ]
-    assert contacts.get(store, person.id) == person
+    assert contact_queries.get(store, person.id) == person
 
 
 def test_create_refusals(store: Store, wang: ContactRecord, refused: Refused) -> None:
@@ -136,7 +138,7 @@ def test_create_refusals(store: Store, wang: ContactRecord, refused: Refused) ->
 def test_the_same_number_may_belong_to_two_people(store: Store, wang: ContactRecord) -> None:
     # A switchboard: two people reached on one landline.
     li = contacts.create(store, "李娜", phones=["87654321"]).value
-    found = contacts.find_by_number(store, "(0574) 8765-4321")
+    found = contact_queries.find_by_number(store, "(0574) 8765-4321")
     assert [c.name for c in found] == ["李娜", "王成峰"]  # by name (code point order)
     assert [c.id for c in found] == [li.id, wang.id]
 
@@ -199,7 +201,7 @@ def test_add_and_remove_phone(store: Store, wang: ContactRecord, log: EventLog) 
     out = contacts.remove_phone(store, wang.id, wang.phones[0].id)
     assert [p.e164 for p in out.value.phones] == ["+8657487654321", "+8613900001111"]
     assert log.new() == [("contact", wang.id, "phone", "+86 138 0013 8000", None, None)]
-    assert contacts.find_by_number(store, "13800138000") == []
+    assert contact_queries.find_by_number(store, "13800138000") == []
 
 
 def test_phone_refusals(store: Store, wang: ContactRecord, refused: Refused) -> None:
@@ -266,14 +268,14 @@ def test_delete(store: Store, wang: ContactRecord, log: EventLog) -> None:
     assert out.changes.ids_of(ChangeKind.CONTACT) == {wang.id}
     assert out.changes.touches(ChangeKind.COMMUNICATION)
     assert log.new() == [("contact", wang.id, "deleted", "王成峰", None, None)]
-    kept = communications.get(store, call.id)
+    kept = communication_queries.get(store, call.id)
     assert (kept.contact_id, kept.raw_number, kept.number_e164) == (
         None,
         "13800138000",
         "+8613800138000",
     )
     with pytest.raises(NotFoundError):
-        contacts.get(store, wang.id)
+        contact_queries.get(store, wang.id)
 
 
 @pytest.mark.parametrize(
@@ -287,20 +289,20 @@ def test_delete(store: Store, wang: ContactRecord, log: EventLog) -> None:
     ],
 )
 def test_find_by_number_whatever_the_typing(store: Store, wang: ContactRecord, typed: str) -> None:
-    assert [c.id for c in contacts.find_by_number(store, typed)] == [wang.id]
+    assert [c.id for c in contact_queries.find_by_number(store, typed)] == [wang.id]
 
 
 @pytest.mark.parametrize(
     "typed", ["87654321", "0574 8765 4321", "+86 574 87654321", "0574-87654321 转 999"]
 )
 def test_find_a_landline(store: Store, wang: ContactRecord, typed: str) -> None:
-    assert [c.id for c in contacts.find_by_number(store, typed)] == [wang.id]
+    assert [c.id for c in contact_queries.find_by_number(store, typed)] == [wang.id]
 
 
 def test_find_by_number_unknown_or_wrong(store: Store, wang: ContactRecord) -> None:
-    assert contacts.find_by_number(store, "139 0000 1111") == []
+    assert contact_queries.find_by_number(store, "139 0000 1111") == []
     with pytest.raises(ValidationError):
-        contacts.find_by_number(store, "not a number")
+        contact_queries.find_by_number(store, "not a number")
 
 
 @pytest.mark.parametrize(
@@ -328,22 +330,22 @@ def test_find_by_number_unknown_or_wrong(store: Store, wang: ContactRecord) -> N
 )
 def test_search_finds(store: Store, wang: ContactRecord, term: str) -> None:
     contacts.create(store, "李娜", phones=["139 0000 1111"])
-    assert [c.id for c in contacts.search(store, term)] == [wang.id]
+    assert [c.id for c in contact_queries.search(store, term)] == [wang.id]
 
 
 @pytest.mark.parametrize("term", ["", "  ", "ln2", "13", "xyz", "%", "_", "9999"])
 def test_search_does_not_find(store: Store, wang: ContactRecord, term: str) -> None:
-    assert contacts.search(store, term) == []
+    assert contact_queries.search(store, term) == []
 
 
 def test_search_by_the_other_surname_reading(store: Store) -> None:
     zeng = contacts.create(store, "曾小明").value
-    assert [c.id for c in contacts.search(store, "zxm")] == [zeng.id]
-    assert [c.id for c in contacts.search(store, "cxm")] == [zeng.id]
-    assert [c.id for c in contacts.search(store, "zengxiao")] == [zeng.id]
+    assert [c.id for c in contact_queries.search(store, "zxm")] == [zeng.id]
+    assert [c.id for c in contact_queries.search(store, "cxm")] == [zeng.id]
+    assert [c.id for c in contact_queries.search(store, "zengxiao")] == [zeng.id]
 
 
 def test_search_orders_by_name_and_limits(store: Store) -> None:
     ids = [contacts.create(store, f"张{n}", phones=[f"1380000{n:04d}"]).value.id for n in range(5)]
-    assert [c.id for c in contacts.search(store, "13800000")] == ids
-    assert [c.id for c in contacts.search(store, "zhang", limit=2)] == ids[:2]
+    assert [c.id for c in contact_queries.search(store, "13800000")] == ids
+    assert [c.id for c in contact_queries.search(store, "zhang", limit=2)] == ids[:2]

@@ -12,6 +12,7 @@ import pytest
 
 from coordinator.errors import NotFoundError, TransitionError, ValidationError
 from coordinator.kinds import DocumentState
+from coordinator.queries import documents as document_queries
 from coordinator.services import cases, documents, organisations
 from coordinator.store import filestore
 from coordinator.store.changes import ChangeKind
@@ -91,7 +92,7 @@ def test_add(store: Store, world: World, log: EventLog) -> None:
     # Without a date, requested now; an explicit source wins over the case's company.
     other = documents.add(store, world.case, "身份证明", source_id=world.tax).value
     assert (other.requested_at, other.source_id, other.holder_id) == (T0, world.tax, world.tax)
-    assert [d.id for d in documents.for_case(store, world.case)] == [doc.id, other.id]
+    assert [d.id for d in document_queries.for_case(store, world.case)] == [doc.id, other.id]
 
 
 def test_add_refusals(store: Store, world: World, refused: Refused) -> None:
@@ -401,7 +402,7 @@ def test_delete(store: Store, world: World, charter: DocumentRecord, log: EventL
     out = documents.delete(store, charter.id)
     assert out.changes.ids_of(ChangeKind.DOCUMENT) == {charter.id}
     assert log.new() == [("document", charter.id, "deleted", "公司章程", None, world.case)]
-    assert documents.for_case(store, world.case) == []
+    assert document_queries.for_case(store, world.case) == []
 
 
 def _sha(data: bytes) -> str:
@@ -430,7 +431,7 @@ def test_attach_and_remove_files(
         "章程 扫描件.pdf",
     )
     assert (attached.version, attached.added_at) == (1, clock.now)
-    stored = documents.file_path(store, attached.sha256)
+    stored = document_queries.file_path(store, attached.sha256)
     assert stored == store.files_dir / _sha(data)[:2] / _sha(data)
     assert stored.read_bytes() == data
     assert stat.S_IMODE(stored.stat().st_mode) == 0o600
@@ -460,7 +461,7 @@ def test_a_damaged_stored_copy_is_replaced(
     source = tmp_path / "a.txt"
     source.write_bytes(b"original content")
     sha = documents.attach_file(store, charter.id, source).value.files[0].sha256
-    stored = documents.file_path(store, sha)
+    stored = document_queries.file_path(store, sha)
     stored.chmod(0o600)
     stored.write_bytes(b"bit rot")
     assert not filestore.verify(store.files_dir, sha)
@@ -512,7 +513,7 @@ def test_file_refusals(
 
 def test_get_returns_one_document(store: Store) -> None:
     case = cases.open_case(store, "get", template_key="company_landing").value
-    docs = documents.for_case(store, case.id)
-    assert documents.get(store, docs[-1].id) == docs[-1]
+    docs = document_queries.for_case(store, case.id)
+    assert document_queries.get(store, docs[-1].id) == docs[-1]
     with pytest.raises(NotFoundError):
-        documents.get(store, 999_999)
+        document_queries.get(store, 999_999)

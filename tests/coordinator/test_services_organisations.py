@@ -9,6 +9,8 @@ import pytest
 from coordinator.errors import ConflictError, NotFoundError, ValidationError
 from coordinator.i18n import set_language
 from coordinator.kinds import OrganisationKind
+from coordinator.queries import contacts as contact_queries
+from coordinator.queries import documents as document_queries
 from coordinator.services import actions, cases, contacts, documents, organisations
 from coordinator.store.changes import ChangeKind
 from coordinator.store.records import OrganisationRecord
@@ -64,8 +66,8 @@ def test_update(store: Store, log: EventLog) -> None:
         ("organisation", org.id, "notes", "", "对公", None),
     ]
     # The pinyin keys follow the new name.
-    assert [o.id for o in organisations.list_all(store, text="gsyh")] == [org.id]
-    assert organisations.list_all(store, text="kaihu") == []
+    assert [o.id for o in contact_queries.organisations(store, text="gsyh")] == [org.id]
+    assert contact_queries.organisations(store, text="kaihu") == []
 
 
 def test_update_with_the_same_values_changes_nothing(store: Store, log: EventLog) -> None:
@@ -114,9 +116,9 @@ def test_delete(store: Store, log: EventLog) -> None:
     assert out.value is None
     assert out.changes.ids_of(ChangeKind.ORGANISATION) == {org.id}
     assert log.new() == [("organisation", org.id, "deleted", "园区管委会", None, None)]
-    assert organisations.list_all(store) == []
+    assert contact_queries.organisations(store) == []
     # The contact stays, without an organisation.
-    assert contacts.get(store, person.id).organisation_id is None
+    assert contact_queries.get(store, person.id).organisation_id is None
 
 
 def test_delete_refused_while_used(store: Store, refused: Refused) -> None:
@@ -151,20 +153,22 @@ def test_list_all(store: Store) -> None:
     tax = organisations.create(store, "区税务局", "department").value
     park = organisations.create(store, "园区管委会", "park").value
     bank = organisations.create(store, "Bank of Ningbo", "bank").value
-    assert [o.name for o in organisations.list_all(store)] == [
+    assert [o.name for o in contact_queries.organisations(store)] == [
         "Bank of Ningbo",
         "区税务局",
         "园区管委会",
     ]
-    assert [o.id for o in organisations.list_all(store, kind=OrganisationKind.PARK)] == [park.id]
-    assert [o.id for o in organisations.list_all(store, text="税务")] == [tax.id]
-    assert [o.id for o in organisations.list_all(store, text="qsw")] == [tax.id]
-    assert [o.id for o in organisations.list_all(store, text="shuiwu")] == [tax.id]
-    assert [o.id for o in organisations.list_all(store, text="yuan qu")] == [park.id]
-    assert [o.id for o in organisations.list_all(store, text="ningbo")] == [bank.id]
+    assert [o.id for o in contact_queries.organisations(store, kind=OrganisationKind.PARK)] == [
+        park.id
+    ]
+    assert [o.id for o in contact_queries.organisations(store, text="税务")] == [tax.id]
+    assert [o.id for o in contact_queries.organisations(store, text="qsw")] == [tax.id]
+    assert [o.id for o in contact_queries.organisations(store, text="shuiwu")] == [tax.id]
+    assert [o.id for o in contact_queries.organisations(store, text="yuan qu")] == [park.id]
+    assert [o.id for o in contact_queries.organisations(store, text="ningbo")] == [bank.id]
     # LIKE wildcards typed by the officer are plain characters.
-    assert organisations.list_all(store, text="%") == []
-    assert organisations.list_all(store, text="_") == []
+    assert contact_queries.organisations(store, text="%") == []
+    assert contact_queries.organisations(store, text="_") == []
 
 
 def test_find_or_create_in(store: Store) -> None:
@@ -195,5 +199,5 @@ def test_an_organisation_holding_documents_cannot_be_deleted(store: Store) -> No
     with pytest.raises(ConflictError) as info:
         organisations.delete(store, bank.id)
     assert "steps or documents" in info.value.message("en")
-    assert documents.for_case(store, case.id)[0].destination_id == bank.id
+    assert document_queries.for_case(store, case.id)[0].destination_id == bank.id
     assert document.destination_id == bank.id

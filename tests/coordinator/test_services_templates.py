@@ -11,8 +11,11 @@ import pytest
 
 from coordinator.errors import DomainError, NotFoundError, ValidationError
 from coordinator.kinds import OrganisationKind
+from coordinator.queries import actions as action_queries
+from coordinator.queries import cases as case_queries
+from coordinator.queries import templates as template_queries
 from coordinator.safety.opening import open_store
-from coordinator.services import actions, cases, templates
+from coordinator.services import cases, templates
 from coordinator.services.templates import (
     TemplateActionSpec,
     TemplateDocumentSpec,
@@ -50,8 +53,8 @@ def test_install_builtin_once(empty_store: Store) -> None:
     out = templates.install_builtin(empty_store)
     assert out.value == BUILTIN
     assert out.changes.touches(ChangeKind.TEMPLATE)
-    assert sorted(t.key for t in templates.list_all(empty_store)) == BUILTIN
-    assert all(t.builtin for t in templates.list_all(empty_store))
+    assert sorted(t.key for t in template_queries.list_all(empty_store)) == BUILTIN
+    assert all(t.builtin for t in template_queries.list_all(empty_store))
     again = templates.install_builtin(empty_store)
     assert again.value == []
     assert not again.changes.touches(ChangeKind.TEMPLATE)
@@ -59,14 +62,14 @@ def test_install_builtin_once(empty_store: Store) -> None:
 
 def test_a_deleted_builtin_stays_deleted(empty_store: Store) -> None:
     templates.install_builtin(empty_store)
-    talent = templates.get(empty_store, "talent_match")
+    talent = template_queries.get(empty_store, "talent_match")
     templates.delete(empty_store, talent.id)
     assert templates.install_builtin(empty_store).value == []
-    assert "talent_match" not in [t.key for t in templates.list_all(empty_store)]
+    assert "talent_match" not in [t.key for t in template_queries.list_all(empty_store)]
 
 
 def test_the_company_landing_template(store: Store) -> None:
-    landing = templates.get(store, "company_landing")
+    landing = template_queries.get(store, "company_landing")
     assert (landing.name, landing.name_en, landing.normal_duration_hours, landing.builtin) == (
         "企业注册落地",
         "Company registration and landing",
@@ -122,7 +125,7 @@ def test_save_a_new_template(store: Store, log: EventLog) -> None:
     assert log.new() == [("template", record.id, "created", None, "跨区备案", None)]
     # Opening a case from it builds the steps and their link.
     case = cases.open_case(store, "丁公司备案", template_key="filing").value
-    a, b = actions.for_case(store, case.id)
+    a, b = action_queries.for_case(store, case.id)
     assert (a.title, b.title, b.department_name, b.depends_on) == (
         "步骤 a",
         "步骤 b",
@@ -147,7 +150,7 @@ def test_dependency_keys_are_trimmed_and_counted_once(store: Store) -> None:
     record = templates.save(store, "k", "名", actions=[step("a"), step("b", " a", "a", "a ")]).value
     assert record.actions[1].depends_on == ("a",)
     case = cases.open_case(store, "x", template_key="k").value
-    first, second = actions.for_case(store, case.id)
+    first, second = action_queries.for_case(store, case.id)
     assert second.depends_on == (first.id,)
     single = TemplateActionSpec("c", "区税务局", OrganisationKind.DEPARTMENT, "t", depends_on="a")  # type: ignore[arg-type]
     assert templates.save(store, "k", "名", actions=[step("a"), single]).value.actions[
@@ -215,8 +218,8 @@ def test_other_refusals(store: Store, refused: Refused) -> None:
         "企业注册落地",
         actions=[step("park", "park")],
     )
-    assert len(templates.get(store, "company_landing").actions) == 6
-    refused(NotFoundError, "There is no case template “nope”.", templates.get, store, "nope")
+    assert len(template_queries.get(store, "company_landing").actions) == 6
+    refused(NotFoundError, "There is no case template “nope”.", template_queries.get, store, "nope")
     refused(
         NotFoundError, "The template #999 does not exist (any more).", templates.delete, store, 999
     )
@@ -224,18 +227,18 @@ def test_other_refusals(store: Store, refused: Refused) -> None:
 
 def test_delete_keeps_cases_opened_from_it(store: Store, log: EventLog) -> None:
     case = cases.open_case(store, "x", template_key="talent_match").value
-    count = len(actions.for_case(store, case.id))
-    talent = templates.get(store, "talent_match")
+    count = len(action_queries.for_case(store, case.id))
+    talent = template_queries.get(store, "talent_match")
     log.new()
     out = templates.delete(store, talent.id)
     assert out.changes.ids_of(ChangeKind.TEMPLATE) == {talent.id}
     assert log.new() == [("template", talent.id, "deleted", talent.name, None, None)]
-    assert len(actions.for_case(store, case.id)) == count
-    assert cases.get(store, case.id).kind == "talent_match"
+    assert len(action_queries.for_case(store, case.id)) == count
+    assert case_queries.get(store, case.id).kind == "talent_match"
 
 
 def test_list_all_by_name(store: Store) -> None:
-    names = [t.name for t in templates.list_all(store)]
+    names = [t.name for t in template_queries.list_all(store)]
     assert names == sorted(names)
     assert len(names) == 4
 
@@ -272,4 +275,4 @@ def test_an_incomplete_shipped_template_is_refused(
         templates.install_builtin(empty_store)
     assert info.value.message("en") == "A case template is incomplete: 'department'"
     in_chinese(info.value)
-    assert templates.list_all(empty_store) == []
+    assert template_queries.list_all(empty_store) == []

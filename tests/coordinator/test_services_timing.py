@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from coordinator.kinds import ActionStatus
+from coordinator.queries import actions as action_queries
 from coordinator.queries import timing
 from coordinator.queries.timing import COMPANY_KEY, CaseClock
 from coordinator.services import actions, cases
@@ -52,7 +53,7 @@ def landed(store: Store, clock: FixedClock) -> tuple[int, dict[str, int]]:
     )
     case_id = case.value.id
     keys = ["park", "licence", "seal", "bank", "tax", "social"]
-    ids = dict(zip(keys, (a.id for a in actions.for_case(store, case_id)), strict=True))
+    ids = dict(zip(keys, (a.id for a in action_queries.for_case(store, case_id)), strict=True))
     script: list[tuple[datetime, str, ActionStatus, str]] = [
         (mon(9), "park", ActionStatus.IN_PROGRESS, ""),
         (mon(10, 30), "park", ActionStatus.DONE, ""),
@@ -77,7 +78,7 @@ def landed(store: Store, clock: FixedClock) -> tuple[int, dict[str, int]]:
 
 def test_due_times_along_the_way(store: Store, landed: tuple[int, dict[str, int]]) -> None:
     case_id, ids = landed
-    due = {a.id: a.due_at for a in actions.for_case(store, case_id)}
+    due = {a.id: a.due_at for a in action_queries.for_case(store, case_id)}
     assert due[ids["park"]] == mon(11)  # 9:00 + 2 h
     assert due[ids["licence"]] == mon(15)  # 10:30 + 2 h = 14:00, + 1 h paused
     assert due[ids["seal"]] == mon(16, 30)  # 15:30 + 1 h
@@ -136,7 +137,7 @@ def test_a_closed_case_stops_its_clock(
 def test_cancelled_and_unrequested_steps_are_not_charged(store: Store, clock: FixedClock) -> None:
     clock.now = mon(9)
     case_id = cases.open_case(store, "x", template_key="company_landing").value.id
-    park, licence, seal, bank, *_ = actions.for_case(store, case_id)
+    park, licence, seal, bank, *_ = action_queries.for_case(store, case_id)
     actions.set_status(store, park.id, "in_progress")
     clock.now = mon(10)
     actions.set_status(store, licence.id, "in_progress")

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DatabaseError as SADatabaseError
 from coordinator.errors import StorageError
 from coordinator.kinds import OrganisationKind
 from coordinator.paths import DATA_DIR_ENV, DATABASE_NAME
+from coordinator.queries import contacts as contact_queries
 from coordinator.queries import timeline
 from coordinator.safety.opening import open_store
 from coordinator.services import organisations
@@ -141,8 +142,8 @@ def test_reopening_keeps_the_data(tmp_path: Path) -> None:
     first.close()
     second = open_store(folder)
     try:
-        assert [o.name for o in organisations.list_all(second)] == ["园区管委会"]
-        assert organisations.list_all(second)[0].id == org.id
+        assert [o.name for o in contact_queries.organisations(second)] == ["园区管委会"]
+        assert contact_queries.organisations(second)[0].id == org.id
     finally:
         second.close()
 

@@ -32,6 +32,7 @@ from coordinator.exchange.table_export import (
 )
 from coordinator.i18n import set_language, translate
 from coordinator.labels import CASE_STATUS
+from coordinator.queries import cases as case_queries
 from coordinator.safety.opening import open_store
 from coordinator.services import cases, templates
 from coordinator.store.models import Action, Case, Communication, Contact, Document
@@ -395,7 +396,7 @@ def test_every_list_has_a_row_per_record(demo: Store, tmp_path: Path, name: str)
 
 @pytest.mark.parametrize("name", ["cases", "actions", "documents", "communications"])
 def test_a_list_limited_to_one_case(demo: Store, tmp_path: Path, name: str) -> None:
-    case_id = cases.by_reference(demo, "2026-0007").id
+    case_id = case_queries.by_reference(demo, "2026-0007").id
     model = MODELS[name]
     column = model.id if model is Case else model.case_id
     expected = db_count(demo, model, column == case_id)
@@ -496,7 +497,7 @@ def test_cli_export_list(demo: Store, tmp_path: Path, capsys: pytest.CaptureFixt
     argv = ["--data-dir", data, "--lang", "en", "export-list", "communications"]
     case_filter = ["--case", "2026-0007", "--since", "2026-11-01", "--until", "2026-11-20"]
     assert main([*argv, "--xlsx", str(xlsx_path), *case_filter]) == 0
-    case_id = cases.by_reference(demo, "2026-0007").id
+    case_id = case_queries.by_reference(demo, "2026-0007").id
     expected = db_count(
         demo,
         Communication,

@@ -14,8 +14,12 @@ from pytestqt.qtbot import QtBot
 
 from coordinator.i18n import set_language
 from coordinator.kinds import ActionStatus, DocumentState
+from coordinator.queries import actions as action_queries
+from coordinator.queries import cases as case_queries
+from coordinator.queries import documents as document_queries
+from coordinator.queries import settings as setting_queries
 from coordinator.safety.opening import open_store
-from coordinator.services import actions, cases, documents, settings, templates
+from coordinator.services import cases, templates
 from coordinator.store.storage import Store
 from ui.dialogs.new_case import NewCaseDialog
 from ui.main_window import PAGE_CASES, MainWindow
@@ -125,17 +129,17 @@ def test_open_a_case_from_a_template(
     window: MainWindow, store: Store, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     case_id = _open_from_template(window, qtbot, monkeypatch)
-    case = cases.get(store, case_id)
+    case = case_queries.get(store, case_id)
     assert case.title == "澄明光电 AOI 项目落地"
     assert case.company_name == "宁波澄明光电科技有限公司"
     assert case.fast_track
     assert window.sidebar.currentRow() == PAGE_CASES
     # the template's six steps in their departments, its seven documents
-    steps = actions.for_case(store, case_id)
+    steps = action_queries.for_case(store, case_id)
     assert len(steps) == 6
     groups = [g.text() for g in window.case_view.actions_tab.tree.top_items()]
     assert groups[:2] == ["园区管委会", "区市场监督管理局"]
-    assert len(documents.for_case(store, case_id)) == 7
+    assert len(document_queries.for_case(store, case_id)) == 7
     assert window.case_view.documents_tab.tree.items.rowCount() == 7
     assert window.case_view.title.text() == f"{case.reference} · 澄明光电 AOI 项目落地"
     assert "fast-track" in window.case_view.facts.text()
@@ -151,10 +155,10 @@ def test_a_step_through_its_states_with_one_key_each(
     errors: list[str],
 ) -> None:
     case_id = _open_from_template(window, qtbot, monkeypatch)
-    park = next(s for s in actions.for_case(store, case_id) if s.title.startswith("园区"))
+    park = next(s for s in action_queries.for_case(store, case_id) if s.title.startswith("园区"))
 
     _press_on_step(window, qtbot, "园区入驻", "2")  # in progress: the clock starts
-    started = actions.get(store, park.id)
+    started = action_queries.get(store, park.id)
     assert started.status == ActionStatus.IN_PROGRESS
     assert started.due_at == datetime(2026, 11, 24, 11, 0)  # promised 2 working hours
     assert _step_text(window, "园区入驻", 1) == "In progress"
@@ -164,19 +168,19 @@ def test_a_step_through_its_states_with_one_key_each(
     # Blocked asks why; cancelling the question changes nothing
     monkeypatch.setattr(ask, "text", lambda *a, **k: None)
     _press_on_step(window, qtbot, "园区入驻", "5")
-    assert actions.get(store, park.id).status == ActionStatus.IN_PROGRESS
+    assert action_queries.get(store, park.id).status == ActionStatus.IN_PROGRESS
 
     # waiting on the company pauses the clock: the due time moves on by the pause
     monkeypatch.setattr(ask, "text", lambda *a, **k: "租赁协议未盖章")
     clock.now = datetime(2026, 11, 24, 10, 0)
     _press_on_step(window, qtbot, "园区入驻", "4")
-    waiting = actions.get(store, park.id)
+    waiting = action_queries.get(store, park.id)
     assert waiting.status == ActionStatus.WAITING_COMPANY
     assert waiting.blocked_reason == "租赁协议未盖章"
     assert _step_text(window, "园区入驻", 6) == "租赁协议未盖章"
     clock.now = datetime(2026, 11, 24, 11, 0)
     _press_on_step(window, qtbot, "园区入驻", "2")
-    resumed = actions.get(store, park.id)
+    resumed = action_queries.get(store, park.id)
     assert resumed.pauses == ((datetime(2026, 11, 24, 10, 0), datetime(2026, 11, 24, 11, 0)),)
     assert resumed.due_at == datetime(2026, 11, 24, 12, 0)  # one working hour later
 
@@ -184,12 +188,12 @@ def test_a_step_through_its_states_with_one_key_each(
     _press_on_step(window, qtbot, "核发营业执照", "6")
     assert errors
     assert "cannot be done before" in errors[-1]
-    licence = next(s for s in actions.for_case(store, case_id) if s.title == "核发营业执照")
-    assert actions.get(store, licence.id).status == ActionStatus.TODO
+    licence = next(s for s in action_queries.for_case(store, case_id) if s.title == "核发营业执照")
+    assert action_queries.get(store, licence.id).status == ActionStatus.TODO
 
     clock.now = datetime(2026, 11, 24, 11, 30)
     _press_on_step(window, qtbot, "园区入驻", "6")
-    assert actions.get(store, park.id).status == ActionStatus.DONE
+    assert action_queries.get(store, park.id).status == ActionStatus.DONE
 
     # the Timeline shows every move, newest first
     window.case_view.tabs.setCurrentIndex(TAB_TIMELINE)
@@ -218,10 +222,10 @@ def test_waiting_on_the_company_shows_in_today_and_stops_the_clock(
     clock.now = datetime(2026, 11, 25, 9, 0)
     window.refresh()
     assert window.today.overdue.model.rowCount() == 0
-    park = next(s for s in actions.for_case(store, case_id) if s.title.startswith("园区"))
+    park = next(s for s in action_queries.for_case(store, case_id) if s.title.startswith("园区"))
     _press_on_step(window, qtbot, "园区入驻", "2")
     # paused one whole working day (9:00 to 9:00): due one working day later
-    assert actions.get(store, park.id).due_at == datetime(2026, 11, 25, 11, 0)
+    assert action_queries.get(store, park.id).due_at == datetime(2026, 11, 25, 11, 0)
     clock.now = datetime(2026, 11, 25, 11, 30)
     window.refresh()
     assert window.today.overdue.model.rowCount() == 1
@@ -262,10 +266,10 @@ def test_a_document_gets_a_dropped_file_and_is_accepted(
     scan = tmp_path / "章程扫描件.pdf"
     scan.write_bytes(b"%PDF-1.4 articles of association\n")
     _drop_files(window, "公司章程", [scan])
-    doc = next(d for d in documents.for_case(store, case_id) if d.title == "公司章程")
-    doc = documents.get(store, doc.id)
+    doc = next(d for d in document_queries.for_case(store, case_id) if d.title == "公司章程")
+    doc = document_queries.get(store, doc.id)
     assert [f.original_name for f in doc.files] == ["章程扫描件.pdf"]
-    stored = documents.file_path(store, doc.files[0].sha256)
+    stored = document_queries.file_path(store, doc.files[0].sha256)
     assert stored.read_bytes() == scan.read_bytes()
     tab = window.case_view.documents_tab
     item = _doc_item(window, "公司章程")
@@ -289,13 +293,13 @@ def test_a_document_gets_a_dropped_file_and_is_accepted(
     tab.tree.set_current(item)
     qtbot.keyClick(tab.tree, "A")
     assert "has not been received" in errors[-1]
-    assert documents.get(store, doc.id).state == DocumentState.REQUESTED
+    assert document_queries.get(store, doc.id).state == DocumentState.REQUESTED
 
     qtbot.keyClick(tab.tree, "R")
-    assert documents.get(store, doc.id).state == DocumentState.RECEIVED
+    assert document_queries.get(store, doc.id).state == DocumentState.RECEIVED
     clock.now += timedelta(minutes=20)
     qtbot.keyClick(tab.tree, "F")  # its destination comes from the template
-    forwarded = documents.get(store, doc.id)
+    forwarded = document_queries.get(store, doc.id)
     assert forwarded.state == DocumentState.FORWARDED
     assert forwarded.holder_id == forwarded.destination_id
     assert tab.tree.text(_doc_item(window, "公司章程"), 2) == "区市场监督管理局"
@@ -305,7 +309,7 @@ def test_a_document_gets_a_dropped_file_and_is_accepted(
         for r in range(window.today.documents.model.rowCount())
     ]
     qtbot.keyClick(tab.tree, "A")
-    assert documents.get(store, doc.id).state == DocumentState.ACCEPTED
+    assert document_queries.get(store, doc.id).state == DocumentState.ACCEPTED
     assert tab.tree.text(_doc_item(window, "公司章程"), 1) == "Accepted"
 
     # returned asks what to correct; a cancelled question changes nothing
@@ -314,7 +318,7 @@ def test_a_document_gets_a_dropped_file_and_is_accepted(
     monkeypatch.setattr(ask, "text", lambda *a, **k: None)
     qtbot.keyClick(tab.tree, "X")
     shareholder = next(
-        d for d in documents.for_case(store, case_id) if d.title == "股东主体资格证明"
+        d for d in document_queries.for_case(store, case_id) if d.title == "股东主体资格证明"
     )
     assert shareholder.state == DocumentState.RECEIVED
 
@@ -322,11 +326,11 @@ def test_a_document_gets_a_dropped_file_and_is_accepted(
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
     tab.tree.set_current(_doc_item(window, "公司章程").child(0))
     qtbot.keyClick(tab.tree, Qt.Key.Key_Delete)
-    assert len(documents.get(store, doc.id).files) == 1
+    assert len(document_queries.get(store, doc.id).files) == 1
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     tab.tree.set_current(_doc_item(window, "公司章程").child(0))
     qtbot.keyClick(tab.tree, Qt.Key.Key_Delete)
-    assert documents.get(store, doc.id).files == ()
+    assert document_queries.get(store, doc.id).files == ()
 
     # the timeline tells the story
     model = window.case_view.timeline_model
@@ -350,11 +354,11 @@ def test_notes_draft_survives_switching_cases_and_saves_with_ctrl_s(
     window.show_page(0)  # Today, then back
     window.open_record("case", first.id)
     assert view.notes.toPlainText() == "企业下周一来访"
-    assert cases.get(store, first.id).notes == ""  # not saved yet
+    assert case_queries.get(store, first.id).notes == ""  # not saved yet
     view.tabs.setCurrentIndex(3)
     view.notes.setFocus()
     qtbot.keyClick(view.notes, "s", Qt.KeyboardModifier.ControlModifier)
-    assert cases.get(store, first.id).notes == "企业下周一来访"
+    assert case_queries.get(store, first.id).notes == "企业下周一来访"
     assert not view.has_draft(first.id)
 
 
@@ -365,7 +369,7 @@ def test_pin_a_case_and_jump_back_with_ctrl_1(
     second = cases.open_case(store, "第二个事项").value
     window.open_record("case", first.id)
     qtbot.keyClick(window.case_view, "d", Qt.KeyboardModifier.ControlModifier)
-    assert settings.pinned_cases(store) == [first.id]
+    assert setting_queries.pinned_cases(store) == [first.id]
     assert window.pinned.count() == 1
     assert first.reference in window.pinned.item(0).text()
     window.open_record("case", second.id)
@@ -375,7 +379,7 @@ def test_pin_a_case_and_jump_back_with_ctrl_1(
     assert window.case_view.case_id == first.id
     assert window.case_view.pin_button.isChecked()
     qtbot.keyClick(window.case_view, "d", Qt.KeyboardModifier.ControlModifier)
-    assert settings.pinned_cases(store) == []
+    assert setting_queries.pinned_cases(store) == []
     assert window.pinned.count() == 0
 
 
@@ -427,8 +431,8 @@ def test_closing_a_case_with_open_steps_asks_why(
     monkeypatch.setattr(ask, "text", answer)
     window.case_view.status_actions[cases.CaseStatus.CLOSED].trigger()
     assert "6 steps are still open" in asked[0]
-    assert cases.get(store, case_id).status == cases.CaseStatus.CLOSED
-    assert all(s.status == ActionStatus.CANCELLED for s in actions.for_case(store, case_id))
+    assert case_queries.get(store, case_id).status == cases.CaseStatus.CLOSED
+    assert all(s.status == ActionStatus.CANCELLED for s in action_queries.for_case(store, case_id))
 
 
 def test_cases_list_filters_in_sql_and_follows_changes(
@@ -564,7 +568,7 @@ def test_add_and_delete_steps_and_documents_by_hand(
     tab.setFocus()
     qtbot.keyClick(tab, Qt.Key.Key_Insert)
     qtbot.keyClick(tab.tree, Qt.Key.Key_Insert)
-    steps = actions.for_case(store, case.id)
+    steps = action_queries.for_case(store, case.id)
     assert [s.title for s in steps] == ["地块现场踏勘", "规划条件出具"]
     assert steps[1].depends_on == (steps[0].id,)
     assert steps[0].department_name == "区自然资源和规划分局"
@@ -573,7 +577,7 @@ def test_add_and_delete_steps_and_documents_by_hand(
 
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     qtbot.keyClick(tab.tree, Qt.Key.Key_Delete)
-    assert [s.title for s in actions.for_case(store, case.id)] == ["地块现场踏勘"]
+    assert [s.title for s in action_queries.for_case(store, case.id)] == ["地块现场踏勘"]
 
     def fill_document(dialog: AddDocumentDialog) -> int:
         dialog.title.insert("土地出让合同")
@@ -589,10 +593,10 @@ def test_add_and_delete_steps_and_documents_by_hand(
     window.case_view.tabs.setCurrentIndex(TAB_DOCUMENTS)
     docs_tab.tree.setFocus()
     qtbot.keyClick(docs_tab.tree, Qt.Key.Key_Insert)
-    (doc,) = documents.for_case(store, case.id)
+    (doc,) = document_queries.for_case(store, case.id)
     assert doc.title == "土地出让合同"
     assert doc.is_original
     assert doc.destination_id == steps[0].department_id
     docs_tab.tree.set_current(_doc_item(window, "土地出让合同"))
     qtbot.keyClick(docs_tab.tree, Qt.Key.Key_Delete)
-    assert documents.for_case(store, case.id) == []
+    assert document_queries.for_case(store, case.id) == []

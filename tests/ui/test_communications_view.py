@@ -79,7 +79,7 @@ def test_sqlite_id_list_matches_plain_query(store: Store) -> None:
             stmt = cq.ids_stmt(cq.CommunicationFilter(), sort, descending)
             with store.read() as session:
                 plain = list(session.scalars(stmt))
-                assert cq.ids(session, sort=sort, descending=descending) == plain
+                assert cq.ids(store, sort=sort, descending=descending) == plain
 
 
 def test_filter_by_channel_and_unfiled(qtbot, store: Store) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from coordinator.i18n import set_language
 from coordinator.kinds import Channel, OrganisationKind
 from coordinator.phones import normalise
+from coordinator.queries import contacts as contact_queries
 from coordinator.safety.opening import open_store
 from coordinator.services import communications, contacts, organisations
 from coordinator.store.changes import ChangeKind, ChangeSet
@@ -227,14 +228,14 @@ def test_a_refused_save_shows_why_and_keeps_the_draft(
     view: ContactsView, store: Store, no_dialogs: list[str]
 ) -> None:
     huang, luo = contact_id(store, "黄振宇"), contact_id(store, "罗欣然")
-    taken = dict(contacts.get(store, luo).handles)[Channel.WECHAT]
+    taken = dict(contact_queries.get(store, luo).handles)[Channel.WECHAT]
     view.select("contact", huang)
     page = view.contacts
     page.role.setText("董事长")
     page.handles[Channel.WECHAT].setText(taken)
     page.save_button.click()
     assert no_dialogs == [f"The handle “{taken}” already belongs to another contact."]
-    stored = contacts.get(store, huang)
+    stored = contact_queries.get(store, huang)
     assert stored.role == "董事长"  # saved before the refusal
     assert dict(stored.handles)[Channel.WECHAT] != taken
     assert page.handles[Channel.WECHAT].text() == taken  # the refused part stays a draft
@@ -250,7 +251,7 @@ def test_ctrl_s_saves_and_a_handle_is_set(qtbot: QtBot, view: ContactsView, stor
     qq.setFocus()
     qtbot.keyClicks(qq, "88886666")
     qtbot.keyClick(qq, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    assert (Channel.QQ, "88886666") in contacts.get(store, huang).handles
+    assert (Channel.QQ, "88886666") in contact_queries.get(store, huang).handles
     assert not page.draft_marker.isVisible()
 
 
@@ -280,7 +281,7 @@ def test_ctrl_n_and_ctrl_s_win_over_the_windows_own_shortcuts(
     notes.setFocus()
     qtbot.keyClicks(notes, "call back at 3")
     qtbot.keyClick(notes, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    assert contacts.get(store, huang).notes == "call back at 3"
+    assert contact_queries.get(store, huang).notes == "call back at 3"
     qtbot.keyClick(inner.contacts.list.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert inner.contacts.current_id == NEW
     assert window_keys == []
@@ -294,7 +295,7 @@ def test_name_is_required(view: ContactsView, store: Store) -> None:
     assert page.form_message.text() == "Full name is required."
     assert not page.save_button.isEnabled()
     page.save()  # Ctrl+S on an invalid form does nothing
-    assert contacts.get(store, contact_id(store, "黄振宇")).name == "黄振宇"
+    assert contact_queries.get(store, contact_id(store, "黄振宇")).name == "黄振宇"
 
 
 def test_revert_throws_the_draft_away(view: ContactsView, store: Store) -> None:
@@ -317,7 +318,7 @@ def test_invalid_phone_shows_why_and_add_stays_disabled(
     huang = contact_id(store, "黄振宇")
     view.select("contact", huang)
     page = view.contacts
-    before = len(contacts.get(store, huang).phones)
+    before = len(contact_queries.get(store, huang).phones)
     qtbot.keyClicks(page.phone_input, "12345")
     assert page.phone_message.isVisible()
     assert page.phone_message.text() == (
@@ -326,7 +327,7 @@ def test_invalid_phone_shows_why_and_add_stays_disabled(
     assert not page.add_phone_button.isEnabled()
     qtbot.keyClick(page.phone_input, Qt.Key.Key_Return)
     qtbot.mouseClick(page.add_phone_button, Qt.MouseButton.LeftButton)
-    assert len(contacts.get(store, huang).phones) == before
+    assert len(contact_queries.get(store, huang).phones) == before
     page.phone_input.clear()
     qtbot.keyClicks(page.phone_input, "0574-abc")
     assert "only digits" in page.phone_message.text()
@@ -348,7 +349,7 @@ def test_add_a_valid_phone(qtbot: QtBot, view: ContactsView, store: Store, hub: 
         qtbot.mouseClick(page.add_phone_button, Qt.MouseButton.LeftButton)
     shown = [page.phone_list.item(i).text() for i in range(page.phone_list.count())]
     assert "0574 8765 4321 ext 808    办公室" in shown
-    stored = contacts.get(store, huang).phones
+    stored = contact_queries.get(store, huang).phones
     assert stored[-1].raw == "0574 8765 4321 ext 808"
     assert stored[-1].label == "办公室"
     assert page.phone_input.text() == ""
@@ -364,17 +365,17 @@ def test_remove_a_phone_asks_first(
     huang = contact_id(store, "黄振宇")
     view.select("contact", huang)
     page = view.contacts
-    first = contacts.get(store, huang).phones[0]
+    first = contact_queries.get(store, huang).phones[0]
     page.phone_list.setCurrentRow(0)
     asked = answer(monkeypatch, QMessageBox.StandardButton.No)
     page.remove_phone_button.click()
     assert asked == [f"Remove the number {first.raw} from 黄振宇?"]
-    assert first in contacts.get(store, huang).phones
+    assert first in contact_queries.get(store, huang).phones
     answer_yes(monkeypatch)
     page.phone_list.setCurrentRow(0)
     page.remove_phone_button.click()
-    assert first not in contacts.get(store, huang).phones
-    assert page.phone_list.count() == len(contacts.get(store, huang).phones)
+    assert first not in contact_queries.get(store, huang).phones
+    assert page.phone_list.count() == len(contact_queries.get(store, huang).phones)
 
 
 # -- drafts --------------------------------------------------------------------------------
@@ -406,7 +407,7 @@ def test_a_draft_survives_switching_contacts_and_views(
     assert page.role.text() == "董事长"
     assert page.draft_marker.isVisible()
     assert page.save_button.isEnabled()
-    assert contacts.get(store, huang).role == "总经理"  # nothing was saved
+    assert contact_queries.get(store, huang).role == "总经理"  # nothing was saved
 
 
 def test_a_new_contact_with_a_new_organisation(
@@ -438,7 +439,7 @@ def test_a_new_contact_with_a_new_organisation(
     page.save_button.click()
     assert no_dialogs == []
     created = contact_id(store, "陈立明")
-    record = contacts.get(store, created)
+    record = contact_queries.get(store, created)
     assert record.organisation_name == "宁波新材料研究院"
     assert [p.raw for p in record.phones] == ["13957401234"]
     with store.read() as session:
@@ -470,7 +471,7 @@ def test_delete_a_contact_asks_and_keeps_their_history(
     view.contacts.delete_button.click()
     assert len(asked) == 1
     assert f"Their {logged} communications" in asked[0]
-    assert contacts.get(store, huang).name == "黄振宇"
+    assert contact_queries.get(store, huang).name == "黄振宇"
 
     answer_yes(monkeypatch)
     view.contacts.delete_button.click()
@@ -589,7 +590,7 @@ def test_a_change_elsewhere_keeps_the_officers_draft(
     assert page.record is not None
     assert page.record.role == "董事长"  # ... against the new stored record
     page.save_button.click()
-    stored = contacts.get(store, huang)
+    stored = contact_queries.get(store, huang)
     assert (stored.notes, stored.role) == ("下午三点回电", "总经理")
 
 

@@ -637,8 +637,7 @@ def test_department_loads_match_the_summary(
 ) -> None:
     view = ActionsView(store, hub, lambda: NOW)
     qtbot.addWidget(view)
-    with store.read() as session:
-        loads = aq.department_loads(session, store.calendar(), NOW)
+    loads = aq.department_loads(store, store.calendar(), NOW)
     summary = view.departments_model
     assert [summary.id_at(r) for r in range(1, summary.rowCount())] == [
         d.department_id for d in loads

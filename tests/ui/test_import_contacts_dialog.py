@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from coordinator.exchange.contact_import import RowAction
 from coordinator.i18n import set_language
+from coordinator.queries import contacts as contact_queries
 from coordinator.safety.opening import open_store
 from coordinator.services import contacts
 from coordinator.store.changes import ChangeKind
@@ -103,7 +104,7 @@ def test_preview_then_import_writes_the_contacts(
     assert imported.args[0].added == 3
     assert changed.args[0].touches(ChangeKind.CONTACT)
     assert _contact_names(store) == sorted(["张伟明", "欧阳晓雯", "Grace Chen"])
-    assert [p.e164 for p in contacts.search(store, "张伟明")[0].phones][:2] == [
+    assert [p.e164 for p in contact_queries.search(store, "张伟明")[0].phones][:2] == [
         "+8613800138000",
         "+8618800188000",
     ]

@@ -8,8 +8,8 @@ from pytestqt.qtbot import QtBot
 
 from coordinator.cli import commands as cli
 from coordinator.i18n import set_language
+from coordinator.queries import cases as case_queries
 from coordinator.safety.opening import open_store
-from coordinator.services import cases
 from ui.app import Application, start_app
 
 
@@ -30,7 +30,7 @@ def test_demo_flag_opens_the_window_on_demo_data(qtbot: QtBot, tmp_path: Path) -
     assert (data_dir / "ui.ini").exists()  # the layout and language were saved on close
     assert (data_dir / "ui.ini").stat().st_mode & 0o077 == 0  # private, like the data
     store = open_store(data_dir)
-    assert len(cases.list_cases(store)) >= 8
+    assert len(case_queries.list_cases(store)) >= 8
     store.close()
 
 
@@ -38,10 +38,10 @@ def test_second_demo_run_keeps_the_data(tmp_path: Path, qtbot: QtBot) -> None:
     data_dir = tmp_path / "data"
     assert cli.main(["--data-dir", str(data_dir), "demo"]) == 0
     store = open_store(data_dir)
-    before = [c.reference for c in cases.list_cases(store)]
+    before = [c.reference for c in case_queries.list_cases(store)]
     store.close()
     args = cli.build_parser().parse_args(["--data-dir", str(data_dir), "--demo"])
     assert cli.cmd_demo_if_empty(args) == 0
     store = open_store(data_dir)
-    assert [c.reference for c in cases.list_cases(store)] == before
+    assert [c.reference for c in case_queries.list_cases(store)] == before
     store.close()

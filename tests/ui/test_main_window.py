@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from coordinator.i18n import set_language
 from coordinator.kinds import Channel
+from coordinator.queries import actions as action_queries
 from coordinator.safety.opening import open_store
 from coordinator.services import actions, cases, communications, templates
 from coordinator.store.storage import Store
@@ -54,7 +55,7 @@ def test_today_lists_what_needs_the_officer(store: Store, window: MainWindow) ->
         template_key="company_landing",
         opened_at=datetime(2026, 11, 24, 8, 40),
     ).value
-    park = actions.for_case(store, case.id)[0]
+    park = action_queries.for_case(store, case.id)[0]
     actions.set_status(store, park.id, "in_progress", at=datetime(2026, 11, 24, 9, 0))
     communications.log(
         store,

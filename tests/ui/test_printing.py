@@ -29,6 +29,7 @@ from coordinator import reports
 from coordinator.demo.scenario import build_demo
 from coordinator.i18n import set_language, translate
 from coordinator.kinds import Indicator
+from coordinator.queries import cases as case_queries
 from coordinator.reports import Report
 from coordinator.safety.opening import open_store
 from coordinator.services import cases, communications, indicators, templates
@@ -71,7 +72,7 @@ def demo(demo_dir: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def aoi_reference(demo: Store) -> str:
-    return next(c.reference for c in cases.list_cases(demo) if "AOI" in c.title)
+    return next(c.reference for c in case_queries.list_cases(demo) if "AOI" in c.title)
 
 
 def pdf_pages(path: Path) -> list[str]:

@@ -13,8 +13,10 @@ from PySide6.QtWidgets import QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
 from coordinator.i18n import set_language
-from coordinator.kinds import OrganisationKind
-from coordinator.queries.reminders import Reminder, ReminderKind
+from coordinator.kinds import OrganisationKind, ReminderKind
+from coordinator.queries import actions as action_queries
+from coordinator.queries import communications as communication_queries
+from coordinator.queries.reminders import Reminder
 from coordinator.safety.opening import open_store
 from coordinator.services import actions, cases, communications, contacts, organisations
 from coordinator.store.changes import ChangeKind
@@ -101,7 +103,7 @@ def reminders_list(centre: ReminderCentre, qtbot: QtBot) -> RemindersList:
 
 
 def _follow_up_due(world: World) -> datetime | None:
-    return communications.get(world.store, world.follow_up_id).follow_up_due
+    return communication_queries.get(world.store, world.follow_up_id).follow_up_due
 
 
 def test_a_due_follow_up_is_announced_once_per_run(world: World, centre: ReminderCentre) -> None:
@@ -169,7 +171,7 @@ def test_done_from_the_keyboard_completes_the_follow_up(
 ) -> None:
     with qtbot.waitSignal(world.hub.changed):
         qtbot.keyClick(reminders_list.table, Qt.Key.Key_D)
-    record = communications.get(world.store, world.follow_up_id)
+    record = communication_queries.get(world.store, world.follow_up_id)
     assert record.follow_up_done_at == world.clock.now
     assert reminders_list.model.rowCount() == 0
 
@@ -185,7 +187,7 @@ def test_a_step_snoozed_is_quiet_but_keeps_its_due_time(
     reminders_list.table.selectRow(1)
     assert reminders_list.selected()[0].kind is ReminderKind.ACTION
     reminders_list.snooze_actions[SNOOZE_WORKING_HOUR].trigger()
-    assert actions.get(world.store, world.action_id).due_at == datetime(2026, 11, 24, 10, 0)
+    assert action_queries.get(world.store, world.action_id).due_at == datetime(2026, 11, 24, 10, 0)
     assert [r.kind for r in reminders_list.model.items()] == [ReminderKind.FOLLOW_UP]
 
     world.clock.now = datetime(2026, 11, 24, 11, 10)
@@ -201,7 +203,7 @@ def test_done_on_a_step_marks_it_done(
     reminders_list.refresh()
     reminders_list.table.selectRow(1)
     qtbot.mouseClick(reminders_list.done_button, Qt.MouseButton.LeftButton)
-    assert actions.get(world.store, world.action_id).status.value == "done"
+    assert action_queries.get(world.store, world.action_id).status.value == "done"
     assert [r.kind for r in reminders_list.model.items()] == [ReminderKind.FOLLOW_UP]
 
 

@@ -17,8 +17,11 @@ from pytestqt.qtbot import QtBot
 from coordinator.demo.scenario import build_demo
 from coordinator.i18n import set_language
 from coordinator.kinds import Indicator
+from coordinator.queries import cases as case_queries
+from coordinator.queries import indicators as indicator_queries
+from coordinator.queries import settings as setting_queries
 from coordinator.safety.opening import open_store
-from coordinator.services import cases, indicators, settings, templates
+from coordinator.services import templates
 from ui.main_window import PAGE_REPORTS, MainWindow
 from ui.printing.report_actions import SummaryOptionsDialog
 
@@ -59,7 +62,7 @@ def _select_case(window: MainWindow, reference: str) -> int:
 def test_save_a_case_summary_without_notes(
     window: MainWindow, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    aoi = next(c for c in cases.list_cases(window.store) if "AOI" in c.title)
+    aoi = next(c for c in case_queries.list_cases(window.store) if "AOI" in c.title)
     _select_case(window, aoi.reference)
     target = tmp_path / "for-the-company"
 
@@ -92,7 +95,7 @@ def test_export_cases_to_excel(
     sheet = load_workbook(target).active
     assert sheet is not None
     references = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert sorted(references) == sorted(c.reference for c in cases.list_cases(window.store))
+    assert sorted(references) == sorted(c.reference for c in case_queries.list_cases(window.store))
     assert messages == [f"{len(references)} rows written to {target}."]
 
 
@@ -104,10 +107,12 @@ def test_targets_and_office_name_from_the_reports_view(window: MainWindow, qtbot
     edit.clear()
     qtbot.keyClicks(edit, "25,000,000")
     qtbot.mouseClick(view.save_targets_button, Qt.MouseButton.LeftButton)
-    figure = {f.indicator: f for f in indicators.yearly(window.store, 2026)}[Indicator.FOREIGN_USED]
+    figure = {f.indicator: f for f in indicator_queries.yearly(window.store, 2026)}[
+        Indicator.FOREIGN_USED
+    ]
     assert figure.target == Decimal("25000000")
     assert "34.4" in view.browser.toPlainText()  # 8.6 m of 25 m
     view.office_edit.clear()
     view.office_edit.insert("骆驼街道投资服务办公室")  # QtTest types ASCII only
     qtbot.keyClick(view.office_edit, Qt.Key.Key_Return)
-    assert settings.office_name(window.store) == "骆驼街道投资服务办公室"
+    assert setting_queries.office_name(window.store) == "骆驼街道投资服务办公室"

@@ -20,6 +20,8 @@ from pytestqt.qtbot import QtBot
 
 from coordinator.i18n import set_language
 from coordinator.paths import DATABASE_NAME
+from coordinator.queries import communications as communication_queries
+from coordinator.queries import documents as document_queries
 from coordinator.safety import backup
 from coordinator.safety.backup import list_backups, retention_policy
 from coordinator.safety.checks import check_store
@@ -168,7 +170,7 @@ def big(big_seed: Path, tmp_path: Path, clock: Clock) -> Iterator[Harness]:
 
 def _attach(store: Store, tmp_path: Path, name: str, content: bytes) -> str:
     case = cases.open_case(store, f"案件 {name}", template_key="company_landing").value
-    document = documents.for_case(store, case.id)[0]
+    document = document_queries.for_case(store, case.id)[0]
     source = tmp_path / name
     source.write_bytes(content)
     return documents.attach_file(store, document.id, source).value.files[-1].sha256
@@ -331,7 +333,7 @@ def test_restore_from_the_backups_dialog_brings_back_deleted_data(
     assert "2026-11-24 09:00" in question
     assert "backed up first" in question
     assert (harness.closed, harness.reopened) == (1, 1)
-    assert communications.get(harness.store, kept.id).notes == "税务局回电：材料齐全"
+    assert communication_queries.get(harness.store, kept.id).notes == "税务局回电：材料齐全"
     # The state before the restore (without the communication) is a backup of its own.
     backups = list_backups(harness.data_dir)
     safety_copy = next(b for b in backups if b.reason == "before-restore")
@@ -464,7 +466,7 @@ def test_export_then_import_into_an_empty_folder_round_trips_the_data(
         assert "move.zip" in question
         assert "replaces all the data" in question
         assert (other.closed, other.reopened) == (1, 1)
-        assert communications.get(other.store, logged.id).notes == "园区管委会：周五前送原件"
+        assert communication_queries.get(other.store, logged.id).notes == "园区管委会：周五前送原件"
         assert filestore.path_for(other.store.files_dir, sha).read_bytes() == content
         assert [b.reason for b in list_backups(other.data_dir)] == ["before-import"]
         assert "is imported (attached files: 1)" in boxes.information[-1]
@@ -579,7 +581,7 @@ def test_garbage_at_start_is_set_aside_untouched_and_the_newest_backup_restored(
     assert str(aside) in told
     store = open_store(data_dir, clock=clock)
     try:
-        assert communications.get(store, kept_id).notes == "银行：开户预约周三"
+        assert communication_queries.get(store, kept_id).notes == "银行：开户预约周三"
     finally:
         store.close()
 

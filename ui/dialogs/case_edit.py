@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from coordinator.i18n import _
 from coordinator.kinds import OrganisationKind
+from coordinator.queries import contacts as contact_queries
 from coordinator.services import actions, documents, organisations
 from coordinator.store.records import ActionRecord
 from coordinator.store.storage import Store
@@ -44,7 +45,7 @@ def _department_combo(store: Store, parent: QWidget) -> QComboBox:
     combo.setEditable(True)
     combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
     for kind in _PLACES:
-        for org in organisations.list_all(store, kind=kind):
+        for org in contact_queries.organisations(store, kind=kind):
             combo.addItem(org.name, org.id)
     combo.setCurrentIndex(-1)
     line = combo.lineEdit()

@@ -23,7 +23,9 @@ from PySide6.QtWidgets import (
 
 from coordinator.i18n import _, current_language
 from coordinator.kinds import OrganisationKind
-from coordinator.services import cases, organisations, templates
+from coordinator.queries import contacts as contact_queries
+from coordinator.queries import templates as template_queries
+from coordinator.services import cases
 from coordinator.store.records import CaseRecord
 from coordinator.store.storage import Store
 from ui.hub import Hub
@@ -40,7 +42,7 @@ class NewCaseDialog(QDialog):
         self.template = QComboBox(self)
         self.template.addItem(_("No template (steps added by hand)"), None)
         english = current_language() == "en"
-        for t in templates.list_all(store):
+        for t in template_queries.list_all(store):
             self.template.addItem(t.name_en if english and t.name_en else t.name, t.key)
             self.template.setItemData(
                 self.template.count() - 1, t.description, Qt.ItemDataRole.ToolTipRole
@@ -53,7 +55,7 @@ class NewCaseDialog(QDialog):
         self.company.setEditable(True)
         self.company.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.company.addItem("", None)
-        for org in organisations.list_all(store, kind=OrganisationKind.COMPANY):
+        for org in contact_queries.organisations(store, kind=OrganisationKind.COMPANY):
             self.company.addItem(org.name, org.id)
         line = self.company.lineEdit()
         if line is not None:

@@ -120,9 +120,9 @@ def print_case_summary(store: Store, case_id: int, parent: QWidget) -> None:
     if choice not in (SummaryOptionsDialog.PREVIEW, SummaryOptionsDialog.SAVE):
         return
     from coordinator import reports  # Jinja2 and the templates: only when printing
-    from coordinator.services import cases
+    from coordinator.queries import cases as case_queries
 
-    reference = cases.get(store, case_id).reference
+    reference = case_queries.get(store, case_id).reference
     run_report(
         lambda: reports.case_summary(
             store,

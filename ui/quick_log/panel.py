@@ -89,6 +89,7 @@ from coordinator.labels import (
 )
 from coordinator.phones import looks_like_number
 from coordinator.queries import cases as case_queries
+from coordinator.queries import settings as setting_queries
 from coordinator.queries.caller import (
     CallerCard,
     Candidate,
@@ -100,9 +101,8 @@ from coordinator.queries.caller import (
 )
 from coordinator.queries.contacts import organisation_choices
 from coordinator.queries.follow_up import follow_up_from_text
-from coordinator.services import cases, communications, contacts, organisations, settings
-from coordinator.store.changes import ChangeKind, ChangeSet, Outcome
-from coordinator.store.records import ContactRecord
+from coordinator.services import communications, contacts
+from coordinator.store.changes import ChangeKind, ChangeSet
 from coordinator.store.storage import Store
 from ui.dialogs.chat_paste import ChatPasteDialog
 from ui.hub import Hub
@@ -177,35 +177,6 @@ def when_text(moment: datetime, now: datetime) -> str:
     if moment.date() == now.date():
         return short_datetime(moment, now)
     return f"{WEEKDAYS[moment.weekday()].tr()} {short_datetime(moment, now)}"
-
-
-def create_contact_with_number(
-    store: Store,
-    name: str,
-    *,
-    organisation: str = "",
-    role: str = "",
-    number: str = "",
-) -> Outcome[ContactRecord]:
-    """A new contact, their number and (when new) their organisation, all or nothing.
-
-    One unit of work, so a refused number or name never leaves an organisation behind
-    that nobody asked for.
-    """
-    org_name = organisation.strip()
-    with store.work() as work:
-        org_id = None
-        if org_name:
-            org_id = organisations.find_or_create_in(work, org_name, NEW_ORGANISATION_KIND).id
-        contact = contacts.create_in(
-            work,
-            name,
-            organisation_id=org_id,
-            role=role,
-            phones=[number.strip()] if number.strip() else [],
-        )
-        record = ContactRecord.of(contact)
-    return Outcome(record, work.changes)
 
 
 @dataclass(frozen=True)
@@ -952,13 +923,13 @@ class QuickLogPanel(QDialog):
 
     def _other_open_cases(self) -> list[tuple[int, str]]:
         if self._open_cases is None:
-            pinned = settings.pinned_cases(self.store)
-            with self.store.read() as session:
+            pinned = setting_queries.pinned_cases(self.store)
+            with self.store.snapshot():
                 ids = case_queries.ids(
-                    session, case_queries.CaseFilter(open_only=True), limit=OTHER_CASES
+                    self.store, case_queries.CaseFilter(open_only=True), limit=OTHER_CASES
                 )
                 wanted = [*pinned, *ids]
-                found = case_queries.rows(session, wanted)
+                found = case_queries.rows(self.store, wanted)
             self._open_cases = [
                 (i, f"{found[i].reference} · {found[i].title}")
                 for i in dict.fromkeys(wanted)
@@ -989,7 +960,7 @@ class QuickLogPanel(QDialog):
         index = self.case.findData(UNFILED if case_id is None else case_id)
         if index < 0 and case_id is not None:
             try:
-                record = cases.get(self.store, case_id)
+                record = case_queries.get(self.store, case_id)
             except NotFoundError:
                 index = 0
             else:
@@ -1053,7 +1024,7 @@ class QuickLogPanel(QDialog):
         return _("Choose a case from the list (type part of its reference or title).")
 
     def _pinned_current(self) -> int | None:
-        pinned = settings.pinned_cases(self.store)
+        pinned = setting_queries.pinned_cases(self.store)
         if not pinned:
             return None
         return defaults(self.store, pinned_case_id=pinned[0]).case_id  # None once closed
@@ -1191,8 +1162,7 @@ class QuickLogPanel(QDialog):
             number = text  # the form says why it is no number when Create is pressed
         elif text and not text.isascii():
             name = text  # a Chinese name typed whole; pinyin or initials are not names
-        with self.store.read() as session:
-            choices = organisation_choices(session)
+        choices = organisation_choices(self.store)
         self.org_ids = {name: ident for ident, name in choices}
         self.new_org.clear()
         self.new_org.addItem("")
@@ -1225,20 +1195,19 @@ class QuickLogPanel(QDialog):
             )
             self.new_name.setFocus()
             return
-        # Not hub.call: a refusal here (a mistyped number, a name too long) is said in
-        # the form, beside the field, instead of a message box over a running call.
-        try:
-            outcome = create_contact_with_number(
-                self.store,
-                self.new_name.text(),
-                organisation=self.new_org.currentText(),
-                role=self.new_role.text(),
-                number=self.new_number.text(),
-            )
-        except DomainError as exc:
-            self._say(self.new_message, exc.message(), _ERROR_STYLE)
+        # A refusal here (a mistyped number, a name too long) is said in the form, beside
+        # the field, instead of a message box over a running call.
+        outcome = self.hub.attempt(
+            contacts.create_at_organisation,
+            self.new_name.text(),
+            organisation=self.new_org.currentText(),
+            organisation_kind=NEW_ORGANISATION_KIND,
+            role=self.new_role.text(),
+            number=self.new_number.text(),
+        )
+        if isinstance(outcome, DomainError):
+            self._say(self.new_message, outcome.message(), _ERROR_STYLE)
             return
-        self.hub.broadcast(outcome.changes)
         record = outcome.value
         self.close_new_contact()
         # The list again, now with the new contact in it, and them taken as the caller.
@@ -1622,7 +1591,6 @@ __all__ = [
     "Draft",
     "QuickLogPanel",
     "card_html",
-    "create_contact_with_number",
     "format_duration",
     "open_quick_log",
     "parse_duration",

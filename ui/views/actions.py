@@ -218,10 +218,9 @@ class ActionsView(QWidget):
     # -- the departments -----------------------------------------------------------------
 
     def _show_departments(self) -> None:
-        with self.store.read() as session:
-            self._loads = aq.department_loads(
-                session, self.store.calendar(), self.clock(), self.fast_track.isChecked()
-            )
+        self._loads = aq.department_loads(
+            self.store, self.store.calendar(), self.clock(), self.fast_track.isChecked()
+        )
         self._fill_departments()
         self._choose_department(self.department_id())
 
@@ -232,8 +231,7 @@ class ActionsView(QWidget):
         if chosen is not None and all(d.department_id != chosen for d in loads):
             # The chosen department has no open step left: keep it listed (with zeros)
             # rather than pull the filter from under the officer.
-            with self.store.read() as session:
-                name = aq.department_name(session, chosen)
+            name = aq.department_name(self.store, chosen)
             loads.append(DepartmentLoad(chosen, name, 0, 0, 0, None, None))
 
         def longest(value: int | None) -> str:
@@ -343,9 +341,8 @@ class ActionsView(QWidget):
         """Show a step (``"action"``) or a department (``"organisation"``); the filters
         are cleared when they hide it. False if there is no such record."""
         if what == ChangeKind.ORGANISATION:
-            with self.store.read() as session:
-                if not aq.department_name(session, ident):
-                    return False
+            if not aq.department_name(self.store, ident):
+                return False
             self.search.clear()
             self._filter_department(ident)
             self._fill_departments()
@@ -353,8 +350,7 @@ class ActionsView(QWidget):
         if what != ChangeKind.ACTION:
             return False
         if self.model.row_of(ident) is None:
-            with self.store.read() as session:
-                found = aq.rows(session, [ident]).get(ident)
+            found = aq.rows(self.store, [ident]).get(ident)
             if found is None:
                 return False
             self.clear_filters()
@@ -389,8 +385,7 @@ class ActionsView(QWidget):
         """
         ids = self.selected_ids()
         if len(ids) > 1:
-            with self.store.read() as session:
-                found = aq.rows(session, ids)
+            found = aq.rows(self.store, ids)
             ids = [i for i in ids if i in found and found[i].status != status]
         if not ids:
             return
@@ -428,11 +423,11 @@ class ActionsView(QWidget):
             reload_keeping_selection(self.table, self.model)
             return
         flt = self.model.filter
-        with self.store.read() as session:
+        with self.store.snapshot():
             candidates = set(changes.ids_of(ChangeKind.ACTION)) | aq.of_cases(
-                session, changes.ids_of(ChangeKind.CASE)
+                self.store, changes.ids_of(ChangeKind.CASE)
             )
-            matching = aq.matching(session, flt, candidates) if candidates else set()
+            matching = aq.matching(self.store, flt, candidates) if candidates else set()
         if candidates:
             follow_changes(self.table, self.model, candidates, matching, self._own_change)
 

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
 from coordinator.errors import DomainError
 from coordinator.exchange import table_export
@@ -261,15 +260,13 @@ class CaseSource:
     def sort_keys(self) -> Mapping[int, str]:
         return _SORT_KEYS
 
-    def count(self, session: Session) -> int:
-        return cq.count(session, self.filter)
+    def count(self, store: Store) -> int:
+        return cq.count(store, self.filter)
 
-    def ids(
-        self, session: Session, sort: str, descending: bool, limit: int | None = None
-    ) -> list[int]:
-        return cq.ids(session, self.filter, sort or cq.SORT_OPENED, descending, limit)
+    def ids(self, store: Store, sort: str, descending: bool, limit: int | None = None) -> list[int]:
+        return cq.ids(store, self.filter, sort or cq.SORT_OPENED, descending, limit)
 
-    def rows(self, session: Session, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    def rows(self, store: Store, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
         return {
             i: (
                 r.reference,
@@ -280,7 +277,7 @@ class CaseSource:
                 r.opened_at.strftime("%Y-%m-%d %H:%M"),
                 f"{r.amount:,.2f} {r.currency}" if r.amount is not None else "",
             )
-            for i, r in cq.rows(session, ids).items()
+            for i, r in cq.rows(store, ids).items()
         }
 
     def alignment(self, column: int) -> int | None:

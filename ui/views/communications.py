@@ -279,8 +279,7 @@ class CommunicationsView(QWidget):
         """Show the communications with one contact (None: with anyone)."""
         label = ""
         if contact_id is not None:
-            with self.store.read() as session:
-                row = contactq.contact_rows(session, [contact_id]).get(contact_id)
+            row = contactq.contact_rows(self.store, [contact_id]).get(contact_id)
             if row is None:
                 return
             label = _contact_label(row)
@@ -290,30 +289,29 @@ class CommunicationsView(QWidget):
         """Show the communications of one case (None: of any case)."""
         label = ""
         if case_id is not None:
-            with self.store.read() as session:
-                row = caseq.rows(session, [case_id]).get(case_id)
+            row = caseq.rows(self.store, [case_id]).get(case_id)
             if row is None:
                 return
             label = _case_label(row)
         self.case.choose(case_id, label)
 
     def _find_contacts(self, text: str) -> list[tuple[int, str]]:
-        with self.store.read() as session:
+        with self.store.snapshot():
             # The people talked to lately first: the one the officer has in mind.
             ids = contactq.contact_ids(
-                session,
+                self.store,
                 contactq.ContactFilter(text=text),
                 sort=contactq.SORT_LAST_CONTACT,
                 descending=True,
                 limit=PICKER_SHOWN,
             )
-            rows = contactq.contact_rows(session, ids)
+            rows = contactq.contact_rows(self.store, ids)
         return [(i, _contact_label(rows[i])) for i in ids if i in rows]
 
     def _find_cases(self, text: str) -> list[tuple[int, str]]:
-        with self.store.read() as session:
-            ids = caseq.ids(session, CaseFilter(text=text), limit=PICKER_SHOWN)
-            rows = caseq.rows(session, ids)
+        with self.store.snapshot():
+            ids = caseq.ids(self.store, CaseFilter(text=text), limit=PICKER_SHOWN)
+            rows = caseq.rows(self.store, ids)
         return [(i, _case_label(rows[i])) for i in ids if i in rows]
 
     def _dates_toggled(self, checked: bool) -> None:
@@ -361,8 +359,7 @@ class CommunicationsView(QWidget):
         ident = self.model.id_at(rows[0].row()) if rows else None
         if ident is None:
             return
-        with self.store.read() as session:
-            found = cq.rows(session, [ident]).get(ident)
+        found = cq.rows(self.store, [ident]).get(ident)
         if found is not None and found.case_id is not None:
             self.hub.request_open(ChangeKind.CASE, found.case_id)
 

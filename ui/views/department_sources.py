@@ -15,7 +15,6 @@ in place, or reload when a row must appear (or, after someone else's change, dis
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -32,7 +31,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
 from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.formatting import short_datetime, working_duration
@@ -159,41 +157,39 @@ class _OneSortSource:
     The lazy model reads a long list's first and last ids as two queries, each sorting
     every matching row; these lists sort on working-time keys no index holds, so for a
     list of up to :data:`FULL_READ_MAX` rows one full read costs about what one of those
-    sorts costs. The read serves only the requests made in the same session (one
-    consistent snapshot of the data); any other session reads afresh.
+    sorts costs. The read serves the head and tail requests that follow a count (the
+    model makes all three in one snapshot of the data); the next count reads afresh.
     """
 
     def __init__(self) -> None:
-        self._counted: tuple[weakref.ref[Session], int] | None = None
-        self._snapshot: tuple[weakref.ref[Session], str, bool, list[int]] | None = None
+        self._counted: int | None = None
+        self._snapshot: tuple[str, bool, list[int]] | None = None
 
-    def _count(self, session: Session) -> int:
+    def _count(self, store: Store) -> int:
         raise NotImplementedError
 
-    def _ids(self, session: Session, sort: str, descending: bool, limit: int | None) -> list[int]:
+    def _ids(self, store: Store, sort: str, descending: bool, limit: int | None) -> list[int]:
         raise NotImplementedError
 
-    def count(self, session: Session) -> int:
-        found = self._count(session)
-        self._counted = (weakref.ref(session), found)
+    def count(self, store: Store) -> int:
+        found = self._count(store)
+        self._counted = found
         self._snapshot = None
         return found
 
-    def ids(
-        self, session: Session, sort: str, descending: bool, limit: int | None = None
-    ) -> list[int]:
+    def ids(self, store: Store, sort: str, descending: bool, limit: int | None = None) -> list[int]:
         if limit is None:
-            return self._ids(session, sort, descending, None)
+            return self._ids(store, sort, descending, None)
         snapshot = self._snapshot
-        if snapshot is not None and snapshot[0]() is session and snapshot[1] == sort:
-            whole = snapshot[3] if snapshot[2] == descending else snapshot[3][::-1]
+        if snapshot is not None and snapshot[0] == sort:
+            whole = snapshot[2] if snapshot[1] == descending else snapshot[2][::-1]
             return whole[:limit]
         counted = self._counted
-        if counted is not None and counted[0]() is session and counted[1] <= FULL_READ_MAX:
-            whole = self._ids(session, sort, descending, None)
-            self._snapshot = (weakref.ref(session), sort, descending, whole)
+        if counted is not None and counted <= FULL_READ_MAX:
+            whole = self._ids(store, sort, descending, None)
+            self._snapshot = (sort, descending, whole)
             return whole[:limit]
-        return self._ids(session, sort, descending, limit)
+        return self._ids(store, sort, descending, limit)
 
 
 class ActionSource(_OneSortSource):
@@ -211,16 +207,16 @@ class ActionSource(_OneSortSource):
     def sort_keys(self) -> Mapping[int, str]:
         return ACTION_SORT_KEYS
 
-    def _count(self, session: Session) -> int:
-        return aq.count(session, self.filter)
+    def _count(self, store: Store) -> int:
+        return aq.count(store, self.filter)
 
-    def _ids(self, session: Session, sort: str, descending: bool, limit: int | None) -> list[int]:
-        return aq.ids(session, self.filter, sort, descending, limit=limit)
+    def _ids(self, store: Store, sort: str, descending: bool, limit: int | None) -> list[int]:
+        return aq.ids(store, self.filter, sort, descending, limit=limit)
 
-    def rows(self, session: Session, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    def rows(self, store: Store, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
         calendar = self.store.calendar()
         now = self.clock()
-        return {i: action_cells(row, calendar, now) for i, row in aq.rows(session, ids).items()}
+        return {i: action_cells(row, calendar, now) for i, row in aq.rows(store, ids).items()}
 
     def alignment(self, column: int) -> int | None:
         return _RIGHT if column in (A_WAITING, A_LEFT) else None
@@ -315,16 +311,16 @@ class DocumentSource(_OneSortSource):
     def sort_keys(self) -> Mapping[int, str]:
         return DOCUMENT_SORT_KEYS
 
-    def _count(self, session: Session) -> int:
-        return dq.count(session, self.filter)
+    def _count(self, store: Store) -> int:
+        return dq.count(store, self.filter)
 
-    def _ids(self, session: Session, sort: str, descending: bool, limit: int | None) -> list[int]:
-        return dq.ids(session, self.filter, sort, descending, limit=limit)
+    def _ids(self, store: Store, sort: str, descending: bool, limit: int | None) -> list[int]:
+        return dq.ids(store, self.filter, sort, descending, limit=limit)
 
-    def rows(self, session: Session, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    def rows(self, store: Store, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
         calendar = self.store.calendar()
         now = self.clock()
-        return {i: document_cells(row, calendar, now) for i, row in dq.rows(session, ids).items()}
+        return {i: document_cells(row, calendar, now) for i, row in dq.rows(store, ids).items()}
 
     def alignment(self, column: int) -> int | None:
         return _RIGHT if column in (D_WAITING, D_FILES) else None
@@ -350,15 +346,13 @@ class _Unread:
     def sort_keys(self) -> Mapping[int, str]:
         return self._source.sort_keys()
 
-    def count(self, session: Session) -> int:
+    def count(self, store: Store) -> int:
         return 0
 
-    def ids(
-        self, session: Session, sort: str, descending: bool, limit: int | None = None
-    ) -> list[int]:
+    def ids(self, store: Store, sort: str, descending: bool, limit: int | None = None) -> list[int]:
         return []
 
-    def rows(self, session: Session, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    def rows(self, store: Store, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
         return {}
 
     def alignment(self, column: int) -> int | None:

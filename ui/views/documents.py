@@ -173,8 +173,7 @@ class DocumentsView(QWidget):
     def _fill_holders(self) -> None:
         """Anyone, me, a company, any department, then each department by name."""
         chosen = self.holder.currentData()
-        with self.store.read() as session:
-            departments = dq.holders(session)
+        departments = dq.holders(self.store)
         self.holder.blockSignals(True)
         self.holder.clear()
         for choice in HOLDER_CHOICES:
@@ -240,8 +239,7 @@ class DocumentsView(QWidget):
         if what != ChangeKind.DOCUMENT:
             return False
         if self.model.row_of(ident) is None:
-            with self.store.read() as session:
-                found = dq.rows(session, [ident]).get(ident)
+            found = dq.rows(self.store, [ident]).get(ident)
             if found is None:
                 return False
             self.clear_filters()
@@ -276,8 +274,7 @@ class DocumentsView(QWidget):
         shown and stops the rest.
         """
         chosen = self.selected_ids()
-        with self.store.read() as session:
-            found = dq.rows(session, chosen)
+        found = dq.rows(self.store, chosen)
         docs = [found[i] for i in chosen if i in found and found[i].state != state]
         if not docs:
             return
@@ -317,11 +314,11 @@ class DocumentsView(QWidget):
         if not changes.touches(ChangeKind.DOCUMENT, ChangeKind.CASE):
             return
         flt = self.model.filter
-        with self.store.read() as session:
+        with self.store.snapshot():
             candidates = set(changes.ids_of(ChangeKind.DOCUMENT)) | dq.of_cases(
-                session, changes.ids_of(ChangeKind.CASE)
+                self.store, changes.ids_of(ChangeKind.CASE)
             )
-            matching = dq.matching(session, flt, candidates) if candidates else set()
+            matching = dq.matching(self.store, flt, candidates) if candidates else set()
         if candidates:
             follow_changes(self.table, self.model, candidates, matching, self._own_change)
 

@@ -119,8 +119,7 @@ class InboxModel(QAbstractTableModel):
     # -- ids ----------------------------------------------------------------------------
 
     def _read_ids(self) -> list[int]:
-        with self.store.read() as session:
-            return cq.ids(session, _UNFILED)
+        return cq.ids(self.store, _UNFILED)
 
     def _index_rows(self) -> None:
         self._row_of = {ident: row for row, ident in enumerate(self._ids)}
@@ -177,8 +176,7 @@ class InboxModel(QAbstractTableModel):
         stale = [i for i in idents if i in self._cache and i in self._row_of]
         if not stale:
             return
-        with self.store.read() as session:
-            found = cq.rows(session, stale)
+        found = cq.rows(self.store, stale)
         for ident in stale:
             self._cache[ident] = found.get(ident)
         for first, last in _runs(sorted(self._row_of[i] for i in stale)):
@@ -202,8 +200,7 @@ class InboxModel(QAbstractTableModel):
         missing = [i for i in idents if i not in self._cache]
         found: dict[int, CommunicationRow] = {}
         if missing:
-            with self.store.read() as session:
-                found = cq.rows(session, missing)
+            found = cq.rows(self.store, missing)
         result = []
         for ident in idents:
             row = self._cache[ident] if ident in self._cache else found.get(ident)
@@ -214,8 +211,7 @@ class InboxModel(QAbstractTableModel):
     def _read_window(self, window: int) -> None:
         window_ids = self._ids[window * WINDOW : (window + 1) * WINDOW]
         wanted = [i for i in window_ids if i not in self._cache]
-        with self.store.read() as session:
-            found = cq.rows(session, wanted)
+        found = cq.rows(self.store, wanted)
         self.row_reads += 1
         for ident in wanted:
             self._cache[ident] = found.get(ident)
@@ -316,10 +312,10 @@ def suggested_cases(
             contacts.setdefault(row.contact_id, row.who)
         elif row.raw_number and row.raw_number not in numbers:
             numbers.append(row.raw_number)
-    with store.read() as session:
+    with store.snapshot():
         for contact_id, name in list(contacts.items())[:CALLERS_CONSIDERED]:
             try:
-                card = caller.caller_card(session, contact_id, now, recent_limit=0)
+                card = caller.caller_card(store, contact_id, now, recent_limit=0)
             except DomainError:  # deleted meanwhile: nothing to suggest for them
                 continue
             for case in card.open_cases:
@@ -330,19 +326,19 @@ def suggested_cases(
                     choices.setdefault(case.case_id, choice)
         for number in numbers[:CALLERS_CONSIDERED]:
             try:
-                case_id = caller.defaults(session, raw_number=number).case_id
+                case_id = caller.defaults(store, raw_number=number).case_id
             except DomainError:  # a number as typed that is no phone number
                 continue
             if case_id is not None and case_id not in choices:
-                found = caseq.rows(session, [case_id]).get(case_id)
+                found = caseq.rows(store, [case_id]).get(case_id)
                 if found is not None:
                     choice = CaseChoice(
                         found.id, found.reference, found.title, found.company_name, number
                     )
                     if not text or choice.matches(text):
                         choices[case_id] = choice
-        others = caseq.ids(session, CaseFilter(open_only=True, text=text), limit=SUGGESTIONS_SHOWN)
-        rows_found = caseq.rows(session, [i for i in others if i not in choices])
+        others = caseq.ids(store, CaseFilter(open_only=True, text=text), limit=SUGGESTIONS_SHOWN)
+        rows_found = caseq.rows(store, [i for i in others if i not in choices])
     for ident in others:
         found = rows_found.get(ident)
         if found is not None:
@@ -534,7 +530,7 @@ class InboxView(QWidget):
         text = ""
         if ident is not None:
             try:
-                text = communications.get(self.store, ident).notes
+                text = cq.get(self.store, ident).notes
             except DomainError:  # deleted this very moment: the change set follows
                 text = ""
         self.notes.setPlainText(text)
@@ -644,8 +640,7 @@ class InboxView(QWidget):
             self.status.setText(_("Nothing to undo."))
             return
         filing = self.undo_stack.pop()
-        with self.store.read() as session:
-            found = cq.rows(session, filing.ids)
+        found = cq.rows(self.store, filing.ids)
         still = [i for i in filing.ids if i in found and found[i].case_id == filing.case_id]
         if not still:
             self.status.setText(

@@ -45,9 +45,11 @@ from PySide6.QtWidgets import (
 
 from coordinator.formatting import short_datetime
 from coordinator.i18n import _
+from coordinator.kinds import ReminderKind
 from coordinator.paths import RESOURCES_DIR
 from coordinator.queries import reminders
-from coordinator.queries.reminders import Reminder, ReminderKind, ReminderWatch
+from coordinator.queries.reminders import Reminder, ReminderWatch
+from coordinator.services import reminders as reminder_service
 from coordinator.store.changes import ChangeKind, ChangeSet, Outcome
 from coordinator.store.storage import Store
 from ui.hub import Hub
@@ -261,7 +263,7 @@ class ReminderCentre(QObject):
     def snooze(self, item: Reminder, until: datetime, widget: QWidget | None = None) -> bool:
         """A follow-up moves to ``until``; a step is quiet until then. False if refused."""
         if item.kind is ReminderKind.FOLLOW_UP:
-            if self.hub.call(widget, reminders.snooze, item.item_id, until) is None:
+            if self.hub.call(widget, reminder_service.snooze, item.item_id, until) is None:
                 return False
         else:
             self._quiet_actions[item.item_id] = until
@@ -277,8 +279,8 @@ class ReminderCentre(QObject):
 
 
 def _mark_done(store: Store, item: Reminder) -> Outcome[object]:
-    """:func:`reminders.done` with one result type (a follow-up's or a step's record)."""
-    outcome = reminders.done(store, item)
+    """Mark a reminded item done, with one result type (a follow-up's or a step's record)."""
+    outcome = reminder_service.done(store, item.kind, item.item_id)
     return Outcome(outcome.value, outcome.changes)
 
 

@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
 from coordinator.errors import DomainError
 from coordinator.i18n import _
 from coordinator.kinds import Indicator
+from coordinator.queries import indicators as indicator_queries
+from coordinator.queries import settings as setting_queries
 from coordinator.services import indicators, settings
 from coordinator.store.storage import Store
 from ui.printing.report_actions import run_report
@@ -123,7 +125,7 @@ class ReportsView(QWidget):
             settings.set_office_name(self.store, self.office_edit.text())
         except DomainError as exc:
             QMessageBox.warning(self, _("Office name"), exc.message())
-        self.office_edit.setText(settings.office_name(self.store))
+        self.office_edit.setText(setting_queries.office_name(self.store))
 
     def save_targets(self) -> None:
         year = self.year.value()
@@ -145,7 +147,7 @@ class ReportsView(QWidget):
         self.office_label.setText(_("Office name on printouts"))
         self.office_save.setText(_("Save"))
         if not self.office_edit.hasFocus():
-            self.office_edit.setText(settings.office_name(self.store))
+            self.office_edit.setText(setting_queries.office_name(self.store))
         self.daily.setTitle(_("Daily reports"))
         for label, preview, save, name in self._rows:
             label.setText(names[name])
@@ -154,7 +156,7 @@ class ReportsView(QWidget):
         self.yearly.setTitle(_("Yearly indicators"))
         self.year_label.setText(_("Year"))
         year = self.year.value()
-        figures = {f.indicator: f for f in indicators.yearly(self.store, year)}
+        figures = {f.indicator: f for f in indicator_queries.yearly(self.store, year)}
         for which, edit in self.target_edits.items():
             figure = figures[which]
             self.target_labels[which].setText(

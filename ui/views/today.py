@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
 from coordinator.formatting import short_datetime, working_duration
 from coordinator.i18n import _
 from coordinator.labels import ACTION_STATUS, CHANNEL, DOCUMENT_STATE, cap
+from coordinator.queries import cases as case_queries
 from coordinator.queries import dashboard
 from coordinator.queries.timing import case_clock
-from coordinator.services import cases
 from coordinator.store.changes import ChangeKind
 from coordinator.store.storage import Store
 from ui.hub import Hub
@@ -139,13 +139,13 @@ class TodayView(QScrollArea):
         now = self.clock()
         calendar = self.store.calendar()
         per_day = calendar.seconds_per_day
-        with self.store.read() as session:
-            overdue = dashboard.overdue_actions(session, now)
-            due_today = dashboard.actions_due_today(session, now)
-            follow_ups = dashboard.open_follow_ups(session, now)
-            unfiled = dashboard.unfiled_communications(session, now)
-            documents = dashboard.documents_waiting(session, now)
-            counts = dashboard.counts(session, now)
+        with self.store.snapshot():
+            overdue = dashboard.overdue_actions(self.store, now)
+            due_today = dashboard.actions_due_today(self.store, now)
+            follow_ups = dashboard.open_follow_ups(self.store, now)
+            unfiled = dashboard.unfiled_communications(self.store, now)
+            documents = dashboard.documents_waiting(self.store, now)
+            counts = dashboard.counts(self.store, now)
 
         action_headers = [
             _("Case"),
@@ -260,10 +260,9 @@ class TodayView(QScrollArea):
         """The promise of each open fast-track case: its working time against normal."""
         now = self.clock()
         per_day = self.store.calendar().seconds_per_day
-        with self.store.read() as session:
-            ids = dashboard.open_fast_track_cases(session, FAST_TRACK_SHOWN)
+        ids = dashboard.open_fast_track_cases(self.store, FAST_TRACK_SHOWN)
         rows: Rows = []
-        for case in (cases.get(self.store, i) for i in ids):
+        for case in (case_queries.get(self.store, i) for i in ids):
             clock = case_clock(self.store, case.id, now)
             if clock.normal_seconds is None or clock.saved_seconds is None:
                 normal = left = ""

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from coordinator.i18n import _
 from coordinator.kinds import DocumentState, OrganisationKind
-from coordinator.services import organisations
+from coordinator.queries import contacts as contact_queries
 from coordinator.store.storage import Store
 
 
@@ -70,7 +70,7 @@ def department(parent: QWidget | None, store: Store, title: str) -> int | None:
         OrganisationKind.DISTRICT,
         OrganisationKind.FUND,
     ):
-        for org in organisations.list_all(store, kind=kind):
+        for org in contact_queries.organisations(store, kind=kind):
             combo.addItem(org.name, org.id)
     buttons = QDialogButtonBox(
         QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog

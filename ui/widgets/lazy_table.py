@@ -19,7 +19,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
-from sqlalchemy.orm import Session
 
 from coordinator.formatting import short_datetime
 from coordinator.i18n import _
@@ -45,13 +44,13 @@ class ListSource(Protocol):
         """Column number -> the SQL sort key of that column (other columns do not sort)."""
         ...
 
-    def count(self, session: Session) -> int: ...
+    def count(self, store: Store) -> int: ...
 
     def ids(
-        self, session: Session, sort: str, descending: bool, limit: int | None = None
+        self, store: Store, sort: str, descending: bool, limit: int | None = None
     ) -> list[int]: ...
 
-    def rows(self, session: Session, ids: Sequence[int]) -> dict[int, tuple[str, ...]]: ...
+    def rows(self, store: Store, ids: Sequence[int]) -> dict[int, tuple[str, ...]]: ...
 
     def alignment(self, column: int) -> int | None:
         """A Qt alignment for the column's cells, or None for the default."""
@@ -100,27 +99,26 @@ class LazyIdModel(QAbstractTableModel):
     def _load_ids(self) -> None:
         self._windows.clear()
         self._all = None
-        source = self._source
-        with self.store.read() as session:
-            self._count = source.count(session)
+        source, store = self._source, self.store
+        with store.snapshot():  # the count and the ids it counts agree
+            self._count = source.count(store)
             if self._count <= 2 * EDGE:
-                self._all = source.ids(session, self._sort, self._descending)
+                self._all = source.ids(store, self._sort, self._descending)
                 self._count = len(self._all)
                 self._head, self._tail = [], []
                 return
-            self._head = source.ids(session, self._sort, self._descending, limit=EDGE)
+            self._head = source.ids(store, self._sort, self._descending, limit=EDGE)
             # The tail starts on a window boundary so that no window straddles the gap.
             tail_start = ((self._count - EDGE) // WINDOW) * WINDOW
             tail = source.ids(
-                session, self._sort, not self._descending, limit=self._count - tail_start
+                store, self._sort, not self._descending, limit=self._count - tail_start
             )
             tail.reverse()
             self._tail = tail
 
     def _ensure_all(self) -> list[int]:
         if self._all is None:
-            with self.store.read() as session:
-                self._all = self._source.ids(session, self._sort, self._descending)
+            self._all = self._source.ids(self.store, self._sort, self._descending)
             self.id_list_loads += 1
             if len(self._all) != self._count:  # the data changed since the count was taken
                 QTimer.singleShot(0, self, self.reload)
@@ -159,8 +157,7 @@ class LazyIdModel(QAbstractTableModel):
             self._windows.move_to_end(window)
             return cached
         ids = self._ids_of_window(window)
-        with self.store.read() as session:
-            found = self._source.rows(session, ids)
+        found = self._source.rows(self.store, ids)
         entry = (ids, [found.get(i) for i in ids])
         self._windows[window] = entry
         self.window_fetches += 1
@@ -243,8 +240,7 @@ class LazyIdModel(QAbstractTableModel):
             hits += [(window, offset, i) for offset, i in enumerate(ids) if i in wanted]
         if not hits:
             return
-        with self.store.read() as session:
-            found = self._source.rows(session, [i for _w, _o, i in hits])
+        found = self._source.rows(self.store, [i for _w, _o, i in hits])
         if len(found) < len({i for _w, _o, i in hits}):  # some were deleted: rows move up
             self.reload()
             return
@@ -353,16 +349,14 @@ class CommunicationSource:
     def sort_keys(self) -> Mapping[int, str]:
         return SORT_KEYS
 
-    def count(self, session: Session) -> int:
-        return cq.count(session, self.filter)
+    def count(self, store: Store) -> int:
+        return cq.count(store, self.filter)
 
-    def ids(
-        self, session: Session, sort: str, descending: bool, limit: int | None = None
-    ) -> list[int]:
-        return cq.ids(session, self.filter, sort, descending, limit=limit)
+    def ids(self, store: Store, sort: str, descending: bool, limit: int | None = None) -> list[int]:
+        return cq.ids(store, self.filter, sort, descending, limit=limit)
 
-    def rows(self, session: Session, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
-        return {i: cells(row) for i, row in cq.rows(session, ids).items()}
+    def rows(self, store: Store, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        return {i: cells(row) for i, row in cq.rows(store, ids).items()}
 
     def alignment(self, column: int) -> int | None:
         if column == COL_DURATION:

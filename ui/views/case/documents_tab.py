@@ -38,6 +38,7 @@ from coordinator.formatting import short_datetime
 from coordinator.i18n import _
 from coordinator.kinds import DocumentState
 from coordinator.labels import DOCUMENT_STATE, cap
+from coordinator.queries import documents as document_queries
 from coordinator.services import documents
 from coordinator.store.records import DocumentRecord, FileRecord
 from coordinator.store.storage import Store
@@ -369,7 +370,7 @@ class CaseDocumentsTab(QWidget):
         found = self._current_file()
         if found is None:
             return
-        path = documents.file_path(self.store, found[1].sha256)
+        path = document_queries.file_path(self.store, found[1].sha256)
         if not path.exists():
             self.hub.show_error(
                 self,

@@ -34,11 +34,17 @@ from coordinator.formatting import working_duration
 from coordinator.i18n import _, current_language
 from coordinator.kinds import CaseStatus
 from coordinator.labels import CASE_STATUS, cap
+from coordinator.queries import actions as action_queries
+from coordinator.queries import cases as case_queries
+from coordinator.queries import contacts as contact_queries
+from coordinator.queries import documents as document_queries
+from coordinator.queries import settings as setting_queries
+from coordinator.queries import templates as template_queries
 from coordinator.queries import timeline
 from coordinator.queries.communications import CommunicationFilter
-from coordinator.queries.timeline_text import describe
+from coordinator.queries.timeline import describe
 from coordinator.queries.timing import CaseClock, case_clock
-from coordinator.services import actions, cases, documents, organisations, settings, templates
+from coordinator.services import cases, settings
 from coordinator.store.changes import ChangeKind, ChangeSet
 from coordinator.store.records import CaseRecord
 from coordinator.store.storage import Store
@@ -230,7 +236,7 @@ class CaseView(QWidget):
     def show_case(self, case_id: int) -> None:
         if self.case is not None and self.case.id != case_id:
             self._keep_draft()
-        self.case = cases.get(self.store, case_id)
+        self.case = case_queries.get(self.store, case_id)
         self.comm_model.set_filter(CommunicationFilter(case_id=case_id))
         self.refresh()
 
@@ -239,7 +245,7 @@ class CaseView(QWidget):
         if self.case is None:
             return
         try:
-            self.case = cases.get(self.store, self.case.id)
+            self.case = case_queries.get(self.store, self.case.id)
         except NotFoundError:
             self.case = None
             self.back_requested.emit()
@@ -255,7 +261,7 @@ class CaseView(QWidget):
         if case.amount is not None:
             parts.append(f"{case.amount:,.2f} {case.currency}")
         self.facts.setText(" · ".join(parts))
-        pinned = case.id in settings.pinned_cases(self.store)
+        pinned = case.id in setting_queries.pinned_cases(self.store)
         self.pin_button.blockSignals(True)
         self.pin_button.setChecked(pinned)
         self.pin_button.blockSignals(False)
@@ -270,7 +276,7 @@ class CaseView(QWidget):
         english = current_language() == "en"
         return {
             t.key: (t.name_en if english and t.name_en else t.name)
-            for t in templates.list_all(self.store)
+            for t in template_queries.list_all(self.store)
         }
 
     def refresh_clock(self) -> None:
@@ -285,12 +291,12 @@ class CaseView(QWidget):
         assert self.case_clock is not None
         calendar = self.store.calendar()
         self.actions_tab.case_id = self.documents_tab.case_id = self.case.id
-        steps = actions.for_case(self.store, self.case.id)
+        steps = action_queries.for_case(self.store, self.case.id)
         self._action_ids = {s.id for s in steps}
         self.actions_tab.show_steps(steps, self.case_clock, calendar)
-        docs = documents.for_case(self.store, self.case.id)
+        docs = document_queries.for_case(self.store, self.case.id)
         self._document_ids = {d.id for d in docs}
-        names = {o.id: o.name for o in organisations.list_all(self.store)}
+        names = {o.id: o.name for o in contact_queries.organisations(self.store)}
         self.documents_tab.show_documents(docs, names)
         self._show_timeline()
 

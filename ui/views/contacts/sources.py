@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from PySide6.QtCore import Qt
-from sqlalchemy.orm import Session
 
 from coordinator.formatting import short_datetime
 from coordinator.i18n import _
@@ -23,6 +22,7 @@ from coordinator.queries.contacts import (
     OrganisationFilter,
     OrganisationRow,
 )
+from coordinator.store.storage import Store
 
 # -- contacts ------------------------------------------------------------------------------
 
@@ -86,21 +86,19 @@ class ContactSource:
     def sort_keys(self) -> Mapping[int, str]:
         return PEOPLE_SORT_KEYS if self.of_one_organisation else CONTACT_SORT_KEYS
 
-    def count(self, session: Session) -> int:
-        return q.contact_count(session, self.filter)
+    def count(self, store: Store) -> int:
+        return q.contact_count(store, self.filter)
 
-    def ids(
-        self, session: Session, sort: str, descending: bool, limit: int | None = None
-    ) -> list[int]:
-        return q.contact_ids(session, self.filter, sort, descending, limit=limit)
+    def ids(self, store: Store, sort: str, descending: bool, limit: int | None = None) -> list[int]:
+        return q.contact_ids(store, self.filter, sort, descending, limit=limit)
 
-    def rows(self, session: Session, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    def rows(self, store: Store, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
         now = self.clock() if self.clock is not None else None
         return {
             i: contact_cells(
                 row, draft=i in self.drafts, now=now, of_one_organisation=self.of_one_organisation
             )
-            for i, row in q.contact_rows(session, ids).items()
+            for i, row in q.contact_rows(store, ids).items()
         }
 
     def alignment(self, column: int) -> int | None:
@@ -142,18 +140,16 @@ class OrganisationSource:
     def sort_keys(self) -> Mapping[int, str]:
         return ORGANISATION_SORT_KEYS
 
-    def count(self, session: Session) -> int:
-        return q.organisation_count(session, self.filter)
+    def count(self, store: Store) -> int:
+        return q.organisation_count(store, self.filter)
 
-    def ids(
-        self, session: Session, sort: str, descending: bool, limit: int | None = None
-    ) -> list[int]:
-        return q.organisation_ids(session, self.filter, sort, descending, limit=limit)
+    def ids(self, store: Store, sort: str, descending: bool, limit: int | None = None) -> list[int]:
+        return q.organisation_ids(store, self.filter, sort, descending, limit=limit)
 
-    def rows(self, session: Session, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    def rows(self, store: Store, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
         return {
             i: organisation_cells(row, draft=i in self.drafts)
-            for i, row in q.organisation_rows(session, ids).items()
+            for i, row in q.organisation_rows(store, ids).items()
         }
 
     def alignment(self, column: int) -> int | None:

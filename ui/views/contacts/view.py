@@ -342,8 +342,7 @@ class RecordList(QWidget):
     def apply(self, ids: Iterable[int], *, check_count: bool) -> None:
         """Rows ``ids`` changed; ``check_count`` when records may have come or gone."""
         if check_count:
-            with self.store.read() as session:
-                count = self._source.count(session)
+            count = self._source.count(self.store)
             if count != self.model.rowCount():
                 self.model.reload()
                 return
@@ -830,8 +829,7 @@ class ContactsPage(RecordPage[ContactDraft, ContactRecord]):
     # -- organisations to choose from --------------------------------------------------
 
     def load_organisations(self) -> None:
-        with self.store.read() as session:
-            choices = q.organisation_choices(session)
+        choices = q.organisation_choices(self.store)
         self.org_ids = {name: ident for ident, name in choices}
         self._loading = True
         text = self.organisation.currentText()
@@ -847,7 +845,7 @@ class ContactsPage(RecordPage[ContactDraft, ContactRecord]):
 
     def fetch(self, ident: int) -> ContactRecord | None:
         try:
-            return contacts.get(self.store, ident)
+            return q.get(self.store, ident)
         except NotFoundError:
             return None
 
@@ -972,8 +970,7 @@ class ContactsPage(RecordPage[ContactDraft, ContactRecord]):
         return True
 
     def delete_question(self, record: ContactRecord) -> str:
-        with self.store.read() as session:
-            used = q.contact_references(session, record.id)
+        used = q.contact_references(self.store, record.id)
         if used.communications or used.actions:
             return _(
                 "Delete {name}? Their {communications} communications and {steps} case steps "
@@ -1089,8 +1086,7 @@ class ContactsPage(RecordPage[ContactDraft, ContactRecord]):
     def load_cases(self) -> None:
         if self.current_id in (None, NEW):
             return
-        with self.store.read() as session:
-            lines = q.cases_of_contact(session, self.current_id)
+        lines = q.cases_of_contact(self.store, self.current_id)
         self.cases_model.set_rows(_case_rows(lines))
         self._related_titles()
 
@@ -1122,14 +1118,14 @@ class ContactsPage(RecordPage[ContactDraft, ContactRecord]):
         comm_ids = changes.ids_of(ChangeKind.COMMUNICATION)
         touched = set(contact_ids)
         structure = changes.touches(ChangeKind.CONTACT)
-        with self.store.read() as session:
+        with self.store.snapshot():
             if org_ids:
-                touched |= q.contacts_of_organisations(session, org_ids)
+                touched |= q.contacts_of_organisations(self.store, org_ids)
                 # A deleted organisation leaves its people without one: which people is
                 # no longer known, and a kind filter may now leave them out.
-                structure |= q.existing_organisations(session, org_ids) != set(org_ids)
+                structure |= q.existing_organisations(self.store, org_ids) != set(org_ids)
             if comm_ids:
-                touched |= q.contacts_of_communications(session, comm_ids)
+                touched |= q.contacts_of_communications(self.store, comm_ids)
         if changes.touches(ChangeKind.ORGANISATION):
             self.load_organisations()
         self.list.apply(touched, check_count=structure or bool(org_ids))
@@ -1146,8 +1142,7 @@ class ContactsPage(RecordPage[ContactDraft, ContactRecord]):
             return
         if changes.touches(ChangeKind.COMMUNICATION):
             model = self.communications_model
-            with self.store.read() as session:
-                count = model.source.count(session)
+            count = model.source.count(self.store)
             if count != model.rowCount():
                 model.reload()
             else:
@@ -1276,8 +1271,7 @@ class OrganisationsPage(RecordPage[OrganisationDraft, OrganisationRecord]):
         )
 
     def fetch(self, ident: int) -> OrganisationRecord | None:
-        with self.store.read() as session:
-            return q.organisation_record(session, ident)
+        return q.organisation_record(self.store, ident)
 
     def baseline(self, record: OrganisationRecord | None) -> OrganisationDraft:
         return _organisation_draft(record)
@@ -1343,8 +1337,7 @@ class OrganisationsPage(RecordPage[OrganisationDraft, OrganisationRecord]):
     def load_cases(self) -> None:
         if self.current_id in (None, NEW):
             return
-        with self.store.read() as session:
-            lines = q.cases_of_organisation(session, self.current_id)
+        lines = q.cases_of_organisation(self.store, self.current_id)
         self.cases_model.set_rows(_case_rows(lines))
         self._related_titles()
 
@@ -1370,19 +1363,19 @@ class OrganisationsPage(RecordPage[OrganisationDraft, OrganisationRecord]):
         contact_ids = changes.ids_of(ChangeKind.CONTACT)
         touched = set(org_ids)
         lost_people = False
-        with self.store.read() as session:
+        with self.store.snapshot():
             if contact_ids:
-                owners = q.organisations_of_contacts(session, contact_ids)
+                owners = q.organisations_of_contacts(self.store, contact_ids)
                 touched |= owners
                 # A deleted person's organisation cannot be asked for any more: its count
                 # of people is somewhere among the rows on screen.
-                lost_people = len(q.existing_contacts(session, contact_ids)) < len(contact_ids)
+                lost_people = len(q.existing_contacts(self.store, contact_ids)) < len(contact_ids)
             case_ids = changes.ids_of(ChangeKind.CASE)
             if case_ids:
-                touched |= q.organisations_of_cases(session, case_ids)
+                touched |= q.organisations_of_cases(self.store, case_ids)
             action_ids = changes.ids_of(ChangeKind.ACTION)
             if action_ids:
-                touched |= q.organisations_of_actions(session, action_ids)
+                touched |= q.organisations_of_actions(self.store, action_ids)
         self.list.apply(touched, check_count=changes.touches(ChangeKind.ORGANISATION))
         if lost_people:
             self.list.refresh_cached()
@@ -1393,15 +1386,13 @@ class OrganisationsPage(RecordPage[OrganisationDraft, OrganisationRecord]):
         if self.current_id in (None, NEW):
             return
         if changes.touches(ChangeKind.CONTACT, ChangeKind.COMMUNICATION):
-            with self.store.read() as session:
-                count = self.contacts_model.source.count(session)
+            count = self.contacts_model.source.count(self.store)
             if count != self.contacts_model.rowCount():
                 self.contacts_model.reload()
             else:
-                with self.store.read() as session:
-                    people = set(contact_ids) | q.contacts_of_communications(
-                        session, changes.ids_of(ChangeKind.COMMUNICATION)
-                    )
+                people = set(contact_ids) | q.contacts_of_communications(
+                    self.store, changes.ids_of(ChangeKind.COMMUNICATION)
+                )
                 self.contacts_model.refresh_ids(people)
         if changes.touches(ChangeKind.CASE, ChangeKind.ACTION):
             self.load_cases()
