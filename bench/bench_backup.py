@@ -32,7 +32,7 @@ if str(PROJECT_DIR) not in sys.path:  # run as a script: make the project import
     sys.path.insert(0, str(PROJECT_DIR))
 
 from coordinator.paths import DATABASE_NAME  # noqa: E402
-from coordinator.safety import backup  # noqa: E402
+from coordinator.safety import backup, catalogue, copying  # noqa: E402
 from coordinator.safety.opening import open_store  # noqa: E402
 
 TICK = 0.010
@@ -98,7 +98,7 @@ def timed(job: object) -> Run:
     failure: list[BaseException] = []
     marks: list[tuple[str, float]] = []
 
-    def progress(p: backup.Progress) -> None:
+    def progress(p: copying.Progress) -> None:
         if not marks or marks[-1][0] != p.stage:
             marks.append((p.stage, time.perf_counter()))
 
@@ -134,7 +134,7 @@ def main() -> int:
     database = args.data_dir / DATABASE_NAME
     size = database.stat().st_size
     store = open_store(args.data_dir)
-    before = {b.id for b in backup.list_backups(args.data_dir)}
+    before = {b.id for b in catalogue.list_backups(args.data_dir)}
 
     with tempfile.TemporaryDirectory(dir=args.data_dir) as tmp:
         baseline = timed(lambda _p: shutil.copyfile(database, Path(tmp) / "plain-copy"))
@@ -149,7 +149,7 @@ def main() -> int:
             )
     finally:
         store.close()
-        for info in backup.list_backups(args.data_dir):
+        for info in catalogue.list_backups(args.data_dir):
             if info.id not in before:
                 shutil.rmtree(info.path)
 

@@ -9,8 +9,8 @@ saving communications adds rows.
 
 1. **Recognise + card**: what the quick-log panel does when the officer types and the
    phone rings: :func:`coordinator.queries.caller.recognise` on a query, then
-   :func:`coordinator.queries.caller.caller_card` of the best candidate. Queries are drawn
-   from the data (seeded): the last four digits of a number, a whole number typed in
+   :func:`coordinator.queries.caller_card.caller_card` of the best candidate. Queries are
+   drawn from the data (seeded): the last four digits of a number, a whole number typed in
    another format, initials, a name, mixed pinyin ("jiangy"). The raw-sqlite3
    equivalent replays, through the stdlib ``sqlite3`` module on its own connection,
    exactly the SQL statements ours sent for that query and card (captured with their
@@ -45,6 +45,7 @@ from sqlalchemy import event  # noqa: E402
 from coordinator.paths import DATABASE_NAME  # noqa: E402
 from coordinator.phones import normalise  # noqa: E402
 from coordinator.queries import caller  # noqa: E402
+from coordinator.queries import caller_card as card_queries  # noqa: E402
 from coordinator.safety.opening import open_store  # noqa: E402
 from coordinator.services import communications  # noqa: E402
 from coordinator.store.storage import Store  # noqa: E402
@@ -127,7 +128,7 @@ def bench_card(store: Store, raw: sqlite3.Connection, runs: int, seed: int) -> i
     def ours_once(text: str) -> list[int]:
         result = caller.recognise(store, text)
         if result.best is not None:
-            caller.caller_card(store, result.best.contact_id, NOW)
+            card_queries.caller_card(store, result.best.contact_id, NOW)
         return [c.contact_id for c in result.candidates]
 
     for _kind, text, _ident in queries[:5]:  # warm-up: caches, prepared statements

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 from ui.hub import Hub
 
 if TYPE_CHECKING:
+    from ui.quick_log.panel import QuickLogPanel
     from ui.views.today import TodayView
 
 USER_ROLE = 0x0100  # Qt.ItemDataRole.UserRole, by value (see the frame's note on Qt)
@@ -552,11 +553,21 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
 
-    def quick_log(self) -> None:
-        """Ctrl+L from anywhere (and the tray): log the call that is ringing now."""
-        from ui.quick_log.panel import open_quick_log
+    def quick_log(self) -> QuickLogPanel:
+        """Ctrl+L from anywhere (and the tray): log the call that is ringing now.
 
-        open_quick_log(self)
+        The same panel every time (made the first time), ready to type: a half-typed log
+        is still in it. A saved log says so in the status bar.
+        """
+        from ui.quick_log.panel import QuickLogPanel
+
+        panel = self.findChild(QuickLogPanel, "quickLogPanel")
+        if panel is None:
+            panel = QuickLogPanel(self.store, self.hub, self.clock, self, settings=self.settings)
+            status = self.statusBar()
+            panel.logged.connect(lambda _ident, text: status.showMessage(text, 8000))
+        panel.open_panel()
+        return panel
 
     def import_contacts(self) -> None:
         from ui.dialogs.import_contacts import ImportContactsDialog

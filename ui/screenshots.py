@@ -14,7 +14,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from coordinator.demo.scenario import build_demo
+from coordinator.demo.build import build_demo
 from coordinator.i18n import set_language
 from coordinator.safety.opening import open_store
 from coordinator.services import templates
@@ -28,7 +28,6 @@ from ui.main_window import (
     MainWindow,
 )
 from ui.printing.fonts import apply_app_font
-from ui.quick_log.panel import open_quick_log
 
 
 def main(out_dir: Path) -> None:
@@ -46,10 +45,10 @@ def main(out_dir: Path) -> None:
         window.show()
         app.processEvents()
         window.grab().save(str(out_dir / "today-zh.png"))
-        panel = open_quick_log(window)
+        panel = window.quick_log()
         panel.who.insert("lxw")
         app.processEvents()
-        panel.accept_caller()
+        panel.caller.accept_caller()
         panel.notes.insertPlainText("企业问营业执照什么时候能拿到，答复今天下午")
         panel.follow_up.setText("明天9点")
         for _ in range(5):

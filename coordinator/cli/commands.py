@@ -114,7 +114,7 @@ def _open(args: argparse.Namespace) -> Store:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from coordinator.demo.scenario import build_demo
+    from coordinator.demo.build import build_demo
     from coordinator.services import templates
 
     store = _open(args)

@@ -96,7 +96,7 @@ def _data_dir(args: argparse.Namespace) -> Path:
 
 
 def _refuse_if_in_use(data_dir: Path) -> None:
-    from coordinator.safety.backup import data_folder_in_use
+    from coordinator.safety.opening import data_folder_in_use
 
     if data_folder_in_use(data_dir):
         raise ConflictError(_MSG_IN_USE, path=str(data_dir))
@@ -134,7 +134,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_backups(args: argparse.Namespace) -> int:
-    from coordinator.safety.backup import list_backups
+    from coordinator.safety.catalogue import list_backups
 
     found = list_backups(_data_dir(args))
     if not found:
@@ -155,7 +155,7 @@ def cmd_backups(args: argparse.Namespace) -> int:
 
 
 def cmd_backup_policy(args: argparse.Namespace) -> int:
-    from coordinator.safety.backup import retention_policy, set_retention_policy
+    from coordinator.safety.retention import retention_policy, set_retention_policy
 
     store = _open_store(_data_dir(args))
     try:
@@ -178,7 +178,7 @@ def cmd_backup_policy(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from coordinator.safety.backup import restore_backup
+    from coordinator.safety.restore import restore_backup
 
     data_dir = _data_dir(args)
     _refuse_if_in_use(data_dir)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from coordinator.kinds import ActionStatus, CaseStatus, DocumentState, OrganisationKind
@@ -22,22 +22,28 @@ PENDING_ACTION = tuple(
 PENDING_DOCUMENT = tuple(s for s in DocumentState if s != DocumentState.ACCEPTED)
 
 
+def _whole_contacts() -> Select[Contact]:
+    """Contacts with all that :meth:`ContactRecord.of` reads, loaded in one go."""
+    return select(Contact).options(
+        selectinload(Contact.phones),
+        selectinload(Contact.handles),
+        selectinload(Contact.organisation),
+    )
+
+
 def contacts(store: Store, ids: Iterable[int | None]) -> dict[int, ContactRecord]:
     """The contacts with these ids (unknown ones are left out), phones included."""
     wanted = sorted({i for i in ids if i is not None})
     if not wanted:
         return {}
     with store.read() as session:
-        rows = session.scalars(
-            select(Contact)
-            .where(Contact.id.in_(wanted))
-            .options(
-                selectinload(Contact.phones),
-                selectinload(Contact.handles),
-                selectinload(Contact.organisation),
-            )
-        )
+        rows = session.scalars(_whole_contacts().where(Contact.id.in_(wanted)))
         return {c.id: ContactRecord.of(c) for c in rows}
+
+
+def contact_of(people: dict[int, ContactRecord], contact_id: int | None) -> ContactRecord | None:
+    """The contact ``contact_id`` among ``people``; None for no id or one not there."""
+    return people.get(contact_id) if contact_id is not None else None
 
 
 def contacts_of(store: Store, organisation_ids: Iterable[int]) -> dict[int, list[ContactRecord]]:
@@ -48,13 +54,8 @@ def contacts_of(store: Store, organisation_ids: Iterable[int]) -> dict[int, list
     found: dict[int, list[ContactRecord]] = {}
     with store.read() as session:
         rows = session.scalars(
-            select(Contact)
+            _whole_contacts()
             .where(Contact.organisation_id.in_(wanted))
-            .options(
-                selectinload(Contact.phones),
-                selectinload(Contact.handles),
-                selectinload(Contact.organisation),
-            )
             .order_by(Contact.name, Contact.id)
         )
         for c in rows:

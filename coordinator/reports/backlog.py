@@ -13,12 +13,10 @@ from datetime import datetime
 from coordinator.i18n import _
 from coordinator.kinds import OrganisationKind
 from coordinator.labels import ORGANISATION_KIND
-from coordinator.queries import settings as setting_queries
 from coordinator.queries.due import is_overdue
 from coordinator.reports import _data, figures
 from coordinator.reports.base import Report
-from coordinator.reports.case_summary import Bar, BigFigure
-from coordinator.reports.templating import render
+from coordinator.reports.blocks import Bar, BigFigure, page, printing_time
 from coordinator.store.storage import Store
 
 
@@ -77,7 +75,7 @@ def tallies(store: Store, now: datetime) -> list[DepartmentTally]:
 
 
 def backlog(store: Store, now: datetime | None = None) -> Report:
-    moment = (now or store.clock()).replace(microsecond=0)
+    moment = printing_time(store, now)
     calendar = store.calendar()
     departments = tallies(store, moment)
     rows = [
@@ -118,18 +116,14 @@ def backlog(store: Store, now: datetime | None = None) -> Report:
             _("Longest wait"),
         ),
     )
-    html = render(
+    return page(
+        store,
+        moment,
         "backlog.html",
-        date=figures.day(moment),
-        printed=figures.stamp(moment),
+        title=_("Department backlog {date}").format(date=figures.day(moment)),
+        heading=_("Department backlog"),
+        qualifier=figures.day(moment),
         headline=headline,
         rows=rows,
         bars=worst_bars,
-    )
-    return Report(
-        title=_("Department backlog {date}").format(date=figures.day(moment)),
-        html=html,
-        header_left=setting_queries.office_name(store),
-        header_right=f"{_('Department backlog')} · {figures.day(moment)}",
-        printed_at=moment,
     )

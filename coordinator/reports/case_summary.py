@@ -17,31 +17,23 @@ from coordinator.calendar.case_timing import ActionTiming, critical_path
 from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.errors import DomainError, ValidationError
 from coordinator.i18n import N_, _, current_language
-from coordinator.kinds import ActionStatus, CaseStatus, Direction, DocumentState
-from coordinator.labels import (
-    ACTION_STATUS,
-    CASE_STATUS,
-    CHANNEL,
-    DOCUMENT_STATE,
-)
+from coordinator.kinds import ActionStatus, CaseStatus, DocumentState
+from coordinator.labels import ACTION_STATUS, CASE_STATUS, DOCUMENT_STATE
 from coordinator.queries import actions as action_queries
 from coordinator.queries import cases as case_queries
 from coordinator.queries import communications as communication_queries
 from coordinator.queries import documents as document_queries
 from coordinator.queries import indicators as indicator_queries
-from coordinator.queries import settings as setting_queries
 from coordinator.queries import templates as template_queries
 from coordinator.queries import timeline as timeline_service
-from coordinator.queries.timeline import EventRecord
 from coordinator.queries.timing import COMPANY_KEY, CaseClock, case_clock
-from coordinator.reports import _data, figures
+from coordinator.reports import _data, case_history, figures
 from coordinator.reports.base import Report
-from coordinator.reports.templating import render
+from coordinator.reports.blocks import Bar, BigFigure, page, printing_time
 from coordinator.services import indicators as indicator_service
 from coordinator.store.records import (
     ActionRecord,
     CaseRecord,
-    CommunicationRecord,
     ContactRecord,
     DocumentRecord,
     OrganisationRecord,
@@ -104,22 +96,6 @@ class Party:
 
 
 @dataclass(frozen=True)
-class BigFigure:
-    value: str
-    label: str
-
-
-@dataclass(frozen=True)
-class Bar:
-    """One horizontal bar; ``tone`` is the stylesheet class of its filled part."""
-
-    label: str
-    value: str
-    percent: int  # 0-100: the filled share of the bar
-    tone: str = "fill"  # or "fill-muted", "fill-light"
-
-
-@dataclass(frozen=True)
 class Clock:
     figures: tuple[BigFigure, ...]  # the big figures: taken, normal, saved
     details: tuple[Fact, ...]  # opened, closed or now, target, limits
@@ -163,24 +139,6 @@ class DocumentRow:
     holder: str
 
 
-@dataclass(frozen=True)
-class CommunicationRow:
-    at: str
-    channel: str
-    arrow: str
-    who: str
-    length: str
-    notes: str
-    follow_up: str
-
-
-@dataclass(frozen=True)
-class EventRow:
-    at: str
-    text: str
-    milestone: bool  # the case itself opened, closed, ...
-
-
 # -- the builder ---------------------------------------------------------------------------
 
 
@@ -196,7 +154,7 @@ def case_summary(
     unknown = set(sections) - ALL
     if unknown:
         parse_sections(",".join(sorted(unknown)))  # raises, naming the first unknown one
-    moment = (now or store.clock()).replace(microsecond=0)
+    moment = printing_time(store, now)
     calendar = store.calendar()
     case = case_queries.get(store, case_id)
     steps = action_queries.for_case(store, case_id)
@@ -249,21 +207,23 @@ def case_summary(
         context["documents"] = _documents(documents, organisations, include_notes, year)
         context["document_summary"] = _document_summary(documents)
     if "communications" in sections:
-        context["communications"] = _communications(comms, people, include_notes, year)
-        context["communication_summary"] = _communication_summary(comms, calendar)
+        context["communications"] = case_history.communication_rows(
+            comms, people, include_notes, year
+        )
+        context["communication_summary"] = case_history.communication_summary(comms)
     if "timeline" in sections:
-        context["events"] = _events(
+        context["events"] = case_history.event_rows(
             timeline_service.for_case(store, case_id), steps, documents, year
         )
 
-    title = _("Case summary {reference}").format(reference=case.reference)
-    html = render("case_summary.html", **context)
-    return Report(
-        title=title,
-        html=html,
-        header_left=setting_queries.office_name(store),
-        header_right=f"{_('Case summary')} · {case.reference}",
-        printed_at=moment,
+    return page(
+        store,
+        moment,
+        "case_summary.html",
+        title=_("Case summary {reference}").format(reference=case.reference),
+        heading=_("Case summary"),
+        qualifier=case.reference,
+        **context,
     )
 
 
@@ -344,7 +304,7 @@ def _parties(
     for department_steps in by_department.values():
         seen: dict[int, Person] = {}
         for step in department_steps:
-            contact = people.get(step.contact_id) if step.contact_id is not None else None
+            contact = _data.contact_of(people, step.contact_id)
             if contact is not None and contact.id not in seen:
                 seen[contact.id] = _person(contact)
         parties.append(
@@ -483,7 +443,7 @@ def _groups(
             and binding is not None
             and worked_seconds > round(binding * 3600)
         )
-        contact = people.get(step.contact_id) if step.contact_id is not None else None
+        contact = _data.contact_of(people, step.contact_id)
         grouped.setdefault(step.department_name, []).append(
             ActionRow(
                 title=step.title,
@@ -594,127 +554,3 @@ def _document_summary(documents: Sequence[DocumentRecord]) -> str:
         for state, n in sorted(counts.items(), key=lambda item: -item[1])
     ]
     return _("{total} in all: {parts}.").format(total=len(documents), parts=figures.listing(parts))
-
-
-def _communications(
-    comms: Sequence[CommunicationRecord],
-    people: dict[int, ContactRecord],
-    include_notes: bool,
-    year: int,
-) -> tuple[CommunicationRow, ...]:
-    rows = []
-    for c in comms:
-        contact = people.get(c.contact_id) if c.contact_id is not None else None
-        follow_up = ""
-        if include_notes and c.follow_up_due is not None:
-            if c.follow_up_done_at is not None:
-                follow_up = _("Follow-up by {due}, done {done}").format(
-                    due=figures.when(c.follow_up_due, year),
-                    done=figures.when(c.follow_up_done_at, year),
-                )
-            else:
-                follow_up = _("Follow-up by {due}, still open").format(
-                    due=figures.when(c.follow_up_due, year)
-                )
-        rows.append(
-            CommunicationRow(
-                at=figures.when(c.at, year),
-                channel=CHANNEL[c.channel].tr(),
-                arrow="←" if c.direction == Direction.INBOUND else "→",
-                who=contact.name if contact is not None else c.raw_number,
-                length=figures.call_length(c.duration_seconds),
-                notes=c.notes if include_notes else "",
-                follow_up=follow_up,
-            )
-        )
-    return tuple(rows)
-
-
-def _communication_summary(comms: Sequence[CommunicationRecord], calendar: WorkingCalendar) -> str:
-    if not comms:
-        return ""
-    talked = sum(c.duration_seconds for c in comms)
-    incoming = sum(1 for c in comms if c.direction == Direction.INBOUND)
-    return _(
-        "{total} in all: {incoming} from them, {outgoing} from us; "
-        "{minutes} min on the phone or in meetings."
-    ).format(
-        total=len(comms),
-        incoming=incoming,
-        outgoing=len(comms) - incoming,
-        minutes=round(talked / 60),
-    )
-
-
-def _events(
-    events: Sequence[EventRecord],
-    steps: Sequence[ActionRecord],
-    documents: Sequence[DocumentRecord],
-    year: int,
-) -> tuple[EventRow, ...]:
-    step_names = {s.id: f"{s.department_name} · {s.title}" for s in steps}
-    document_names = {d.id: d.title for d in documents}
-    rows = []
-    for event in events:
-        text = _event_text(event, step_names, document_names)
-        if text:
-            rows.append(EventRow(figures.when(event.at, year), text, event.entity == "case"))
-    return tuple(rows)
-
-
-_CASE_STATUS_TEXT = {
-    CaseStatus.OPEN: N_("Case reopened"),
-    CaseStatus.ON_HOLD: N_("Case put on hold"),
-    CaseStatus.CLOSED: N_("Case closed"),
-    CaseStatus.CANCELLED: N_("Case cancelled"),
-}
-_KEY_DOCUMENT_STATES = frozenset(
-    {
-        DocumentState.ACCEPTED,
-        DocumentState.ACCEPTED_MISSING,
-        DocumentState.RETURNED,
-        DocumentState.RESUBMITTED,
-    }
-)
-_KEY_ACTION_STATES = frozenset(
-    {
-        ActionStatus.IN_PROGRESS,
-        ActionStatus.WAITING_COMPANY,
-        ActionStatus.BLOCKED,
-        ActionStatus.DONE,
-        ActionStatus.CANCELLED,
-    }
-)
-
-
-def _event_text(
-    event: EventRecord, step_names: dict[int, str], document_names: dict[int, str]
-) -> str:
-    """A key event in words, or "" for the many that a summary leaves out."""
-    try:
-        if event.entity == "case" and event.field == "opened":
-            return _("Case opened")
-        if event.entity == "case" and event.field == "status" and event.after:
-            return _CASE_STATUS_TEXT[CaseStatus(event.after)].tr()
-        if event.entity == "action" and event.field == "status" and event.after:
-            after = ActionStatus(event.after)
-            if after not in _KEY_ACTION_STATES or event.entity_id not in step_names:
-                return ""
-            first_request = after == ActionStatus.IN_PROGRESS and event.before in (
-                ActionStatus.TODO.value,
-                ActionStatus.WAITING.value,
-            )
-            change = (
-                _("put in the department's hands") if first_request else ACTION_STATUS[after].tr()
-            )
-            return _("{what}: {change}").format(what=step_names[event.entity_id], change=change)
-        if event.entity == "document" and event.field == "state" and event.after:
-            state = DocumentState(event.after)
-            if state not in _KEY_DOCUMENT_STATES or event.entity_id not in document_names:
-                return ""
-            return _("{what}: {change}").format(
-                what=document_names[event.entity_id], change=DOCUMENT_STATE[state].tr()
-            )
-    except ValueError:  # a state this version does not know (a newer export): skip it
-        return ""
-    return ""

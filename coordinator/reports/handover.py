@@ -20,12 +20,10 @@ from coordinator.queries import cases as case_queries
 from coordinator.queries import communications as communication_queries
 from coordinator.queries import dashboard
 from coordinator.queries import documents as document_queries
-from coordinator.queries import settings as setting_queries
 from coordinator.queries.due import WAITING_DOCUMENT_STATES, is_due_today, is_overdue
 from coordinator.reports import _data, figures
 from coordinator.reports.base import Report
-from coordinator.reports.case_summary import BigFigure
-from coordinator.reports.templating import render
+from coordinator.reports.blocks import BigFigure, page, printing_time
 from coordinator.store.records import CaseRecord, ContactRecord, OrganisationRecord
 from coordinator.store.storage import Store
 
@@ -77,7 +75,7 @@ class LooseFollowUp:
 
 
 def handover(store: Store, now: datetime | None = None) -> Report:
-    moment = (now or store.clock()).replace(microsecond=0)
+    moment = printing_time(store, now)
     calendar = store.calendar()
     year = moment.year
     with store.read():  # one snapshot for the counts and the list
@@ -103,23 +101,19 @@ def handover(store: Store, now: datetime | None = None) -> Report:
         BigFigure(str(counts.open_follow_ups), _("Follow-ups due")),
         BigFigure(str(counts.documents_waiting), _("Documents waiting")),
     )
-    html = render(
+    return page(
+        store,
+        moment,
         "handover.html",
-        date=figures.day(moment),
-        printed=figures.stamp(moment),
+        title=_("Handover brief {date}").format(date=figures.day(moment)),
+        heading=_("Handover brief"),
+        qualifier=figures.day(moment),
         headline=headline,
         cases=briefs,
         loose=tuple(
             LooseFollowUp(figures.when(f.follow_up_due, year), f.who, f.notes) for f in loose
         ),
         unfiled=counts.unfiled_communications,
-    )
-    return Report(
-        title=_("Handover brief {date}").format(date=figures.day(moment)),
-        html=html,
-        header_left=setting_queries.office_name(store),
-        header_right=f"{_('Handover brief')} · {figures.day(moment)}",
-        printed_at=moment,
     )
 
 
@@ -142,7 +136,7 @@ def _brief(
     for s in steps:
         if s.status in (ActionStatus.DONE, ActionStatus.CANCELLED):
             continue
-        contact = people.get(s.contact_id) if s.contact_id is not None else None
+        contact = _data.contact_of(people, s.contact_id)
         whom = s.department_name + (f" · {contact.name}" if contact is not None else "")
         if s.due_at is not None and is_overdue(s.status, s.due_at, now):
             kind = OVERDUE
@@ -217,7 +211,7 @@ def _brief(
     for c in comms:
         if c.follow_up_due is None or c.follow_up_done_at is not None:
             continue
-        contact = people.get(c.contact_id) if c.contact_id is not None else None
+        contact = _data.contact_of(people, c.contact_id)
         late = c.follow_up_due < now
         items.append(
             (

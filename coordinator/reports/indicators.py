@@ -17,12 +17,10 @@ from sqlalchemy import select
 
 from coordinator.i18n import _
 from coordinator.queries import indicators as indicator_queries
-from coordinator.queries import settings as setting_queries
 from coordinator.queries.indicators import IndicatorFigure
 from coordinator.reports import figures
 from coordinator.reports.base import Report
-from coordinator.reports.case_summary import Bar
-from coordinator.reports.templating import render
+from coordinator.reports.blocks import Bar, page, printing_time
 from coordinator.services import indicators as indicator_service
 from coordinator.store.models import Case, CaseAmount, Organisation
 from coordinator.store.storage import Store
@@ -126,7 +124,7 @@ def _chart(figure: IndicatorFigure, label: str) -> IndicatorChart:
 
 
 def indicators(store: Store, year: int, now: datetime | None = None) -> Report:
-    moment = (now or store.clock()).replace(microsecond=0)
+    moment = printing_time(store, now)
     yearly = indicator_queries.yearly(store, year)
     rows = []
     charts = []
@@ -145,19 +143,16 @@ def indicators(store: Store, year: int, now: datetime | None = None) -> Report:
             )
         )
         charts.append(_chart(figure, label))
-    html = render(
+    return page(
+        store,
+        moment,
         "indicators.html",
+        title=_("Yearly indicators {year}").format(year=year),
+        heading=_("Yearly indicators"),
+        qualifier=str(year),
         year=year,
         last_year=year - 1,
-        printed=figures.stamp(moment),
         rows=rows,
         charts=charts,
         contributions=_contributions(store, year),
-    )
-    return Report(
-        title=_("Yearly indicators {year}").format(year=year),
-        html=html,
-        header_left=setting_queries.office_name(store),
-        header_right=f"{_('Yearly indicators')} · {year}",
-        printed_at=moment,
     )

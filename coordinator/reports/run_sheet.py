@@ -14,11 +14,10 @@ from datetime import datetime
 from coordinator.i18n import _
 from coordinator.kinds import OrganisationKind
 from coordinator.labels import ACTION_STATUS, DOCUMENT_STATE, ORGANISATION_KIND
-from coordinator.queries import settings as setting_queries
 from coordinator.queries.due import is_overdue
 from coordinator.reports import _data, figures
 from coordinator.reports.base import Report
-from coordinator.reports.templating import render
+from coordinator.reports.blocks import page, printing_time
 from coordinator.store.storage import Store
 
 WRITING_LINES = 4
@@ -77,7 +76,7 @@ class _Gathered:
 
 
 def run_sheet(store: Store, now: datetime | None = None) -> Report:
-    moment = (now or store.clock()).replace(microsecond=0)
+    moment = printing_time(store, now)
     calendar = store.calendar()
     year = moment.year
     steps = [
@@ -98,7 +97,7 @@ def run_sheet(store: Store, now: datetime | None = None) -> Report:
         )
         overdue = is_overdue(a.status, a.due_at, moment)
         entry.overdue += overdue
-        contact = responsible.get(a.contact_id) if a.contact_id is not None else None
+        contact = _data.contact_of(responsible, a.contact_id)
         entry.steps.append(
             (
                 waited,
@@ -173,17 +172,13 @@ def run_sheet(store: Store, now: datetime | None = None) -> Report:
             )
         )
 
-    html = render(
+    return page(
+        store,
+        moment,
         "run_sheet.html",
-        pages=pages,
-        date=figures.day(moment),
-        printed=figures.stamp(moment),
-        writing_lines=range(WRITING_LINES),
-    )
-    return Report(
         title=_("Department run sheet {date}").format(date=figures.day(moment)),
-        html=html,
-        header_left=setting_queries.office_name(store),
-        header_right=f"{_('Department run sheet')} · {figures.day(moment)}",
-        printed_at=moment,
+        heading=_("Department run sheet"),
+        qualifier=figures.day(moment),
+        pages=pages,
+        writing_lines=range(WRITING_LINES),
     )

@@ -43,8 +43,16 @@ from sqlalchemy.exc import DatabaseError as SADatabaseError
 
 from coordinator.errors import DomainError, StorageError
 from coordinator.i18n import N_, Msg
-from coordinator.safety import backup as backups
-from coordinator.safety.backup import BackupInfo, ProgressCallback
+from coordinator.safety.backup import make_backup
+from coordinator.safety.catalogue import FILES, BackupInfo, list_backups
+from coordinator.safety.copying import (
+    ProgressCallback,
+    failure_reason,
+    quote_name,
+    report,
+    run_check,
+)
+from coordinator.safety.opening import LOCK_NAME
 from coordinator.store import filestore
 from coordinator.store.migrate import current_revision, head_revision
 from coordinator.store.models import DocumentFile
@@ -136,11 +144,11 @@ def check_store(
     findings: list[Finding] = []
     try:
         if store.is_sqlite:
-            backups.report(progress, "check", 0, 4)
+            report(progress, "check", 0, 4)
             findings.extend(_database_findings(store, progress))
             if any(f.code == "integrity" for f in findings):
                 return CheckReport(tuple(findings))  # nothing below can be trusted
-            backups.report(progress, "check", 1, 4)
+            report(progress, "check", 1, 4)
             findings.extend(_foreign_key_findings(store))
         if current_revision(store) != head_revision(store.url):
             findings.append(Finding("error", _MSG_SCHEMA, code="schema"))
@@ -157,25 +165,25 @@ def check_store(
             Finding("error", _MSG_DAMAGED, (("detail", exc.message()),), code="integrity")
         )
         return CheckReport(tuple(findings))
-    backups.report(progress, "check", 2, 4)
+    report(progress, "check", 2, 4)
     findings.extend(_attachment_findings(store, files, progress))
     if store.uses_data_dir_database:
         referenced = {sha for sha, _name in files}
         findings.extend(_leftover_findings(store.files_dir, referenced, grace))
         findings.extend(_permission_findings(store.data_dir))
-    backups.report(progress, "check", 3, 4)
+    report(progress, "check", 3, 4)
     calendar = store.calendar()
     year = (today or store.clock().date()).year
     for missing in (y for y in (year, year + 1) if calendar.coverage(y) == "fallback"):
         findings.append(Finding("warning", _MSG_NO_HOLIDAYS, (("year", missing),), code="calendar"))
-    backups.report(progress, "check", 4, 4)
+    report(progress, "check", 4, 4)
     return CheckReport(tuple(findings))
 
 
 def _database_findings(store: Store, progress: ProgressCallback | None) -> list[Finding]:
     """SQLite-only: the engine's own structural check."""
     with store.engine.connect() as conn:
-        rows = backups.run_check(_raw(conn.connection.dbapi_connection), progress)
+        rows = run_check(_raw(conn.connection.dbapi_connection), progress)
     if rows == ["ok"]:
         return []
     return [Finding("error", _MSG_DAMAGED, (("detail", "; ".join(rows[:5])),), code="integrity")]
@@ -220,27 +228,29 @@ def _raw(dbapi: object) -> sqlite3.Connection:
     return dbapi
 
 
-def _on_delete(dbapi: sqlite3.Connection, table: str, fkid: int) -> str:
-    quoted = table.replace("'", "''")
-    for row in dbapi.execute(f"PRAGMA foreign_key_list('{quoted}')"):
-        if int(row[0]) == fkid:
-            return str(row[6]).upper()
-    return ""
-
-
-def _fk_columns(dbapi: sqlite3.Connection, table: str, fkid: int) -> list[str]:
+def _foreign_key(dbapi: sqlite3.Connection, table: str, fkid: int) -> list[tuple[object, ...]]:
+    """The rows of ``PRAGMA foreign_key_list`` for one link (one per column)."""
     quoted = table.replace("'", "''")
     return [
-        str(row[3])
+        tuple(row)
         for row in dbapi.execute(f"PRAGMA foreign_key_list('{quoted}')")
         if int(row[0]) == fkid
     ]
 
 
+def _on_delete(dbapi: sqlite3.Connection, table: str, fkid: int) -> str:
+    rows = _foreign_key(dbapi, table, fkid)
+    return str(rows[0][6]).upper() if rows else ""
+
+
+def _fk_columns(dbapi: sqlite3.Connection, table: str, fkid: int) -> list[str]:
+    return [str(row[3]) for row in _foreign_key(dbapi, table, fkid)]
+
+
 def _good_copy(store: Store, sha: str) -> BackupInfo | None:
     """The newest backup holding a copy of ``sha`` that still hashes right."""
-    for info in backups.list_backups(store.data_dir):
-        path = filestore.path_for(info.path / backups.FILES, sha)
+    for info in list_backups(store.data_dir):
+        path = filestore.path_for(info.path / FILES, sha)
         try:
             if path.is_file() and filestore.file_sha256(path) == sha:
                 return info
@@ -276,7 +286,7 @@ def _attachment_findings(
                 repair = "restore-file"
             code = "missing-file" if missing else "damaged-file"
             findings.append(Finding("error", message, params, code, repair, (sha,)))
-        backups.report(progress, "files", index, len(names))
+        report(progress, "files", index, len(names))
     return findings
 
 
@@ -324,32 +334,21 @@ def _leftovers(
 
 def _leftover_findings(files_dir: Path, referenced: set[str], grace: float) -> list[Finding]:
     orphans, partial = _leftovers(files_dir, referenced, grace)
-    findings: list[Finding] = []
-    if orphans:
-        targets = tuple(str(p.relative_to(files_dir)) for p in orphans)
-        findings.append(
-            Finding(
-                "warning",
-                _MSG_ORPHANS,
-                (("count", len(orphans)),),
-                "orphan-files",
-                "quarantine-files",
-                targets,
-            )
+    return [
+        Finding(
+            "warning",
+            message,
+            (("count", len(paths)),),
+            code,
+            "quarantine-files",
+            tuple(str(p.relative_to(files_dir)) for p in paths),
         )
-    if partial:
-        targets = tuple(str(p.relative_to(files_dir)) for p in partial)
-        findings.append(
-            Finding(
-                "warning",
-                _MSG_PARTIAL,
-                (("count", len(partial)),),
-                "partial-files",
-                "quarantine-files",
-                targets,
-            )
+        for paths, message, code in (
+            (orphans, _MSG_ORPHANS, "orphan-files"),
+            (partial, _MSG_PARTIAL, "partial-files"),
         )
-    return findings
+        if paths
+    ]
 
 
 def _too_open(data_dir: Path) -> list[Path]:
@@ -368,7 +367,7 @@ def _too_open(data_dir: Path) -> list[Path]:
         if stat.S_IMODE(mode) & 0o077:
             found.append(folder)
         for entry in entries:
-            if entry.is_symlink() or (entry.name == backups.LOCK_NAME and folder == data_dir):
+            if entry.is_symlink() or (entry.name == LOCK_NAME and folder == data_dir):
                 continue  # a link is not ours to change; the app's lock holds no data
             if entry.is_dir(follow_symlinks=False):
                 stack.append(Path(entry.path))
@@ -439,7 +438,7 @@ def repair(
     chosen = [f for f in findings if f.repair in REPAIRS]
     safety: BackupInfo | None = None
     if any(f.repair in _DATABASE_REPAIRS for f in chosen):
-        safety = backups.make_backup(store, "before-repair", force=True, prune=False).backup
+        safety = make_backup(store, "before-repair", force=True, prune=False).backup
     quarantine = _Quarantine(store)
     repaired: list[Finding] = []
     failed: list[tuple[Finding, DomainError]] = []
@@ -456,12 +455,10 @@ def repair(
         except DomainError as exc:
             failed.append((finding, exc))
         except (OSError, sqlite3.Error) as exc:
-            failed.append(
-                (finding, StorageError(_MSG_REPAIR_FAILED, reason=backups.failure_reason(exc)))
-            )
+            failed.append((finding, StorageError(_MSG_REPAIR_FAILED, reason=failure_reason(exc))))
         else:
             repaired.append(finding)
-        backups.report(progress, "repair", index, len(chosen))
+        report(progress, "repair", index, len(chosen))
     return RepairReport(tuple(repaired), tuple(failed), safety, quarantine.folder)
 
 
@@ -492,9 +489,7 @@ def _restore_file(store: Store, finding: Finding, quarantine: _Quarantine) -> No
     live = filestore.path_for(store.files_dir, sha)
     if live.exists() or live.is_symlink():
         quarantine.move(live)
-    if not filestore.install_copy(
-        store.files_dir, filestore.path_for(good.path / backups.FILES, sha), sha
-    ):
+    if not filestore.install_copy(store.files_dir, filestore.path_for(good.path / FILES, sha), sha):
         raise StorageError(_MSG_NO_GOOD_COPY, name=name)
 
 
@@ -511,7 +506,7 @@ def _repair_rows(store: Store, finding: Finding) -> None:
         ]
         if not rowids:
             return
-        quoted = '"' + table.replace('"', '""') + '"'
+        quoted = quote_name(table)
         marks = ",".join("?" * len(rowids))
         if finding.repair == "delete-orphan-rows":
             dbapi.execute(f"DELETE FROM {quoted} WHERE rowid IN ({marks})", rowids)

@@ -21,6 +21,7 @@ from typing import Final, Literal
 from coordinator.errors import StorageError
 from coordinator.i18n import N_, Msg
 from coordinator.paths import DATABASE_NAME
+from coordinator.safety.copying import open_read_only, quote_name, schema_revision, table_names
 from coordinator.store import migrate
 from coordinator.store.storage import local_now
 
@@ -94,28 +95,21 @@ def diagnose(data_dir: Path, *, thorough: bool = False) -> Health:
     if size and not (len(header) == 100 and header.startswith(_HEADER)):
         return Health("not-a-database", path, (("path", str(path)),))
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = open_read_only(path)
     except sqlite3.Error as exc:
         return Health("unreadable", path, (("reason", str(exc)),))
     try:
-        tables = sorted(
-            str(name)
-            for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        )
+        tables = table_names(conn)
         if not tables:
             return Health("new", path)
-        if "alembic_version" not in tables:
-            return Health("foreign", path, (("path", str(path)),))
-        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-        revision = None if row is None else str(row[0])
+        revision = schema_revision(conn, tables)
         if revision is None:
             return Health("foreign", path, (("path", str(path)),))
         if not migrate.is_known(revision):
             return Health("newer", path, (("revision", revision),))
-        for name in tables:
+        for name in sorted(tables):
             # The root page of every table: a damaged page table shows here at once.
-            quoted = '"' + name.replace('"', '""') + '"'
-            conn.execute(f"SELECT * FROM {quoted} LIMIT 1").fetchall()
+            conn.execute(f"SELECT * FROM {quote_name(name)} LIMIT 1").fetchall()
         if thorough:
             rows = [str(r[0]) for r in conn.execute("PRAGMA quick_check")]
             if rows != ["ok"]:

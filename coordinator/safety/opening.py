@@ -11,17 +11,26 @@ The app runs the first two steps itself (they ask the officer); every headless c
 and test opens through :func:`open_store`, which refuses a damaged or foreign file in
 plain words. :class:`~coordinator.store.storage.Store` only opens a database: it never
 migrates and never backs up, so nothing below this module depends on backups.
+
+:func:`data_folder_in_use` says whether a running app holds the folder, for the commands
+that must not replace its data under the app's feet.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
+from typing import Final
 
 from coordinator.paths import resolve_data_dir
 from coordinator.safety.backup import backup_data_dir
 from coordinator.store import migrate
 from coordinator.store.storage import Clock, Store, local_now
+
+# Must match ui.single_instance.LOCK_NAME (a test compares them): the app holds this
+# QLockFile for as long as it runs.
+LOCK_NAME: Final = "liaison-hub.lock"
 
 
 def open_store(
@@ -56,3 +65,55 @@ def upgrade_with_backup(store: Store) -> Path | None:
         made = None if backup is None else backup.path
     migrate.upgrade(store)
     return made
+
+
+def data_folder_in_use(data_dir: Path) -> bool:
+    """True while a running app holds the data folder (its QLockFile is live).
+
+    Qt writes the owner's process id on the first line and, on Linux and the BSDs, also
+    holds an flock on the file; on Windows the file is held open without sharing.
+    """
+    path = data_dir / LOCK_NAME
+    if not path.exists():
+        return False
+    if os.name == "nt":
+        try:
+            with path.open("r+b"):
+                return False
+        except PermissionError:
+            return True
+        except OSError:
+            return False
+    try:
+        first = path.read_text(errors="replace").splitlines()[:1]
+        pid = int(first[0]) if first else 0
+    except (OSError, ValueError):
+        pid = 0
+    if sys.platform != "darwin":
+        import fcntl
+
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        except OSError:
+            pass
+        else:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return False  # nobody holds it: a crashed run's file
+        finally:
+            os.close(fd)
+    # Qt on macOS does not flock: a live process with that id is the best evidence.
+    if pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -23,8 +23,10 @@ from pathlib import Path
 
 from coordinator.errors import DomainError, StorageError
 from coordinator.i18n import N_
-from coordinator.safety import backup as backups
-from coordinator.safety.backup import BackupInfo, ProgressCallback, RestoreResult
+from coordinator.safety.backup import verify_backup
+from coordinator.safety.catalogue import BackupInfo, list_backups
+from coordinator.safety.copying import ProgressCallback
+from coordinator.safety.restore import RestoreResult, restore_backup
 from coordinator.store.storage import Clock, local_now
 
 __all__ = ["restore", "restore_candidates", "restore_newest"]
@@ -34,7 +36,7 @@ _MSG_NO_GOOD_BACKUP = N_("No backup passed its check, so nothing was restored.")
 
 def restore_candidates(data_dir: Path) -> list[BackupInfo]:
     """The backups that were verified when made and still look whole, newest first."""
-    return [b for b in backups.list_backups(data_dir) if b.verified]
+    return [b for b in list_backups(data_dir) if b.verified]
 
 
 def restore(
@@ -44,8 +46,8 @@ def restore(
     progress: ProgressCallback | None = None,
     clock: Clock = local_now,
 ) -> RestoreResult:
-    """Restore one backup (by info, id or folder path): see :func:`backup.restore_backup`."""
-    return backups.restore_backup(data_dir, backup, progress=progress, clock=clock)
+    """Restore one backup (by info, id or folder path): see :func:`restore.restore_backup`."""
+    return restore_backup(data_dir, backup, progress=progress, clock=clock)
 
 
 def restore_newest(
@@ -55,11 +57,9 @@ def restore_newest(
     last_error: DomainError | None = None
     for candidate in restore_candidates(data_dir):
         try:
-            backups.verify_backup(candidate, progress=progress)
+            verify_backup(candidate, progress=progress)
         except StorageError as exc:  # a damaged backup: the next older one may be good
             last_error = exc
             continue
-        return backups.restore_backup(
-            data_dir, candidate, progress=progress, clock=clock, verify=False
-        )
+        return restore_backup(data_dir, candidate, progress=progress, clock=clock, verify=False)
     raise StorageError(_MSG_NO_GOOD_BACKUP) from last_error

@@ -28,7 +28,7 @@ from coordinator.cli import safety as cli_safety
 from coordinator.errors import ConflictError, DomainError, StorageError, ValidationError
 from coordinator.paths import DATABASE_NAME
 from coordinator.queries import documents as document_queries
-from coordinator.safety import archive
+from coordinator.safety import archive, archive_contents
 from coordinator.safety.opening import open_store
 from coordinator.services import cases, communications, documents
 from coordinator.store import filestore
@@ -173,7 +173,7 @@ def test_export_then_import_gives_the_same_store(
         DATABASE_NAME,
         *(f"files/{s[:2]}/{s}" for s in source.files),
     }
-    contents = archive.inspect_archive(source.archive)
+    contents = archive_contents.inspect_archive(source.archive)
     assert (contents.file_count, contents.files_size) == (2, len(SCAN) + len(LETTER))
     assert contents.schema_revision == "0002"
 
@@ -368,7 +368,7 @@ def test_absurd_sizes_and_zip_bombs(
     source: Source, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     members = members_of(source.archive)
-    monkeypatch.setattr(archive, "MAX_DATABASE", 1000)
+    monkeypatch.setattr(archive_contents, "MAX_DATABASE", 1000)
     refused_import(
         source.folder,
         source.archive,
@@ -378,7 +378,7 @@ def test_absurd_sizes_and_zip_bombs(
     )
     monkeypatch.undo()
     # 20 MB of zeros deflate to ~20 KB: refused from the declared sizes, before inflating.
-    monkeypatch.setattr(archive, "RATIO_FLOOR", 1024 * 1024)
+    monkeypatch.setattr(archive_contents, "RATIO_FLOOR", 1024 * 1024)
     bomb = {**members, FILE_NAME: bytes(20 * 1024 * 1024)}
     path = rebuilt(tmp_path / "bomb.zip", bomb)
     with zipfile.ZipFile(path) as zf:

@@ -25,9 +25,11 @@ from coordinator.cli import safety as cli_safety
 from coordinator.errors import NotFoundError, StorageError, ValidationError
 from coordinator.paths import DATABASE_NAME, PROJECT_DIR
 from coordinator.queries import documents as document_queries
-from coordinator.safety import backup
-from coordinator.safety.backup import BackupInfo, Progress, RetentionPolicy
+from coordinator.safety import backup, catalogue, copying, opening, restore, retention
+from coordinator.safety.catalogue import BackupInfo
+from coordinator.safety.copying import Progress
 from coordinator.safety.opening import open_store
+from coordinator.safety.retention import RetentionPolicy
 from coordinator.services import cases, communications, documents
 from coordinator.store import filestore
 from coordinator.store.storage import Store
@@ -112,7 +114,7 @@ def test_a_backup_holds_the_database_and_its_attachments_verified(
     assert {p.stage for p in seen} >= {"database", "files", "verify"}
     database_steps = [p for p in seen if p.stage == "database"]
     assert database_steps[-1].done == database_steps[-1].total > 0
-    assert backup.list_backups(store.data_dir) == [info]
+    assert catalogue.list_backups(store.data_dir) == [info]
 
 
 def test_automatic_backups_are_skipped_when_nothing_changed(
@@ -183,7 +185,7 @@ def test_the_copy_is_one_snapshot_while_the_app_keeps_writing(
 ) -> None:
     for n in range(300):  # enough pages for many one-page steps
         communications.log(store, notes=f"before {n} " + "备注" * 40)
-    monkeypatch.setattr(backup, "PAGES_PER_STEP", 1)
+    monkeypatch.setattr(copying, "PAGES_PER_STEP", 1)
     stop = threading.Event()
     writing = threading.Event()
     written: list[int] = []
@@ -235,22 +237,22 @@ def test_the_copy_is_one_snapshot_while_the_app_keeps_writing(
 def test_a_copy_failing_its_check_is_not_kept_and_prunes_nothing(
     store: Store, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    backup.set_retention_policy(store, daily=1, weekly=0, monthly=0)
+    retention.set_retention_policy(store, daily=1, weekly=0, monthly=0)
     made = []
     for _ in range(2):
         communications.log(store, notes="x")
         made.append(backup.make_backup(store, "quit").backup)
         clock.advance(days=1)
-    assert [b.id for b in backup.list_backups(store.data_dir)] == [made[-1].id]  # type: ignore[union-attr]
+    assert [b.id for b in catalogue.list_backups(store.data_dir)] == [made[-1].id]  # type: ignore[union-attr]
     communications.log(store, notes="y")
-    monkeypatch.setattr(backup, "run_check", lambda *_a, **_k: ["*** in database main ***"])
+    monkeypatch.setattr(copying, "run_check", lambda *_a, **_k: ["*** in database main ***"])
     with pytest.raises(StorageError) as info:
         backup.make_backup(store, "quit")
     assert info.value.message("en") == (
         "No backup was made: the copy of the database fails its integrity check "
         "(*** in database main ***). Run “Check data”."
     )
-    assert [b.id for b in backup.list_backups(store.data_dir)] == [made[-1].id]  # type: ignore[union-attr]
+    assert [b.id for b in catalogue.list_backups(store.data_dir)] == [made[-1].id]  # type: ignore[union-attr]
     assert sorted(p.name for p in store.backups_dir.iterdir()) == [made[-1].id]  # type: ignore[union-attr]
 
 
@@ -281,7 +283,7 @@ def test_leftovers_of_a_crashed_backup_are_removed_later_not_listed(store: Store
     os.utime(old, (stale, stale))
     foreign = store.backups_dir / "my notes"
     foreign.mkdir()
-    assert backup.list_backups(store.data_dir) == []
+    assert catalogue.list_backups(store.data_dir) == []
     backup.make_backup(store, "manual")
     names = {p.name for p in store.backups_dir.iterdir()}
     assert old.name not in names
@@ -315,7 +317,7 @@ def test_retention_keeps_days_then_weeks_then_months() -> None:
     twice_today = fake(every_day[-1].created_at + timedelta(hours=2))
     backups = [*every_day, twice_today]
     now = twice_today.created_at
-    keep = backup.plan_retention(backups, RetentionPolicy(12, 10, 9), now)
+    keep = retention.plan_retention(backups, RetentionPolicy(12, 10, 9), now)
 
     def newest_per(period: Callable[[datetime], Hashable], count: int) -> set[str]:
         best: dict[Any, BackupInfo] = {}
@@ -338,14 +340,14 @@ def test_retention_keeps_days_then_weeks_then_months() -> None:
     # A safety backup is kept a month whatever the counts; one older than that is not.
     recent = fake(now - timedelta(days=29), "before-restore")
     old = fake(now - timedelta(days=31), "manual")
-    keep = backup.plan_retention([*backups, recent, old], RetentionPolicy(1, 0, 0), now)
+    keep = retention.plan_retention([*backups, recent, old], RetentionPolicy(1, 0, 0), now)
     assert keep == {twice_today.id, recent.id}
-    assert backup.plan_retention([], RetentionPolicy(), now) == frozenset()
-    assert backup.plan_retention([old], RetentionPolicy(0, 0, 0), now) == {old.id}
+    assert retention.plan_retention([], RetentionPolicy(), now) == frozenset()
+    assert retention.plan_retention([old], RetentionPolicy(0, 0, 0), now) == {old.id}
 
 
 def test_pruning_follows_the_stored_policy(store: Store, clock: FixedClock) -> None:
-    backup.set_retention_policy(store, daily=3, weekly=0, monthly=0)
+    retention.set_retention_policy(store, daily=3, weekly=0, monthly=0)
     ids = []
     for _day in range(6):
         communications.log(store, notes="one more day")
@@ -353,21 +355,21 @@ def test_pruning_follows_the_stored_policy(store: Store, clock: FixedClock) -> N
         assert result.backup is not None
         ids.append(result.backup.id)
         clock.advance(days=1)
-    assert [b.id for b in backup.list_backups(store.data_dir)] == ids[:-4:-1]
+    assert [b.id for b in catalogue.list_backups(store.data_dir)] == ids[:-4:-1]
     assert sorted(p.name for p in store.backups_dir.iterdir()) == sorted(ids[-3:])
 
 
 def test_the_policy_is_a_setting(store: Store, refused: Refused) -> None:
-    assert backup.retention_policy(store) == RetentionPolicy(12, 10, 9)
-    outcome = backup.set_retention_policy(store, daily=7, weekly=4, monthly=12)
+    assert retention.retention_policy(store) == RetentionPolicy(12, 10, 9)
+    outcome = retention.set_retention_policy(store, daily=7, weekly=4, monthly=12)
     assert outcome.value == RetentionPolicy(7, 4, 12)
     assert outcome.changes.touches("setting")
-    assert backup.retention_policy(store) == RetentionPolicy(7, 4, 12)
-    assert not backup.set_retention_policy(store, daily=7, weekly=4, monthly=12).changes
+    assert retention.retention_policy(store) == RetentionPolicy(7, 4, 12)
+    assert not retention.set_retention_policy(store, daily=7, weekly=4, monthly=12).changes
     refused(
         ValidationError,
         "Weekly backups kept must be a whole number from 0 to 999.",
-        backup.set_retention_policy,
+        retention.set_retention_policy,
         store,
         daily=1,
         weekly=-1,
@@ -376,7 +378,7 @@ def test_the_policy_is_a_setting(store: Store, refused: Refused) -> None:
     refused(
         ValidationError,
         "Daily backups kept must be a whole number from 0 to 999.",
-        backup.set_retention_policy,
+        retention.set_retention_policy,
         store,
         daily=1000,
         weekly=1,
@@ -385,13 +387,13 @@ def test_the_policy_is_a_setting(store: Store, refused: Refused) -> None:
 
 
 def test_backup_due(store: Store, clock: FixedClock) -> None:
-    assert backup.backup_due(store)
+    assert catalogue.backup_due(store)
     backup.make_backup(store, "manual")
     clock.advance(hours=2, minutes=59)
-    assert not backup.backup_due(store)
+    assert not catalogue.backup_due(store)
     clock.advance(minutes=1)
-    assert backup.backup_due(store)
-    assert not backup.backup_due(store, timedelta(hours=4))
+    assert catalogue.backup_due(store)
+    assert not catalogue.backup_due(store, timedelta(hours=4))
 
 
 # -- restore ---------------------------------------------------------------------------------
@@ -412,7 +414,7 @@ def test_restore_puts_the_backup_back_and_keeps_the_state_before(
     after = dump(store.database_path)
     store.close()
 
-    result = backup.restore_backup(store.data_dir, chosen.id, clock=clock)
+    result = restore.restore_backup(store.data_dir, chosen.id, clock=clock)
 
     assert result.restored == chosen
     assert result.set_aside is None
@@ -449,14 +451,14 @@ def test_restore_refuses_a_damaged_backup_and_changes_nothing(
     before = dump(store.database_path)
     store.close()
     with pytest.raises(StorageError) as raised:
-        backup.restore_backup(store.data_dir, info.id)
+        restore.restore_backup(store.data_dir, info.id)
     assert raised.value.message("en") == (
         f"The backup {info.id} is damaged: its database file has changed since it was made."
     )
     assert dump(store.database_path) == before
-    assert [b.id for b in backup.list_backups(store.data_dir)] == [info.id]  # no safety copy
+    assert [b.id for b in catalogue.list_backups(store.data_dir)] == [info.id]  # no safety copy
     with pytest.raises(NotFoundError) as missing:
-        backup.restore_backup(store.data_dir, "20990101-000000-manual")
+        restore.restore_backup(store.data_dir, "20990101-000000-manual")
     assert missing.value.message("en") == "There is no backup “20990101-000000-manual”."
 
 
@@ -469,7 +471,7 @@ def test_restore_refuses_a_backup_from_a_newer_version(store: Store) -> None:
     before = dump(store.database_path)
     store.close()
     with pytest.raises(StorageError) as raised:
-        backup.restore_backup(store.data_dir, str(info.path))  # by folder path, too
+        restore.restore_backup(store.data_dir, str(info.path))  # by folder path, too
     assert raised.value.message("en") == (
         f"The backup {info.id} comes from a newer version of Liaison Hub (schema 9999). "
         "Update Liaison Hub, then restore it."
@@ -480,13 +482,13 @@ def test_restore_refuses_a_backup_from_a_newer_version(store: Store) -> None:
 _RESTORE_CHILD = """
 import sys, time
 from pathlib import Path
-from coordinator.safety import backup
-backup.PAGES_PER_STEP = 1
+from coordinator.safety import copying, restore
+copying.PAGES_PER_STEP = 1
 def slow(p):
     if p.stage == "restore" and p.total > 50:
         print("step", flush=True)
         time.sleep(0.002)
-backup.restore_backup(Path(sys.argv[1]), sys.argv[2], progress=slow)
+restore.restore_backup(Path(sys.argv[1]), sys.argv[2], progress=slow)
 print("done", flush=True)
 """
 
@@ -527,7 +529,7 @@ def test_a_restore_killed_half_way_leaves_the_database_as_it_was(
     assert dump(store.database_path) == new_state
     open_store(store.data_dir, clock=clock).close()
     # Run to the end, it is the backup's.
-    backup.restore_backup(store.data_dir, info.id)
+    restore.restore_backup(store.data_dir, info.id)
     assert dump(store.database_path) == old_state
 
 
@@ -536,17 +538,17 @@ def test_a_restore_killed_half_way_leaves_the_database_as_it_was(
 
 def test_the_lock_file_name_is_the_apps() -> None:
     source = (PROJECT_DIR / "ui" / "single_instance.py").read_text()
-    assert re.search(r'^LOCK_NAME = "([^"]+)"', source, re.M)[1] == backup.LOCK_NAME  # type: ignore[index]
+    assert re.search(r'^LOCK_NAME = "([^"]+)"', source, re.M)[1] == opening.LOCK_NAME  # type: ignore[index]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="flock is POSIX")
 def test_data_folder_in_use_follows_the_live_lock(tmp_path: Path) -> None:
     import fcntl
 
-    lock = tmp_path / backup.LOCK_NAME
-    assert not backup.data_folder_in_use(tmp_path)
+    lock = tmp_path / opening.LOCK_NAME
+    assert not opening.data_folder_in_use(tmp_path)
     lock.write_text("999999\npython3\nhost\n")  # left by a crash: nobody holds it
-    assert not backup.data_folder_in_use(tmp_path)
+    assert not opening.data_folder_in_use(tmp_path)
     fd = os.open(lock, os.O_RDWR)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as QLockFile does
@@ -555,7 +557,7 @@ def test_data_folder_in_use_follows_the_live_lock(tmp_path: Path) -> None:
                 sys.executable,
                 "-c",
                 "import sys; from pathlib import Path;"
-                "from coordinator.safety.backup import data_folder_in_use as u;"
+                "from coordinator.safety.opening import data_folder_in_use as u;"
                 "sys.exit(0 if u(Path(sys.argv[1])) else 1)",
                 str(tmp_path),
             ],
@@ -565,7 +567,7 @@ def test_data_folder_in_use_follows_the_live_lock(tmp_path: Path) -> None:
         assert holder.returncode == 0
     finally:
         os.close(fd)
-    assert not backup.data_folder_in_use(tmp_path)
+    assert not opening.data_folder_in_use(tmp_path)
 
 
 # -- the commands ----------------------------------------------------------------------------
@@ -588,7 +590,7 @@ def test_backup_commands(
     assert capsys.readouterr().out == "No backups yet.\n"
     assert command(folder, "backup") == 0
     out = capsys.readouterr().out
-    (made,) = backup.list_backups(folder)
+    (made,) = catalogue.list_backups(folder)
     assert out == f"Backup {made.id} written to {made.path} ({made.size / 2**20:.1f} MB).\n"
     assert command(folder, "backups") == 0
     listed = capsys.readouterr().out
@@ -605,7 +607,7 @@ def test_backup_commands(
     assert out.startswith(f"Restored the backup {made.id} of ")
     assert "The state before the restore is in the backup " in out
 
-    monkeypatch.setattr(backup, "data_folder_in_use", lambda _d: True)
+    monkeypatch.setattr(opening, "data_folder_in_use", lambda _d: True)
     assert command(folder, "restore", made.id) == 2
     assert capsys.readouterr().err == (
         f"Error: Liaison Hub is open on the data folder {folder}: quit it first, then run "

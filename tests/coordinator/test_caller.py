@@ -15,6 +15,7 @@ from sqlalchemy import event
 from coordinator.errors import DomainError, NotFoundError, ValidationError
 from coordinator.kinds import ActionStatus, CaseStatus, Channel, DocumentState
 from coordinator.queries import caller
+from coordinator.queries import caller_card as card_queries
 from coordinator.queries import cases as case_queries
 from coordinator.queries import contacts as contact_queries
 from coordinator.queries.caller import MatchReason, recognise
@@ -397,7 +398,7 @@ def test_the_card_reads_indexes_not_tables(
     documents.add(store, case, "法人身份证复印件")
     communications.log(store, contact_id=people.zhang, case_id=case)
     statements.clear()
-    caller.caller_card(store, people.zhang, clock.now)
+    card_queries.caller_card(store, people.zhang, clock.now)
     plan = _plans(store, statements)
     scans = [line for line in plan if line.startswith("SCAN")]
     # The only one: the contact's latest communications, picked through the index first.
@@ -462,7 +463,7 @@ def scene(store: Store, people: People, clock: FixedClock) -> Scene:
 
 
 def test_caller_card(store: Store, people: People, scene: Scene, clock: FixedClock) -> None:
-    card = caller.caller_card(store, people.zhang, clock.now)
+    card = card_queries.caller_card(store, people.zhang, clock.now)
     assert card.contact.name == "张伟明"
     assert card.contact.organisation_name == "宁波澄明光电科技有限公司"
     assert [c.case_id for c in card.open_cases] == [
@@ -491,68 +492,68 @@ def test_caller_card(store: Store, people: People, scene: Scene, clock: FixedClo
     assert card.recent[0].case_reference == case_queries.get(store, scene.capital).reference
     assert card.recent[0].notes == "问外债登记材料\n第二行"
     assert [f.follow_up_due for f in card.open_follow_ups] == [clock.now + timedelta(hours=2)]
-    assert card.defaults == caller.LogDefaults(scene.capital, Channel.WECHAT)
+    assert card.defaults == card_queries.LogDefaults(scene.capital, Channel.WECHAT)
     assert card.now == clock.now
 
 
 def test_the_card_limits_recent_communications(
     store: Store, people: People, scene: Scene, clock: FixedClock
 ) -> None:
-    card = caller.caller_card(store, people.zhang, clock.now, recent_limit=1)
+    card = card_queries.caller_card(store, people.zhang, clock.now, recent_limit=1)
     assert len(card.recent) == 1
-    assert caller.caller_card(store, people.zhang, clock.now, recent_limit=0).recent == ()
+    assert card_queries.caller_card(store, people.zhang, clock.now, recent_limit=0).recent == ()
 
 
 def test_a_pinned_case_wins_while_it_is_open(
     store: Store, people: People, scene: Scene, clock: FixedClock
 ) -> None:
-    card = caller.caller_card(store, people.zhang, clock.now, pinned_case_id=scene.elsewhere)
+    card = card_queries.caller_card(store, people.zhang, clock.now, pinned_case_id=scene.elsewhere)
     assert card.defaults.case_id == scene.elsewhere
-    card = caller.caller_card(store, people.zhang, clock.now, pinned_case_id=scene.archived)
+    card = card_queries.caller_card(store, people.zhang, clock.now, pinned_case_id=scene.archived)
     assert card.defaults.case_id == scene.capital
 
 
 def test_defaults_without_the_card(
     store: Store, people: People, scene: Scene, clock: FixedClock
 ) -> None:
-    assert caller.defaults(store, contact_id=people.zhang) == caller.LogDefaults(
+    assert card_queries.defaults(store, contact_id=people.zhang) == card_queries.LogDefaults(
         scene.capital, Channel.WECHAT
     )
-    assert caller.defaults(store, contact_id=people.li) == caller.LogDefaults(
+    assert card_queries.defaults(store, contact_id=people.li) == card_queries.LogDefaults(
         scene.landing, Channel.DINGTALK
     )  # not her company's case, but the one she called about
-    assert caller.defaults(store, contact_id=people.smith) == caller.LogDefaults(
+    assert card_queries.defaults(store, contact_id=people.smith) == card_queries.LogDefaults(
         None, Channel.PHONE
     )
-    assert caller.defaults(store) == caller.LogDefaults(None, Channel.PHONE)
-    assert caller.defaults(store, pinned_case_id=scene.landing).case_id == scene.landing
+    assert card_queries.defaults(store) == card_queries.LogDefaults(None, Channel.PHONE)
+    assert card_queries.defaults(store, pinned_case_id=scene.landing).case_id == scene.landing
 
 
 def test_defaults_for_an_unknown_number(
     store: Store, people: People, scene: Scene, in_chinese: InChinese
 ) -> None:
     communications.log(store, raw_number="188 0018 8000", channel="sms", case_id=scene.landing)
-    assert caller.defaults(store, raw_number="+86 188-0018-8000") == caller.LogDefaults(
+    assert card_queries.defaults(store, raw_number="+86 188-0018-8000") == card_queries.LogDefaults(
         scene.landing, Channel.SMS
     )
-    assert caller.defaults(store, raw_number="+86 189 0018 8000") == caller.LogDefaults(
+    assert card_queries.defaults(store, raw_number="+86 189 0018 8000") == card_queries.LogDefaults(
         None, Channel.PHONE
     )
     with pytest.raises(ValidationError) as info:
-        caller.defaults(store, raw_number="12345")
+        card_queries.defaults(store, raw_number="12345")
     in_chinese(info.value)
 
 
 def test_a_contact_without_anything(store: Store, people: People, clock: FixedClock) -> None:
-    card = caller.caller_card(store, people.smith, clock.now)
+    card = card_queries.caller_card(store, people.smith, clock.now)
     assert (card.open_cases, card.actions, card.documents, card.recent) == ((), (), (), ())
-    assert card.defaults == caller.LogDefaults(None, Channel.PHONE)
+    assert card.defaults == card_queries.LogDefaults(None, Channel.PHONE)
 
 
 def test_the_card_of_a_missing_contact(store: Store, in_chinese: InChinese) -> None:
     with pytest.raises(NotFoundError) as info:
-        caller.caller_card(store, 999, datetime(2025, 6, 9))
+        card_queries.caller_card(store, 999, datetime(2025, 6, 9))
     assert info.value.message("en") == "The contact #999 does not exist (any more)."
     in_chinese(info.value)
     with pytest.raises(NotFoundError):
-        caller.defaults(store, contact_id=999)
+        card_queries.defaults(store, contact_id=999)

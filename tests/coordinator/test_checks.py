@@ -17,7 +17,7 @@ from sqlalchemy import select
 from coordinator.cli import safety as cli_safety
 from coordinator.queries import communications as communication_queries
 from coordinator.queries import documents as document_queries
-from coordinator.safety import backup, checks
+from coordinator.safety import backup, checks, opening
 from coordinator.safety.checks import Finding, check_store, repair
 from coordinator.safety.opening import open_store
 from coordinator.services import cases, communications, contacts, documents
@@ -237,8 +237,8 @@ def test_loose_permissions_are_tightened(store: Store, tmp_path: Path) -> None:
     content = filestore.path_for(store.files_dir, sha)
     content.chmod(0o644)
     store.backups_dir.chmod(0o755)
-    (store.data_dir / backup.LOCK_NAME).write_text("1\n")  # the app's lock: no data in it
-    (store.data_dir / backup.LOCK_NAME).chmod(0o644)
+    (store.data_dir / opening.LOCK_NAME).write_text("1\n")  # the app's lock: no data in it
+    (store.data_dir / opening.LOCK_NAME).chmod(0o644)
     (finding,) = problems(store)
     assert finding.text("en") == (
         "Files or folders in the data folder that other users of this computer can read: 2."

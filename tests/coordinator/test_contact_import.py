@@ -19,11 +19,11 @@ from sqlalchemy import select
 
 from coordinator.cli import contacts as cli_contacts
 from coordinator.errors import ConflictError, DomainError, ValidationError
+from coordinator.exchange.contact_files import decode
 from coordinator.exchange.contact_import import (
     ImportPreview,
     RowAction,
     apply,
-    decode,
     preview,
 )
 from coordinator.kinds import Channel, OrganisationKind

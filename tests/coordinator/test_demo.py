@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, or_, select
 
-from coordinator.demo.scenario import DemoSummary, build_demo
+from coordinator.demo.build import DemoSummary, build_demo
 from coordinator.errors import ConflictError
 from coordinator.kinds import ActionStatus, CaseStatus, DocumentState, OrganisationKind
 from coordinator.queries import actions as action_queries

@@ -22,7 +22,7 @@ from sqlalchemy import event, select, text
 
 from coordinator.errors import StorageError
 from coordinator.queries import documents as document_queries
-from coordinator.safety import archive, backup
+from coordinator.safety import archive, backup, restore
 from coordinator.safety.opening import open_store
 from coordinator.services import cases, communications, documents
 from coordinator.store import filestore
@@ -333,13 +333,13 @@ def test_a_restore_that_fills_the_disk_changes_nothing(
     assert small is not None
     assert big is not None
     store.close()
-    backup.restore_backup(store.data_dir, small.id)  # the live database is small again
+    restore.restore_backup(store.data_dir, small.id)  # the live database is small again
     reopened = open_store(store.data_dir, clock=store.clock)
     communications.log(reopened, notes="the newest state")
     before = dump(reopened)
     reopened.close()
     real_connect = sqlite3.connect
-    real_install = backup.install_database
+    real_install = restore.install_database
     installing = False
 
     def connect(database: Any, *args: Any, **kwargs: Any) -> sqlite3.Connection:
@@ -357,9 +357,9 @@ def test_a_restore_that_fills_the_disk_changes_nothing(
             installing = False
 
     monkeypatch.setattr(sqlite3, "connect", connect)
-    monkeypatch.setattr(backup, "install_database", install)
+    monkeypatch.setattr(restore, "install_database", install)
     with pytest.raises(StorageError) as raised:
-        backup.restore_backup(store.data_dir, big.id)
+        restore.restore_backup(store.data_dir, big.id)
     monkeypatch.undo()
     assert raised.value.message("en") == (
         "Nothing was restored: the disk is full. Your data is as it was."

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, inspect
 
 from coordinator.errors import StorageError
 from coordinator.paths import DATABASE_NAME
-from coordinator.safety.backup import list_backups
+from coordinator.safety.catalogue import list_backups
 from coordinator.safety.opening import open_store
 from coordinator.store.migrate import alembic_config, head_revision
 from coordinator.store.models import Base

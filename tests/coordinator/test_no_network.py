@@ -16,12 +16,12 @@ from typing import Any, NoReturn
 
 import pytest
 
-from coordinator.demo.scenario import build_demo
+from coordinator.demo.build import build_demo
 from coordinator.exchange.transfer import export_json, import_json
 from coordinator.queries import cases as case_queries
 from coordinator.queries import documents as document_queries
 from coordinator.reports import REPORT_NAMES, build_report, case_summary
-from coordinator.safety import archive, backup, checks
+from coordinator.safety import archive, backup, checks, restore
 from coordinator.safety import health as data_health
 from coordinator.safety.opening import open_store
 from coordinator.services import documents, templates
@@ -98,5 +98,5 @@ def test_everything_the_officer_does_runs_offline(no_network: list[str], tmp_pat
         store.close()
     archive.import_archive(tmp_path / "laptop", tmp_path / "all.zip", clock=lambda: NOW)
     assert data_health.diagnose(tmp_path / "laptop", thorough=True).ok
-    backup.restore_backup(tmp_path / "data", made.id, clock=lambda: NOW)
+    restore.restore_backup(tmp_path / "data", made.id, clock=lambda: NOW)
     assert no_network == []

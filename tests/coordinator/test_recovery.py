@@ -13,7 +13,7 @@ import pytest
 
 from coordinator.errors import StorageError
 from coordinator.paths import DATABASE_NAME
-from coordinator.safety import backup, recovery
+from coordinator.safety import backup, catalogue, recovery
 from coordinator.safety import health as data_health
 from coordinator.safety.opening import open_store
 from coordinator.services import communications
@@ -222,7 +222,7 @@ def test_restore_newest_passes_over_a_damaged_backup(store: Store, clock: FixedC
     assert result.restored == good
     assert notes(store.database_path) == {"good"}
     # With no good backup left, it says so and changes nothing.
-    for info in backup.list_backups(store.data_dir):
+    for info in catalogue.list_backups(store.data_dir):
         (info.path / DATABASE_NAME).write_bytes(b"gone")
     before = digest(store.database_path)
     with pytest.raises(StorageError) as raised:

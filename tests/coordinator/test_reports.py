@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from coordinator import reports
 from coordinator.cli import commands as cli
-from coordinator.demo.scenario import build_demo
+from coordinator.demo.build import build_demo
 from coordinator.errors import NotFoundError, ValidationError
 from coordinator.i18n import current_language, set_language
 from coordinator.i18n_tools import collect

@@ -20,16 +20,11 @@ from openpyxl.cell.cell import Cell
 from sqlalchemy import func, select
 
 from coordinator.cli.commands import main
-from coordinator.demo.scenario import build_demo
+from coordinator.demo.build import build_demo
 from coordinator.errors import DomainError, StorageError, ValidationError
-from coordinator.exchange import table_export
-from coordinator.exchange.table_export import (
-    LISTS,
-    export_list,
-    neutralise,
-    write_csv,
-    write_xlsx,
-)
+from coordinator.exchange import sheets, table_export
+from coordinator.exchange.sheets import neutralise, write_csv, write_xlsx
+from coordinator.exchange.table_export import LISTS, export_list
 from coordinator.i18n import set_language, translate
 from coordinator.labels import CASE_STATUS
 from coordinator.queries import cases as case_queries
@@ -200,7 +195,7 @@ def test_sheet_title_is_made_acceptable_to_excel(tmp_path: Path) -> None:
 def test_xlsx_refuses_more_rows_than_a_sheet_holds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_chinese: Callable[[DomainError], Any]
 ) -> None:
-    monkeypatch.setattr(table_export, "XLSX_MAX_ROWS", 5)
+    monkeypatch.setattr(sheets, "XLSX_MAX_ROWS", 5)
     path = tmp_path / "big.xlsx"
     assert write_xlsx(path, ["n"], [(n,) for n in range(4)], "Big") == 4  # 5 rows with header
     path.unlink()

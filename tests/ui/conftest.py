@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QtMsgType
 
-from coordinator.demo.scenario import build_demo
+from coordinator.demo.build import build_demo
 from coordinator.paths import DATABASE_NAME
 from coordinator.safety.opening import open_store
 from coordinator.services import templates

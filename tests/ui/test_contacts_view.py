@@ -24,8 +24,9 @@ from coordinator.store.changes import ChangeKind, ChangeSet
 from coordinator.store.models import Communication, Contact, Organisation, PhoneNumber
 from coordinator.store.storage import Store
 from ui.hub import Hub
+from ui.views.contacts.record_page import NEW
 from ui.views.contacts.sources import C_LAST, C_NAME, C_ORGANISATION
-from ui.views.contacts.view import NEW, ContactsView
+from ui.views.contacts.view import ContactsView
 from ui.widgets.lazy_table import LazyIdModel
 
 NOW = datetime(2026, 11, 25, 10, 30)

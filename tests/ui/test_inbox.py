@@ -14,12 +14,13 @@ from sqlalchemy import text
 
 from coordinator.i18n import set_language
 from coordinator.kinds import Channel
-from coordinator.queries import caller
+from coordinator.queries import caller_card
 from coordinator.services import communications
 from coordinator.store.changes import ChangeKind
 from coordinator.store.storage import Store
 from ui.hub import Hub
-from ui.views.inbox import InboxModel, InboxView
+from ui.views.inbox import InboxView
+from ui.views.inbox_model import InboxModel
 
 NOW = datetime(2026, 11, 25, 10, 30)
 
@@ -132,7 +133,7 @@ def test_the_callers_open_cases_come_first_and_search_picks_another(
     record = view.model.record(row)
     assert record is not None
     assert record.contact_id is not None
-    card = caller.caller_card(store, record.contact_id, NOW)
+    card = caller_card.caller_card(store, record.contact_id, NOW)
     assert card.open_cases
     shown = view.suggestions()
     assert [c.case_id for c in shown[: len(card.open_cases)]] == [

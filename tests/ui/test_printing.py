@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from coordinator import reports
-from coordinator.demo.scenario import build_demo
+from coordinator.demo.build import build_demo
 from coordinator.i18n import set_language, translate
 from coordinator.kinds import Indicator
 from coordinator.queries import cases as case_queries

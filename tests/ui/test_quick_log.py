@@ -29,14 +29,8 @@ from coordinator.store.records import CommunicationRecord
 from coordinator.store.storage import Store
 from ui.dialogs.chat_paste import MY_NAMES_KEY, ChatPasteDialog
 from ui.main_window import MainWindow
-from ui.quick_log.panel import (
-    DRAFT_KEY,
-    Draft,
-    QuickLogPanel,
-    format_duration,
-    open_quick_log,
-    parse_duration,
-)
+from ui.quick_log.draft import DRAFT_KEY, Draft, format_duration, parse_duration
+from ui.quick_log.panel import QuickLogPanel
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
@@ -640,7 +634,7 @@ def test_a_half_typed_log_survives_hiding_and_a_restart(
     qtbot.addWidget(restarted)
     restarted.show()
     qtbot.waitUntil(restarted.isActiveWindow)
-    fresh = open_quick_log(restarted)
+    fresh = restarted.quick_log()
     assert fresh is not panel
     qtbot.waitUntil(fresh.isActiveWindow)
     assert fresh.who.text() == "wcf"
@@ -771,7 +765,7 @@ def test_the_panel_speaks_chinese(
         qtbot.addWidget(window)
         window.show()
         qtbot.waitUntil(window.isActiveWindow)
-        panel = open_quick_log(window)
+        panel = window.quick_log()
         qtbot.waitUntil(panel.isActiveWindow)
         panel.who.insert("魏晨帆")
         assert panel.candidates_model.candidate(0) is not None

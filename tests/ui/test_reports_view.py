@@ -14,7 +14,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
-from coordinator.demo.scenario import build_demo
+from coordinator.demo.build import build_demo
 from coordinator.i18n import set_language
 from coordinator.kinds import Indicator
 from coordinator.queries import cases as case_queries

@@ -22,18 +22,18 @@ from coordinator.i18n import set_language
 from coordinator.paths import DATABASE_NAME
 from coordinator.queries import communications as communication_queries
 from coordinator.queries import documents as document_queries
-from coordinator.safety import backup
-from coordinator.safety.backup import list_backups, retention_policy
+from coordinator.safety import backup, copying, retention
+from coordinator.safety.catalogue import list_backups
 from coordinator.safety.checks import check_store
 from coordinator.safety.opening import open_store
+from coordinator.safety.retention import retention_policy
 from coordinator.services import cases, communications, documents, templates
 from coordinator.store import filestore
 from coordinator.store.storage import Store
+from ui.dialogs.recovery import CHOICE_NEWEST, CHOICE_QUIT, RecoveryDialog
 from ui.dialogs.safety import (
     B_REASON,
     B_STATE,
-    CHOICE_NEWEST,
-    CHOICE_QUIT,
     F_REPAIR,
     F_TEXT,
     BackupsDialog,
@@ -41,16 +41,15 @@ from ui.dialogs.safety import (
     CheckDialog,
     FindingsModel,
     PolicyDialog,
-    RecoveryDialog,
     size_text,
 )
 from ui.dialogs.safety_actions import (
     AutoBackup,
-    ProgressDialog,
     SafetyActions,
     backup_on_quit,
     check_before_open,
 )
+from ui.widgets.background import ProgressDialog
 
 NOW = datetime(2026, 11, 24, 9, 0)  # a Tuesday morning
 
@@ -258,14 +257,14 @@ def test_cancel_stops_a_long_backup_and_leaves_no_partial_backup(
     big: Harness, qtbot: QtBot, boxes: Boxes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Make the copy long for sure: one page per step, and a pause at each step.
-    monkeypatch.setattr(backup, "PAGES_PER_STEP", 1)
-    original = backup.report
+    monkeypatch.setattr(copying, "PAGES_PER_STEP", 1)
+    original = copying.report
 
     def slow(progress: object, stage: str, done: int, total: int) -> None:
         time.sleep(0.002)
         original(progress, stage, done, total)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(backup, "report", slow)
+    monkeypatch.setattr(copying, "report", slow)
     actions = SafetyActions(_window(qtbot), big.get, big.close, big.reopen, auto_backup=False)
     clicked: list[float] = []
 
@@ -377,7 +376,7 @@ def test_the_keeping_policy_is_edited_from_the_backups_dialog(
     policy.monthly.setValue(0)
     policy.buttons.accepted.emit()
     qtbot.waitUntil(lambda: not policy.isVisible())
-    assert retention_policy(harness.store) == backup.RetentionPolicy(5, 10, 0)
+    assert retention_policy(harness.store) == retention.RetentionPolicy(5, 10, 0)
     backups_dialog.close()
 
 
@@ -643,14 +642,14 @@ def test_the_models_pass_the_model_tester(
     communications.log(harness.store, notes="two")
     backup.make_backup(harness.store, "periodic")
     model = BackupsModel()
-    model.set_backups(list_backups(harness.data_dir))
+    model.set_items(list_backups(harness.data_dir))
     qtmodeltester.check(model)  # type: ignore[attr-defined]
     assert _column(model, B_REASON) == ["periodic", "made by hand"]
 
     sha = _attach(harness.store, tmp_path, "a.pdf", b"a" * 100)
     filestore.path_for(harness.store.files_dir, sha).unlink()
     findings = FindingsModel()
-    findings.set_findings(check_store(harness.store).findings)
+    findings.set_items(check_store(harness.store).findings)
     assert findings.rowCount() >= 1
     qtmodeltester.check(findings)  # type: ignore[attr-defined]
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from coordinator.i18n import set_language
-from coordinator.safety import backup
+from coordinator.safety import backup, restore
 from coordinator.safety.opening import open_store
 from coordinator.services import cases, communications, templates
 from coordinator.store.storage import Store
@@ -46,7 +46,7 @@ def test_restore_under_a_running_window_rebuilds_every_view(window: MainWindow) 
     window.store_replaced.connect(replaced.append)
 
     window.close_store()
-    backup.restore_backup(store.data_dir, made)
+    restore.restore_backup(store.data_dir, made)
     window.reopen_store()
 
     assert len(replaced) == 1

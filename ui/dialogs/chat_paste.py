@@ -19,15 +19,13 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -39,12 +37,13 @@ from PySide6.QtWidgets import (
 
 from coordinator.errors import ValidationError
 from coordinator.exchange.chat_paste import ChatImportSummary, ChatMessage, import_chat, parse_chat
-from coordinator.i18n import _
+from coordinator.i18n import N_, _
 from coordinator.kinds import Channel, Direction
 from coordinator.labels import CHANNEL, DIRECTION, cap
 from coordinator.store.storage import Store
 from ui.hub import Hub
-from ui.widgets.rows_model import RowsModel
+from ui.widgets.rows_model import ItemsModel
+from ui.widgets.tables import set_up_table
 
 MY_NAMES_KEY = "quick_log/my_names"
 CHAT_CHANNELS = (Channel.WECHAT, Channel.DINGTALK, Channel.QQ, Channel.SMS)
@@ -61,6 +60,23 @@ def split_names(text: str) -> list[str]:
     """The officer's names as typed in one line: separated by commas (either width),
     顿号 or semicolons, since a Latin nickname may itself hold spaces."""
     return [name.strip() for name in _NAME_SEPARATORS.split(text) if name.strip()]
+
+
+class ChatPreviewModel(ItemsModel[ChatMessage]):
+    """The messages as they will be stored: when, who, which way, what (shortened)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__((N_("When"), N_("Sender"), N_("Direction"), N_("Message")), parent)
+
+    def text(self, item: ChatMessage, column: int) -> str:
+        if column == 0:
+            return item.at.strftime("%Y-%m-%d %H:%M")
+        if column == 1:
+            return item.sender
+        if column == 2:
+            return cap(DIRECTION[Direction.OUTBOUND if item.outbound else Direction.INBOUND])
+        text = " ".join(item.text.split())
+        return text if len(text) <= PREVIEW_TEXT else text[: PREVIEW_TEXT - 1] + "…"
 
 
 class ChatPasteDialog(QDialog):
@@ -117,17 +133,10 @@ class ChatPasteDialog(QDialog):
         self.my_names = QLineEdit(self)
         stored = settings.value(MY_NAMES_KEY, "") if settings is not None else ""
         self.my_names.setText(stored if isinstance(stored, str) else "")
-        self.preview_model = RowsModel([], self)
+        self.preview_model = ChatPreviewModel(self)
         self.preview = QTableView(self)
         self.preview.setModel(self.preview_model)
-        self.preview.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.preview.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.preview.setWordWrap(False)
-        self.preview.verticalHeader().hide()
-        self.preview.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        header = self.preview.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        set_up_table(self.preview)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
@@ -191,7 +200,6 @@ class ChatPasteDialog(QDialog):
         self.my_names.setPlaceholderText(_("comma-separated; “我” and “Me” always count"))
         self.import_button.setText(_("Import (Ctrl+Enter)"))
         self.close_button.setText(_("Close"))
-        self.preview_model.set_headers([_("When"), _("Sender"), _("Direction"), _("Message")])
         self.update_preview()
 
     # -- preview and import ----------------------------------------------------------
@@ -215,24 +223,7 @@ class ChatPasteDialog(QDialog):
             self.messages = []
             # An empty box is no mistake: the hint says what to do instead.
             self.problem = "" if self.empty else exc.message()
-        rows = []
-        for n, message in enumerate(self.messages):
-            text = " ".join(message.text.split())
-            if len(text) > PREVIEW_TEXT:
-                text = text[: PREVIEW_TEXT - 1] + "…"
-            direction = Direction.OUTBOUND if message.outbound else Direction.INBOUND
-            rows.append(
-                (
-                    n,
-                    (
-                        message.at.strftime("%Y-%m-%d %H:%M"),
-                        message.sender,
-                        cap(DIRECTION[direction]),
-                        text,
-                    ),
-                )
-            )
-        self.preview_model.set_rows(rows)
+        self.preview_model.set_items(self.messages)
         self.preview.setColumnWidth(
             0, self.fontMetrics().horizontalAdvance("2026-12-31 23:59 ") + 8
         )

@@ -11,25 +11,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    QThreadPool,
-    Signal,
-)
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
@@ -41,16 +30,16 @@ from PySide6.QtWidgets import (
 from coordinator.errors import DomainError
 from coordinator.exchange import contact_import
 from coordinator.exchange.contact_import import ImportPreview, ImportResult, PreviewRow, RowAction
-from coordinator.i18n import _, current_language
+from coordinator.i18n import N_, _, current_language
 from coordinator.store.storage import Store
 from ui.hub import Hub
+from ui.widgets.background import Delivery
+from ui.widgets.rows_model import ItemsModel
+from ui.widgets.tables import set_up_table
 
 log = logging.getLogger(__name__)
 
-Index = QModelIndex | QPersistentModelIndex
-
 COL_ENTRY, COL_NAME, COL_ORGANISATION, COL_NUMBERS, COL_ACTION, COL_DETAILS = range(6)
-COLUMN_COUNT = 6
 
 _REFUSED_COLOUR = QColor(176, 32, 32)
 _UNCHANGED_COLOUR = QColor(110, 110, 110)
@@ -80,85 +69,53 @@ def _details(row: PreviewRow) -> str:
     return " ".join(parts)
 
 
-class PreviewModel(QAbstractTableModel):
+class PreviewModel(ItemsModel[PreviewRow]):
     """The preview's rows, one per entry of the file (read-only)."""
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: tuple[PreviewRow, ...] = ()
+    right_aligned = frozenset({COL_ENTRY})
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        headers = (
+            N_("#"),
+            N_("Name"),
+            N_("Organisation"),
+            N_("Numbers in the file"),
+            N_("Import as"),
+            N_("Details"),
+        )
+        super().__init__(headers, parent)
 
     def set_preview(self, plan: ImportPreview | None) -> None:
-        self.beginResetModel()
-        self._rows = plan.rows if plan is not None else ()
-        self.endResetModel()
+        self.set_items(plan.rows if plan is not None else ())
 
-    def row(self, index: int) -> PreviewRow:
-        return self._rows[index]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else COLUMN_COUNT
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self._rows[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.ForegroundRole and column == COL_ACTION:
-            if row.action is RowAction.REFUSED:
-                return QBrush(_REFUSED_COLOUR)
-            if row.action is RowAction.UNCHANGED:
-                return QBrush(_UNCHANGED_COLOUR)
-            return None
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == COL_ENTRY:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and column in (COL_DETAILS, COL_NUMBERS):
-            text = self._text(row, column)
-            return text or None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(row, column)
-        return None
-
-    def _text(self, row: PreviewRow, column: int) -> str:
-        entry = row.entry
+    def text(self, item: PreviewRow, column: int) -> str:
+        entry = item.entry
         if column == COL_ENTRY:
             return str(entry.entry)
         if column == COL_NAME:
             # An entry with only an organisation is stored under a name made from it.
-            return entry.name or (row.name if row.action is RowAction.NEW else "")
+            return entry.name or (item.name if item.action is RowAction.NEW else "")
         if column == COL_ORGANISATION:
             return entry.organisation
         if column == COL_NUMBERS:
             return ", ".join(number for number, _label in entry.phones)
         if column == COL_ACTION:
-            return _action_text(row)
-        return _details(row)
+            return _action_text(item)
+        return _details(item)
 
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < COLUMN_COUNT
-        ):
-            return (
-                _("#"),
-                _("Name"),
-                _("Organisation"),
-                _("Numbers in the file"),
-                _("Import as"),
-                _("Details"),
-            )[section]
+    def tooltip(self, item: PreviewRow, column: int) -> str | None:
+        if column not in (COL_DETAILS, COL_NUMBERS):
+            return None
+        return self.text(item, column) or None
+
+    def colour(self, item: PreviewRow, column: int) -> QColor | None:
+        if column != COL_ACTION:
+            return None
+        if item.action is RowAction.REFUSED:
+            return _REFUSED_COLOUR
+        if item.action is RowAction.UNCHANGED:
+            return _UNCHANGED_COLOUR
         return None
-
-
-class _Delivery(QObject):
-    """Carries a preview from the worker thread to the dialog (a queued signal)."""
-
-    done = Signal(int, object)  # (request number, ImportPreview | str message)
 
 
 class ImportContactsDialog(QDialog):
@@ -187,8 +144,9 @@ class ImportContactsDialog(QDialog):
         # so no thread outlives the store it reads.
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
-        self._delivery = _Delivery(self)
-        self._delivery.done.connect(self._delivered)
+        # Delivers (request number, ImportPreview | the message shown) to the dialog.
+        self._delivery = Delivery(self)
+        self._delivery.finished.connect(self._delivered)
 
         self.file_label = QLabel(self)
         self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -209,25 +167,8 @@ class ImportContactsDialog(QDialog):
         self.model = PreviewModel(self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
         # Fixed sizes: a 10,000-entry phone export shows at once (nothing is measured).
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in (
-            (COL_ENTRY, 44),
-            (COL_NAME, 110),
-            (COL_ORGANISATION, 190),
-            (COL_NUMBERS, 200),
-            (COL_ACTION, 150),
-        ):
-            self.table.setColumnWidth(column, width)
-        header.setStretchLastSection(True)
+        set_up_table(self.table, (44, 110, 190, 200, 150))
         self.buttons = QDialogButtonBox(self)
         self.import_button = self.buttons.addButton("", QDialogButtonBox.ButtonRole.AcceptRole)
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
@@ -288,11 +229,12 @@ class ImportContactsDialog(QDialog):
                 outcome = _("The file {name} cannot be read: {reason}").format(
                     name=source.name, reason=str(exc) or type(exc).__name__
                 )
-            delivery.done.emit(request, outcome)
+            delivery.finished.emit((request, outcome))
 
         self._pool.start(work)
 
-    def _delivered(self, request: int, outcome: object) -> None:
+    def _delivered(self, delivered: tuple[int, object]) -> None:
+        request, outcome = delivered
         if request != self._request:  # another file was chosen meanwhile
             return
         self.busy.hide()

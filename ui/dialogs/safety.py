@@ -1,10 +1,11 @@
-"""The dialogs of the Data menu and of start-up recovery: what they show, not what they do.
+"""The dialogs of the Data menu: what they show, not what they do; and the words for what
+the core reports (its progress stages, what a restore or an import did).
 
-Each dialog shows what the core found (backups, findings, a damaged database) and says
-what the officer asked for through a signal or an attribute;
-:mod:`ui.dialogs.safety_actions` does the
-work (off the GUI thread, with progress) and hands the results back. So a dialog never
-holds a store, and a restore that replaces the store leaves no dialog reading the old one.
+Each dialog shows what the core found (backups, findings) and says what the officer asked
+for through a signal or an attribute; :mod:`ui.dialogs.safety_actions` does the work (off
+the GUI thread, with progress) and hands the results back. So a dialog never holds a
+store, and a restore that replaces the store leaves no dialog reading the old one. The
+dialogs of start-up recovery are :mod:`ui.dialogs.recovery`.
 
 Only type hints name the core here: the window's frame is built before the database layer
 is imported, and this module is imported with the frame.
@@ -12,36 +13,34 @@ is imported, and this module is imported with the frame.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Final
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QAbstractItemModel, Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHeaderView,
     QLabel,
     QPlainTextEdit,
-    QPushButton,
     QSpinBox,
-    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from coordinator.i18n import N_, Msg, _
+from ui.widgets.rows_model import ItemsModel
 
 if TYPE_CHECKING:
-    from coordinator.safety.backup import BackupInfo
+    from coordinator.safety.archive import ArchiveImport
+    from coordinator.safety.catalogue import BackupInfo
     from coordinator.safety.checks import CheckReport, Finding, RepairReport
-    from coordinator.safety.health import Health
-
-Index = QModelIndex | QPersistentModelIndex
+    from coordinator.safety.restore import RestoreResult
 
 _ERROR_COLOUR: Final = QColor("#b02020")
 _WARNING_COLOUR: Final = QColor("#8a5a00")
@@ -57,6 +56,43 @@ REPAIR_TEXTS: Final[dict[str, Msg]] = {
     "fix-permissions": N_("Make them readable by you only"),
 }
 
+# What the core's progress stages mean to the officer (coordinator.safety.copying.Progress).
+STAGES: Final[Mapping[str, Msg]] = MappingProxyType(
+    {
+        "database": N_("Copying the database…"),
+        "files": N_("Copying the attached files…"),
+        "verify": N_("Checking the copy…"),
+        "restore": N_("Putting the data in place…"),
+        "check": N_("Checking the data…"),
+        "repair": N_("Repairing…"),
+    }
+)
+CHECK_STAGES: Final[Mapping[str, Msg]] = MappingProxyType(
+    {
+        **STAGES,
+        "verify": N_("Checking the database…"),
+        "files": N_("Checking the attached files…"),
+    }
+)
+RESTORE_STAGES: Final[Mapping[str, Msg]] = MappingProxyType(
+    {
+        **STAGES,
+        "verify": N_("Checking the backups…"),
+        "database": N_("Backing up the current data first…"),
+        "files": N_("Backing up the current data first…"),
+    }
+)
+EXPORT_STAGES: Final[Mapping[str, Msg]] = MappingProxyType(
+    {**STAGES, "files": N_("Writing the attached files into the archive…")}
+)
+IMPORT_STAGES: Final[Mapping[str, Msg]] = MappingProxyType(
+    {
+        **STAGES,
+        "files": N_("Unpacking and checking the archive…"),
+        "verify": N_("Checking the archive's database…"),
+    }
+)
+
 
 def size_text(size: int) -> str:
     """A size the officer can read: kilobytes below one megabyte, else megabytes."""
@@ -67,6 +103,34 @@ def size_text(size: int) -> str:
 
 def when_text(info: BackupInfo) -> str:
     return f"{info.created_at:%Y-%m-%d %H:%M}"
+
+
+def _moved_aside(path: Path | None) -> str:
+    if path is None:
+        return ""
+    return "\n\n" + _("The damaged database was moved, unchanged, to {path}.").format(path=path)
+
+
+def restored_text(result: RestoreResult) -> str:
+    """What a restore did, for the message that follows it."""
+    text = _("The data as it was on {date} is back.").format(date=when_text(result.restored))
+    if result.safety is not None:
+        text += "\n\n" + _(
+            "The data as it was just before is kept in the backup of {date} ({reason})."
+        ).format(date=when_text(result.safety), reason=result.safety.reason_label())
+    return text + _moved_aside(result.set_aside)
+
+
+def imported_text(result: ArchiveImport) -> str:
+    """What an archive import did, for the message that follows it."""
+    text = _("The archive of {date} is imported (attached files: {files}).").format(
+        date=f"{result.contents.created_at:%Y-%m-%d %H:%M}", files=result.contents.file_count
+    )
+    if result.safety is not None:
+        text += "\n\n" + _("What Liaison Hub held before is kept in the backup of {date}.").format(
+            date=when_text(result.safety)
+        )
+    return text + _moved_aside(result.set_aside)
 
 
 def backup_state_text(info: BackupInfo) -> str:
@@ -81,80 +145,54 @@ def backup_state_text(info: BackupInfo) -> str:
     return _("Verified")
 
 
-def _table(parent: QWidget, model: QAbstractTableModel) -> QTableView:
+def single_choice_table(
+    parent: QWidget, model: QAbstractItemModel, stretch: int | None = None
+) -> QTableView:
+    """One row chosen at a time; without ``stretch``, columns fit the few rows there are."""
+    # Imported here: the lists' module loads the database layer, which the frame must
+    # not wait for.
+    from ui.widgets.tables import Selection, set_up_table
+
     table = QTableView(parent)
     table.setModel(model)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.verticalHeader().hide()
+    set_up_table(
+        table, selection=Selection.SingleSelection, stretch=stretch, fit_to_contents=stretch is None
+    )
     return table
 
 
 # --- backups ---------------------------------------------------------------------------
 
 B_MADE, B_REASON, B_SIZE, B_FILES, B_STATE = range(5)
-BACKUP_COLUMNS: Final = 5
 
 
-class BackupsModel(QAbstractTableModel):
+class BackupsModel(ItemsModel["BackupInfo"]):
     """The backups of the data folder, newest first (a few dozen: held in full)."""
 
+    right_aligned = frozenset({B_SIZE, B_FILES})
+
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._backups: list[BackupInfo] = []
+        headers = (N_("Made"), N_("Why"), N_("Size"), N_("Attached files"), N_("Checked"))
+        super().__init__(headers, parent)
 
-    def set_backups(self, backups: Sequence[BackupInfo]) -> None:
-        self.beginResetModel()
-        self._backups = list(backups)
-        self.endResetModel()
+    def text(self, item: BackupInfo, column: int) -> str:
+        if column == B_MADE:
+            return when_text(item)
+        if column == B_REASON:
+            return item.reason_label()
+        if column == B_SIZE:
+            return size_text(item.size)
+        if column == B_FILES:
+            return str(item.file_count)
+        return backup_state_text(item)
 
-    def backup_at(self, row: int) -> BackupInfo:
-        return self._backups[row]
+    def tooltip(self, item: BackupInfo, column: int) -> str:
+        return str(item.path)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._backups)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else BACKUP_COLUMNS
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+    def colour(self, item: BackupInfo, column: int) -> QColor | None:
+        if column != B_STATE or (item.verified and item.complete):
             return None
-        info = self._backups[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column == B_MADE:
-                return when_text(info)
-            if column == B_REASON:
-                return info.reason_label()
-            if column == B_SIZE:
-                return size_text(info.size)
-            if column == B_FILES:
-                return str(info.file_count)
-            return backup_state_text(info)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return str(info.path)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (B_SIZE, B_FILES):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and column == B_STATE:
-            if not info.verified:
-                return QBrush(_ERROR_COLOUR)
-            if not info.complete:
-                return QBrush(_WARNING_COLOUR)
-        return None
-
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < BACKUP_COLUMNS
-        ):
-            return (_("Made"), _("Why"), _("Size"), _("Attached files"), _("Checked"))[section]
-        return None
+        return _ERROR_COLOUR if not item.verified else _WARNING_COLOUR
 
 
 class BackupsDialog(QDialog):
@@ -171,10 +209,7 @@ class BackupsDialog(QDialog):
         self.intro.setWordWrap(True)
         self.intro.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.model = BackupsModel(self)
-        self.table = _table(self, self.model)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.table = single_choice_table(self, self.model)
         self.empty = QLabel(self)
         self.empty.hide()
         self.buttons = QDialogButtonBox(self)
@@ -195,7 +230,7 @@ class BackupsDialog(QDialog):
         self.retranslate()
 
     def set_backups(self, backups: Sequence[BackupInfo]) -> None:
-        self.model.set_backups(backups)
+        self.model.set_items(backups)
         self.empty.setVisible(not backups)
         if backups:
             self.table.selectRow(0)
@@ -203,11 +238,11 @@ class BackupsDialog(QDialog):
 
     def selected(self) -> BackupInfo | None:
         rows = self.table.selectionModel().selectedRows()
-        return self.model.backup_at(rows[0].row()) if rows else None
+        return self.model.item_at(rows[0].row()) if rows else None
 
     def select_backup(self, backup_id: str) -> bool:
         for row in range(self.model.rowCount()):
-            if self.model.backup_at(row).id == backup_id:
+            if self.model.item_at(row).id == backup_id:
                 self.table.selectRow(row)
                 return True
         return False
@@ -235,7 +270,7 @@ class BackupsDialog(QDialog):
         self.empty.setText(_("There are no backups yet. Use Back up now to make the first one."))
         self.restore_button.setText(_("&Restore selected…"))
         self.policy_button.setText(_("&Keeping policy…"))
-        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, BACKUP_COLUMNS - 1)
+        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, B_STATE)
 
 
 class PolicyDialog(QDialog):
@@ -252,7 +287,7 @@ class PolicyDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         # The core's own labels (its validation messages name the same fields).
-        from coordinator.safety.backup import F_DAILY, F_MONTHLY, F_WEEKLY
+        from coordinator.safety.retention import F_DAILY, F_MONTHLY, F_WEEKLY
 
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._save = save
@@ -310,56 +345,28 @@ class PolicyDialog(QDialog):
 # --- check data ------------------------------------------------------------------------
 
 F_SEVERITY, F_TEXT, F_REPAIR = range(3)
-FINDING_COLUMNS: Final = 3
 
 
-class FindingsModel(QAbstractTableModel):
+class FindingsModel(ItemsModel["Finding"]):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._findings: list[Finding] = []
+        super().__init__((N_("Kind"), N_("What was found"), N_("Safe repair")), parent)
 
-    def set_findings(self, findings: Sequence[Finding]) -> None:
-        self.beginResetModel()
-        self._findings = list(findings)
-        self.endResetModel()
+    def text(self, item: Finding, column: int) -> str:
+        if column == F_SEVERITY:
+            return _("Problem") if item.severity == "error" else _("Warning")
+        if column == F_TEXT:
+            return item.text()
+        repair = REPAIR_TEXTS.get(item.repair or "")
+        return "" if repair is None else repair.tr()
 
-    def finding_at(self, row: int) -> Finding:
-        return self._findings[row]
+    def tooltip(self, item: Finding, column: int) -> str:
+        text = self.text(item, column)
+        return _("Nothing to repair here") if column == F_REPAIR and not text else text
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._findings)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else FINDING_COLUMNS
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+    def colour(self, item: Finding, column: int) -> QColor | None:
+        if column != F_SEVERITY:
             return None
-        finding = self._findings[index.row()]
-        column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            if column == F_SEVERITY:
-                return _("Problem") if finding.severity == "error" else _("Warning")
-            if column == F_TEXT:
-                return finding.text()
-            text = REPAIR_TEXTS.get(finding.repair or "")
-            if text is not None:
-                return text.tr()
-            return _("Nothing to repair here") if role == Qt.ItemDataRole.ToolTipRole else ""
-        if role == Qt.ItemDataRole.ForegroundRole and column == F_SEVERITY:
-            return QBrush(_ERROR_COLOUR if finding.severity == "error" else _WARNING_COLOUR)
-        return None
-
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < FINDING_COLUMNS
-        ):
-            return (_("Kind"), _("What was found"), _("Safe repair"))[section]
-        return None
+        return _ERROR_COLOUR if item.severity == "error" else _WARNING_COLOUR
 
 
 class CheckDialog(QDialog):
@@ -375,12 +382,11 @@ class CheckDialog(QDialog):
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
         self.model = FindingsModel(self)
-        self.table = _table(self, self.model)
+        self.table = single_choice_table(self, self.model, stretch=F_TEXT)
+        # Findings are sentences: wrapped, each row as tall as its text.
         self.table.setWordWrap(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(F_SEVERITY, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(F_TEXT, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(F_REPAIR, QHeaderView.ResizeMode.Interactive)
         self.table.setColumnWidth(F_REPAIR, 260)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.repairs_label = QLabel(self)
@@ -407,7 +413,7 @@ class CheckDialog(QDialog):
 
     def show_report(self, report: CheckReport) -> None:
         self.report = report
-        self.model.set_findings(report.findings)
+        self.model.set_items(report.findings)
         self.table.setVisible(bool(report.findings))
         errors = sum(1 for f in report.findings if f.severity == "error")
         warnings = len(report.findings) - errors
@@ -456,170 +462,6 @@ class CheckDialog(QDialog):
         self.repair_button.setText(_("&Repair the safe ones"))
         self.check_button.setText(_("Check &again"))
         self.repairs_label.setText(_("What the repair did:"))
-        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, FINDING_COLUMNS - 1)
+        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, F_REPAIR)
         if self.report is not None:
             self.show_report(self.report)
-
-
-# --- start-up recovery -----------------------------------------------------------------
-
-CHOICE_NEWEST = "newest"
-CHOICE_OTHER = "other"
-CHOICE_ARCHIVE = "archive"
-CHOICE_QUIT = "quit"
-
-
-class RecoveryDialog(QDialog):
-    """The database cannot be used: say so, say the file is kept, offer the ways out.
-
-    :attr:`choice` is one of the CHOICE_ values once :meth:`exec` returns (Quit when the
-    dialog was closed any other way).
-    """
-
-    def __init__(
-        self,
-        parent: QWidget | None,
-        health: Health,
-        damaged_folder: Path,
-        newest: BackupInfo | None,
-    ) -> None:
-        super().__init__(parent)
-        self.choice = CHOICE_QUIT
-        self.setWindowTitle(_("Your data cannot be opened"))
-        icon = QLabel(self)
-        size = self.style().pixelMetric(QStyle.PixelMetric.PM_MessageBoxIconSize)
-        icon.setPixmap(
-            self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(size)
-        )
-        self.problem = QLabel(health.message(), self)
-        self.problem.setWordWrap(True)
-        self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        font = self.problem.font()
-        font.setBold(True)
-        self.problem.setFont(font)
-        self.kept = QLabel(
-            _(
-                "Nothing has been changed. Whatever you choose, this file is kept exactly as it "
-                "is: before anything is put in its place, it is moved unchanged into the folder "
-                "{folder}, where someone who repairs databases can still look at it."
-            ).format(folder=damaged_folder),
-            self,
-        )
-        self.kept.setWordWrap(True)
-        self.kept.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        if newest is not None:
-            offer = _(
-                "The newest good backup was made on {date} ({reason}). Restoring it brings "
-                "back your data as it was then; what was entered after that is not in it."
-            ).format(date=when_text(newest), reason=newest.reason_label())
-        else:
-            offer = _(
-                "There is no backup in the data folder. Choose a backup folder or an archive "
-                "you keep elsewhere (a USB stick, another laptop), or quit and ask for help."
-            )
-        self.offer = QLabel(offer, self)
-        self.offer.setWordWrap(True)
-        self.newest_button = QPushButton(_("Restore the &newest backup"), self)
-        self.newest_button.setEnabled(newest is not None)
-        self.other_button = QPushButton(_("Choose another &backup…"), self)
-        self.archive_button = QPushButton(_("Import an &archive…"), self)
-        self.quit_button = QPushButton(_("&Quit"), self)
-        buttons = QDialogButtonBox(self)
-        for button, choice in (
-            (self.newest_button, CHOICE_NEWEST),
-            (self.other_button, CHOICE_OTHER),
-            (self.archive_button, CHOICE_ARCHIVE),
-            (self.quit_button, CHOICE_QUIT),
-        ):
-            role = (
-                QDialogButtonBox.ButtonRole.RejectRole
-                if choice == CHOICE_QUIT
-                else QDialogButtonBox.ButtonRole.AcceptRole
-            )
-            buttons.addButton(button, role)
-            button.clicked.connect(lambda _checked=False, c=choice: self._choose(c))
-        if newest is not None:
-            self.newest_button.setDefault(True)
-        body = QVBoxLayout()
-        body.addWidget(self.problem)
-        body.addWidget(self.kept)
-        body.addWidget(self.offer)
-        top = QFormLayout()
-        top.addRow(icon, body)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(buttons)
-        self.setMinimumWidth(640)
-
-    def _choose(self, choice: str) -> None:
-        self.choice = choice
-        if choice == CHOICE_QUIT:
-            self.reject()
-        else:
-            self.accept()
-
-    def reject(self) -> None:
-        # Esc or the window's close button: the safe answer, which changes nothing.
-        self.choice = CHOICE_QUIT
-        super().reject()
-
-
-class BackupPickerDialog(QDialog):
-    """Pick one backup to restore: from the list, or a backup folder kept elsewhere.
-
-    :attr:`chosen` is the BackupInfo from the list, or :attr:`folder` a folder the
-    officer pointed at (checked by the caller), once :meth:`exec` returns Accepted.
-    """
-
-    folder_requested = Signal()
-
-    def __init__(self, parent: QWidget | None, backups: Sequence[BackupInfo]) -> None:
-        super().__init__(parent)
-        self.chosen: BackupInfo | None = None
-        self.folder: Path | None = None
-        self.setWindowTitle(_("Choose a backup"))
-        self.intro = QLabel(
-            _("Choose the backup to restore. Only backups that passed their check are listed."),
-            self,
-        )
-        self.intro.setWordWrap(True)
-        self.model = BackupsModel(self)
-        self.model.set_backups(backups)
-        self.table = _table(self, self.model)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        self.buttons = QDialogButtonBox(self)
-        self.restore_button = self.buttons.addButton(
-            _("&Restore this backup"), QDialogButtonBox.ButtonRole.AcceptRole
-        )
-        self.folder_button = self.buttons.addButton(
-            _("Another backup &folder…"), QDialogButtonBox.ButtonRole.ActionRole
-        )
-        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.restore_button.clicked.connect(self._take_selected)
-        self.folder_button.clicked.connect(self.folder_requested)
-        self.buttons.rejected.connect(self.reject)
-        self.table.doubleClicked.connect(self._take_selected)
-        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.intro)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.buttons)
-        if backups:
-            self.table.selectRow(0)
-        self._selection_changed()
-        self.resize(720, 360)
-
-    def _selection_changed(self, *_args: object) -> None:
-        self.restore_button.setEnabled(bool(self.table.selectionModel().selectedRows()))
-
-    def _take_selected(self, *_args: object) -> None:
-        rows = self.table.selectionModel().selectedRows()
-        if rows:
-            self.chosen = self.model.backup_at(rows[0].row())
-            self.accept()
-
-    def take_folder(self, folder: Path) -> None:
-        self.folder = folder
-        self.accept()

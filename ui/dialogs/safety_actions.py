@@ -1,11 +1,10 @@
-"""Nothing is ever lost, from the app: backups, restore, Check data, archives, recovery.
+"""Nothing is ever lost, from the app: backups, restore, Check data, archives.
 
-Long work never runs on the GUI thread. :func:`run_with_progress` is the one way it is
-done: the work runs on a worker thread with a progress callable; a dialog shows the
-stage and how far it is, and its Cancel makes that callable raise, so the core stops and
-removes what it had started. The GUI thread sits in a nested event loop meanwhile, so
-the window keeps painting (a backup of years of data stalls it for no more than a few
-milliseconds at a time: each step of SQLite's copy runs without the GIL).
+Long work never runs on the GUI thread: it goes through
+:func:`ui.widgets.background.run_with_progress` (a worker thread, a progress dialog whose
+Cancel stops the core, which removes what it had started). A backup of years of data
+stalls the window for no more than a few milliseconds at a time: each step of SQLite's
+copy runs without the GIL.
 
 Pieces, all on the GUI thread:
 
@@ -18,8 +17,7 @@ Pieces, all on the GUI thread:
 :func:`backup_on_quit`
     The quit backup (skipped when nothing changed), with a small progress dialog.
 :func:`check_before_open`
-    At start, before the store is opened: a damaged or unreadable database is said so in
-    plain words, kept aside untouched, and a backup or an archive is offered instead.
+    At start, before the store is opened (:mod:`ui.dialogs.recovery`).
 
 The database layer is imported inside the functions: the window's frame, which builds
 the Data menu, is painted before it is loaded.
@@ -27,259 +25,52 @@ the Data menu, is painted before it is loaded.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-from PySide6.QtCore import QEventLoop, QObject, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QProgressBar,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QWidget
 
 from coordinator.errors import DomainError
-from coordinator.i18n import N_, Msg, _
+from coordinator.i18n import Msg, _
+from ui.dialogs.recovery import check_before_open
 from ui.dialogs.safety import (
-    CHOICE_ARCHIVE,
-    CHOICE_NEWEST,
-    CHOICE_OTHER,
-    BackupPickerDialog,
+    CHECK_STAGES,
+    EXPORT_STAGES,
+    IMPORT_STAGES,
+    RESTORE_STAGES,
+    STAGES,
     BackupsDialog,
     CheckDialog,
     PolicyDialog,
-    RecoveryDialog,
+    imported_text,
+    restored_text,
     size_text,
     when_text,
 )
 from ui.hub import confirm
+from ui.widgets.background import Delivery, ProgressReport, run_with_progress
 
 if TYPE_CHECKING:
-    from coordinator.safety.archive import ArchiveContents, ArchiveImport, ArchiveSummary
-    from coordinator.safety.backup import BackupInfo, BackupResult, Progress, RestoreResult
+    from coordinator.safety.archive import ArchiveImport, ArchiveSummary
+    from coordinator.safety.archive_contents import ArchiveContents
+    from coordinator.safety.backup import BackupResult
+    from coordinator.safety.catalogue import BackupInfo
     from coordinator.safety.checks import CheckReport, RepairReport
+    from coordinator.safety.restore import RestoreResult
     from coordinator.store.storage import Store
 
-T = TypeVar("T")
-Work = Callable[[Callable[["Progress"], None]], T]
+__all__ = ["AutoBackup", "SafetyActions", "backup_on_quit", "check_before_open"]
 
-POLL_MS: Final = 50  # how often the dialog reads the worker's progress (20 times a second)
+T = TypeVar("T")
+
 QUIT_SHOW_AFTER_MS: Final = 400  # a skipped quit backup takes milliseconds: no flash
 CHECK_EVERY_MS: Final = 10 * 60 * 1000  # AutoBackup asks whether a backup is due
 BACKUP_EVERY: Final = timedelta(hours=3)
 STATUS_MS: Final = 15_000
-
-# What the core's progress stages mean to the officer (coordinator.safety.backup.Progress.stage).
-STAGES: Final[Mapping[str, Msg]] = {
-    "database": N_("Copying the database…"),
-    "files": N_("Copying the attached files…"),
-    "verify": N_("Checking the copy…"),
-    "restore": N_("Putting the data in place…"),
-    "check": N_("Checking the data…"),
-    "repair": N_("Repairing…"),
-}
-CHECK_STAGES: Final[Mapping[str, Msg]] = {
-    "verify": N_("Checking the database…"),
-    "files": N_("Checking the attached files…"),
-}
-RESTORE_STAGES: Final[Mapping[str, Msg]] = {
-    "verify": N_("Checking the backups…"),
-    "database": N_("Backing up the current data first…"),
-    "files": N_("Backing up the current data first…"),
-}
-EXPORT_STAGES: Final[Mapping[str, Msg]] = {
-    "files": N_("Writing the attached files into the archive…"),
-}
-IMPORT_STAGES: Final[Mapping[str, Msg]] = {
-    "files": N_("Unpacking and checking the archive…"),
-    "verify": N_("Checking the archive's database…"),
-}
-
-
-class _Cancelled(BaseException):
-    """Raised by the progress callable once Cancel was pressed.
-
-    A BaseException, like KeyboardInterrupt: the core's ``except Exception`` handlers
-    (which turn a malformed zip into a refusal, for one) must not swallow it.
-    """
-
-
-# --- running long work --------------------------------------------------------------------
-
-
-class ProgressDialog(QDialog):
-    """The stage, a bar (busy while the end is not known), and Cancel."""
-
-    cancel_requested = Signal()
-
-    def __init__(
-        self,
-        parent: QWidget | None,
-        title: str,
-        stages: Mapping[str, Msg] | None = None,
-        *,
-        cancellable: bool = True,
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        # Application-modal: while the store may be closed (a restore), nothing else may
-        # be clicked; the nested event loop still paints and runs timers.
-        self.setWindowModality(Qt.WindowModality.ApplicationModal)
-        self.stages = {**STAGES, **(stages or {})}
-        self.cancelling = False
-        self.stage = ""
-        self.label = QLabel(_("Starting…"), self)
-        self.label.setMinimumWidth(self.fontMetrics().averageCharWidth() * 48)
-        self.bar = QProgressBar(self)
-        self.bar.setRange(0, 0)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
-        self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        self.cancel_button.setText(_("Cancel"))
-        self.cancel_button.clicked.connect(self.request_cancel)
-        self.buttons.setVisible(cancellable)
-        self.cancellable = cancellable
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.label)
-        layout.addWidget(self.bar)
-        layout.addWidget(self.buttons)
-
-    def show_progress(self, progress: Progress | None) -> None:
-        if progress is None or self.cancelling:
-            return
-        if progress.stage != self.stage:
-            self.stage = progress.stage
-            label = self.stages.get(progress.stage)
-            self.label.setText(label.tr() if label is not None else _("Working…"))
-        fraction = progress.fraction
-        if fraction is None:
-            self.bar.setRange(0, 0)
-        else:
-            # Per mille: totals are bytes and may not fit the bar's int.
-            self.bar.setRange(0, 1000)
-            self.bar.setValue(int(fraction * 1000))
-
-    def request_cancel(self) -> None:
-        if self.cancelling or not self.cancellable:
-            return
-        self.cancelling = True
-        self.cancel_button.setEnabled(False)
-        self.label.setText(_("Stopping… what was started is being removed."))
-        self.bar.setRange(0, 0)
-        self.cancel_requested.emit()
-
-    def reject(self) -> None:
-        # Esc: cancel the work; the dialog closes when the work has really stopped.
-        self.request_cancel()
-
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        event.ignore()
-        self.request_cancel()
-
-    def finish(self) -> None:
-        self.done(QDialog.DialogCode.Accepted)
-
-
-class _Delivery(QObject):
-    """Carries the outcome from the worker thread to the GUI thread (a queued signal)."""
-
-    finished = Signal(object)  # (True, value) or (False, exception)
-
-
-class _Job:
-    """What the worker and the GUI thread share: the latest progress, the cancel flag."""
-
-    def __init__(self) -> None:
-        self.latest: Progress | None = None
-        self._cancel = threading.Event()
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
-
-    def progress(self, progress: Progress) -> None:
-        """Called by the core on the worker thread; raising is how it is told to stop."""
-        if self._cancel.is_set():
-            raise _Cancelled
-        # One attribute store: the GUI reads it on its own timer, so a core that reports
-        # thousands of times a second floods no event queue.
-        self.latest = progress
-
-
-def run_with_progress(
-    parent: QWidget | None,
-    title: str,
-    work: Callable[[Callable[[Progress], None]], T],
-    *,
-    stages: Mapping[str, Msg] | None = None,
-    show_after_ms: int = 0,
-    cancellable: bool = True,
-) -> T | None:
-    """``work(progress)`` on a worker thread, with a progress dialog; its result.
-
-    Returns None when the officer cancelled (the core has stopped and cleaned up by
-    then) or when the work raised a :class:`DomainError`, which is shown in a message
-    box. Any other exception is a bug: it is raised again here, on the GUI thread.
-    ``show_after_ms`` delays the dialog, for work that is usually over at once.
-    """
-    job = _Job()
-    dialog = ProgressDialog(parent, title, stages, cancellable=cancellable)
-    delivery = _Delivery()
-    loop = QEventLoop()
-    outcome: list[tuple[bool, Any]] = []
-
-    def delivered(result: tuple[bool, Any]) -> None:
-        outcome.append(result)
-        loop.quit()
-
-    def body() -> None:
-        try:
-            result: tuple[bool, Any] = (True, work(job.progress))
-        except BaseException as exc:  # delivered to the GUI thread, which decides
-            result = (False, exc)
-        delivery.finished.emit(result)
-
-    delivery.finished.connect(delivered)
-    dialog.cancel_requested.connect(job.cancel)
-    poll = QTimer(dialog)
-    poll.setInterval(POLL_MS)
-    poll.timeout.connect(lambda: dialog.show_progress(job.latest))
-    poll.start()
-    if show_after_ms <= 0:
-        dialog.show()
-    else:
-        QTimer.singleShot(show_after_ms, dialog, lambda: None if outcome else dialog.show())
-    # Its own pool: waiting for it below waits for this work only, and the worker has let
-    # go of `delivery` before the GUI thread drops it.
-    pool = QThreadPool()
-    pool.setMaxThreadCount(1)
-    pool.start(body)
-    if not outcome:
-        loop.exec()
-    pool.waitForDone()
-    poll.stop()
-    dialog.finish()
-    dialog.deleteLater()
-    ok, value = outcome[0]
-    if ok:
-        return value  # type: ignore[no-any-return]
-    if isinstance(value, _Cancelled):
-        return None
-    if isinstance(value, DomainError):
-        QMessageBox.warning(parent, title, value.message())
-        return None
-    raise value
 
 
 # --- automatic backups ----------------------------------------------------------------------
@@ -310,7 +101,7 @@ class AutoBackup(QObject):
         # object waits for a running backup before the object it reports to is gone.
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
-        self._delivery = _Delivery(self)
+        self._delivery = Delivery(self)
         self._delivery.finished.connect(self._finished)
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
@@ -342,7 +133,8 @@ class AutoBackup(QObject):
         delivery = self._delivery
 
         def body() -> None:
-            from coordinator.safety.backup import backup_due, make_backup
+            from coordinator.safety.backup import make_backup
+            from coordinator.safety.catalogue import backup_due
 
             try:
                 result = make_backup(store, "periodic") if backup_due(store, every) else None
@@ -385,6 +177,7 @@ def backup_on_quit(parent: QWidget | None, store: Store) -> BackupResult | None:
         parent,
         _("Backing up before quitting"),
         lambda progress: make_backup(store, "quit", progress=progress, check="quick_check"),
+        stages=STAGES,
         show_after_ms=QUIT_SHOW_AFTER_MS,
     )
 
@@ -483,7 +276,10 @@ class SafetyActions(QObject):
         store = self.store
         title = _("Back up now")
         result = run_with_progress(
-            self.window, title, lambda progress: make_backup(store, "manual", progress=progress)
+            self.window,
+            title,
+            lambda progress: make_backup(store, "manual", progress=progress),
+            stages=STAGES,
         )
         if result is None or result.backup is None:
             return None
@@ -507,7 +303,7 @@ class SafetyActions(QObject):
 
     def show_backups(self) -> BackupsDialog:
         """Open the list of backups (window-modal, not blocking) and return it."""
-        from coordinator.safety.backup import list_backups
+        from coordinator.safety.catalogue import list_backups
 
         data_dir = self.store.data_dir
         dialog = BackupsDialog(self.window, data_dir / "backups")
@@ -521,7 +317,8 @@ class SafetyActions(QObject):
         self, info: BackupInfo, dialog: BackupsDialog | None = None
     ) -> RestoreResult | None:
         """Ask, then put ``info`` back in place of the current data (backed up first)."""
-        from coordinator.safety.backup import list_backups, restore_backup
+        from coordinator.safety.catalogue import list_backups
+        from coordinator.safety.restore import restore_backup
 
         parent: QWidget = dialog if dialog is not None else self.window
         title = _("Restore a backup")
@@ -548,21 +345,16 @@ class SafetyActions(QObject):
                 dialog.select_backup(result.safety.id)
         if result is None:
             return None
-        text = _("The data as it was on {date} is back.").format(date=when_text(result.restored))
-        if result.safety is not None:
-            text += "\n\n" + _(
-                "The data as it was just before is kept in the backup of {date} ({reason})."
-            ).format(date=when_text(result.safety), reason=result.safety.reason_label())
-        if result.set_aside is not None:
-            text += "\n\n" + _("The damaged database was moved, unchanged, to {path}.").format(
-                path=result.set_aside
-            )
-        QMessageBox.information(parent, title, text)
+        QMessageBox.information(parent, title, restored_text(result))
         return result
 
     def edit_policy(self, parent: QWidget | None = None) -> PolicyDialog:
         """Open the keeping policy (window-modal, not blocking) and return it."""
-        from coordinator.safety.backup import RETENTION_MAX, retention_policy, set_retention_policy
+        from coordinator.safety.retention import (
+            RETENTION_MAX,
+            retention_policy,
+            set_retention_policy,
+        )
 
         policy = retention_policy(self.store)
         owner = parent or self.window
@@ -623,6 +415,7 @@ class SafetyActions(QObject):
             dialog,
             _("Repair"),
             lambda progress: repair(store, findings, progress=progress),
+            stages=STAGES,
         )
         if outcome is None:
             return None
@@ -671,7 +464,8 @@ class SafetyActions(QObject):
         return summary
 
     def import_archive(self, path: Path | None = None) -> ArchiveImport | None:
-        from coordinator.safety.archive import import_archive, inspect_archive
+        from coordinator.safety.archive import import_archive
+        from coordinator.safety.archive_contents import inspect_archive
 
         title = _("Import archive")
         if path is None:
@@ -683,7 +477,7 @@ class SafetyActions(QObject):
             path = Path(chosen)
         source = path
         contents: ArchiveContents | None = run_with_progress(
-            self.window, title, lambda _progress: inspect_archive(source)
+            self.window, title, lambda _progress: inspect_archive(source), stages=STAGES
         )
         if contents is None:
             return None
@@ -698,18 +492,7 @@ class SafetyActions(QObject):
         )
         if result is None:
             return None
-        text = _("The archive of {date} is imported (attached files: {files}).").format(
-            date=f"{result.contents.created_at:%Y-%m-%d %H:%M}", files=result.contents.file_count
-        )
-        if result.safety is not None:
-            text += "\n\n" + _(
-                "What Liaison Hub held before is kept in the backup of {date}."
-            ).format(date=when_text(result.safety))
-        if result.set_aside is not None:
-            text += "\n\n" + _("The damaged database was moved, unchanged, to {path}.").format(
-                path=result.set_aside
-            )
-        QMessageBox.information(self.window, title, text)
+        QMessageBox.information(self.window, title, imported_text(result))
         return result
 
     # -- replacing the database ----------------------------------------------------------
@@ -718,7 +501,7 @@ class SafetyActions(QObject):
         self,
         parent: QWidget,
         title: str,
-        work: Callable[[Callable[[Progress], None]], T],
+        work: Callable[[Callable[[ProgressReport], None]], T],
         stages: Mapping[str, Msg],
     ) -> T | None:
         """Run ``work`` with the store closed, and open it again whatever happens."""
@@ -748,140 +531,3 @@ def _describe_archive(contents: ArchiveContents) -> str:
         files=contents.file_count,
         files_size=size_text(contents.files_size),
     )
-
-
-# --- at start -------------------------------------------------------------------------------
-
-
-def check_before_open(data_dir: Path, parent: QWidget | None) -> bool:
-    """Before the store is opened: True when a usable database is in place (or a new one
-    will be created), False when the app should quit.
-
-    A damaged, unreadable or foreign database is said so; the officer restores the newest
-    good backup, another backup, or an archive (the file is moved unchanged into
-    ``damaged/`` first, by the core), or quits, which leaves everything as it was. A
-    database from a newer version of the app is left alone: update the app.
-    """
-    while True:
-        answer = _recover_once(data_dir, parent)
-        if answer is not None:
-            return answer
-
-
-def _recover_once(data_dir: Path, parent: QWidget | None) -> bool | None:
-    """One round of :func:`check_before_open`: None to ask again (a restore was refused or
-    cancelled, and the officer was told)."""
-    from coordinator.safety import health as data_health
-    from coordinator.safety import recovery
-    from coordinator.safety.archive import import_archive
-
-    title = _("Liaison Hub")
-    health = data_health.diagnose(data_dir)
-    if health.ok:
-        return True
-    if health.state == "newer":
-        QMessageBox.critical(
-            parent,
-            title,
-            health.message()
-            + "\n\n"
-            + _("Your data has not been changed. Install the newer version, then start again."),
-        )
-        return False
-    candidates = recovery.restore_candidates(data_dir)
-    dialog = RecoveryDialog(
-        parent, health, data_dir / data_health.DAMAGED_DIR, candidates[0] if candidates else None
-    )
-    dialog.exec()
-    choice = dialog.choice
-    dialog.deleteLater()
-    done: RestoreResult | ArchiveImport | None
-    if choice == CHOICE_NEWEST:
-        done = run_with_progress(
-            parent,
-            _("Restore a backup"),
-            lambda progress: recovery.restore_newest(data_dir, progress=progress),
-            stages=RESTORE_STAGES,
-        )
-    elif choice == CHOICE_OTHER:
-        chosen = choose_backup(parent, data_dir, candidates)
-        if chosen is None:
-            return None
-        done = run_with_progress(
-            parent,
-            _("Restore a backup"),
-            lambda progress: recovery.restore(data_dir, chosen, progress=progress),
-            stages=RESTORE_STAGES,
-        )
-    elif choice == CHOICE_ARCHIVE:
-        picked, _filter = QFileDialog.getOpenFileName(
-            parent, _("Import archive"), str(Path.home()), _("Liaison Hub archive (*.zip)")
-        )
-        if not picked:
-            return None
-        archive = Path(picked)
-        done = run_with_progress(
-            parent,
-            _("Import archive"),
-            lambda progress: import_archive(data_dir, archive, replace=True, progress=progress),
-            stages=IMPORT_STAGES,
-        )
-    else:
-        return False
-    if done is None:
-        return None
-    QMessageBox.information(parent, title, _recovered_text(done))
-    return True
-
-
-def _recovered_text(done: RestoreResult | ArchiveImport) -> str:
-    from coordinator.safety.backup import RestoreResult
-
-    if isinstance(done, RestoreResult):
-        text = _("The data as it was on {date} is back.").format(date=when_text(done.restored))
-    else:
-        text = _("The archive of {date} is imported (attached files: {files}).").format(
-            date=f"{done.contents.created_at:%Y-%m-%d %H:%M}", files=done.contents.file_count
-        )
-    if done.set_aside is not None:
-        text += "\n\n" + _("The damaged database was moved, unchanged, to {path}.").format(
-            path=done.set_aside
-        )
-    return text
-
-
-def choose_backup(
-    parent: QWidget | None, data_dir: Path, candidates: list[BackupInfo]
-) -> BackupInfo | None:
-    """The officer picks a backup from the list, or a backup folder kept elsewhere."""
-    from coordinator.safety.backup import find_backup
-
-    picker = BackupPickerDialog(parent, candidates)
-
-    def pick_folder() -> None:
-        folder = QFileDialog.getExistingDirectory(picker, _("Choose a backup folder"))
-        if not folder:
-            return
-        try:
-            picker.chosen = find_backup(data_dir, folder)
-        except DomainError as exc:
-            QMessageBox.warning(picker, _("Choose a backup"), exc.message())
-            return
-        picker.take_folder(Path(folder))
-
-    picker.folder_requested.connect(pick_folder)
-    accepted = picker.exec() == QDialog.DialogCode.Accepted
-    chosen = picker.chosen if accepted else None
-    picker.deleteLater()
-    return chosen
-
-
-__all__ = [
-    "AutoBackup",
-    "ProgressDialog",
-    "SafetyActions",
-    "backup_on_quit",
-    "check_before_open",
-    "choose_backup",
-    "run_with_progress",
-]

@@ -14,19 +14,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QSplitter,
     QTableView,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -40,6 +36,7 @@ from coordinator.services import actions
 from coordinator.store.changes import ChangeKind, ChangeSet
 from coordinator.store.storage import Store
 from ui.hub import Hub
+from ui.views.across_cases import AcrossCasesList
 from ui.views.department_sources import (
     A_CASE,
     A_COMPANY,
@@ -52,21 +49,12 @@ from ui.views.department_sources import (
     A_WAITING,
     ACTION_SORT_KEYS,
     ActionsModel,
-    configure_table,
     duration_text,
-    follow_changes,
-    list_or_empty_page,
-    reload_keeping_selection,
-    select_ids,
-    selected_ids,
-    sort_indicator,
 )
 from ui.widgets import ask
-from ui.widgets.keys import STATUS_KEYS
+from ui.widgets.keys import name_status_actions, status_actions
 from ui.widgets.rows_model import RowsModel
-
-SEARCH_DELAY_MS = 250
-
+from ui.widgets.tables import reload_keeping_selection, select_ids, set_up_table
 
 ALL_DEPARTMENTS = 0  # the id of the summary's first row
 STATUS_OPEN = "open"
@@ -87,7 +75,10 @@ _COLUMN_WIDTHS = {
 }
 
 
-class ActionsView(QWidget):
+class ActionsView(AcrossCasesList):
+    opens = ChangeKind.ACTION
+    model: ActionsModel
+
     def __init__(
         self,
         store: Store,
@@ -95,35 +86,25 @@ class ActionsView(QWidget):
         clock: Callable[[], datetime],
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.store = store
-        self.hub = hub
-        self.clock = clock
-        self._own_change = False
+        model = ActionsModel(store, clock)
+        super().__init__(store, hub, clock, model, ACTION_SORT_KEYS, _COLUMN_WIDTHS, parent)
+        model.setParent(self)
         # "Overdue" is judged at one moment, taken when the box is ticked or the view
         # refreshed: a moment that moved with every keystroke would reload the list.
         self._overdue_at: datetime | None = None
         self._loads: list[DepartmentLoad] = []
-        row_height = self.fontMetrics().height() + 8
 
         # -- the departments --
         self.departments_label = QLabel(self)
         self.departments_model = RowsModel(["", "", "", ""], self)
         self.departments = QTableView(self)
         self.departments.setModel(self.departments_model)
-        self.departments.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.departments.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.departments.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.departments.setWordWrap(False)
-        self.departments.verticalHeader().hide()
-        self.departments.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.departments.verticalHeader().setDefaultSectionSize(row_height)
-        header = self.departments.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(False)
-        for column, width in ((L_OPEN, 48), (L_LONGEST, 116), (L_OVERDUE, 58)):
-            self.departments.setColumnWidth(column, width)
-        header.setSectionResizeMode(L_NAME, QHeaderView.ResizeMode.Stretch)
+        set_up_table(
+            self.departments,
+            {L_OPEN: 48, L_LONGEST: 116, L_OVERDUE: 58},
+            selection=QAbstractItemView.SelectionMode.SingleSelection,
+            stretch=L_NAME,
+        )
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -139,12 +120,6 @@ class ActionsView(QWidget):
             self.status.addItem("", status.value)
         self.overdue = QCheckBox(self)
         self.fast_track = QCheckBox(self)
-        self.search = QLineEdit(self)
-        self.search.setClearButtonEnabled(True)
-        self.search_timer = QTimer(self)
-        self.search_timer.setSingleShot(True)
-        self.search_timer.setInterval(SEARCH_DELAY_MS)
-        self.count_label = QLabel(self)
         bar = QHBoxLayout()
         bar.addWidget(self.status_label)
         bar.addWidget(self.status)
@@ -154,39 +129,11 @@ class ActionsView(QWidget):
         bar.addWidget(self.count_label)
 
         # -- the steps --
-        self.model = ActionsModel(store, clock, parent=self)
-        self.table = QTableView(self)
-        self.table.setModel(self.model)
-        configure_table(self.table, _COLUMN_WIDTHS, row_height)
-        sort_indicator(self.table, ACTION_SORT_KEYS, self.model)
-        self.table.horizontalHeader().sortIndicatorChanged.connect(self._sort_changed)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-
-        self.toolbar = QToolBar(self)
-        self.status_actions: list[tuple[QAction, ActionStatus, bool, bool]] = []
-        for key, status, asks, required in STATUS_KEYS:
-            action = QAction(self)
-            action.setShortcut(QKeySequence(key))
-            # Only while the list has the focus: typing "1" in the search box is text.
-            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-            action.triggered.connect(
-                lambda _checked=False, s=status, a=asks, r=required: self.set_status(s, a, r)
-            )
-            self.toolbar.addAction(action)
-            self.table.addAction(action)
-            self.status_actions.append((action, status, asks, required))
-        self.toolbar.addSeparator()
-        self.open_action = QAction(self)
-        self.open_action.setShortcuts(
-            [QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)]
+        # Only while the list has the focus: typing "1" in the search box is text.
+        self.status_actions = status_actions(
+            self.table, self.toolbar, self.set_status, Qt.ShortcutContext.WidgetShortcut
         )
-        self.open_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.open_action.triggered.connect(self.open_current)
-        self.toolbar.addAction(self.open_action)
-        self.table.addAction(self.open_action)
-        self.table.doubleClicked.connect(self._double_clicked)
-        self.pages, self.empty_text, self.clear_button = list_or_empty_page(self.table, self)
-        self.clear_button.clicked.connect(self.clear_filters)
+        self.add_open_action()
 
         right = QWidget(self)
         right_layout = QVBoxLayout(right)
@@ -207,11 +154,7 @@ class ActionsView(QWidget):
         self.status.currentIndexChanged.connect(lambda _index: self._apply_filter())
         self.overdue.toggled.connect(self._overdue_toggled)
         self.fast_track.toggled.connect(self._fast_track_toggled)
-        self.search.textChanged.connect(self.search_timer.start)
-        self.search_timer.timeout.connect(self._apply_filter)
-        self.model.modelReset.connect(self._list_changed)
         self.departments.selectionModel().currentRowChanged.connect(self._department_chosen)
-        hub.changed.connect(self._on_changed)
         self._show_departments()
         self.retranslate()
 
@@ -315,12 +258,6 @@ class ActionsView(QWidget):
         self._apply_filter()
         self._show_departments()
 
-    def _sort_changed(self, column: int, order: Qt.SortOrder) -> None:
-        if column not in ACTION_SORT_KEYS:  # no SQL order of its own: show the current one
-            sort_indicator(self.table, ACTION_SORT_KEYS, self.model)
-            return
-        self.model.sort(column, order)
-
     def clear_filters(self) -> None:
         """Every open step of every department (the filters as they start)."""
         for widget in (self.status, self.overdue, self.fast_track, self.search):
@@ -356,24 +293,7 @@ class ActionsView(QWidget):
             self.clear_filters()
             if found.status not in aq.OPEN_STATUSES:
                 self.status.setCurrentIndex(self.status.findData(STATUS_ALL))
-        shown = select_ids(self.table, self.model, [ident])
-        if shown:
-            self.table.setFocus()
-        return shown
-
-    def selected_ids(self) -> list[int]:
-        return selected_ids(self.table, self.model)
-
-    def open_current(self) -> None:
-        index = self.table.currentIndex()
-        ident = self.model.id_at(index.row()) if index.isValid() else None
-        if ident is not None:
-            self.hub.request_open(ChangeKind.ACTION, ident)
-
-    def _double_clicked(self, index: QModelIndex) -> None:
-        ident = self.model.id_at(index.row())
-        if ident is not None:
-            self.hub.request_open(ChangeKind.ACTION, ident)
+        return self.show_selected(ident)
 
     # -- changing ------------------------------------------------------------------------
 
@@ -423,13 +343,7 @@ class ActionsView(QWidget):
             reload_keeping_selection(self.table, self.model)
             return
         flt = self.model.filter
-        with self.store.snapshot():
-            candidates = set(changes.ids_of(ChangeKind.ACTION)) | aq.of_cases(
-                self.store, changes.ids_of(ChangeKind.CASE)
-            )
-            matching = aq.matching(self.store, flt, candidates) if candidates else set()
-        if candidates:
-            follow_changes(self.table, self.model, candidates, matching, self._own_change)
+        self.follow(changes, aq.of_cases, lambda store, ids: aq.matching(store, flt, ids))
 
     # -- refresh and language ------------------------------------------------------------
 
@@ -451,28 +365,19 @@ class ActionsView(QWidget):
         self.model.retranslate()
 
     def _list_changed(self) -> None:
-        count = self.model.rowCount()
-        self.count_label.setText(_("{n} steps").format(n=count))
-        self.pages.setCurrentIndex(0 if count else 1)
-        sort_indicator(self.table, ACTION_SORT_KEYS, self.model)
-        if count:
-            return
         nothing_open = not self._loads and self.current_filter() == ActionFilter()
-        if nothing_open:
-            self.empty_text.setText(
-                _(
-                    "No department holds a step right now. Steps appear here when a case "
-                    "is opened from a template, or when a step is added to a case."
-                )
+        empty = (
+            _(
+                "No department holds a step right now. Steps appear here when a case "
+                "is opened from a template, or when a step is added to a case."
             )
-        else:
-            self.empty_text.setText(
-                _(
-                    "No step matches these filters. Choose another department or status, "
-                    "or clear the search."
-                )
+            if nothing_open
+            else _(
+                "No step matches these filters. Choose another department or status, "
+                "or clear the search."
             )
-        self.clear_button.setVisible(not nothing_open)
+        )
+        self.show_count(_("{n} steps"), empty, not nothing_open)
 
     def retranslate(self) -> None:
         self.departments_label.setText(_("Departments"))
@@ -484,16 +389,8 @@ class ActionsView(QWidget):
         self.overdue.setText(_("Overdue only"))
         self.fast_track.setText(_("Fast-track cases only"))
         self.search.setPlaceholderText(_("Search case, company or step"))
-        for action, status, asks, _required in self.status_actions:
-            label = ACTION_STATUS[status].tr()
-            action.setText(f"{label}…" if asks else label)
-            # The toolbar shows each key beside its label: the keys are the fast way.
-            action.setIconText(f"{action.shortcut().toString()} {label}")
-            action.setToolTip(
-                _("{label} (key {key})").format(label=label, key=action.shortcut().toString())
-            )
-        self.open_action.setText(_("Open in its case"))
-        self.open_action.setToolTip(_("Open in its case (Enter)"))
+        name_status_actions(self.status_actions)
+        self.name_open_action()
         self.clear_button.setText(_("Show every open step"))
         self.model.retranslate()
         self._fill_departments()

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -35,6 +34,7 @@ from coordinator.store.storage import Store
 from ui.hub import Hub
 from ui.printing.report_actions import print_case_summary
 from ui.widgets.lazy_table import LazyIdModel
+from ui.widgets.tables import set_up_table
 
 
 class CasesView(QWidget):
@@ -57,22 +57,14 @@ class CasesView(QWidget):
         self.model = LazyIdModel(store, CaseSource(), self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
+        set_up_table(
+            self.table,
+            (90, 330, 230, 80, 80, 120, 160),
+            selection=QAbstractItemView.SelectionMode.SingleSelection,
+            sortable=True,
+        )
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((90, 330, 230, 80, 80, 120, 160)):
-            self.table.setColumnWidth(column, width)
-        header.setStretchLastSection(True)
-        header.setSortIndicatorShown(True)
         header.setSortIndicator(COL_OPENED, Qt.SortOrder.DescendingOrder)
-        header.setSectionsClickable(True)
         header.sortIndicatorChanged.connect(self.model.sort)
         self.empty = QLabel(self)
         self.empty.setWordWrap(True)

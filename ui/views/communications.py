@@ -16,13 +16,11 @@ from datetime import date, datetime, time
 from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QCompleter,
     QDateEdit,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QTableView,
@@ -53,6 +51,7 @@ from ui.widgets.lazy_table import (
     SORT_KEYS,
     LazyCommunicationsModel,
 )
+from ui.widgets.tables import set_up_table
 
 SEARCH_DELAY_MS = 250
 PICKER_DELAY_MS = 150
@@ -212,25 +211,10 @@ class CommunicationsView(QWidget):
         self.model = LazyCommunicationsModel(store, parent=self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        vertical = self.table.verticalHeader()
-        vertical.hide()
-        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vertical.setDefaultSectionSize(self.fontMetrics().height() + 8)
-        horizontal = self.table.horizontalHeader()
-        horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        horizontal.setStretchLastSection(False)
-        for column, width in _COLUMN_WIDTHS.items():
-            self.table.setColumnWidth(column, width)
         # The notes are what the officer reads: they take the room that is left.
-        horizontal.setSectionResizeMode(COL_NOTES, QHeaderView.ResizeMode.Stretch)
-        # Sorting is SQL: the header only tells the model; no proxy model anywhere.
-        horizontal.setSortIndicatorShown(True)
+        set_up_table(self.table, _COLUMN_WIDTHS, stretch=COL_NOTES, sortable=True)
+        horizontal = self.table.horizontalHeader()
         horizontal.setSortIndicator(COL_AT, Qt.SortOrder.DescendingOrder)
-        horizontal.setSectionsClickable(True)
         horizontal.sortIndicatorChanged.connect(self._sort_changed)
 
         layout = QVBoxLayout(self)

@@ -8,29 +8,16 @@ reads its clock and the officer's calendar each time it builds a window of rows.
 A row's cells carry one hidden cell after the visible ones: a flag the model turns into
 a colour (red for a step past due), so that the flag is cached, refreshed and dropped
 with the text it belongs to.
-
-:func:`follow_changes` is the rule both views apply to a change set: refresh the rows
-in place, or reload when a row must appear (or, after someone else's change, disappear).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
-    QLabel,
-    QPushButton,
-    QStackedWidget,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
 
 from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.formatting import short_datetime, working_duration
@@ -432,117 +419,3 @@ class DocumentsModel(FlaggedListModel):
             return False
         self.set_source(DocumentSource(self.store, self.clock, flt))
         return True
-
-
-# -- the table, selection and changes ------------------------------------------------------
-
-
-def list_or_empty_page(
-    table: QTableView, parent: QWidget
-) -> tuple[QStackedWidget, QLabel, QPushButton]:
-    """The list, or in its place a sentence saying what to do and a "clear filters" button."""
-    text = QLabel(parent)
-    text.setWordWrap(True)
-    text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    clear = QPushButton(parent)
-    empty = QWidget(parent)
-    column = QVBoxLayout(empty)
-    column.addStretch(1)
-    column.addWidget(text)
-    column.addWidget(clear, 0, Qt.AlignmentFlag.AlignHCenter)
-    column.addStretch(2)
-    pages = QStackedWidget(parent)
-    pages.addWidget(table)
-    pages.addWidget(empty)
-    return pages, text, clear
-
-
-def configure_table(table: QTableView, widths: Mapping[int, int], row_height: int) -> None:
-    """A table that never measures its contents: fixed row height, fixed widths; the last
-    column takes the room left over, if any."""
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    vertical = table.verticalHeader()
-    vertical.hide()
-    vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-    vertical.setDefaultSectionSize(row_height)
-    horizontal = table.horizontalHeader()
-    horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    horizontal.setStretchLastSection(True)
-    for column, width in widths.items():
-        table.setColumnWidth(column, width)
-    horizontal.setSortIndicatorShown(True)
-    horizontal.setSectionsClickable(True)
-
-
-def sort_indicator(table: QTableView, keys: Mapping[int, str], model: LazyIdModel) -> None:
-    """Show the model's order on the header (without sorting again)."""
-    key, descending = model.sort_key
-    column = next((c for c, k in keys.items() if k == key), -1)
-    header = table.horizontalHeader()
-    header.blockSignals(True)
-    header.setSortIndicator(
-        column, Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
-    )
-    header.blockSignals(False)
-
-
-def selected_ids(table: QTableView, model: LazyIdModel) -> list[int]:
-    """The selected rows' ids in list order, else the current row's."""
-    rows = sorted(index.row() for index in table.selectionModel().selectedRows())
-    if not rows and table.currentIndex().isValid():
-        rows = [table.currentIndex().row()]
-    found = (model.id_at(row) for row in rows)
-    return [i for i in found if i is not None]
-
-
-def select_ids(table: QTableView, model: LazyIdModel, ids: Sequence[int]) -> bool:
-    """Select the rows of ``ids`` (the first becomes current); False if none is shown."""
-    rows = [r for r in (model.row_of(i) for i in ids) if r is not None]
-    if not rows:
-        return False
-    selection = table.selectionModel()
-    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
-    selection.setCurrentIndex(
-        model.index(rows[0], 0),
-        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
-    )
-    for row in rows[1:]:
-        selection.select(model.index(row, 0), flags)
-    table.scrollTo(model.index(rows[0], 0))
-    return True
-
-
-def reload_keeping_selection(table: QTableView, model: LazyIdModel) -> None:
-    chosen = selected_ids(table, model)
-    model.reload()
-    if chosen:
-        select_ids(table, model, chosen)
-
-
-def follow_changes(
-    table: QTableView,
-    model: LazyIdModel,
-    candidates: Iterable[int],
-    matching_now: set[int],
-    own_change: bool,
-) -> None:
-    """Bring the list up to date after ``candidates`` changed.
-
-    A candidate that now matches the filter but is not shown makes the list reload (it
-    must appear in its place). One that is shown but no longer matches stays where it is
-    after the officer's own key press, showing its new state (it leaves at the next
-    reload: a row must not vanish from under the keyboard); after a change made
-    elsewhere it makes the list reload. Otherwise only the shown rows are read again.
-    """
-    wanted = set(candidates)
-    shown = {i for i in wanted if model.row_of(i) is not None}
-    entering = matching_now - shown
-    leaving = shown - matching_now
-    if entering or (leaving and not own_change):
-        reload_keeping_selection(table, model)
-    elif shown:
-        model.refresh_ids(shown)

@@ -12,15 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QTableView,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +30,7 @@ from coordinator.services import documents
 from coordinator.store.changes import ChangeKind, ChangeSet
 from coordinator.store.storage import Store
 from ui.hub import Hub
+from ui.views.across_cases import AcrossCasesList
 from ui.views.department_sources import (
     D_CASE,
     D_COMPANY,
@@ -45,19 +42,10 @@ from ui.views.department_sources import (
     D_WAITING,
     DOCUMENT_SORT_KEYS,
     DocumentsModel,
-    configure_table,
-    follow_changes,
-    list_or_empty_page,
-    reload_keeping_selection,
-    select_ids,
-    selected_ids,
-    sort_indicator,
 )
 from ui.widgets import ask
-from ui.widgets.keys import STATE_KEYS, STATES_THAT_ASK
-
-SEARCH_DELAY_MS = 250
-
+from ui.widgets.keys import name_state_actions, state_actions
+from ui.widgets.tables import reload_keeping_selection, select_ids
 
 # What the state filter offers before the single states: (key, states).
 STATE_GROUPS: tuple[tuple[str, tuple[DocumentState, ...] | None], ...] = (
@@ -81,7 +69,10 @@ _COLUMN_WIDTHS = {
 }
 
 
-class DocumentsView(QWidget):
+class DocumentsView(AcrossCasesList):
+    opens = ChangeKind.DOCUMENT
+    model: DocumentsModel
+
     def __init__(
         self,
         store: Store,
@@ -89,11 +80,9 @@ class DocumentsView(QWidget):
         clock: Callable[[], datetime],
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.store = store
-        self.hub = hub
-        self.clock = clock
-        self._own_change = False
+        model = DocumentsModel(store, clock)
+        super().__init__(store, hub, clock, model, DOCUMENT_SORT_KEYS, _COLUMN_WIDTHS, parent)
+        model.setParent(self)
 
         self.state_label = QLabel(self)
         self.state = QComboBox(self)
@@ -107,12 +96,6 @@ class DocumentsView(QWidget):
         self.holder.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        self.search = QLineEdit(self)
-        self.search.setClearButtonEnabled(True)
-        self.search_timer = QTimer(self)
-        self.search_timer.setSingleShot(True)
-        self.search_timer.setInterval(SEARCH_DELAY_MS)
-        self.count_label = QLabel(self)
         bar = QHBoxLayout()
         bar.addWidget(self.state_label)
         bar.addWidget(self.state)
@@ -121,38 +104,11 @@ class DocumentsView(QWidget):
         bar.addWidget(self.search, 1)
         bar.addWidget(self.count_label)
 
-        row_height = self.fontMetrics().height() + 8
-        self.model = DocumentsModel(store, clock, parent=self)
-        self.table = QTableView(self)
-        self.table.setModel(self.model)
-        configure_table(self.table, _COLUMN_WIDTHS, row_height)
-        sort_indicator(self.table, DOCUMENT_SORT_KEYS, self.model)
-        self.table.horizontalHeader().sortIndicatorChanged.connect(self._sort_changed)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-
-        self.toolbar = QToolBar(self)
-        self.state_actions: list[tuple[QAction, DocumentState]] = []
-        for key, state in STATE_KEYS:
-            action = QAction(self)
-            action.setShortcut(QKeySequence(key))
-            # Only while the list has the focus: letters in the search box are text.
-            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-            action.triggered.connect(lambda _checked=False, s=state: self.move_to(s))
-            self.toolbar.addAction(action)
-            self.table.addAction(action)
-            self.state_actions.append((action, state))
-        self.toolbar.addSeparator()
-        self.open_action = QAction(self)
-        self.open_action.setShortcuts(
-            [QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)]
+        # Only while the list has the focus: letters in the search box are text.
+        self.state_actions = state_actions(
+            self.table, self.toolbar, self.move_to, Qt.ShortcutContext.WidgetShortcut
         )
-        self.open_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.open_action.triggered.connect(self.open_current)
-        self.toolbar.addAction(self.open_action)
-        self.table.addAction(self.open_action)
-        self.table.doubleClicked.connect(self._double_clicked)
-        self.pages, self.empty_text, self.clear_button = list_or_empty_page(self.table, self)
-        self.clear_button.clicked.connect(self.clear_filters)
+        self.add_open_action()
 
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
@@ -161,10 +117,6 @@ class DocumentsView(QWidget):
 
         self.state.currentIndexChanged.connect(lambda _index: self._apply_filter())
         self.holder.currentIndexChanged.connect(lambda _index: self._apply_filter())
-        self.search.textChanged.connect(self.search_timer.start)
-        self.search_timer.timeout.connect(self._apply_filter)
-        self.model.modelReset.connect(self._list_changed)
-        hub.changed.connect(self._on_changed)
         self._fill_holders()
         self.retranslate()
 
@@ -215,12 +167,6 @@ class DocumentsView(QWidget):
         self.search_timer.stop()
         self.model.set_filter(self.current_filter())
 
-    def _sort_changed(self, column: int, order: Qt.SortOrder) -> None:
-        if column not in DOCUMENT_SORT_KEYS:
-            sort_indicator(self.table, DOCUMENT_SORT_KEYS, self.model)
-            return
-        self.model.sort(column, order)
-
     def clear_filters(self) -> None:
         """Every document not yet accepted, whoever holds it."""
         for widget in (self.state, self.holder, self.search):
@@ -245,24 +191,7 @@ class DocumentsView(QWidget):
             self.clear_filters()
             if found.state not in dq.UNFINISHED_STATES:
                 self.state.setCurrentIndex(self.state.findData("all"))
-        shown = select_ids(self.table, self.model, [ident])
-        if shown:
-            self.table.setFocus()
-        return shown
-
-    def selected_ids(self) -> list[int]:
-        return selected_ids(self.table, self.model)
-
-    def open_current(self) -> None:
-        index = self.table.currentIndex()
-        ident = self.model.id_at(index.row()) if index.isValid() else None
-        if ident is not None:
-            self.hub.request_open(ChangeKind.DOCUMENT, ident)
-
-    def _double_clicked(self, index: QModelIndex) -> None:
-        ident = self.model.id_at(index.row())
-        if ident is not None:
-            self.hub.request_open(ChangeKind.DOCUMENT, ident)
+        return self.show_selected(ident)
 
     # -- changing ------------------------------------------------------------------------
 
@@ -314,13 +243,7 @@ class DocumentsView(QWidget):
         if not changes.touches(ChangeKind.DOCUMENT, ChangeKind.CASE):
             return
         flt = self.model.filter
-        with self.store.snapshot():
-            candidates = set(changes.ids_of(ChangeKind.DOCUMENT)) | dq.of_cases(
-                self.store, changes.ids_of(ChangeKind.CASE)
-            )
-            matching = dq.matching(self.store, flt, candidates) if candidates else set()
-        if candidates:
-            follow_changes(self.table, self.model, candidates, matching, self._own_change)
+        self.follow(changes, dq.of_cases, lambda store, ids: dq.matching(store, flt, ids))
 
     # -- refresh and language ------------------------------------------------------------
 
@@ -337,28 +260,19 @@ class DocumentsView(QWidget):
         self.model.retranslate()
 
     def _list_changed(self) -> None:
-        count = self.model.rowCount()
-        self.count_label.setText(_("{n} documents").format(n=count))
-        self.pages.setCurrentIndex(0 if count else 1)
-        sort_indicator(self.table, DOCUMENT_SORT_KEYS, self.model)
-        if count:
-            return
-        if self.current_filter() == DocumentFilter():
-            self.empty_text.setText(
-                _(
-                    "Every document is accepted: nothing waits on anyone. A case opened "
-                    "from a template brings its checklist of documents here."
-                )
+        filtered = self.current_filter() != DocumentFilter()
+        empty = (
+            _(
+                "No document matches these filters. Choose another state or holder, "
+                "or clear the search."
             )
-            self.clear_button.setVisible(False)
-        else:
-            self.empty_text.setText(
-                _(
-                    "No document matches these filters. Choose another state or holder, "
-                    "or clear the search."
-                )
+            if filtered
+            else _(
+                "Every document is accepted: nothing waits on anyone. A case opened "
+                "from a template brings its checklist of documents here."
             )
-            self.clear_button.setVisible(True)
+        )
+        self.show_count(_("{n} documents"), empty, filtered)
 
     def retranslate(self) -> None:
         self.state_label.setText(_("State:"))
@@ -375,16 +289,8 @@ class DocumentsView(QWidget):
         self.holder_label.setText(_("Held by:"))
         self._name_holder_choices()
         self.search.setPlaceholderText(_("Search case, company or document"))
-        for action, state in self.state_actions:
-            label = DOCUMENT_STATE[state].tr()
-            action.setText(f"{label}…" if state in STATES_THAT_ASK else label)
-            # The toolbar shows each key beside its label: the keys are the fast way.
-            action.setIconText(f"{action.shortcut().toString()} {label}")
-            action.setToolTip(
-                _("{label} (key {key})").format(label=label, key=action.shortcut().toString())
-            )
-        self.open_action.setText(_("Open in its case"))
-        self.open_action.setToolTip(_("Open in its case (Enter)"))
+        name_state_actions(self.state_actions)
+        self.name_open_action()
         self.clear_button.setText(_("Show every document not yet accepted"))
         self.model.retranslate()
         self._list_changed()

@@ -13,26 +13,20 @@ selection moves on to the next row and the officer keeps going.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QEvent,
     QItemSelection,
     QItemSelectionModel,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
     QTimer,
 )
 from PySide6.QtGui import QFont, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -49,313 +43,33 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator.errors import DomainError
-from coordinator.formatting import short_datetime
 from coordinator.i18n import _, current_language
-from coordinator.labels import CHANNEL, DIRECTION, cap
-from coordinator.queries import caller
-from coordinator.queries import cases as caseq
 from coordinator.queries import communications as cq
-from coordinator.queries.cases import CaseFilter
-from coordinator.queries.communications import CommunicationFilter, CommunicationRow
 from coordinator.services import communications
 from coordinator.store.changes import ChangeKind, ChangeSet
 from coordinator.store.storage import Store
 from ui.hub import Hub, confirm
+from ui.views.filing import CaseChoice, Filing, suggested_cases
+from ui.views.inbox_model import (
+    COL_AT,
+    COL_CHANNEL,
+    COL_NOTES,
+    COL_WHO,
+    COLUMN_COUNT,
+    InboxModel,
+)
+from ui.widgets.lazy_table import row_runs
+from ui.widgets.tables import set_up_table
 
-Index = QModelIndex | QPersistentModelIndex
-
-COL_AT, COL_CHANNEL, COL_WHO, COL_NOTES = range(4)
-COLUMN_COUNT = 4
-
-WINDOW = 200
-"""Rows read at once when the view asks for one that is not cached."""
-MAX_CACHED = 20 * WINDOW
-"""Rows kept in memory at most (years of unfiled calls stay cheap)."""
-SUGGESTIONS_SHOWN = 30
 NUMBERED = 9
-CALLERS_CONSIDERED = 5
-"""The selected rows' callers whose cases are suggested first (the first ones in the list)."""
 ROWS_CONSIDERED = 200
 SEARCH_DELAY_MS = 150
 UNDO_DEPTH = 20
-
-_UNFILED = CommunicationFilter(unfiled_only=True)
-
-
-def _runs(rows: Sequence[int]) -> list[tuple[int, int]]:
-    """Sorted row numbers grouped into (first, last) runs of consecutive rows."""
-    runs: list[tuple[int, int]] = []
-    for row in rows:
-        if runs and row == runs[-1][1] + 1:
-            runs[-1] = (runs[-1][0], row)
-        else:
-            runs.append((row, row))
-    return runs
-
-
-# -- the list ------------------------------------------------------------------------------
-
-
-class InboxModel(QAbstractTableModel):
-    """Unfiled communications, newest first: the ids in memory, rows read in windows.
-
-    :meth:`sync` reads the id list again and turns the difference into row removals and
-    insertions, so a view keeps its selection and scroll position while rows are filed
-    away or come back; only a change of order needs a reset.
-    """
-
-    def __init__(self, store: Store, clock: Callable[[], datetime], parent: Any = None) -> None:
-        super().__init__(parent)
-        self.store = store
-        self.clock = clock
-        self._ids: list[int] = []
-        self._row_of: dict[int, int] = {}
-        # id -> its display row (None: it vanished between the id list and the read)
-        self._cache: OrderedDict[int, CommunicationRow | None] = OrderedDict()
-        self.row_reads = 0  # how many window reads (for tests)
-        self._ids = self._read_ids()
-        self._index_rows()
-
-    # -- ids ----------------------------------------------------------------------------
-
-    def _read_ids(self) -> list[int]:
-        return cq.ids(self.store, _UNFILED)
-
-    def _index_rows(self) -> None:
-        self._row_of = {ident: row for row, ident in enumerate(self._ids)}
-
-    @property
-    def ids(self) -> list[int]:
-        return list(self._ids)
-
-    def id_at(self, row: int) -> int | None:
-        return self._ids[row] if 0 <= row < len(self._ids) else None
-
-    def row_of(self, ident: int) -> int | None:
-        return self._row_of.get(ident)
-
-    def reload(self) -> None:
-        self.beginResetModel()
-        self._ids = self._read_ids()
-        self._index_rows()
-        self._cache.clear()
-        self.endResetModel()
-
-    def sync(self, changed: Iterable[int] = ()) -> None:
-        """Follow the database: rows filed or deleted leave, rows unfiled or logged come
-        in at their place, rows in ``changed`` that stay are re-read."""
-        fresh = self._read_ids()
-        fresh_set = set(fresh)
-        old_set = set(self._ids)
-        removed = old_set - fresh_set
-        added = fresh_set - old_set
-        if [i for i in self._ids if i not in removed] != [i for i in fresh if i not in added]:
-            self.reload()  # the order itself changed (a time was edited)
-            return
-        # Bottom-up, so the row numbers still to remove stay valid.
-        gone_rows = sorted(self._row_of[i] for i in removed)
-        for first, last in reversed(_runs(gone_rows)):
-            self.beginRemoveRows(QModelIndex(), first, last)
-            del self._ids[first : last + 1]
-            self.endRemoveRows()
-        for ident in removed:
-            self._cache.pop(ident, None)
-        # Top-down: everything above an insertion point already matches the new list.
-        new_rows = [row for row, ident in enumerate(fresh) if ident in added]
-        for first, last in _runs(new_rows):
-            self.beginInsertRows(QModelIndex(), first, last)
-            self._ids[first:first] = fresh[first : last + 1]
-            self.endInsertRows()
-        self._index_rows()
-        self.refresh_ids(i for i in changed if i not in added)
-
-    # -- rows ---------------------------------------------------------------------------
-
-    def refresh_ids(self, idents: Iterable[int]) -> None:
-        """Re-read the cached rows of ``idents`` in place (a name, a note changed)."""
-        stale = [i for i in idents if i in self._cache and i in self._row_of]
-        if not stale:
-            return
-        found = cq.rows(self.store, stale)
-        for ident in stale:
-            self._cache[ident] = found.get(ident)
-        for first, last in _runs(sorted(self._row_of[i] for i in stale)):
-            self.dataChanged.emit(self.index(first, 0), self.index(last, COLUMN_COUNT - 1))
-
-    def refresh_cached(self) -> None:
-        self.refresh_ids(list(self._cache))
-
-    def record(self, row: int) -> CommunicationRow | None:
-        ident = self.id_at(row)
-        if ident is None:
-            return None
-        if ident not in self._cache:
-            self._read_window(row // WINDOW)
-        else:
-            self._cache.move_to_end(ident)
-        return self._cache.get(ident)
-
-    def records(self, idents: Sequence[int]) -> list[CommunicationRow]:
-        """Display rows of any ids, cached or not (a large selection), in the given order."""
-        missing = [i for i in idents if i not in self._cache]
-        found: dict[int, CommunicationRow] = {}
-        if missing:
-            found = cq.rows(self.store, missing)
-        result = []
-        for ident in idents:
-            row = self._cache[ident] if ident in self._cache else found.get(ident)
-            if row is not None:
-                result.append(row)
-        return result
-
-    def _read_window(self, window: int) -> None:
-        window_ids = self._ids[window * WINDOW : (window + 1) * WINDOW]
-        wanted = [i for i in window_ids if i not in self._cache]
-        found = cq.rows(self.store, wanted)
-        self.row_reads += 1
-        for ident in wanted:
-            self._cache[ident] = found.get(ident)
-        while len(self._cache) > MAX_CACHED:
-            self._cache.popitem(last=False)
-
-    # -- Qt model API -------------------------------------------------------------------
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._ids)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else COLUMN_COUNT
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.ToolTipRole,
-        ):
-            return None
-        row = self.record(index.row())
-        if row is None:
-            return ""
-        column = index.column()
-        if role == Qt.ItemDataRole.ToolTipRole:
-            # The whole start of the notes where the cell cuts them; the direction on the
-            # channel (it matters less for filing than the room it would take).
-            if column == COL_NOTES:
-                return row.notes_start.strip() or None
-            if column == COL_CHANNEL:
-                return cap(DIRECTION[row.direction])
-            return None
-        if column == COL_AT:
-            return short_datetime(row.at, self.clock())
-        if column == COL_CHANNEL:
-            return cap(CHANNEL[row.channel])
-        if column == COL_WHO:
-            return row.who
-        notes = row.first_line
-        return notes if len(notes) <= 80 else notes[:79] + "…"
-
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < COLUMN_COUNT
-        ):
-            return (_("When"), _("Channel"), _("Who"), _("Notes"))[section]
-        return None
-
-    def retranslate(self) -> None:
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, COLUMN_COUNT - 1)
-        if self._ids:
-            self.dataChanged.emit(
-                self.index(0, 0), self.index(len(self._ids) - 1, COLUMN_COUNT - 1)
-            )
 
 
 def _list(names: Sequence[str]) -> str:
     """Names in a sentence: “林晓雯、赵启航” / “Lin, Zhao”."""
     return ("、" if current_language() == "zh_CN" else ", ").join(names)
-
-
-# -- suggested cases -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CaseChoice:
-    case_id: int
-    reference: str
-    title: str
-    company: str
-    caller_name: str = ""
-    """Set when the case is suggested because it is one of this caller's open cases."""
-
-    def label(self) -> str:
-        text = f"{self.reference} · {self.title}"
-        return f"{text} — {self.company}" if self.company else text
-
-    def matches(self, text: str) -> bool:
-        needle = text.casefold()
-        return any(needle in part.casefold() for part in (self.reference, self.title, self.company))
-
-
-def suggested_cases(
-    store: Store, rows: Sequence[CommunicationRow], text: str, now: datetime
-) -> list[CaseChoice]:
-    """Open cases to file ``rows`` to: their callers' recent open cases first, then the
-    office's open cases (newest first); ``text`` narrows both."""
-    text = text.strip()
-    choices: dict[int, CaseChoice] = {}
-    contacts: dict[int, str] = {}
-    numbers: list[str] = []
-    for row in rows:
-        if row.contact_id is not None:
-            contacts.setdefault(row.contact_id, row.who)
-        elif row.raw_number and row.raw_number not in numbers:
-            numbers.append(row.raw_number)
-    with store.snapshot():
-        for contact_id, name in list(contacts.items())[:CALLERS_CONSIDERED]:
-            try:
-                card = caller.caller_card(store, contact_id, now, recent_limit=0)
-            except DomainError:  # deleted meanwhile: nothing to suggest for them
-                continue
-            for case in card.open_cases:
-                choice = CaseChoice(
-                    case.case_id, case.reference, case.title, case.company_name, name
-                )
-                if not text or choice.matches(text):
-                    choices.setdefault(case.case_id, choice)
-        for number in numbers[:CALLERS_CONSIDERED]:
-            try:
-                case_id = caller.defaults(store, raw_number=number).case_id
-            except DomainError:  # a number as typed that is no phone number
-                continue
-            if case_id is not None and case_id not in choices:
-                found = caseq.rows(store, [case_id]).get(case_id)
-                if found is not None:
-                    choice = CaseChoice(
-                        found.id, found.reference, found.title, found.company_name, number
-                    )
-                    if not text or choice.matches(text):
-                        choices[case_id] = choice
-        others = caseq.ids(store, CaseFilter(open_only=True, text=text), limit=SUGGESTIONS_SHOWN)
-        rows_found = caseq.rows(store, [i for i in others if i not in choices])
-    for ident in others:
-        found = rows_found.get(ident)
-        if found is not None:
-            choices[ident] = CaseChoice(found.id, found.reference, found.title, found.company_name)
-    return list(choices.values())[:SUGGESTIONS_SHOWN]
-
-
-@dataclass(frozen=True)
-class Filing:
-    """One filing, as U undoes it."""
-
-    ids: tuple[int, ...]
-    case_id: int
-    reference: str
-
-
-# -- the view ---------------------------------------------------------------------------------
 
 
 class InboxView(QWidget):
@@ -385,22 +99,8 @@ class InboxView(QWidget):
         self.model = InboxModel(store, clock, self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
+        set_up_table(self.table, {COL_AT: 120, COL_CHANNEL: 80, COL_WHO: 130}, stretch=COL_NOTES)
         self.table.setTabKeyNavigation(False)  # Tab goes on to the case search box
-        vertical = self.table.verticalHeader()
-        vertical.hide()
-        # Fixed row heights and column widths: showing the list touches only visible rows.
-        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vertical.setDefaultSectionSize(self.fontMetrics().height() + 8)
-        horizontal = self.table.horizontalHeader()
-        horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in ((COL_AT, 120), (COL_CHANNEL, 80), (COL_WHO, 130)):
-            self.table.setColumnWidth(column, width)
-        horizontal.setSectionResizeMode(COL_NOTES, QHeaderView.ResizeMode.Stretch)
         self.empty = QLabel(self)
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -505,7 +205,7 @@ class InboxView(QWidget):
             return
         selection = QItemSelection()
         last_column = COLUMN_COUNT - 1
-        for first, last in _runs(sorted(set(valid))):
+        for first, last in row_runs(sorted(set(valid))):
             selection.select(self.model.index(first, 0), self.model.index(last, last_column))
         flags = QItemSelectionModel.SelectionFlag
         selection_model.setCurrentIndex(self.model.index(valid[0], 0), flags.NoUpdate)
@@ -557,6 +257,11 @@ class InboxView(QWidget):
         keep = current.case_id if current is not None else None
         self._suggestions = suggested_cases(self.store, rows, text, self.clock())
         self._fill_cases(keep if text else None)
+
+    def suggest_again(self) -> None:
+        """Ask for the suggestions even if the selection and search text are the same."""
+        self._suggested_for = None
+        self.update_suggestions()
 
     def _fill_cases(self, keep: int | None) -> None:
         self.cases.clear()
@@ -775,9 +480,7 @@ class InboxView(QWidget):
         elif changes.touches(ChangeKind.CONTACT):
             self.model.refresh_cached()
         if changes.touches(ChangeKind.CASE, ChangeKind.CONTACT, ChangeKind.ACTION):
-            # A case opened or closed, a caller's cases changed: suggest again.
-            self._suggested_for = None
-            self.update_suggestions()
+            self.suggest_again()  # a case opened or closed, a caller's cases changed
 
     def _sync(self, changed: Iterable[int] = ()) -> None:
         self._syncing = True
@@ -790,8 +493,7 @@ class InboxView(QWidget):
     def refresh(self) -> None:
         """Read the list again (rows logged or filed elsewhere)."""
         self._sync()
-        self._suggested_for = None
-        self.update_suggestions()
+        self.suggest_again()
 
     def _count_changed(self, *_args: object) -> None:
         n = self.model.rowCount()
@@ -824,5 +526,4 @@ class InboxView(QWidget):
         self.notes_label.setText(_("Notes of the current row"))
         self.model.retranslate()
         self._count_changed()
-        self._suggested_for = None
-        self.update_suggestions()
+        self.suggest_again()

@@ -30,9 +30,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QAction, QIcon, QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMenu,
     QPushButton,
@@ -53,6 +51,7 @@ from coordinator.services import reminders as reminder_service
 from coordinator.store.changes import ChangeKind, ChangeSet, Outcome
 from coordinator.store.storage import Store
 from ui.hub import Hub
+from ui.widgets.tables import set_up_table
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -365,17 +364,11 @@ class RemindersList(QWidget):
         self.model = RemindersModel(centre.clock, self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in ((COL_DUE, 110), (COL_KIND, 70), (COL_WHO, 160), (COL_CASE, 90)):
-            self.table.setColumnWidth(column, width)
-        header.setSectionResizeMode(COL_WHAT, QHeaderView.ResizeMode.Stretch)
+        set_up_table(
+            self.table,
+            {COL_DUE: 110, COL_KIND: 70, COL_WHO: 160, COL_CASE: 90},
+            stretch=COL_WHAT,
+        )
         self.empty = QLabel(self)
         self.empty.setWordWrap(True)
         self.stack = QStackedLayout()

@@ -11,9 +11,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QModelIndex, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QGroupBox,
-    QHeaderView,
     QLabel,
     QScrollArea,
     QStackedLayout,
@@ -32,6 +30,7 @@ from coordinator.store.changes import ChangeKind
 from coordinator.store.storage import Store
 from ui.hub import Hub
 from ui.widgets.rows_model import RowsModel
+from ui.widgets.tables import set_up_table
 
 FAST_TRACK_SHOWN = 12
 
@@ -48,15 +47,7 @@ class Section(QGroupBox):
         self.model = RowsModel([], self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setAlternatingRowColors(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        # Fit columns to the first rows only: measuring all 200 of a long list costs more
-        # than the rest of the screen.
-        self.table.horizontalHeader().setResizeContentsPrecision(25)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        set_up_table(self.table, fit_to_contents=True)
         self.table.activated.connect(self.open_row)
         self.table.doubleClicked.connect(self.open_row)
         self.empty = QLabel(self)

@@ -247,7 +247,7 @@ class LazyIdModel(QAbstractTableModel):
         for window, offset, ident in hits:
             self._windows[window][1][offset] = found.get(ident)
         last = len(self._headers) - 1
-        for start, stop in _runs(sorted(w * WINDOW + o for w, o, _i in hits)):
+        for start, stop in row_runs(sorted(w * WINDOW + o for w, o, _i in hits)):
             self.dataChanged.emit(self.index(start, 0), self.index(stop, last))
 
     def refresh_cached(self) -> None:
@@ -326,7 +326,7 @@ def cells(row: CommunicationRow) -> tuple[str, ...]:
     )
 
 
-def _runs(rows: Sequence[int]) -> list[tuple[int, int]]:
+def row_runs(rows: Sequence[int]) -> list[tuple[int, int]]:
     """Consecutive row numbers grouped into (first, last) runs."""
     runs: list[tuple[int, int]] = []
     for row in rows:

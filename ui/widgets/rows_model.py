@@ -1,57 +1,124 @@
-"""A small read-only table model over rows of display text (bounded lists only).
+"""Small read-only table models over bounded lists held in full.
 
-The long lists (communications over years) get id-only lazy models; the Today screen's
-lists are capped by their queries, so holding their rows is cheap.
+The long lists (communications over years) get id-only lazy models; short ones (the
+Today screen's lists, capped by their queries, the backups of a folder, the findings of a
+check, the preview of a file to import) hold their items, which is cheap.
+
+:class:`ItemsModel` is the one implementation: a subclass says what a cell shows
+(:meth:`~ItemsModel.text`, and optionally its tooltip, colour and alignment), the base
+does the rest of Qt's table protocol. :class:`RowsModel` is the case where the rows are
+already display text, each with the id of its record.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from coordinator.i18n import Msg
 
 Index = QModelIndex | QPersistentModelIndex
+T = TypeVar("T")
+
+_RIGHT: int = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
-class RowsModel(QAbstractTableModel):
-    def __init__(self, headers: Sequence[str], parent: Any = None) -> None:
+class ItemsModel(QAbstractTableModel, Generic[T]):
+    """One row per item, read only.
+
+    ``headers`` are the column titles; a :class:`~coordinator.i18n.Msg` among them is
+    translated each time it is shown, so a change of language needs only a repaint.
+    """
+
+    right_aligned: ClassVar[frozenset[int]] = frozenset()  # columns of numbers
+
+    def __init__(self, headers: Sequence[str] = (), parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._headers = list(headers)
-        self._rows: list[tuple[str, ...]] = []
-        self._ids: list[int] = []
+        self._items: list[T] = []
 
-    def set_rows(self, rows: Sequence[tuple[int, tuple[str, ...]]]) -> None:
+    # -- what a subclass says ----------------------------------------------------------
+
+    def text(self, item: T, column: int) -> str:
+        raise NotImplementedError
+
+    def tooltip(self, item: T, column: int) -> str | None:
+        return self.text(item, column)
+
+    def colour(self, item: T, column: int) -> QColor | None:
+        return None
+
+    # -- the items ---------------------------------------------------------------------
+
+    def set_items(self, items: Iterable[T]) -> None:
         self.beginResetModel()
-        self._ids = [ident for ident, _ in rows]
-        self._rows = [cells for _, cells in rows]
+        self._items = list(items)
         self.endResetModel()
 
+    def item_at(self, row: int) -> T:
+        return self._items[row]
+
     def set_headers(self, headers: Sequence[str]) -> None:
+        if len(headers) != len(self._headers):
+            self.beginResetModel()
+            self._headers = list(headers)
+            self.endResetModel()
+            return
         self._headers = list(headers)
         if self._headers:
             self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self._headers) - 1)
 
-    def id_at(self, row: int) -> int:
-        return self._ids[row]
+    # -- Qt's table protocol -----------------------------------------------------------
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else len(self._items)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self._headers)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.ToolTipRole,
-        ):
+        if not index.isValid():
             return None
-        return self._rows[index.row()][index.column()]
+        item = self._items[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.text(item, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.tooltip(item, column)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            colour = self.colour(item, column)
+            return None if colour is None else QBrush(colour)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in self.right_aligned:
+            return _RIGHT
+        return None
 
     def headerData(  # noqa: N802
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self._headers[section] if 0 <= section < len(self._headers) else None
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(self._headers)
+        ):
+            title = self._headers[section]
+            return title.tr() if isinstance(title, Msg) else title
         return None
+
+
+class RowsModel(ItemsModel[tuple[int, tuple[str, ...]]]):
+    """Rows of display text, each with the id of the record it shows."""
+
+    def __init__(self, headers: Sequence[str], parent: QObject | None = None) -> None:
+        super().__init__(headers, parent)
+
+    def set_rows(self, rows: Sequence[tuple[int, tuple[str, ...]]]) -> None:
+        self.set_items(rows)
+
+    def id_at(self, row: int) -> int:
+        return self.item_at(row)[0]
+
+    def text(self, item: tuple[int, tuple[str, ...]], column: int) -> str:
+        return item[1][column]

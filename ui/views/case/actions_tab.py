@@ -32,7 +32,7 @@ from coordinator.services import actions
 from coordinator.store.records import ActionRecord
 from ui.hub import Hub, confirm
 from ui.widgets import ask
-from ui.widgets.keys import STATUS_KEYS
+from ui.widgets.keys import name_status_actions, status_actions
 from ui.widgets.tree_items import ItemTree, children
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -48,17 +48,9 @@ class CaseActionsTab(QWidget):
         self.clock = clock
         self.steps: list[ActionRecord] = []
         self.toolbar = QToolBar(self)
-        self.status_actions: list[tuple[QAction, ActionStatus, bool, bool]] = []
-        for key, status, asks, required in STATUS_KEYS:
-            action = QAction(self)
-            action.setShortcut(QKeySequence(key))
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            action.triggered.connect(
-                lambda _checked=False, s=status, a=asks, r=required: self.set_status(s, a, r)
-            )
-            self.toolbar.addAction(action)
-            self.addAction(action)
-            self.status_actions.append((action, status, asks, required))
+        self.status_actions = status_actions(
+            self, self.toolbar, self.set_status, Qt.ShortcutContext.WidgetWithChildrenShortcut
+        )
         self.toolbar.addSeparator()
         self.case_id: int | None = None
         self.add_action = QAction(self)
@@ -91,14 +83,7 @@ class CaseActionsTab(QWidget):
         self.retranslate()
 
     def retranslate(self) -> None:
-        for action, status, asks, _required in self.status_actions:
-            label = cap(ACTION_STATUS[status])
-            action.setText(f"{label}…" if asks else label)
-            action.setToolTip(
-                _("{label} (key {key})").format(label=label, key=action.shortcut().toString())
-            )
-            # The toolbar shows each key beside its label: the keys are the fast way.
-            action.setIconText(f"{action.shortcut().toString()} {action.text()}")
+        name_status_actions(self.status_actions)
         self.add_action.setText(_("Add a step…"))
         self.add_action.setToolTip(_("Add a step (Insert)"))
         self.delete_action.setText(_("Delete the step"))

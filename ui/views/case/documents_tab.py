@@ -44,7 +44,7 @@ from coordinator.store.records import DocumentRecord, FileRecord
 from coordinator.store.storage import Store
 from ui.hub import Hub, confirm
 from ui.widgets import ask
-from ui.widgets.keys import STATE_KEYS, STATES_THAT_ASK
+from ui.widgets.keys import name_state_actions, state_actions
 from ui.widgets.tree_items import ItemTree, children
 
 DOC_ROLE = Qt.ItemDataRole.UserRole
@@ -141,15 +141,9 @@ class CaseDocumentsTab(QWidget):
         self.docs: list[DocumentRecord] = []
         self.names: dict[int, str] = {}
         self.toolbar = QToolBar(self)
-        self.state_actions: list[tuple[QAction, DocumentState]] = []
-        for key, state in STATE_KEYS:
-            action = QAction(self)
-            action.setShortcut(QKeySequence(key))
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            action.triggered.connect(lambda _checked=False, s=state: self.move_to(s))
-            self.toolbar.addAction(action)
-            self.addAction(action)
-            self.state_actions.append((action, state))
+        self.state_actions = state_actions(
+            self, self.toolbar, self.move_to, Qt.ShortcutContext.WidgetWithChildrenShortcut
+        )
         self.toolbar.addSeparator()
         self.add_file_action = QAction(self)
         self.add_file_action.setShortcut(QKeySequence.StandardKey.Open)
@@ -199,15 +193,7 @@ class CaseDocumentsTab(QWidget):
         self.retranslate()
 
     def retranslate(self) -> None:
-        for action, state in self.state_actions:
-            label = cap(DOCUMENT_STATE[state])
-            asks = state in STATES_THAT_ASK
-            action.setText(f"{label}…" if asks else label)
-            action.setToolTip(
-                _("{label} (key {key})").format(label=label, key=action.shortcut().toString())
-            )
-            # The toolbar shows each key beside its label: the keys are the fast way.
-            action.setIconText(f"{action.shortcut().toString()} {action.text()}")
+        name_state_actions(self.state_actions)
         self.add_document_action.setText(_("Add a document…"))
         self.add_document_action.setToolTip(_("Add a document to the checklist (Insert)"))
         self.add_file_action.setText(_("Add file…"))

@@ -15,9 +15,7 @@ from datetime import datetime
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMenu,
     QPlainTextEdit,
@@ -54,6 +52,7 @@ from ui.views.case.documents_tab import CaseDocumentsTab
 from ui.widgets import ask
 from ui.widgets.lazy_table import LazyCommunicationsModel
 from ui.widgets.rows_model import RowsModel
+from ui.widgets.tables import set_up_table
 
 TAB_ACTIONS, TAB_DOCUMENTS, TAB_COMMUNICATIONS, TAB_NOTES, TAB_TIMELINE = range(5)
 
@@ -153,12 +152,7 @@ class CaseView(QWidget):
         )
         self.comm_table = QTableView(self)
         self.comm_table.setModel(self.comm_model)
-        self.comm_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.comm_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.comm_table.verticalHeader().hide()
-        self.comm_table.setWordWrap(False)
-        self.comm_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        self.comm_table.horizontalHeader().setStretchLastSection(True)
+        set_up_table(self.comm_table)
         self.comm_table.doubleClicked.connect(self._open_communication)
         self.notes = QPlainTextEdit(self)
         self.notes.textChanged.connect(self._notes_edited)
@@ -180,17 +174,7 @@ class CaseView(QWidget):
         self.timeline_model = RowsModel([], self)
         self.timeline_table = QTableView(self)
         self.timeline_table.setModel(self.timeline_model)
-        self.timeline_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.timeline_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.timeline_table.verticalHeader().hide()
-        self.timeline_table.setWordWrap(False)
-        self.timeline_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        self.timeline_table.setColumnWidth(0, 130)
-        self.timeline_table.setColumnWidth(1, 320)
-        self.timeline_table.horizontalHeader().setStretchLastSection(True)
-        self.timeline_table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.Interactive
-        )
+        set_up_table(self.timeline_table, (130, 320))
         self.tabs.addTab(self.actions_tab, "")
         self.tabs.addTab(self.documents_tab, "")
         self.tabs.addTab(self.comm_table, "")
