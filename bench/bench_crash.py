@@ -2,11 +2,11 @@
 
     python bench/bench_crash.py [--kills 500] [--seed 1] [--attach-every 7] [--data-dir DIR]
 
-The writer (``tests/coordinator/crash_writer.py``) logs communications through the real
+The writer (``tests/coordinator/safety/crash_writer.py``) logs communications through the real
 services, now and then attaches a file, and reports every committed write; it is killed
 with SIGKILL after a random 0-150 ms of writing. After every kill: every write and file
 it ever reported must be there, ``PRAGMA integrity_check`` must say ok, no content file
-may be half written, and the store must open. ``tests/coordinator/test_crash.py`` runs
+may be half written, and the store must open. ``tests/coordinator/safety/test_crash.py`` runs
 the same series with ten kills.
 
 A SIGKILL tests SQLite's and the attachment store's atomicity against a process dying
@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-WRITER = PROJECT_DIR / "tests" / "coordinator" / "crash_writer.py"
+WRITER = PROJECT_DIR / "tests" / "coordinator" / "safety" / "crash_writer.py"
 
 
 def main() -> int:

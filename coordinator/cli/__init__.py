@@ -1,0 +1,1 @@
+"""The headless commands: ``liaison-hub COMMAND`` and ``python -m coordinator.cli``."""

@@ -272,7 +272,3 @@ def cmd_demo_if_empty(args: argparse.Namespace) -> int:
     except DomainError as exc:
         print(_("Error: {message}").format(message=exc.message()), file=sys.stderr)
         return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

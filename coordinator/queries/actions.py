@@ -22,7 +22,7 @@ Python with the officer's calendar (:func:`held_seconds`, :func:`due_margin`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -35,11 +35,9 @@ from coordinator.kinds import ActionStatus
 from coordinator.queries.cases import with_reference_or_company
 from coordinator.queries.due import OVERDUE_STATUSES
 from coordinator.queries.sql import (
+    FilteredList,
     chunks,
     contains,
-    count_where,
-    id_list,
-    ids_where_in,
     order_key,
     rank,
 )
@@ -224,33 +222,12 @@ def ids_stmt(
     return stmt.order_by(*keys, order_key(Action.id, up))
 
 
-def ids(
-    store: Store,
-    flt: ActionFilter = ActionFilter(),
-    sort: str = SORT_HELD,
-    descending: bool = True,
-    limit: int | None = None,
-) -> list[int]:
-    """The ids of the matching steps, in list order; ``limit`` keeps the first ones."""
-    with store.read() as session:
-        return id_list(session, ids_stmt(flt, sort, descending), limit)
-
-
-def count(store: Store, flt: ActionFilter = ActionFilter()) -> int:
-    with store.read() as session:
-        return count_where(session, Action, conditions(flt))
-
-
-def matching(store: Store, flt: ActionFilter, candidates: Iterable[int]) -> set[int]:
-    """Which of ``candidates`` the filter lets through now (after a change)."""
-    with store.read() as session:
-        return ids_where_in(session, Action.id, Action.id, candidates, *conditions(flt))
-
-
-def of_cases(store: Store, case_ids: Iterable[int]) -> set[int]:
-    """The ids of every step of these cases (a case's reference or company shows on them)."""
-    with store.read() as session:
-        return ids_where_in(session, Action.id, Action.case_id, case_ids)
+LIST: Final = FilteredList(Action, conditions, ids_stmt, ActionFilter(), SORT_HELD)
+"""The list across cases: ``ids``, ``count``, ``matching`` and ``of_cases``."""
+ids = LIST.ids
+count = LIST.count
+matching = LIST.matching
+of_cases = LIST.of_cases
 
 
 # -- display rows ------------------------------------------------------------------------

@@ -15,7 +15,7 @@ exact reverse of the opposite direction.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,11 +29,9 @@ from coordinator.kinds import DocumentState, OrganisationKind
 from coordinator.queries.cases import with_reference_or_company
 from coordinator.queries.due import WAITING_DOCUMENT_STATES, document_since
 from coordinator.queries.sql import (
+    FilteredList,
     chunks,
     contains,
-    count_where,
-    id_list,
-    ids_where_in,
     order_key,
     rank,
 )
@@ -215,33 +213,12 @@ def ids_stmt(
     return stmt.order_by(*keys, order_key(Document.id, up))
 
 
-def ids(
-    store: Store,
-    flt: DocumentFilter = DocumentFilter(),
-    sort: str = SORT_HELD,
-    descending: bool = True,
-    limit: int | None = None,
-) -> list[int]:
-    """The ids of the matching documents, in list order; ``limit`` keeps the first ones."""
-    with store.read() as session:
-        return id_list(session, ids_stmt(flt, sort, descending), limit)
-
-
-def count(store: Store, flt: DocumentFilter = DocumentFilter()) -> int:
-    with store.read() as session:
-        return count_where(session, Document, conditions(flt))
-
-
-def matching(store: Store, flt: DocumentFilter, candidates: Iterable[int]) -> set[int]:
-    """Which of ``candidates`` the filter lets through now (after a change)."""
-    with store.read() as session:
-        return ids_where_in(session, Document.id, Document.id, candidates, *conditions(flt))
-
-
-def of_cases(store: Store, case_ids: Iterable[int]) -> set[int]:
-    """The ids of every document of these cases."""
-    with store.read() as session:
-        return ids_where_in(session, Document.id, Document.case_id, case_ids)
+LIST: Final = FilteredList(Document, conditions, ids_stmt, DocumentFilter(), SORT_HELD)
+"""The list across cases: ``ids``, ``count``, ``matching`` and ``of_cases``."""
+ids = LIST.ids
+count = LIST.count
+matching = LIST.matching
+of_cases = LIST.of_cases
 
 
 def holders(store: Store) -> list[tuple[int, str]]:

@@ -6,13 +6,18 @@ The one SQLite-only statement of the lists lives here, marked: :func:`id_list`.
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable, Iterable, Iterator, Sequence
-from typing import Any, Final, TypeVar
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
+if TYPE_CHECKING:
+    from coordinator.store.storage import Store
+
 H = TypeVar("H", bound=Hashable)
+F = TypeVar("F")
 
 IN_CHUNK: Final = 500
 """Values per ``IN (...)`` list: well under every driver's parameter limit."""
@@ -78,6 +83,54 @@ def ids_where_in(
     for chunk in chunks(values):
         found.update(session.scalars(select(id_column).where(key.in_(chunk), *conditions)))
     return found
+
+
+@dataclass(frozen=True)
+class FilteredList(Generic[F]):
+    """One table's rows as a list across cases: its ids under a filter ``F``, in a sort
+    order, how many, and which of some ids it holds (for a list following changes).
+
+    ``conditions`` turns a filter into WHERE terms; ``statement`` makes the ordered id
+    statement of a filter and a sort key (``statement(flt, sort, descending)``).
+    """
+
+    entity: Any
+    conditions: Callable[[F], Sequence[ColumnElement[bool]]]
+    statement: Callable[[F, str, bool], Select[Any]]
+    default: F
+    default_sort: str
+
+    def ids(
+        self,
+        store: Store,
+        flt: F | None = None,
+        sort: str | None = None,
+        descending: bool = True,
+        limit: int | None = None,
+    ) -> list[int]:
+        """The ids of the matching rows, in list order; ``limit`` keeps the first ones."""
+        wanted = self.default if flt is None else flt
+        stmt = self.statement(wanted, sort or self.default_sort, descending)
+        with store.read() as session:
+            return id_list(session, stmt, limit)
+
+    def count(self, store: Store, flt: F | None = None) -> int:
+        with store.read() as session:
+            return count_where(
+                session, self.entity, self.conditions(self.default if flt is None else flt)
+            )
+
+    def matching(self, store: Store, flt: F, candidates: Iterable[int]) -> set[int]:
+        """Which of ``candidates`` the filter lets through now (after a change)."""
+        with store.read() as session:
+            return ids_where_in(
+                session, self.entity.id, self.entity.id, candidates, *self.conditions(flt)
+            )
+
+    def of_cases(self, store: Store, case_ids: Iterable[int]) -> set[int]:
+        """The ids of the rows of these cases (a case's reference or company shows on them)."""
+        with store.read() as session:
+            return ids_where_in(session, self.entity.id, self.entity.case_id, case_ids)
 
 
 # -- SQLite only -------------------------------------------------------------------------

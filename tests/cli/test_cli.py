@@ -18,7 +18,7 @@ from coordinator.safety.opening import open_store
 def run(data_dir: Path, *args: str, env_dir: bool = False) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIAISON_HUB")}
     env["LIAISON_HUB_LANG"] = "en"
-    argv = [sys.executable, "-m", "coordinator.cli.commands"]
+    argv = [sys.executable, "-m", "coordinator.cli"]
     if env_dir:
         env["LIAISON_HUB_DATA_DIR"] = str(data_dir)
     else:
@@ -105,7 +105,7 @@ def test_data_dir_from_environment(tmp_path: Path) -> None:
     assert oct(data_dir.stat().st_mode & 0o777) == "0o700"
 
 
-CONTACTS = Path(__file__).parents[1] / "coordinator" / "data" / "contacts"
+CONTACTS = Path(__file__).parents[1] / "coordinator" / "exchange" / "data" / "contacts"
 
 
 def test_import_contacts_reports_and_sets_the_exit_status(tmp_path: Path) -> None:

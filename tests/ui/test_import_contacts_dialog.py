@@ -28,7 +28,7 @@ from ui.dialogs.import_contacts import (
 )
 from ui.hub import Hub
 
-DATA = Path(__file__).parents[1] / "coordinator" / "data" / "contacts"
+DATA = Path(__file__).parents[1] / "coordinator" / "exchange" / "data" / "contacts"
 
 
 @pytest.fixture

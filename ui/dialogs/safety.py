@@ -270,7 +270,7 @@ class BackupsDialog(QDialog):
         self.empty.setText(_("There are no backups yet. Use Back up now to make the first one."))
         self.restore_button.setText(_("&Restore selected…"))
         self.policy_button.setText(_("&Keeping policy…"))
-        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, B_STATE)
+        self.model.retranslate()
 
 
 class PolicyDialog(QDialog):
@@ -462,6 +462,6 @@ class CheckDialog(QDialog):
         self.repair_button.setText(_("&Repair the safe ones"))
         self.check_button.setText(_("Check &again"))
         self.repairs_label.setText(_("What the repair did:"))
-        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, F_REPAIR)
+        self.model.retranslate()
         if self.report is not None:
             self.show_report(self.report)

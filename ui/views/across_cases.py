@@ -13,7 +13,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QLineEdit, QTableView, QToolBar, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QTableView, QToolBar, QWidget
 
 from coordinator.i18n import _
 from coordinator.store.changes import ChangeKind, ChangeSet
@@ -79,6 +79,15 @@ class AcrossCasesList(QWidget):
         self.model.modelReset.connect(self._list_changed)
         self.table.doubleClicked.connect(self._double_clicked)
         hub.changed.connect(self._on_changed)
+
+    def filter_bar(self, *filters: QWidget) -> QHBoxLayout:
+        """The filters, then the search box taking the room, then the count."""
+        bar = QHBoxLayout()
+        for widget in filters:
+            bar.addWidget(widget)
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.count_label)
+        return bar
 
     def add_open_action(self) -> None:
         """Enter opens the current row in its case (after the key actions, on the bar)."""

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QSplitter,
     QTableView,
@@ -120,13 +119,7 @@ class ActionsView(AcrossCasesList):
             self.status.addItem("", status.value)
         self.overdue = QCheckBox(self)
         self.fast_track = QCheckBox(self)
-        bar = QHBoxLayout()
-        bar.addWidget(self.status_label)
-        bar.addWidget(self.status)
-        bar.addWidget(self.overdue)
-        bar.addWidget(self.fast_track)
-        bar.addWidget(self.search, 1)
-        bar.addWidget(self.count_label)
+        bar = self.filter_bar(self.status_label, self.status, self.overdue, self.fast_track)
 
         # -- the steps --
         # Only while the list has the focus: typing "1" in the search box is text.

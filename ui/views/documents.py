@@ -15,7 +15,6 @@ from datetime import datetime
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QVBoxLayout,
     QWidget,
@@ -96,13 +95,7 @@ class DocumentsView(AcrossCasesList):
         self.holder.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        bar = QHBoxLayout()
-        bar.addWidget(self.state_label)
-        bar.addWidget(self.state)
-        bar.addWidget(self.holder_label)
-        bar.addWidget(self.holder)
-        bar.addWidget(self.search, 1)
-        bar.addWidget(self.count_label)
+        bar = self.filter_bar(self.state_label, self.state, self.holder_label, self.holder)
 
         # Only while the list has the focus: letters in the search box are text.
         self.state_actions = state_actions(

@@ -19,7 +19,6 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QEvent,
     QModelIndex,
     QObject,
@@ -42,7 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator.formatting import short_datetime
-from coordinator.i18n import _
+from coordinator.i18n import N_, _
 from coordinator.kinds import ReminderKind
 from coordinator.paths import RESOURCES_DIR
 from coordinator.queries import reminders
@@ -51,6 +50,7 @@ from coordinator.services import reminders as reminder_service
 from coordinator.store.changes import ChangeKind, ChangeSet, Outcome
 from coordinator.store.storage import Store
 from ui.hub import Hub
+from ui.widgets.rows_model import ItemsModel
 from ui.widgets.tables import set_up_table
 
 Index = QModelIndex | QPersistentModelIndex
@@ -289,41 +289,23 @@ COL_DUE, COL_KIND, COL_WHO, COL_WHAT, COL_CASE = range(5)
 COLUMN_COUNT = 5
 
 
-class RemindersModel(QAbstractTableModel):
+class RemindersModel(ItemsModel[Reminder]):
     """Due reminders (a bounded list: at most ``LIST_LIMIT``)."""
 
     def __init__(self, clock: Callable[[], datetime], parent: Any = None) -> None:
-        super().__init__(parent)
+        super().__init__(
+            [N_("Due"), N_("Kind"), N_("Person or department"), N_("Subject"), N_("Case")],
+            parent,
+        )
         self.clock = clock
-        self._items: list[Reminder] = []
-
-    def set_items(self, items: Sequence[Reminder]) -> None:
-        self.beginResetModel()
-        self._items = list(items)
-        self.endResetModel()
 
     def item(self, row: int) -> Reminder | None:
-        return self._items[row] if 0 <= row < len(self._items) else None
+        return self.item_at(row) if 0 <= row < self.rowCount() else None
 
     def items(self) -> list[Reminder]:
-        return list(self._items)
+        return [self.item_at(row) for row in range(self.rowCount())]
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._items)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else COLUMN_COUNT
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.ToolTipRole,
-        ):
-            return None
-        item = self._items[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return item.title if column == COL_WHAT and item.title else None
+    def text(self, item: Reminder, column: int) -> str:
         if column == COL_DUE:
             return short_datetime(item.due, self.clock())
         if column == COL_KIND:
@@ -334,24 +316,14 @@ class RemindersModel(QAbstractTableModel):
             return item.title
         return item.case_reference or ""
 
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < COLUMN_COUNT
-        ):
-            return (_("Due"), _("Kind"), _("Person or department"), _("Subject"), _("Case"))[
-                section
-            ]
-        return None
+    def tooltip(self, item: Reminder, column: int) -> str | None:
+        return item.title if column == COL_WHAT and item.title else None
 
     def retranslate(self) -> None:
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, COLUMN_COUNT - 1)
-        if self._items:
+        if self.rowCount():
             self.dataChanged.emit(
-                self.index(0, 0), self.index(len(self._items) - 1, COLUMN_COUNT - 1)
+                self.index(0, 0), self.index(self.rowCount() - 1, COLUMN_COUNT - 1)
             )
 
 

@@ -71,6 +71,15 @@ class ItemsModel(QAbstractTableModel, Generic[T]):
         if self._headers:
             self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self._headers) - 1)
 
+    def retranslate(self) -> None:
+        """The language changed: every title and cell is read again."""
+        last = len(self._headers) - 1
+        if last < 0:
+            return
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, last)
+        if self._items:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._items) - 1, last))
+
     # -- Qt's table protocol -----------------------------------------------------------
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802

@@ -2,7 +2,7 @@
 
 As a script (the child)::
 
-    python tests/coordinator/crash_writer.py DATA_DIR DOCUMENT_ID ATTACH_EVERY
+    python tests/coordinator/safety/crash_writer.py DATA_DIR DOCUMENT_ID ATTACH_EVERY
 
 opens the store, prints ``ready``, then logs communications through the real service
 (``coordinator.services.communications.log``) in a loop and prints each one's id once
@@ -10,7 +10,7 @@ its transaction has committed, flushing at once: an id on the pipe is a committe
 With ATTACH_EVERY > 0, every so many writes it also attaches a new file to the document
 and prints ``file <sha256>``.
 
-As a module (the parent, used by ``tests/coordinator/test_crash.py`` and
+As a module (the parent, used by ``tests/coordinator/safety/test_crash.py`` and
 ``bench/bench_crash.py``): :func:`run_series` starts the writer, kills it with SIGKILL at
 a random moment, and after every kill checks that every id and file the child ever
 reported is there, that ``PRAGMA integrity_check`` says ok, that every content file
@@ -33,7 +33,7 @@ from pathlib import Path
 from coordinator.queries import documents as document_queries
 
 HERE = Path(__file__).resolve()
-PROJECT_DIR = HERE.parents[2]
+PROJECT_DIR = HERE.parents[3]
 if str(PROJECT_DIR) not in sys.path:  # run as a script: make the project importable
     sys.path.insert(0, str(PROJECT_DIR))
 
