@@ -28,9 +28,9 @@ if str(PROJECT_DIR) not in sys.path:  # run as a script: make the project import
     sys.path.insert(0, str(PROJECT_DIR))
 
 from sqlalchemy import text  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
 
 from coordinator.queries import dashboard  # noqa: E402
+from coordinator.queries.due import end_of_day  # noqa: E402
 from coordinator.safety.opening import open_store  # noqa: E402
 from coordinator.store.storage import Store  # noqa: E402
 
@@ -115,13 +115,13 @@ EXTRA_RAW_SQL = {
     ),
 }
 
-OURS: dict[str, Callable[[Session, datetime], Sequence[Any]]] = {
+OURS: dict[str, Callable[[Store, datetime], Sequence[Any]]] = {
     "overdue_actions": dashboard.overdue_actions,
     "actions_due_today": dashboard.actions_due_today,
     "open_follow_ups": dashboard.open_follow_ups,
     "unfiled_communications": dashboard.unfiled_communications,
     "documents_waiting": dashboard.documents_waiting,
-    "counts": lambda session, now: [dashboard.counts(session, now)],
+    "counts": lambda store, now: [dashboard.counts(store, now)],
 }
 
 
@@ -166,14 +166,13 @@ def main(argv: list[str] | None = None) -> int:
     raw = sqlite3.connect(f"file:{store.database_path}?mode=ro", uri=True)
     params = {
         "now": _sql_time(NOW),
-        "day_end": _sql_time(dashboard.end_of_day(NOW)),
+        "day_end": _sql_time(end_of_day(NOW)),
         "limit": LIMIT,
     }
 
-    def ours(fn: Callable[[Session, datetime], Sequence[Any]]) -> Callable[[], int]:
+    def ours(fn: Callable[[Store, datetime], Sequence[Any]]) -> Callable[[], int]:
         def run() -> int:
-            with store.read() as session:
-                return len(fn(session, NOW))
+            return len(fn(store, NOW))
 
         return run
 

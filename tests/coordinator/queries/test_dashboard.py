@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 from sqlalchemy.dialects import postgresql
 
 from coordinator.kinds import (
@@ -21,6 +21,7 @@ from coordinator.kinds import (
     OrganisationKind,
 )
 from coordinator.queries import dashboard
+from coordinator.queries import due as rules
 from coordinator.safety.opening import open_store
 from coordinator.store.models import Action, Case, Communication, Contact, Document, Organisation
 from coordinator.store.storage import Store
@@ -405,3 +406,16 @@ def test_latest_step_compiles_to_greatest_on_postgresql() -> None:
     sql = str(dashboard.documents_waiting_stmt(NOW).compile(dialect=dialect))
     assert "GREATEST(documents.requested_at, documents.received_at" in sql
     assert "MAX(" not in sql
+
+
+@pytest.mark.parametrize("moment", [NOW, LAST_INSTANT, MIDNIGHT, NOW - timedelta(days=3)])
+def test_the_rules_in_python_agree_with_the_sql(world: World, moment: datetime) -> None:
+    """Reports judge steps already read with is_overdue / is_due_today; Today asks
+    SQL. Both must say the same of every step."""
+    with world.store.read() as session:
+        steps = list(session.execute(select(Action.id, Action.status, Action.due_at)))
+    overdue = {i.action_id for i in dashboard.overdue_actions(world.store, moment)}
+    due_today = {i.action_id for i in dashboard.actions_due_today(world.store, moment)}
+    assert overdue == {i for i, status, at in steps if rules.is_overdue(status, at, moment)}
+    assert due_today == {i for i, status, at in steps if rules.is_due_today(status, at, moment)}
+    assert overdue or due_today or moment == MIDNIGHT  # the world has steps to judge

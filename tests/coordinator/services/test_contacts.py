@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from coordinator.errors import ConflictError, NotFoundError, ValidationError
-from coordinator.kinds import Channel
+from coordinator.kinds import Channel, OrganisationKind
 from coordinator.queries import communications as communication_queries
 from coordinator.queries import contacts as contact_queries
 from coordinator.services import communications, contacts, organisations
@@ -349,3 +349,36 @@ def test_search_orders_by_name_and_limits(store: Store) -> None:
     ids = [contacts.create(store, f"张{n}", phones=[f"1380000{n:04d}"]).value.id for n in range(5)]
     assert [c.id for c in contact_queries.search(store, "13800000")] == ids
     assert [c.id for c in contact_queries.search(store, "zhang", limit=2)] == ids[:2]
+
+
+def test_create_at_a_new_organisation_by_its_name(store: Store, log: EventLog) -> None:
+    out = contacts.create_at_organisation(
+        store, "周雨桐", organisation="甬江新材料有限公司", role="财务", number="138 0013 8001"
+    )
+    person = out.value
+    assert person.organisation_name == "甬江新材料有限公司"
+    assert [p.e164 for p in person.phones] == ["+8613800138001"]
+    assert out.changes.ids_of(ChangeKind.CONTACT) == {person.id}
+    assert person.organisation_id in out.changes.ids_of(ChangeKind.ORGANISATION)
+    recorded = {(entity, ident) for entity, ident, _field in log.fields()}
+    assert recorded == {("organisation", person.organisation_id), ("contact", person.id)}
+    assert [o.kind for o in contact_queries.organisations(store, text="甬江")] == [
+        OrganisationKind.COMPANY
+    ]
+    again = contacts.create_at_organisation(store, "郑凯", organisation=" 甬江新材料有限公司 ")
+    assert again.value.organisation_id == person.organisation_id  # the same, not a second
+
+
+def test_create_at_organisation_refused_leaves_no_organisation(
+    store: Store, refused: Refused
+) -> None:
+    refused(
+        ValidationError,
+        "“12345” is not a valid phone number (check the number of digits).",
+        contacts.create_at_organisation,
+        store,
+        "周雨桐",
+        organisation="谁也没要的公司",
+        number="12345",
+    )
+    assert contact_queries.organisations(store, text="谁也没要") == []

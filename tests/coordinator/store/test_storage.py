@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import stat
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -242,3 +243,27 @@ def test_a_unique_clash_becomes_a_conflict_error(store: Store) -> None:
     assert info.value.message("en") == (
         "This change clashes with data already saved: nothing was saved."
     )
+
+
+def test_a_snapshot_sees_one_state_of_the_data(store: Store) -> None:
+    """A list's count and its ids are read inside one snapshot: a save made meanwhile
+    (by another thread: the app's background work) shows only after it."""
+    organisations.create(store, "第一家公司", OrganisationKind.COMPANY)
+    seen: list[int] = []
+    with store.snapshot():
+        seen.append(contact_queries.organisation_count(store))
+        writer = threading.Thread(
+            target=organisations.create, args=(store, "第二家公司", OrganisationKind.COMPANY)
+        )
+        writer.start()
+        writer.join()
+        seen.append(contact_queries.organisation_count(store))
+    seen.append(contact_queries.organisation_count(store))
+    assert seen == [seen[0], seen[0], seen[0] + 1]
+
+
+def test_reads_inside_a_read_share_its_session(store: Store) -> None:
+    with store.read() as outer, store.read() as inner:
+        assert inner is outer
+    with store.read() as later:
+        assert later is not outer
