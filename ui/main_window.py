@@ -113,6 +113,8 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.settings = settings_store
         self.attached = False
+        # Made at the first Ctrl+L: the quick log's modules need not load before then.
+        self.quick_log_panel: QuickLogPanel | None = None
         self.sidebar = QListWidget(self)
         self.pinned_label = QLabel(self)
         self.pinned = QListWidget(self)
@@ -356,11 +358,8 @@ class MainWindow(QMainWindow):
                 view.retranslate()
         self.reminders_list.retranslate()
         self.tray.retranslate()
-        from ui.quick_log.panel import QuickLogPanel
-
-        panel = self.findChild(QuickLogPanel, "quickLogPanel")
-        if panel is not None:
-            panel.retranslate()
+        if self.quick_log_panel is not None:
+            self.quick_log_panel.retranslate()
         self.refresh()
 
     def _retranslate_frame(self) -> None:
@@ -520,7 +519,6 @@ class MainWindow(QMainWindow):
     def reopen_store(self) -> None:
         """After it (worked or not): a new Store, and every view built again on it."""
         from coordinator.safety.opening import open_store
-        from ui.quick_log.panel import QuickLogPanel
         from ui.views.today import TodayView
 
         store = open_store(self.store.data_dir)
@@ -531,10 +529,11 @@ class MainWindow(QMainWindow):
             self.stack.removeWidget(view)
             view.deleteLater()
         self._pages.clear()
-        panel = self.findChild(QuickLogPanel, "quickLogPanel")
+        panel = self.quick_log_panel
         if panel is not None:  # it holds the old store; a new one is made on Ctrl+L
             panel.hide()
             panel.deleteLater()
+            self.quick_log_panel = None
         self.reminders.deleteLater()
         self.store = store
         self.hub.store = store  # the hub (and every connection to it) stays
@@ -559,13 +558,14 @@ class MainWindow(QMainWindow):
         The same panel every time (made the first time), ready to type: a half-typed log
         is still in it. A saved log says so in the status bar.
         """
-        from ui.quick_log.panel import QuickLogPanel
-
-        panel = self.findChild(QuickLogPanel, "quickLogPanel")
+        panel = self.quick_log_panel
         if panel is None:
+            from ui.quick_log.panel import QuickLogPanel
+
             panel = QuickLogPanel(self.store, self.hub, self.clock, self, settings=self.settings)
             status = self.statusBar()
             panel.logged.connect(lambda _ident, text: status.showMessage(text, 8000))
+            self.quick_log_panel = panel
         panel.open_panel()
         return panel
 

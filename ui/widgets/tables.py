@@ -9,6 +9,7 @@ may drag. Sorting, where a list has it, is SQL: the header only tells the model.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import (
@@ -22,7 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.widgets.lazy_table import LazyIdModel
+if TYPE_CHECKING:  # Today's short lists are set up before the lazy lists are needed
+    from ui.widgets.lazy_table import LazyIdModel
 
 Selection = QAbstractItemView.SelectionMode
 
