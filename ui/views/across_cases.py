@@ -11,15 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QTableView, QToolBar, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QTableView, QToolBar, QWidget
 
 from coordinator.i18n import _
 from coordinator.store.changes import ChangeKind, ChangeSet
 from coordinator.store.storage import Store
 from ui.hub import Hub
 from ui.views.department_sources import FlaggedListModel
+from ui.widgets.search import search_field
 from ui.widgets.tables import (
     follow_changes,
     list_or_empty_page,
@@ -28,8 +29,6 @@ from ui.widgets.tables import (
     set_up_table,
     sort_indicator,
 )
-
-SEARCH_DELAY_MS = 250
 
 
 class AcrossCasesList(QWidget):
@@ -55,11 +54,7 @@ class AcrossCasesList(QWidget):
         self.sort_keys = sort_keys
         self._own_change = False  # True while this list's own key press is being saved
 
-        self.search = QLineEdit(self)
-        self.search.setClearButtonEnabled(True)
-        self.search_timer = QTimer(self)
-        self.search_timer.setSingleShot(True)
-        self.search_timer.setInterval(SEARCH_DELAY_MS)
+        self.search, self.search_timer = search_field(self, self._apply_filter)
         self.count_label = QLabel(self)
 
         self.model = model
@@ -74,8 +69,6 @@ class AcrossCasesList(QWidget):
         self.clear_button.clicked.connect(self.clear_filters)
         self.open_action = QAction(self)
 
-        self.search.textChanged.connect(self.search_timer.start)
-        self.search_timer.timeout.connect(self._apply_filter)
         self.model.modelReset.connect(self._list_changed)
         self.table.doubleClicked.connect(self._double_clicked)
         hub.changed.connect(self._on_changed)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QTableView,
     QToolBar,
@@ -34,6 +33,7 @@ from coordinator.store.storage import Store
 from ui.hub import Hub
 from ui.printing.report_actions import print_case_summary
 from ui.widgets.lazy_table import LazyIdModel
+from ui.widgets.search import search_field
 from ui.widgets.tables import set_up_table
 
 
@@ -48,11 +48,7 @@ class CasesView(QWidget):
         for _status in range(len(_STATUS_CHOICES)):
             self.status.addItem("")
         self.fast_track = QCheckBox(self)
-        self.search = QLineEdit(self)
-        self.search.setClearButtonEnabled(True)
-        self.search_timer = QTimer(self)
-        self.search_timer.setSingleShot(True)
-        self.search_timer.setInterval(250)
+        self.search, self.search_timer = search_field(self, self._apply_filter)
         self.count_label = QLabel(self)
         self.model = LazyIdModel(store, CaseSource(), self)
         self.table = QTableView(self)
@@ -70,8 +66,6 @@ class CasesView(QWidget):
         self.empty.setWordWrap(True)
         self.status.currentIndexChanged.connect(self._apply_filter)
         self.fast_track.toggled.connect(self._apply_filter)
-        self.search.textChanged.connect(self.search_timer.start)
-        self.search_timer.timeout.connect(self._apply_filter)
         self.model.modelReset.connect(self._update_count)
         self.toolbar = QToolBar(self)
         self.new_action = QAction(self)

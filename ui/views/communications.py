@@ -51,9 +51,9 @@ from ui.widgets.lazy_table import (
     SORT_KEYS,
     LazyCommunicationsModel,
 )
+from ui.widgets.search import search_field
 from ui.widgets.tables import set_up_table
 
-SEARCH_DELAY_MS = 250
 PICKER_DELAY_MS = 150
 PICKER_SHOWN = 20
 
@@ -185,11 +185,7 @@ class CommunicationsView(QWidget):
             edit.setDisplayFormat("yyyy-MM-dd")
             edit.setDate(value)
             edit.setEnabled(False)
-        self.search = QLineEdit(self)
-        self.search.setClearButtonEnabled(True)
-        self.search_timer = QTimer(self)
-        self.search_timer.setSingleShot(True)
-        self.search_timer.setInterval(SEARCH_DELAY_MS)
+        self.search, self.search_timer = search_field(self, self._apply_filter)
         self.count_label = QLabel(self)
 
         # Two rows: who and what first, then when and the words.
@@ -229,8 +225,6 @@ class CommunicationsView(QWidget):
         self.use_dates.toggled.connect(self._dates_toggled)
         self.since.dateChanged.connect(self._apply_filter)
         self.until.dateChanged.connect(self._apply_filter)
-        self.search.textChanged.connect(self.search_timer.start)
-        self.search_timer.timeout.connect(self._apply_filter)
         self.model.modelReset.connect(self._update_count)
         self.table.doubleClicked.connect(self._open_case_of_row)
         hub.changed.connect(self.on_changed)

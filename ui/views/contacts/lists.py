@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QStackedWidget,
     QTableView,
     QVBoxLayout,
@@ -28,9 +27,8 @@ from coordinator.labels import ORGANISATION_KIND
 from coordinator.store.storage import Store
 from ui.views.contacts.parts import empty_label, reload_if_count_changed
 from ui.widgets.lazy_table import LazyIdModel, ListSource
+from ui.widgets.search import search_field
 from ui.widgets.tables import set_up_table
-
-SEARCH_DELAY_MS = 250
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -67,16 +65,12 @@ class RecordList(QWidget):
         self.no_match_text = ""  # shown when the filter leaves nothing
         self.count_text = "{n}"  # how many rows the filter lets through
 
-        self.search = QLineEdit(self)
-        self.search.setClearButtonEnabled(True)
+        self.search, self.search_timer = search_field(self, self.apply_filter)
         self.kind = QComboBox(self)
         self.kind.addItem("", None)
         for kind in OrganisationKind:
             self.kind.addItem("", kind.value)
         self.count_label = QLabel(self)
-        self.search_timer = QTimer(self)
-        self.search_timer.setSingleShot(True)
-        self.search_timer.setInterval(SEARCH_DELAY_MS)
 
         self._source = make_source("", None, self._drafts)
         self.model = LazyIdModel(store, self._source, self)
@@ -110,9 +104,7 @@ class RecordList(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.stack, 1)
 
-        self.search.textChanged.connect(self.search_timer.start)
         self.search.returnPressed.connect(self.apply_filter)
-        self.search_timer.timeout.connect(self.apply_filter)
         self.kind.currentIndexChanged.connect(self.apply_filter)
         self.model.modelReset.connect(self._after_reset)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
