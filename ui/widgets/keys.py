@@ -100,8 +100,9 @@ def _name(action: QAction, label: str, asks: bool) -> None:
     key = action.shortcut().toString()
     action.setText(f"{label}…" if asks else label)
     action.setToolTip(_("{label} (key {key})").format(label=label, key=key))
-    # The toolbar shows each key beside its label: the keys are the fast way.
-    action.setIconText(f"{key} {action.text()}")
+    # The toolbar shows each key beside its label: the keys are the fast way. No "…"
+    # there: on a button it reads as a label cut short.
+    action.setIconText(f"{key} {label}")
 
 
 def name_status_actions(actions: Sequence[StatusAction]) -> None:
