@@ -27,12 +27,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, case, or_, select
 from sqlalchemy.orm import aliased
 
 from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.kinds import ActionStatus
-from coordinator.queries.cases import with_reference_or_company
+from coordinator.queries.cases import in_case_order, with_reference_or_company
 from coordinator.queries.due import OVERDUE_STATUSES
 from coordinator.queries.sql import (
     FilteredList,
@@ -191,19 +191,8 @@ def ids_stmt(
     stmt = select(Action.id).where(*conditions(flt))
     up = not descending
     keys: list[Any]
-    if sort == SORT_CASE:
-        stmt = stmt.join(Case, Case.id == Action.case_id)
-        keys = [order_key(Case.reference, up), order_key(Action.position, up)]
-    elif sort == SORT_COMPANY:
-        company = aliased(Organisation, name="company")
-        stmt = stmt.join(Case, Case.id == Action.case_id).outerjoin(
-            company, company.id == Case.company_id
-        )
-        keys = [
-            order_key(func.coalesce(company.name, literal("")), up),
-            order_key(Case.reference, up),
-            order_key(Action.position, up),
-        ]
+    if sort in (SORT_CASE, SORT_COMPANY):
+        stmt, keys = in_case_order(stmt, Action, up, by_company=sort == SORT_COMPANY)
     elif sort == SORT_DEPARTMENT:
         department = aliased(Organisation, name="department")
         stmt = stmt.join(department, department.id == Action.department_id)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased, selectinload
 from coordinator.errors import NotFoundError
 from coordinator.i18n import N_
 from coordinator.kinds import CaseStatus
-from coordinator.queries.sql import chunks, contains, count_where, id_list
+from coordinator.queries.sql import chunks, contains, count_where, id_list, order_key
 from coordinator.store.lookup import WHAT_CASE, get_or_raise
 from coordinator.store.models import Case, Organisation
 from coordinator.store.records import CaseRecord, amount_from_minor
@@ -192,3 +192,19 @@ def list_cases(
         if status is not None:
             query = query.where(Case.status == status)
         return [CaseRecord.of(c) for c in session.scalars(query)]
+
+
+def in_case_order(
+    stmt: Select[Any], entity: Any, ascending: bool, *, by_company: bool
+) -> tuple[Select[Any], list[Any]]:
+    """``stmt`` over the rows of cases (steps, documents) joined to what sorts them, and
+    the sort keys: the case's reference (after its company's name, ``by_company``), then
+    the row's place in its case. Companyless cases read as "" and come first ascending."""
+    stmt = stmt.join(Case, Case.id == entity.case_id)
+    keys: list[Any] = []
+    if by_company:
+        company = aliased(Organisation, name="company")
+        stmt = stmt.outerjoin(company, company.id == Case.company_id)
+        keys.append(order_key(func.coalesce(company.name, literal("")), ascending))
+    keys += [order_key(Case.reference, ascending), order_key(entity.position, ascending)]
+    return stmt, keys

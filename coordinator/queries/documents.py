@@ -26,7 +26,7 @@ from sqlalchemy.orm import aliased
 
 from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.kinds import DocumentState, OrganisationKind
-from coordinator.queries.cases import with_reference_or_company
+from coordinator.queries.cases import in_case_order, with_reference_or_company
 from coordinator.queries.due import WAITING_DOCUMENT_STATES, document_since
 from coordinator.queries.sql import (
     FilteredList,
@@ -185,19 +185,8 @@ def ids_stmt(
     stmt = select(Document.id).where(*conditions(flt))
     up = not descending
     keys: list[Any]
-    if sort == SORT_CASE:
-        stmt = stmt.join(Case, Case.id == Document.case_id)
-        keys = [order_key(Case.reference, up), order_key(Document.position, up)]
-    elif sort == SORT_COMPANY:
-        company = aliased(Organisation, name="company")
-        stmt = stmt.join(Case, Case.id == Document.case_id).outerjoin(
-            company, company.id == Case.company_id
-        )
-        keys = [
-            order_key(func.coalesce(company.name, literal("")), up),
-            order_key(Case.reference, up),
-            order_key(Document.position, up),
-        ]
+    if sort in (SORT_CASE, SORT_COMPANY):
+        stmt, keys = in_case_order(stmt, Document, up, by_company=sort == SORT_COMPANY)
     elif sort == SORT_TITLE:
         keys = [order_key(Document.title, up)]
     elif sort == SORT_STATE:
