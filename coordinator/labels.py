@@ -100,3 +100,14 @@ def cap(label: Msg) -> str:
     the lowercase form is for use inside sentences. Chinese is unaffected."""
     text = label.tr()
     return text[:1].upper() + text[1:]
+
+
+RECORD_KINDS: dict[str, Msg] = {
+    "case": N_("Cases"),
+    "contact": N_("Contacts"),
+    "organisation": N_("Organisations"),
+    "communication": N_("Communications"),
+    "document": N_("Documents"),
+    "action": N_("Steps"),
+}
+"""The headings of a search's groups, by the value of the record kind."""

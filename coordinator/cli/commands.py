@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from coordinator.cli import contacts as cli_contacts
 from coordinator.cli import safety as cli_safety
+from coordinator.cli import search as cli_search
 from coordinator.errors import DomainError
 from coordinator.i18n import _, language_from_environment, set_language
 
@@ -102,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--pdf", required=True, type=Path, metavar="FILE")
     report.add_argument("--year", type=int, help="the indicators' year (default: this year)")
     cli_contacts.register(sub)
+    cli_search.register(sub)
     cli_safety.register(sub)
     return parser
 
@@ -231,6 +233,7 @@ COMMANDS = {
     "export-list": cmd_export_list,
     "info": cmd_info,
     "import-contacts": cli_contacts.run,
+    "search": cli_search.run,
 }
 
 

@@ -9,7 +9,7 @@
     liaison-hub restore BACKUP              (an id from `backups`, or a backup folder)
     liaison-hub archive export FILE
     liaison-hub archive import FILE [--replace]
-    liaison-hub check [--repair]
+    liaison-hub check [--repair] [--reindex]
 
 ``restore`` and ``archive import`` replace the data, so they refuse while the app has the
 data folder open (its lock file is live).
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,6 +65,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     )
     check = sub.add_parser("check", help="check the database and attachments; exit 1 on problems")
     check.add_argument("--repair", action="store_true", help="apply the safe repairs offered")
+    check.add_argument(
+        "--reindex", action="store_true", help="rebuild the search index from the records first"
+    )
 
 
 def run(args: argparse.Namespace) -> int | None:
@@ -243,6 +247,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     store = _open_store(_data_dir(args))
     try:
+        if getattr(args, "reindex", False):
+            _reindex(store)
         report = check_store(store)
         _print_findings(report.findings)
         if getattr(args, "repair", False) and report.repairable:
@@ -271,6 +277,24 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 0
     print(_("Check finished: problems found."))
     return 1
+
+
+def _reindex(store: Store) -> None:
+    from coordinator.search import index
+
+    def progress(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\r{done}/{total}", end="", file=sys.stderr, flush=True)
+
+    started = time.perf_counter()
+    count = index.build(store, progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(
+        _("Search index rebuilt: {count} records in {seconds:.1f} s.").format(
+            count=count, seconds=time.perf_counter() - started
+        )
+    )
 
 
 _HANDLERS = {

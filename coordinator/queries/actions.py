@@ -41,6 +41,8 @@ from coordinator.queries.sql import (
     order_key,
     rank,
 )
+from coordinator.search.filtering import holds
+from coordinator.store.changes import ChangeKind
 from coordinator.store.lookup import WHAT_ACTION, WHAT_CASE, get_or_raise
 from coordinator.store.models import Action, ActionDependency, ActionPause, Case, Organisation
 from coordinator.store.records import ActionRecord
@@ -160,7 +162,8 @@ def _text_condition(text: str) -> ColumnElement[bool] | None:
     term = text.strip()
     if not term:
         return None
-    return or_(contains(Action.title, term), Action.case_id.in_(with_reference_or_company(term)))
+    own = holds(ChangeKind.ACTION, Action.id, term, contains(Action.title, term))
+    return or_(own, Action.case_id.in_(with_reference_or_company(term)))
 
 
 def conditions(flt: ActionFilter) -> list[ColumnElement[bool]]:

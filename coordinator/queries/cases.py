@@ -20,6 +20,8 @@ from coordinator.errors import NotFoundError
 from coordinator.i18n import N_
 from coordinator.kinds import CaseStatus
 from coordinator.queries.sql import chunks, contains, count_where, id_list, order_key
+from coordinator.search.filtering import holds
+from coordinator.store.changes import ChangeKind
 from coordinator.store.lookup import WHAT_CASE, get_or_raise
 from coordinator.store.models import Case, Organisation
 from coordinator.store.records import CaseRecord, amount_from_minor
@@ -75,13 +77,12 @@ def _conditions(flt: CaseFilter) -> list[ColumnElement[bool]]:
     text = flt.text.strip()
     if text:
         company_ids = select(Organisation.id).where(contains(Organisation.name, text))
-        conditions.append(
-            or_(
-                contains(Case.reference, text),
-                contains(Case.title, text),
-                Case.company_id.in_(company_ids),
-            )
+        scan = or_(
+            contains(Case.reference, text),
+            contains(Case.title, text),
+            Case.company_id.in_(company_ids),
         )
+        conditions.append(holds(ChangeKind.CASE, Case.id, text, scan))
     return conditions
 
 

@@ -8,9 +8,11 @@ and filtering are SQL, shaped for the indexes of :class:`~coordinator.store.mode
 * a case: ``ix_communications_case_at``; a contact: ``ix_communications_contact_at``;
 * unfiled only: the partial index ``ix_communications_unfiled``.
 
+* text: the search index (:mod:`coordinator.search.filtering`), then the time index.
+
 Ties are broken by time and then id, in the same direction, so every order is total and
-the same id list comes back each time. Sorting by channel, person, case or duration and
-the text search have no index to lean on: they scan (see ``bench/bench_communications_list.py``).
+the same id list comes back each time. Sorting by channel, person, case or duration has
+no index to lean on: it scans (see ``bench/bench_communications_list.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from sqlalchemy import ColumnElement, Select, func, literal, or_, select
 
 from coordinator.kinds import Channel, Direction
 from coordinator.queries.sql import chunks, contains, count_where, id_list
+from coordinator.search.filtering import holds
+from coordinator.store.changes import ChangeKind
 from coordinator.store.lookup import WHAT_COMMUNICATION, get_or_raise
 from coordinator.store.models import Case, Communication, Contact
 from coordinator.store.records import CommunicationRecord
@@ -110,9 +114,8 @@ def _conditions(flt: CommunicationFilter) -> list[ColumnElement[bool]]:
         conditions.append(Communication.at < flt.until)
     text = flt.text.strip()
     if text:
-        conditions.append(
-            or_(contains(Communication.notes, text), contains(Communication.raw_number, text))
-        )
+        scan = or_(contains(Communication.notes, text), contains(Communication.raw_number, text))
+        conditions.append(holds(ChangeKind.COMMUNICATION, Communication.id, text, scan))
     return conditions
 
 

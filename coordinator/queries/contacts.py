@@ -33,6 +33,8 @@ from sqlalchemy.orm import Session, selectinload
 from coordinator.kinds import CaseStatus, OrganisationKind
 from coordinator.phones import normalise, search_digits
 from coordinator.queries.sql import chunks, count_where, id_list, ids_where_in
+from coordinator.search.filtering import holds
+from coordinator.store.changes import ChangeKind
 from coordinator.store.lookup import WHAT_CONTACT, get_or_raise
 from coordinator.store.models import (
     Action,
@@ -117,7 +119,7 @@ def _contact_conditions(flt: ContactFilter) -> list[ColumnElement[bool]]:
         )
     term = flt.text.strip()
     if term:
-        conditions.append(_contact_search(term))
+        conditions.append(holds(ChangeKind.CONTACT, Contact.id, term, _contact_search(term)))
     return conditions
 
 
@@ -286,7 +288,7 @@ def _organisation_conditions(flt: OrganisationFilter) -> list[ColumnElement[bool
         if letters.isascii() and letters.isalpha():
             matches.append(_squeezed(Organisation.pinyin).contains(letters, autoescape=True))
             matches.append(_initials_start(Organisation.initials, letters))
-        conditions.append(or_(*matches))
+        conditions.append(holds(ChangeKind.ORGANISATION, Organisation.id, term, or_(*matches)))
     return conditions
 
 

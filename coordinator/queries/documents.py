@@ -35,7 +35,9 @@ from coordinator.queries.sql import (
     order_key,
     rank,
 )
+from coordinator.search.filtering import holds
 from coordinator.store import filestore
+from coordinator.store.changes import ChangeKind
 from coordinator.store.lookup import WHAT_CASE, WHAT_DOCUMENT, get_or_raise
 from coordinator.store.models import Case, Document, DocumentFile, Organisation
 from coordinator.store.records import DocumentRecord
@@ -167,7 +169,7 @@ def conditions(flt: DocumentFilter) -> list[ColumnElement[bool]]:
     if term:
         found.append(
             or_(
-                contains(Document.title, term),
+                holds(ChangeKind.DOCUMENT, Document.id, term, contains(Document.title, term)),
                 Document.case_id.in_(with_reference_or_company(term)),
             )
         )

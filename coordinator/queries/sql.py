@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
+from coordinator.search.index import reading
+
 if TYPE_CHECKING:
     from coordinator.store.storage import Store
 
@@ -57,17 +59,19 @@ def rank(column: Any, order: Sequence[object]) -> Any:
 
 def id_list(session: Session, stmt: Select[Any], limit: int | None = None) -> list[int]:
     """The ids ``stmt`` selects (its first column), in its order; ``limit`` keeps the first."""
-    if limit is not None:
-        return list(session.scalars(stmt.limit(limit)))
-    if session.get_bind().dialect.name == "sqlite":
-        return _id_list_sqlite(session, stmt)
-    return list(session.scalars(stmt))
+    with reading(session):  # a filter box's text reads the search index
+        if limit is not None:
+            return list(session.scalars(stmt.limit(limit)))
+        if session.get_bind().dialect.name == "sqlite":
+            return _id_list_sqlite(session, stmt)
+        return list(session.scalars(stmt))
 
 
 def count_where(session: Session, entity: Any, conditions: Sequence[ColumnElement[bool]]) -> int:
     """How many rows of ``entity`` meet every condition."""
     stmt = select(func.count()).select_from(entity).where(*conditions)
-    return int(session.scalar(stmt) or 0)
+    with reading(session):
+        return int(session.scalar(stmt) or 0)
 
 
 def ids_where_in(
@@ -80,8 +84,9 @@ def ids_where_in(
     """``id_column`` of the rows whose ``key`` is one of ``values`` and that meet every
     condition (one statement per :data:`IN_CHUNK` values)."""
     found: set[int] = set()
-    for chunk in chunks(values):
-        found.update(session.scalars(select(id_column).where(key.in_(chunk), *conditions)))
+    with reading(session):
+        for chunk in chunks(values):
+            found.update(session.scalars(select(id_column).where(key.in_(chunk), *conditions)))
     return found
 
 

@@ -53,6 +53,7 @@ from coordinator.safety.copying import (
     run_check,
 )
 from coordinator.safety.opening import LOCK_NAME
+from coordinator.search import index as search_index
 from coordinator.store import filestore
 from coordinator.store.migrate import current_revision, head_revision
 from coordinator.store.models import DocumentFile
@@ -64,6 +65,7 @@ REPAIRS: Final = (
     "delete-orphan-rows",
     "clear-broken-links",
     "fix-permissions",
+    "rebuild-search-index",
 )
 ORPHAN_GRACE: Final = 3600.0  # seconds
 QUARANTINE_DIR: Final = "quarantine"
@@ -92,6 +94,10 @@ _MSG_NO_HOLIDAYS = N_(
     "you enter the year's schedule."
 )
 _MSG_NO_GOOD_COPY = N_("No backup holds a good copy of the attached file “{name}” any more.")
+_MSG_SEARCH_INDEX = N_(
+    "The search index does not match the data ({detail}): searches could miss records "
+    "until it is rebuilt."
+)
 _MSG_REPAIR_FAILED = N_("The repair could not be finished: {reason}")
 
 
@@ -172,12 +178,31 @@ def check_store(
         findings.extend(_leftover_findings(store.files_dir, referenced, grace))
         findings.extend(_permission_findings(store.data_dir))
     report(progress, "check", 3, 4)
+    findings.extend(search_index_findings(store))
     calendar = store.calendar()
     year = (today or store.clock().date()).year
     for missing in (y for y in (year, year + 1) if calendar.coverage(y) == "fallback"):
         findings.append(Finding("warning", _MSG_NO_HOLIDAYS, (("year", missing),), code="calendar"))
     report(progress, "check", 4, 4)
     return CheckReport(tuple(findings))
+
+
+def search_index_findings(store: Store) -> list[Finding]:
+    """The index holds exactly the records there are, as they read now (a rebuild is
+    offered, and is safe: the index holds nothing the records do not)."""
+    problems = search_index.problems(store)
+    if not problems:
+        return []
+    detail = "; ".join(problems[:5])
+    return [
+        Finding(
+            "error",
+            _MSG_SEARCH_INDEX,
+            (("detail", detail),),
+            code="search-index",
+            repair="rebuild-search-index",
+        )
+    ]
 
 
 def _database_findings(store: Store, progress: ProgressCallback | None) -> list[Finding]:
@@ -452,6 +477,8 @@ def repair(
                 _repair_rows(store, finding)
             elif finding.repair == "fix-permissions":
                 _fix_permissions(store.data_dir)
+            elif finding.repair == "rebuild-search-index":
+                search_index.build(store)
         except DomainError as exc:
             failed.append((finding, exc))
         except (OSError, sqlite3.Error) as exc:

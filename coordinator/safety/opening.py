@@ -25,6 +25,9 @@ from typing import Final
 
 from coordinator.paths import resolve_data_dir
 from coordinator.safety.backup import backup_data_dir
+from coordinator.safety.copying import ProgressCallback, report
+from coordinator.search import index
+from coordinator.search.index import IndexProgress
 from coordinator.store import migrate
 from coordinator.store.storage import Clock, Store, local_now
 
@@ -38,16 +41,56 @@ def open_store(
     *,
     url: str | None = None,
     clock: Clock = local_now,
+    progress: IndexProgress | None = None,
 ) -> Store:
     """The store of ``data_dir`` (by default the setting, then the user data folder),
-    upgraded to the current schema."""
+    upgraded to the current schema, its search index whole and following every change.
+
+    Building the index (after an upgrade, or when it is missing or out of date) reads
+    every record: ``progress`` hears how far it is.
+    """
     store = Store(resolve_data_dir(data_dir), url=url, clock=clock)
     try:
         upgrade_with_backup(store)
+        if needs_index(store):
+            index.build(store, progress)
+        store.before_commit.append(index.follow)
     except BaseException:
         store.close()
         raise
     return store
+
+
+def needs_index(store: Store) -> bool:
+    with store.read() as session:
+        return index.backend_for(session) is not None and not index.is_current(session)
+
+
+def needs_preparing(data_dir: Path) -> bool:
+    """Opening will take a while (a schema upgrade, or the index to build): the app does
+    it off the GUI thread, with progress, through :func:`prepare`."""
+    store = Store(data_dir)
+    try:
+        if migrate.pending_upgrade(store) is not None:
+            return True
+        return needs_index(store)
+    finally:
+        store.close()
+
+
+def prepare(data_dir: Path, progress: ProgressCallback | None = None) -> None:
+    """Upgrade and index the data folder, then let go of it (for any thread).
+
+    ``progress`` hears the stage "upgrade" (the backup before it, then the upgrade, no
+    figures) and then "index" with the records indexed so far.
+    """
+    report(progress, "upgrade", 0, 0)
+    open_store(
+        data_dir,
+        progress=None
+        if progress is None
+        else lambda done, total: report(progress, "index", done, total),
+    ).close()
 
 
 def upgrade_with_backup(store: Store) -> Path | None:

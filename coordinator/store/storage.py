@@ -202,6 +202,9 @@ class Store:
             _configure_sqlite(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._reading = threading.local()  # the read session open on each thread, if any
+        self.before_commit: list[Callable[[Work], None]] = []
+        """Run at the end of every unit of work, inside its transaction (the search index
+        follows the changes this way: see coordinator.search.index)."""
         self._calendar: WorkingCalendar | None = None
 
     @property
@@ -223,6 +226,8 @@ class Store:
         try:
             with session.begin():
                 yield unit
+                for hook in self.before_commit:
+                    hook(unit)
         except DomainError:
             raise
         except (OperationalError, IntegrityError, SADatabaseError, sqlite3.DatabaseError) as exc:

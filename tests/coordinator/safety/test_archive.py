@@ -32,6 +32,7 @@ from coordinator.safety import archive, archive_contents
 from coordinator.safety.opening import open_store
 from coordinator.services import cases, communications, documents
 from coordinator.store import filestore
+from coordinator.store.migrate import SCHEMA_HEAD
 from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
@@ -175,7 +176,7 @@ def test_export_then_import_gives_the_same_store(
     }
     contents = archive_contents.inspect_archive(source.archive)
     assert (contents.file_count, contents.files_size) == (2, len(SCAN) + len(LETTER))
-    assert contents.schema_revision == "0002"
+    assert contents.schema_revision == SCHEMA_HEAD
 
     fresh = tmp_path / "laptop" / "data"
     result = archive.import_archive(fresh, source.archive, clock=clock)

@@ -32,6 +32,7 @@ from coordinator.safety.opening import open_store
 from coordinator.safety.retention import RetentionPolicy
 from coordinator.services import cases, communications, documents
 from coordinator.store import filestore
+from coordinator.store.migrate import SCHEMA_HEAD
 from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
@@ -91,7 +92,11 @@ def test_a_backup_holds_the_database_and_its_attachments_verified(
     assert not result.skipped
     assert info.id == "20250609-090000-manual"
     assert info.path == store.backups_dir / info.id
-    assert (info.created_at, info.reason, info.schema_revision) == (clock.now, "manual", "0002")
+    assert (info.created_at, info.reason, info.schema_revision) == (
+        clock.now,
+        "manual",
+        SCHEMA_HEAD,
+    )
     assert info.verified
     assert info.complete
     assert info.check == "integrity_check"

@@ -204,6 +204,11 @@ def test_rows_pointing_to_nothing_are_repaired_as_the_schema_says(
             f"A row of phone_numbers (#{phone_row}) points to a missing contacts.",
             "delete-orphan-rows",
         ),
+        (  # the contact is still in the search index: it went behind the app's back
+            "The search index does not match the data (contact: 0 not indexed, 1 indexed "
+            "but gone): searches could miss records until it is rebuilt.",
+            "rebuild-search-index",
+        ),
     ]
 
     outcome = repair(store, found)
@@ -226,9 +231,10 @@ def test_many_broken_rows_make_one_finding(store: Store) -> None:
         with sqlite3.connect(store.database_path) as conn:
             conn.execute("PRAGMA foreign_keys = OFF")
             conn.execute("DELETE FROM contacts WHERE id = ?", (contact.id,))
-    (finding,) = problems(store)
+    finding, index_finding = problems(store)
     assert finding.text("en").startswith("3 rows of phone_numbers point to a missing contacts")
-    repair(store, [finding])
+    assert index_finding.code == "search-index"
+    repair(store, [finding, index_finding])
     assert problems(store) == []
 
 

@@ -31,7 +31,7 @@ def crash_writer() -> ModuleType:
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_killed_writers_lose_nothing_they_confirmed(tmp_path: Path) -> None:
-    figures = crash_writer().run_series(tmp_path / "data", kills=10, seed=6, attach_every=5)
+    figures = crash_writer().run_series(tmp_path / "data", kills=10, seed=6, attach_every=3)
     assert figures.problems == []
     assert figures.ok
     assert figures.kills == 10

@@ -15,14 +15,16 @@ from coordinator.errors import StorageError
 from coordinator.paths import DATABASE_NAME
 from coordinator.safety.catalogue import list_backups
 from coordinator.safety.opening import open_store
-from coordinator.store.migrate import alembic_config, head_revision
+from coordinator.store.migrate import alembic_config, head_revision, include_name
 from coordinator.store.models import Base
 
 
 def test_upgrade_from_empty_matches_the_models(tmp_path: Path) -> None:
     store = open_store(tmp_path / "data")
     with store.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": include_name}
+        )
         diff = compare_metadata(context, Base.metadata)
         assert diff == []
         assert context.get_current_revision() == head_revision()
@@ -153,3 +155,31 @@ def test_the_written_down_head_is_alembics_head() -> None:
     from coordinator.store.migrate import SCHEMA_HEAD
 
     assert head_revision() == SCHEMA_HEAD
+
+
+def test_upgrade_builds_the_search_index_of_the_data_there_with_progress(tmp_path: Path) -> None:
+    from coordinator.queries.search import search
+    from coordinator.search import index
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    db = data_dir / DATABASE_NAME
+    command.upgrade(alembic_config(f"sqlite:///{db}"), "0002")
+    _seed_revision_0001(db)
+    heard: list[tuple[int, int]] = []
+
+    store = open_store(data_dir, progress=lambda done, total: heard.append((done, total)))
+    try:
+        # an organisation, a case, a contact, a call
+        assert heard[0] == (0, 4)
+        assert heard[-1] == (4, 4)
+        assert index.problems(store) == []
+        found = {(h.kind.value, h.id) for h in search(store, "执照").hits}
+        assert found == {("communication", 1)}
+        assert {(h.kind.value, h.id) for h in search(store, "csy").hits} == {("contact", 1)}
+        assert {(h.kind.value, h.id) for h in search(store, "8000").hits} == {("contact", 1)}
+    finally:
+        store.close()
+    heard.clear()
+    open_store(data_dir, progress=lambda done, total: heard.append((done, total))).close()
+    assert heard == []  # built once: the next opening trusts it

@@ -1,0 +1,1 @@
+"""Finding anything: the index of every record's text, its upkeep and its queries."""
