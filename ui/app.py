@@ -57,10 +57,13 @@ class Application:
         """Open the data and fill the window; False (the user was told) if it cannot be."""
         from coordinator.safety.opening import open_store
         from coordinator.services import templates
+        from ui.dialogs.recovery import prepare_with_progress
         from ui.dialogs.safety_actions import check_before_open
 
         # A damaged database is said so, kept aside untouched, and a backup offered.
         if not check_before_open(data_dir, self.window):
+            return False
+        if not prepare_with_progress(data_dir, self.window):
             return False
         try:
             store = open_store(data_dir)

@@ -18,6 +18,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -36,6 +37,7 @@ from ui.hub import Hub
 
 if TYPE_CHECKING:
     from ui.quick_log.panel import QuickLogPanel
+    from ui.search.panel import SearchPanel
     from ui.views.today import TodayView
 
 USER_ROLE = 0x0100  # Qt.ItemDataRole.UserRole, by value (see the frame's note on Qt)
@@ -115,6 +117,7 @@ class MainWindow(QMainWindow):
         self.attached = False
         # Made at the first Ctrl+L: the quick log's modules need not load before then.
         self.quick_log_panel: QuickLogPanel | None = None
+        self.search_panel: SearchPanel | None = None  # made at the first Ctrl+K, likewise
         self.sidebar = QListWidget(self)
         self.pinned_label = QLabel(self)
         self.pinned = QListWidget(self)
@@ -310,6 +313,17 @@ class MainWindow(QMainWindow):
         self.quick_log_action.setShortcut(QKeySequence("Ctrl+L"))
         self.quick_log_action.triggered.connect(self.quick_log)
         self.file_menu.addAction(self.quick_log_action)
+        self.search_action = QAction(self)
+        self.search_action.setShortcut(QKeySequence("Ctrl+K"))
+        self.search_action.triggered.connect(lambda: self.search())
+        self.file_menu.addAction(self.search_action)
+        # The field at the top right: typing in it opens the panel with what was typed.
+        self.search_box = QLineEdit(self)
+        self.search_box.setObjectName("search_box")
+        self.search_box.setMinimumWidth(260)
+        self.search_box.textEdited.connect(self._search_box_typed)
+        self.search_box.returnPressed.connect(lambda: self._search_box_typed(""))
+        self.menuBar().setCornerWidget(self.search_box)
         self.import_contacts_action = QAction(self)
         self.import_contacts_action.triggered.connect(self.import_contacts)
         self.file_menu.addAction(self.import_contacts_action)
@@ -372,6 +386,9 @@ class MainWindow(QMainWindow):
         self.file_menu.setTitle(_("&File"))
         self.new_case_action.setText(_("&New case…"))
         self.quick_log_action.setText(_("&Log a call or message…"))
+        self.search_action.setText(_("&Search everything…"))
+        self.search_box.setPlaceholderText(_("Search (Ctrl+K)"))
+        self.search_box.setAccessibleName(_("Search"))
         self.import_contacts_action.setText(_("&Import contacts (vCard, CSV)…"))
         self.quit_action.setText(_("&Quit"))
         self.view_menu.setTitle(_("&View"))
@@ -519,8 +536,11 @@ class MainWindow(QMainWindow):
     def reopen_store(self) -> None:
         """After it (worked or not): a new Store, and every view built again on it."""
         from coordinator.safety.opening import open_store
+        from ui.dialogs.recovery import prepare_with_progress
         from ui.views.today import TodayView
 
+        # A backup from before the search index: it is built with progress first.
+        prepare_with_progress(self.store.data_dir, self)
         store = open_store(self.store.data_dir)
         current = self.stack.currentIndex()
         for index, view in list(self._pages.items()):
@@ -534,6 +554,8 @@ class MainWindow(QMainWindow):
             panel.hide()
             panel.deleteLater()
             self.quick_log_panel = None
+        if self.search_panel is not None:
+            self.search_panel.set_store(store)
         self.reminders.deleteLater()
         self.store = store
         self.hub.store = store  # the hub (and every connection to it) stays
@@ -568,6 +590,23 @@ class MainWindow(QMainWindow):
             self.quick_log_panel = panel
         panel.open_panel()
         return panel
+
+    def search(self, text: str | None = None) -> SearchPanel | None:
+        """Ctrl+K from anywhere: the search panel, the last query selected (or ``text``)."""
+        if not self.attached:
+            return None
+        panel = self.search_panel
+        if panel is None:
+            from ui.search.panel import SearchPanel
+
+            panel = SearchPanel(self.store, self.hub, self.settings, self)
+            self.search_panel = panel
+        panel.open_panel(text)
+        return panel
+
+    def _search_box_typed(self, text: str) -> None:
+        self.search_box.clear()
+        self.search(text or None)
 
     def import_contacts(self) -> None:
         from ui.dialogs.import_contacts import ImportContactsDialog

@@ -56,6 +56,11 @@ def main(out_dir: Path) -> None:
         panel.grab().save(str(out_dir / "quick-log-zh.png"))
         panel.discard()
         panel.hide()
+        search = window.search("税务")
+        assert search is not None
+        app.processEvents()
+        search.grab().save(str(out_dir / "search-zh.png"))
+        search.hide()
         aoi = next(c for c in case_queries.list_cases(store) if "AOI" in c.title)
         window.open_record("case", aoi.id)
         app.processEvents()

@@ -19,8 +19,13 @@ from coordinator.store.storage import Store
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-# The offscreen platform itself says this whenever a window is shown; it is not ours.
-_PLATFORM_NOISE = ("This plugin does not support propagateSizeHints()",)
+# The offscreen platform itself says these whenever a window is shown, raised, or a popup
+# takes the keyboard; they are not ours.
+_PLATFORM_NOISE = (
+    "This plugin does not support propagateSizeHints()",
+    "This plugin does not support raise()",
+    "This plugin does not support grabbing the keyboard",
+)
 
 
 @pytest.fixture(autouse=True)

@@ -13,9 +13,9 @@ first frame, which must not wait for it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -35,6 +35,7 @@ from coordinator.errors import DomainError
 from coordinator.i18n import _
 from ui.dialogs.safety import (
     IMPORT_STAGES,
+    OPEN_STAGES,
     RESTORE_STAGES,
     BackupsModel,
     imported_text,
@@ -209,6 +210,34 @@ class BackupPickerDialog(QDialog):
     def take_folder(self, folder: Path) -> None:
         self.folder = folder
         self.accept()
+
+
+PREPARE_SHOW_AFTER_MS = 400
+"""A new, empty folder is prepared at once: no dialog flashes by."""
+
+
+def prepare_with_progress(data_dir: Path, parent: QWidget | None) -> bool:
+    """Before the store is opened: a schema upgrade or a search index to build (which
+    read every record) happen off the GUI thread, with progress. False when it failed
+    (the officer was told); nothing is then changed."""
+    from coordinator.safety.opening import needs_preparing, prepare
+
+    if not needs_preparing(data_dir):
+        return True
+
+    def work(progress: Callable[[Any], None]) -> bool:
+        prepare(data_dir, progress)
+        return True
+
+    done = run_with_progress(
+        parent,
+        _("Preparing your data"),
+        work,
+        stages=OPEN_STAGES,
+        cancellable=False,
+        show_after_ms=PREPARE_SHOW_AFTER_MS,
+    )
+    return done is not None
 
 
 def check_before_open(data_dir: Path, parent: QWidget | None) -> bool:

@@ -82,6 +82,12 @@ RESTORE_STAGES: Final[Mapping[str, Msg]] = MappingProxyType(
         "files": N_("Backing up the current data first…"),
     }
 )
+OPEN_STAGES: Final[Mapping[str, Msg]] = MappingProxyType(
+    {
+        "upgrade": N_("Backing up and upgrading the database…"),
+        "index": N_("Building the search index…"),
+    }
+)
 EXPORT_STAGES: Final[Mapping[str, Msg]] = MappingProxyType(
     {**STAGES, "files": N_("Writing the attached files into the archive…")}
 )
