@@ -10,8 +10,8 @@ each kind and their totals); (c) the same queries by ``LIKE '%q%'`` over the not
 numbers of the communications: the first 50 newest, and a full scan (the count, what a
 list needs); (d) the Communications view filtered by a query, from the filter applied
 to its first rows painted; (e) with ``--rebuild``, the index built from scratch, and the
-database's size. If the data folder holds no database, it is generated at ``--scale``
-first (the index is then built when it is opened).
+database's size; (f) each list's filter box (ids and count). If the data folder holds
+no database, it is generated at ``--scale`` first (the index is built when it is opened).
 
 Targets: (a) p95 < 50 ms for 1-, 2-character Chinese and 4-digit fragments, at least 20x
 faster than the scan; (d) < 150 ms.
@@ -154,6 +154,40 @@ def painted_filter(store: Store, queries: Sequence[str]) -> list[float]:
     return times
 
 
+def list_filters(store: Store, query: str) -> dict[str, float]:
+    """(f): each list's filter box: the ordered ids and the count, as a list asks."""
+    from coordinator.queries import actions, cases, contacts, documents
+    from coordinator.queries import communications as calls
+
+    work: dict[str, Callable[[], object]] = {
+        "communications": lambda: (
+            calls.ids(store, calls.CommunicationFilter(text=query)),
+            calls.count(store, calls.CommunicationFilter(text=query)),
+        ),
+        "cases": lambda: (
+            cases.ids(store, cases.CaseFilter(text=query)),
+            cases.count(store, cases.CaseFilter(text=query)),
+        ),
+        "contacts": lambda: (
+            contacts.contact_ids(store, contacts.ContactFilter(text=query)),
+            contacts.contact_count(store, contacts.ContactFilter(text=query)),
+        ),
+        "steps": lambda: (
+            actions.LIST.ids(store, actions.ActionFilter(text=query)),
+            actions.LIST.count(store, actions.ActionFilter(text=query)),
+        ),
+        "documents": lambda: (
+            documents.LIST.ids(store, documents.DocumentFilter(text=query)),
+            documents.LIST.count(store, documents.DocumentFilter(text=query)),
+        ),
+    }
+    found = {}
+    for name, run in work.items():
+        run()
+        found[name] = statistics.median(ms(run) for _ in range(3))
+    return found
+
+
 def database_size(store: Store) -> tuple[float, float | None]:
     """The database file's MiB, and the index's share where SQLite can say (dbstat)."""
     path = store.data_dir / DATABASE_NAME
@@ -235,6 +269,11 @@ def main(argv: list[str] | None = None) -> int:
         f"    {', '.join(f'{t:.0f}' for t in painted)} ms; worst {worst:.0f} ms "
         f"< {TARGET_PAINT_MS:.0f}: {'ok' if ok else 'MISSED'}"
     )
+
+    print("\n(f) each list's filter box: ordered ids and count, median of 3 (ms)")
+    for query in ("税务", "银行", digits[0], "wang"):
+        figures = list_filters(store, query)
+        print(f"    {query:<8}" + "  ".join(f"{k} {v:.0f}" for k, v in figures.items()))
 
     size, share = database_size(store)
     print(f"\n(e) database {size:.1f} MiB" + ("" if share is None else f", index {share:.1f} MiB"))

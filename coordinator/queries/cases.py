@@ -88,12 +88,14 @@ def _conditions(flt: CaseFilter) -> list[ColumnElement[bool]]:
 
 def with_reference_or_company(text: str) -> Select[Any]:
     """The ids of the cases whose reference or company name holds ``text`` (what the
-    lists of steps and documents search besides their own titles)."""
+    lists of steps and documents search besides their own titles). The companies are
+    found by the search index, the references (short, one per case) by a scan."""
     company = aliased(Organisation, name="search_company")
-    return (
-        select(Case.id)
-        .outerjoin(company, company.id == Case.company_id)
-        .where(or_(contains(Case.reference, text), contains(company.name, text)))
+    companies = select(company.id).where(
+        holds(ChangeKind.ORGANISATION, company.id, text, contains(company.name, text))
+    )
+    return select(Case.id).where(
+        or_(contains(Case.reference, text), Case.company_id.in_(companies))
     )
 
 
