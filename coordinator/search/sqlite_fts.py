@@ -104,14 +104,14 @@ class SqliteFts:
         session.execute(text(f"INSERT INTO {META} (version) VALUES (:v)"), {"v": version})
 
     def write(self, session: Session, kind: ChangeKind, rows: Mapping[int, Tokens | None]) -> None:
-        ids = [rowid(kind, ident) for ident in rows]
-        for start in range(0, len(ids), _DELETE_CHUNK):
-            chunk = ids[start : start + _DELETE_CHUNK]
-            session.execute(
+        conn = session.connection()  # plain statements: no ORM work on every save
+        gone = [rowid(kind, ident) for ident, tokens in rows.items() if tokens is None]
+        for start in range(0, len(gone), _DELETE_CHUNK):
+            conn.execute(
                 text(f"DELETE FROM {TABLE} WHERE rowid IN :ids").bindparams(
                     bindparam("ids", expanding=True)
                 ),
-                {"ids": chunk},
+                {"ids": gone[start : start + _DELETE_CHUNK]},
             )
         values = []
         for ident, tokens in rows.items():
@@ -127,9 +127,10 @@ class SqliteFts:
                     }
                 )
         if values:
-            session.execute(
+            # OR REPLACE: FTS5 removes a row's old tokens first when its id is taken.
+            conn.execute(
                 text(
-                    f"INSERT INTO {TABLE} (rowid, uni, bi, word, number)"
+                    f"INSERT OR REPLACE INTO {TABLE} (rowid, uni, bi, word, number)"
                     " VALUES (:rowid, :uni, :bi, :word, :number)"
                 ),
                 values,
