@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from coordinator.kinds import Channel
 from coordinator.search.backend import SEARCHED
+from coordinator.search.documents import TABLES
 from coordinator.search.filtering import holds
 from coordinator.search.index import backend_for, reading
 from coordinator.search.text import Term, fold, matched_spans, query_terms
@@ -287,29 +288,20 @@ _SHOWN: Final[
 
 # -- which records ------------------------------------------------------------------------
 
-_ENTITY: Final[Mapping[ChangeKind, Any]] = {
-    ChangeKind.CASE: Case,
-    ChangeKind.CONTACT: Contact,
-    ChangeKind.ORGANISATION: Organisation,
-    ChangeKind.COMMUNICATION: Communication,
-    ChangeKind.DOCUMENT: Document,
-    ChangeKind.ACTION: Action,
-}
-
 
 def _when(kind: ChangeKind) -> Any:
     if kind is ChangeKind.COMMUNICATION:
         return Communication.at
     if kind is ChangeKind.CASE:
         return Case.opened_at
-    return _ENTITY[kind].updated_at
+    return TABLES[kind].updated_at
 
 
 def _of_case(kind: ChangeKind, case_id: int) -> ColumnElement[bool]:
     if kind is ChangeKind.CASE:
         return Case.id == case_id
     if kind in (ChangeKind.COMMUNICATION, ChangeKind.DOCUMENT, ChangeKind.ACTION):
-        return _ENTITY[kind].case_id == case_id  # type: ignore[no-any-return]
+        return TABLES[kind].case_id == case_id  # type: ignore[no-any-return]
     if kind is ChangeKind.CONTACT:
         spoke = union(
             select(Communication.contact_id).where(Communication.case_id == case_id),
@@ -325,7 +317,7 @@ def _of_case(kind: ChangeKind, case_id: int) -> ColumnElement[bool]:
 
 def _scan(kind: ChangeKind, query: str) -> ColumnElement[bool]:
     """Where there is no index: the record's main text holds the query literally."""
-    entity = _ENTITY[kind]
+    entity = TABLES[kind]
     if kind is ChangeKind.CASE:
         columns = [Case.reference, Case.title, Case.notes]
     elif kind is ChangeKind.COMMUNICATION:
@@ -338,7 +330,7 @@ def _scan(kind: ChangeKind, query: str) -> ColumnElement[bool]:
 
 
 def _conditions(kind: ChangeKind, query: str, flt: SearchFilter) -> list[ColumnElement[bool]]:
-    entity = _ENTITY[kind]
+    entity = TABLES[kind]
     found = [holds(kind, entity.id, query, _scan(kind, query))]
     if flt.channel is not None and kind is ChangeKind.COMMUNICATION:
         found.append(Communication.channel == flt.channel)
@@ -396,7 +388,7 @@ def search(
                 flt.channel is not None and kind is not ChangeKind.COMMUNICATION
             ):
                 continue
-            entity = _ENTITY[kind]
+            entity = TABLES[kind]
             ranked = kind is not ChangeKind.COMMUNICATION
             wanted = max(CANDIDATES, limit) if ranked else limit
             if backend is not None and not narrowed and flt.channel is None:

@@ -77,10 +77,6 @@ class SearchBackend(Protocol):
 
     def count(self, session: Session, terms: Sequence[Term], kind: ChangeKind) -> int: ...
 
-    def rows_by_kind(self, session: Session) -> dict[ChangeKind, int]:
-        """How many rows the index holds of each kind."""
-        ...
-
     def ids(self, session: Session, kind: ChangeKind) -> set[int]:
         """Every record id of ``kind`` the index holds."""
         ...

@@ -111,10 +111,6 @@ def reading(session: Session) -> Iterator[None]:
         raise SearchIndexDamagedError(MSG_DAMAGED) from exc
 
 
-def _count(session: Session, table: object) -> int:
-    return int(session.scalar(select(func.count()).select_from(table)) or 0)  # type: ignore[arg-type]
-
-
 SAMPLE: Final = 100
 """Records of each kind whose stored tokens the data check compares with fresh ones: the
 first and the last ids (the newest are the ones edited most)."""

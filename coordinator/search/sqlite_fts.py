@@ -162,15 +162,6 @@ class SqliteFts:
         stmt = select(func.count()).select_from(_INDEX).where(*self._where(terms, kind))
         return int(session.scalar(stmt) or 0)
 
-    def rows_by_kind(self, session: Session) -> dict[ChangeKind, int]:
-        found: dict[ChangeKind, int] = {}
-        for value, count in session.execute(
-            text(f"SELECT rowid >> 40, count(*) FROM {TABLE} GROUP BY 1")
-        ):
-            kind, _ident = split_rowid(int(value) << 40)
-            found[kind] = int(count)
-        return found
-
     def ids(self, session: Session, kind: ChangeKind) -> set[int]:
         low, high = rowid_range(kind)
         return {
