@@ -23,7 +23,6 @@ import stat
 import string
 import sys
 import tempfile
-import tomllib
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,11 +62,9 @@ def mo_path(lang: str) -> Path:
 
 
 def _project_version() -> str:
-    try:
-        with (PROJECT_DIR / "pyproject.toml").open("rb") as fh:
-            return str(tomllib.load(fh)["project"]["version"])
-    except (OSError, KeyError, tomllib.TOMLDecodeError):
-        return ""
+    from coordinator import __version__
+
+    return __version__
 
 
 def _new_catalog(locale: str | None = None) -> Catalog:

@@ -14,10 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTimer, QTranslator
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from coordinator import __version__
 from coordinator.errors import DomainError
 from coordinator.i18n import _, normalise_language, set_language
 from coordinator.paths import RESOURCES_DIR, resolve_data_dir
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from coordinator.store.storage import Store
 
 LANGUAGE_KEY = "ui/language"
+DESKTOP_FILE_NAME = "liaison-hub"
 
 
 class Application:
@@ -135,6 +137,14 @@ def start_app(
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Liaison Hub")
+    app.setApplicationVersion(__version__)
+    # Wayland's app id and the name desktops match to liaison-hub.desktop (its icon, its name).
+    app.setDesktopFileName(DESKTOP_FILE_NAME)
+    if sys.platform == "win32":
+        # The taskbar groups the window under the app's own icon and name, not Python's.
+        import ctypes
+
+        ctypes.windll.shell32.SetCurrentProcessExplicitAppUserModelID("LiaisonHub.LiaisonHub")
     app.setWindowIcon(QIcon(str(RESOURCES_DIR / "icons" / "app.svg")))
     apply_app_font(app)
     data_dir = resolve_data_dir(getattr(args, "data_dir", None))
@@ -185,6 +195,10 @@ def run_app(args: argparse.Namespace) -> int:
     started = start_app(args)
     if isinstance(started, int):
         return started
+    quit_after = getattr(args, "quit_after", None)
+    if quit_after is not None:
+        # Trying an install: the real event loop runs, then the app quits the usual way.
+        QTimer.singleShot(max(0, round(quit_after * 1000)), started.app.quit)
     try:
         return started.app.exec()
     finally:

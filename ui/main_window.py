@@ -361,6 +361,11 @@ class MainWindow(QMainWindow):
         self.english_action.triggered.connect(lambda: self.language_requested.emit("en"))
         self.language_menu.addAction(self.chinese_action)
         self.language_menu.addAction(self.english_action)
+        self.help_menu = self.menuBar().addMenu("")
+        self.about_action = QAction(self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)  # macOS: the app's menu
+        self.about_action.triggered.connect(self.about)
+        self.help_menu.addAction(self.about_action)
 
     def retranslate(self) -> None:
         """Every visible text again, in the current language (views keep their state)."""
@@ -398,6 +403,8 @@ class MainWindow(QMainWindow):
         self.language_menu.setTitle(_("&Language"))
         self.chinese_action.setChecked(current_language() == "zh_CN")
         self.english_action.setChecked(current_language() == "en")
+        self.help_menu.setTitle(_("&Help"))
+        self.about_action.setText(_("&About Liaison Hub"))
         self.pinned_label.setText(_("Pinned cases (Ctrl+1…9)"))
         row = max(self.sidebar.currentRow(), 0)
         self.sidebar.blockSignals(True)
@@ -612,6 +619,11 @@ class MainWindow(QMainWindow):
         from ui.dialogs.import_contacts import ImportContactsDialog
 
         ImportContactsDialog(self.store, self.hub, self).exec()
+
+    def about(self) -> None:
+        from ui.dialogs.about import AboutDialog
+
+        AboutDialog(self.store.data_dir, self).exec()
 
     def new_case(self) -> None:
         from ui.dialogs.new_case import open_new_case

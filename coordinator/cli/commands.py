@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from coordinator import __version__
 from coordinator.cli import contacts as cli_contacts
+from coordinator.cli import desktop as cli_desktop
 from coordinator.cli import safety as cli_safety
 from coordinator.cli import search as cli_search
 from coordinator.errors import DomainError
@@ -49,6 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo",
         action="store_true",
         help="fill an empty data folder with the demo scenario, then open the app",
+    )
+    parser.add_argument("--version", action="version", version=f"Liaison Hub {__version__}")
+    parser.add_argument(
+        "--quit-after",
+        type=float,
+        metavar="SECONDS",
+        help="open the window, then quit this many seconds after the data is shown "
+        "(to try an install)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("demo", help="fill an empty data folder with the demo scenario")
@@ -104,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--year", type=int, help="the indicators' year (default: this year)")
     cli_contacts.register(sub)
     cli_search.register(sub)
+    cli_desktop.register(sub)
     cli_safety.register(sub)
     return parser
 
@@ -234,6 +245,7 @@ COMMANDS = {
     "info": cmd_info,
     "import-contacts": cli_contacts.run,
     "search": cli_search.run,
+    "desktop-entry": cli_desktop.run,
 }
 
 
