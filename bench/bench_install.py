@@ -17,12 +17,18 @@ process timed from outside, on the same demo data folder:
 - ``frozen``: the built ``LiaisonHub --quit-after 0``, the same.
 
 Medians, and the ratios of the medians to ``bare`` and of ``frozen`` to ``pip``.
+
+With ``--display :N`` (an X server such as Xvfb, and ``xdotool``), also the time from
+launch to the first window on screen, for ``pip`` and ``frozen`` on Qt's X11 platform:
+``xdotool`` is asked every few milliseconds for a visible window of the process, which
+quits by itself a second after its data is shown (``--quit-after 1``).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -71,11 +77,41 @@ def timed(command: list[str], env: dict[str, str]) -> float:
     return elapsed
 
 
+def time_to_window(command: list[str], env: dict[str, str]) -> float:
+    """Seconds from launch until the process has a visible X11 window."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    window = ""
+    try:
+        while not window:
+            if process.poll() is not None:
+                _out, err = process.communicate()
+                raise SystemExit(f"{' '.join(command)} ended before showing a window:\n{err}")
+            found = subprocess.run(
+                ["xdotool", "search", "--onlyvisible", "--pid", str(process.pid)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            window = found.stdout.split()[0] if found.stdout.split() else ""
+        elapsed = time.perf_counter() - started
+        process.wait(timeout=60)  # it quits by itself (--quit-after)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return elapsed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--folder", type=Path, default=PROJECT_DIR / "dist" / "LiaisonHub")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--venv", type=Path, help="a venv with `pip install -e .` (default: new)")
+    parser.add_argument("--display", help="an X server (e.g. :99 of Xvfb) for the window times")
     args = parser.parse_args()
     frozen = args.folder / "LiaisonHub"
     if not frozen.is_file():
@@ -118,6 +154,16 @@ def main() -> int:
         for _ in range(args.runs):
             for name, command in commands.items():
                 times[name].append(timed(command, env))
+        shown: dict[str, list[float]] = {}
+        if args.display and shutil.which("xdotool"):
+            x11 = dict(env, QT_QPA_PLATFORM="xcb", DISPLAY=args.display)
+            windowed = {name: [*commands[name][:-1], "1"] for name in ("pip", "frozen")}
+            shown = {name: [] for name in windowed}
+            for command in windowed.values():
+                time_to_window(command, x11)
+            for _ in range(args.runs):
+                for name, command in windowed.items():
+                    shown[name].append(time_to_window(command, x11))
 
     median = {name: statistics.median(values) for name, values in times.items()}
     print(f"\nstart-up to a painted window with its data, {args.runs} runs each (seconds)")
@@ -128,6 +174,12 @@ def main() -> int:
             f"{median[name] / median['bare']:8.2f}"
         )
     print(f"frozen ÷ pip: {median['frozen'] / median['pip']:.2f}")
+    if shown:
+        first = {name: statistics.median(values) for name, values in shown.items()}
+        print(f"\nlaunch to the first window on screen (X11), {args.runs} runs each (seconds)")
+        for name, values in shown.items():
+            print(f"{name:8} {first[name]:8.3f} {min(values):8.3f} {max(values):8.3f}")
+        print(f"frozen ÷ pip: {first['frozen'] / first['pip']:.2f}")
     return 0
 
 
