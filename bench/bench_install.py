@@ -38,10 +38,10 @@ import time
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+if str(PROJECT_DIR) not in sys.path:  # run as a script: make the project importable
+    sys.path.insert(0, str(PROJECT_DIR))
 
-
-def tree_size(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+from tools.build import folder_size  # noqa: E402
 
 
 def mib(size: float) -> str:
@@ -65,7 +65,7 @@ def make_venv(where: Path) -> Path:
 
 
 def site_packages_size(venv: Path) -> int:
-    return sum(tree_size(p) for p in (venv / "lib").glob("python3*/site-packages"))
+    return sum(folder_size(p) for p in (venv / "lib").glob("python3*/site-packages"))
 
 
 def timed(command: list[str], env: dict[str, str]) -> float:
@@ -130,12 +130,12 @@ def main() -> int:
             capture_output=True,
         )
 
-        folder_size = tree_size(args.folder)
+        app_size = folder_size(args.folder)
         venv_size = site_packages_size(venv)
-        print(f"built folder     {mib(folder_size):>11}   ({args.folder})")
+        print(f"built folder     {mib(app_size):>11}   ({args.folder})")
         print(f"  as .tar.gz     {mib(gzipped_size(args.folder, tmp)):>11}")
         print(f"pip install's site-packages {mib(venv_size)} (Python itself not counted)")
-        print(f"folder / site-packages: {folder_size / venv_size:.2f}")
+        print(f"folder / site-packages: {app_size / venv_size:.2f}")
 
         commands = {
             "bare": [python, str(PROJECT_DIR / "bench" / "startup_probe.py"), "bare"],

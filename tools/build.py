@@ -62,11 +62,16 @@ def pack_icons(pngs: dict[int, Path], out_dir: Path) -> tuple[Path, Path]:
     """A multi-size ``.ico`` (Windows) and ``.icns`` (macOS) from the rendered PNGs."""
     from PIL import Image
 
+    # Each size as Qt drew it: sharper small icons than the largest scaled down.
     largest = Image.open(pngs[max(pngs)])
     ico = out_dir / "liaison-hub.ico"
-    largest.save(ico, sizes=[(size, size) for size in ICO_SIZES])
+    largest.save(
+        ico,
+        sizes=[(size, size) for size in ICO_SIZES],
+        append_images=[Image.open(pngs[size]) for size in ICO_SIZES],
+    )
     icns = out_dir / "liaison-hub.icns"
-    largest.save(icns)
+    largest.save(icns, append_images=[Image.open(path) for path in pngs.values()])
     return ico, icns
 
 
@@ -150,7 +155,7 @@ def folder_size(folder: Path) -> int:
 
 
 def largest_parts(folder: Path, top: int = 8) -> list[tuple[int, str]]:
-    """The biggest files and folders two levels down, to say where the size goes."""
+    """The biggest files and folders inside the app's folder, to say where the size goes."""
     base = folder / "_internal" if (folder / "_internal").is_dir() else folder
     parts: list[tuple[int, str]] = []
     for child in base.iterdir():
