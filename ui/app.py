@@ -98,6 +98,7 @@ class Application:
             from ui.dialogs.safety_actions import backup_on_quit
 
             self.window.safety.shut_down()  # waits for a periodic backup still running
+            self.window.hub.drop_foresight()  # waits for a build still reading
             backup_on_quit(None, store)  # skipped when nothing changed
             store.close()
         self.instance.release()

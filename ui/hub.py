@@ -22,6 +22,7 @@ from coordinator.store.changes import ChangeKind, ChangeSet, Outcome
 
 if TYPE_CHECKING:  # the window's frame is built before the database layer is imported
     from coordinator.store.storage import Store
+    from ui.foresight import Foresight
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -35,9 +36,29 @@ class Hub(QObject):
         super().__init__(parent)
         self.store = store
         self.last_error: str | None = None  # the last refusal shown (read by tests)
+        self._foresight: Foresight | None = None
+
+    @property
+    def foresight(self) -> Foresight:
+        """Filing suggestions and forecasts of this hub's store (built when first asked)."""
+        if self._foresight is None or self._foresight.store is not self.store:
+            from ui.foresight import Foresight
+
+            self.drop_foresight()
+            self._foresight = Foresight(self.store, self)
+        return self._foresight
+
+    def drop_foresight(self) -> None:
+        """Before the store closes: wait for a build still reading it, and forget it."""
+        if self._foresight is not None:
+            self._foresight.wait()
+            self._foresight.deleteLater()
+            self._foresight = None
 
     def broadcast(self, changes: ChangeSet) -> None:
         if changes:
+            if self._foresight is not None and self._foresight.store is self.store:
+                self._foresight.take(changes)  # before the screens ask it again
             self.changed.emit(changes)
 
     def request_open(self, what: ChangeKind, ident: int) -> None:

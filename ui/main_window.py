@@ -250,7 +250,7 @@ class MainWindow(QMainWindow):
         if index == PAGE_REPORTS:
             from ui.views.reports import ReportsView
 
-            return ReportsView(store, self)
+            return ReportsView(store, self, hub=hub)
         raise ValueError(index)
 
     def show_page(self, index: int) -> None:
@@ -538,6 +538,7 @@ class MainWindow(QMainWindow):
         """Before a restore or import: nothing may read the store while it is replaced."""
         self.timer.stop()
         self.reminders.timer.stop()
+        self.hub.drop_foresight()
         self.store.close()
 
     def reopen_store(self) -> None:

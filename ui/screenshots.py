@@ -24,6 +24,7 @@ from ui.main_window import (
     PAGE_COMMUNICATIONS,
     PAGE_CONTACTS,
     PAGE_DOCUMENTS,
+    PAGE_INBOX,
     PAGE_REPORTS,
     MainWindow,
 )
@@ -43,7 +44,12 @@ def main(out_dir: Path) -> None:
         window.resize(1280, 860)
         window.retranslate()
         window.show()
-        app.processEvents()
+        # The forecasts and the filing model are built in the background: the shots show
+        # the screens once they are in.
+        window.hub.foresight.start()
+        window.hub.foresight.wait()
+        for _ in range(3):
+            app.processEvents()
         window.grab().save(str(out_dir / "today-zh.png"))
         panel = window.quick_log()
         panel.who.insert("lxw")
@@ -71,6 +77,7 @@ def main(out_dir: Path) -> None:
         for page, name in (
             (PAGE_CASES, "cases"),
             (PAGE_COMMUNICATIONS, "communications"),
+            (PAGE_INBOX, "inbox"),
             (PAGE_ACTIONS, "actions"),
             (PAGE_DOCUMENTS, "documents"),
             (PAGE_CONTACTS, "contacts"),

@@ -6,6 +6,7 @@ screen can keep them after the session is gone. Each one is shaped for one index
 benchmark can look at their query plans):
 
 * overdue / due today: ``ix_actions_status_due`` (status IN the open statuses, due_at range);
+* due soon (the candidates for "likely late"): ``ix_actions_status_due`` again;
 * open follow-ups: the partial index ``ix_communications_open_follow_up``;
 * unfiled communications: the partial index ``ix_communications_unfiled``;
 * documents waiting: ``ix_documents_state_holder``.
@@ -21,15 +22,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from coordinator.kinds import ActionStatus, CaseStatus, Channel, Direction, DocumentState
 from coordinator.queries.due import (
+    OVERDUE_STATUSES,
     WAITING_DOCUMENT_STATES,
     document_since,
     due_today_condition,
@@ -40,6 +42,9 @@ from coordinator.store.models import Action, Case, Communication, Contact, Docum
 from coordinator.store.storage import Store
 
 DEFAULT_LIMIT = 200
+DUE_SOON_WORKING_DAYS = 5
+"""How far ahead Today looks for steps likely to be late: far enough to make a call in
+time, near enough that the forecasts of their cases stay cheap to work out."""
 
 # -- results ---------------------------------------------------------------------------
 
@@ -172,6 +177,22 @@ def actions_due_today_stmt(now: datetime, limit: int = DEFAULT_LIMIT) -> Select[
     return _actions_stmt(due_today_condition(now), limit)
 
 
+def actions_due_soon_stmt(
+    now: datetime, until: datetime, limit: int = DEFAULT_LIMIT
+) -> Select[Any]:
+    """Steps on a running clock falling due from ``now`` (inclusive) to ``until``
+    (exclusive). A step waiting on the company is left out: its due time moves on by the
+    pause when the company answers, so no forecast can say yet whether it will be late."""
+    return _actions_stmt(
+        and_(
+            Action.status.in_(OVERDUE_STATUSES),
+            Action.due_at >= now,
+            Action.due_at < until,
+        ),
+        limit,
+    )
+
+
 def open_follow_ups_stmt(now: datetime, limit: int = DEFAULT_LIMIT) -> Select[Any]:
     picked = (
         select(
@@ -284,11 +305,18 @@ def documents_waiting_stmt(now: datetime, limit: int = DEFAULT_LIMIT) -> Select[
     )
 
 
+def _actions_due_in_a_week_stmt(now: datetime, limit: int = DEFAULT_LIMIT) -> Select[Any]:
+    """:func:`actions_due_soon_stmt` with a week of calendar days standing in for the
+    working days the screen counts (the plan is the same)."""
+    return actions_due_soon_stmt(now, now + timedelta(days=7), limit)
+
+
 StatementBuilder = Callable[[datetime, int], Select[Any]]
 
 STATEMENTS: dict[str, StatementBuilder] = {
     "overdue_actions": overdue_actions_stmt,
     "actions_due_today": actions_due_today_stmt,
+    "actions_due_soon": _actions_due_in_a_week_stmt,
     "open_follow_ups": open_follow_ups_stmt,
     "unfiled_communications": unfiled_communications_stmt,
     "documents_waiting": documents_waiting_stmt,
@@ -325,6 +353,21 @@ def actions_due_today(store: Store, now: datetime, limit: int = DEFAULT_LIMIT) -
     """Actions not done nor cancelled that fall due from ``now`` to the end of today."""
     with store.read() as session:
         return _action_items(session, actions_due_today_stmt(now, limit))
+
+
+def actions_due_soon(
+    store: Store,
+    now: datetime,
+    working_days: int = DUE_SOON_WORKING_DAYS,
+    limit: int = DEFAULT_LIMIT,
+) -> list[ActionItem]:
+    """Steps on a running clock that fall due within the next ``working_days`` working
+    days (the officer's calendar), soonest first: the candidates for "likely late",
+    which their forecasts then decide."""
+    calendar = store.calendar()
+    until = calendar.add_working_hours(now, working_days * calendar.seconds_per_day / 3600)
+    with store.read() as session:
+        return _action_items(session, actions_due_soon_stmt(now, until, limit))
 
 
 def open_follow_ups(store: Store, now: datetime, limit: int = DEFAULT_LIMIT) -> list[FollowUpItem]:

@@ -1,4 +1,5 @@
-"""What is overdue, due today or waiting on someone: the rules every list and report shares.
+"""What is overdue, due today, likely late or waiting on someone: the rules every list and
+report shares.
 
 A step is overdue when its clock runs (a step waiting on the company is paused, never
 overdue) and its due time has passed; due today when it falls due before midnight. A
@@ -51,6 +52,15 @@ def is_overdue(status: ActionStatus, due_at: datetime | None, now: datetime) -> 
 def is_due_today(status: ActionStatus, due_at: datetime | None, now: datetime) -> bool:
     """The rule of :func:`due_today_condition`, for a step already read."""
     return due_at is not None and now <= due_at < end_of_day(now) and status in DUE_TODAY_STATUSES
+
+
+def is_likely_late(
+    expected: datetime, due_at: datetime | None, paused: bool, now: datetime
+) -> bool:
+    """A step's forecast finish (``expected``) is after its due time, which is still
+    ahead: the warning before "overdue". A step waiting on the company (``paused``) is
+    never likely late: its due time moves on by the pause when the company answers."""
+    return due_at is not None and not paused and now <= due_at < expected
 
 
 # -- time ------------------------------------------------------------------------------

@@ -205,6 +205,9 @@ class Store:
         self.before_commit: list[Callable[[Work], None]] = []
         """Run at the end of every unit of work, inside its transaction (the search index
         follows the changes this way: see coordinator.search.index)."""
+        self.before_close: list[Callable[[], None]] = []
+        """Run by :meth:`close` first: whoever reads the store on a thread of its own
+        waits for that thread here, so nothing reads a closed store."""
         self._calendar: WorkingCalendar | None = None
 
     @property
@@ -216,6 +219,8 @@ class Store:
         return self.data_dir / "backups"
 
     def close(self) -> None:
+        for hook in list(self.before_close):
+            hook()
         self.engine.dispose()
 
     @contextmanager

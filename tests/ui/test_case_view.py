@@ -23,6 +23,7 @@ from coordinator.services import cases, templates
 from coordinator.store.storage import Store
 from ui.dialogs.new_case import NewCaseDialog
 from ui.main_window import PAGE_CASES, MainWindow
+from ui.views.case.actions_tab import COL_REASON
 from ui.views.case.view import TAB_DOCUMENTS, TAB_TIMELINE
 from ui.widgets import ask
 from ui.widgets.tree_items import children
@@ -177,7 +178,7 @@ def test_a_step_through_its_states_with_one_key_each(
     waiting = action_queries.get(store, park.id)
     assert waiting.status == ActionStatus.WAITING_COMPANY
     assert waiting.blocked_reason == "租赁协议未盖章"
-    assert _step_text(window, "园区入驻", 6) == "租赁协议未盖章"
+    assert _step_text(window, "园区入驻", COL_REASON) == "租赁协议未盖章"
     clock.now = datetime(2026, 11, 24, 11, 0)
     _press_on_step(window, qtbot, "园区入驻", "2")
     resumed = action_queries.get(store, park.id)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
+from coordinator.foresight.terms import company_core
 from coordinator.i18n import set_language
 from coordinator.kinds import Channel
 from coordinator.queries import caller_card
@@ -43,6 +44,9 @@ def view(store: Store, hub: Hub, qtbot: QtBot) -> Iterator[InboxView]:
     widget.resize(1100, 600)
     widget.show()
     qtbot.waitExposed(widget)
+    # The filing model is built in the background; the suggestions the tests read are
+    # the ones made with it.
+    qtbot.waitUntil(lambda: widget.foresight.is_ready, timeout=20_000)
     widget.table.setFocus()
     yield widget
     set_language("en")
@@ -121,7 +125,7 @@ def test_three_rows_filed_with_the_keyboard_then_undone(
     assert view.model.ids == before
 
 
-def test_the_callers_open_cases_come_first_and_search_picks_another(
+def test_the_ranked_cases_then_the_callers_and_search_picks_another(
     view: InboxView, store: Store, qtbot: QtBot
 ) -> None:
     row = next(
@@ -136,11 +140,18 @@ def test_the_callers_open_cases_come_first_and_search_picks_another(
     card = caller_card.caller_card(store, record.contact_id, NOW)
     assert card.open_cases
     shown = view.suggestions()
-    assert [c.case_id for c in shown[: len(card.open_cases)]] == [
+    # The filing model's best (each with its reasons), then the caller's open cases.
+    ranked = [c for c in shown if c.reasons]
+    assert 1 <= len(ranked) <= 3
+    assert shown[: len(ranked)] == ranked
+    assert view.reasons.text() == f"Why: {ranked[0].reasons}"
+    assert "this caller" in ranked[0].reasons or "林晓雯" in ranked[0].reasons
+    callers = [c for c in shown if c.caller_name]
+    assert {c.case_id for c in ranked} | {c.case_id for c in callers} >= {
         c.case_id for c in card.open_cases
-    ]
-    assert all(c.caller_name == "林晓雯" for c in shown[: len(card.open_cases)])
-    assert "林晓雯" in view.suggest_caption.text()
+    }
+    assert all(c.caller_name == "林晓雯" for c in callers)
+    assert "best matches" in view.suggest_caption.text()
 
     # "/" goes to the case search box; a reference narrows the list; Enter files.
     ident = view.model.id_at(row)
@@ -161,14 +172,20 @@ def test_search_by_chinese_title_and_arrow_keys_choose_the_case(
 ) -> None:
     ident = view.model.id_at(0)
     assert ident is not None
+    before = view.chosen_case()
+    assert before is not None
     view.case_search.setFocus()
     view.case_search.insert("有限公司")  # every company: several matches
     qtbot.keyClick(view.case_search, Qt.Key.Key_Down)  # runs the search, then moves down
     choices = view.suggestions()
     assert len(choices) > 1
     assert all("有限公司" in c.company for c in choices)
+    assert not any(c.reasons for c in choices)  # a search shows what it found, unranked
+    # The case chosen before the search stays chosen when it matches; Down moves on.
+    ids = [c.case_id for c in choices]
+    kept = ids.index(before.case_id) if before.case_id in ids else 0
     chosen = view.chosen_case()
-    assert chosen == choices[1]
+    assert chosen == choices[min(kept + 1, len(choices) - 1)]
     qtbot.keyClick(view.case_search, Qt.Key.Key_Return)
     assert _case_of(store, [ident]) == {chosen.case_id}
 
@@ -281,3 +298,41 @@ def test_model_passes_qtmodeltester(qtmodeltester, store: Store) -> None:
     model.sync(moved)
     assert model.ids == ids
     qtmodeltester.check(model)
+
+
+def test_the_message_itself_ranks_the_cases_and_1_files_to_the_best(
+    view: InboxView, store: Store, hub: Hub, qtbot: QtBot
+) -> None:
+    """A call from a number nobody knows, naming a company: the model puts that company's
+    open case first with its reasons, and 1 files the call there."""
+    open_cases = _sql(
+        store,
+        "SELECT c.id, c.reference, o.name FROM cases c JOIN organisations o "
+        "ON o.id = c.company_id WHERE c.status = 'open' ORDER BY c.id",
+    )
+    case_id, reference, company = open_cases[-1]
+    core = company_core(str(company))
+    outcome = hub.call(
+        None,
+        communications.log,
+        at=NOW,
+        raw_number="0574 8800 1234",
+        notes=f"{core}那边问材料什么时候能交",
+    )
+    assert outcome is not None
+    view.select_ids([outcome.value.id])
+    shown = view.suggestions()
+    assert shown[0].case_id == case_id
+    assert shown[0].reasons.startswith(f"mentions the company “{core}”")
+    assert view.reasons.isVisible()
+    assert view.reasons.text() == f"Why: {shown[0].reasons}"
+    assert "best matches" in view.suggest_caption.text()
+    item = view.cases.topLevelItem(0)
+    assert item is not None
+    assert item.font(1).bold()  # a ranked case stands out from the plain list
+    assert core in item.toolTip(1)
+
+    view.table.setFocus()
+    qtbot.keyClick(view.table, "1")
+    assert _case_of(store, [outcome.value.id]) == {case_id}
+    assert view.status.text() == f"Filed 1 to {reference}. Press U to undo."

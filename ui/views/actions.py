@@ -2,7 +2,8 @@
 
 Left, each department with open steps: how many, the longest one held (working time,
 its pauses on the company left out) and how many are overdue; choosing one filters the
-list. Right, the steps themselves, longest waiting first, in a lazy id-only table.
+list. Right, the steps themselves, longest waiting first, in a lazy id-only table, each
+with its forecast finish beside its due time (worked out for the rows on screen only).
 
 Keys on the list are those of a case's Actions tab: 1 to do, 2 in progress, 3 waiting
 on another step, 4 waiting on the company (its clock stops), 5 blocked (asks why),
@@ -41,6 +42,7 @@ from ui.views.department_sources import (
     A_COMPANY,
     A_DEPARTMENT,
     A_DUE,
+    A_FORECAST,
     A_LEFT,
     A_REQUESTED,
     A_STATUS,
@@ -69,6 +71,7 @@ _COLUMN_WIDTHS = {
     A_WAITING: 116,
     A_LEFT: 140,
     A_DUE: 84,
+    A_FORECAST: 150,
     A_REQUESTED: 84,
     A_COMPANY: 180,
 }
@@ -85,9 +88,13 @@ class ActionsView(AcrossCasesList):
         clock: Callable[[], datetime],
         parent: QWidget | None = None,
     ) -> None:
-        model = ActionsModel(store, clock)
+        # Through the hub each time: the hub's foresight is made anew with a new store.
+        model = ActionsModel(
+            store, clock, forecasts=lambda cases, now: hub.foresight.forecasts(cases, now)
+        )
         super().__init__(store, hub, clock, model, ACTION_SORT_KEYS, _COLUMN_WIDTHS, parent)
         model.setParent(self)
+        hub.foresight.ready.connect(model.drop_forecasts)
         # "Overdue" is judged at one moment, taken when the box is ticked or the view
         # refreshed: a moment that moved with every keystroke would reload the list.
         self._overdue_at: datetime | None = None
@@ -330,6 +337,10 @@ class ActionsView(AcrossCasesList):
         if not changes.touches(ChangeKind.ACTION, ChangeKind.CASE, ChangeKind.ORGANISATION):
             return
         self._show_departments()
+        if changes.touches(ChangeKind.ACTION, ChangeKind.CASE):
+            # A step done moves the forecasts of its case's other steps, and of every
+            # step of its kind: the rows on screen work theirs out again.
+            self.model.drop_forecasts()
         if changes.touches(ChangeKind.ORGANISATION):
             # A department or company renamed or added: names show, sort and filter
             # everywhere in the list, and organisations change rarely.

@@ -5,14 +5,21 @@ or :mod:`coordinator.queries.documents`: ids in SQL order, display cells for the
 screen only. Working time ("waiting", "over / left") depends on the moment, so a source
 reads its clock and the officer's calendar each time it builds a window of rows.
 
-A row's cells carry one hidden cell after the visible ones: a flag the model turns into
-a colour (red for a step past due), so that the flag is cached, refreshed and dropped
-with the text it belongs to.
+A row's cells carry hidden cells after the visible ones: last a flag the model turns
+into a colour (red for a step past due), so that the flag is cached, refreshed and
+dropped with the text it belongs to; before it, for a step, its case's id.
+
+A step's forecast finish is not among its cells: it moves whenever any step of its
+case, or any finished step of its kind anywhere, changes, while the cells move only
+with the step. :class:`ActionsModel` keeps the forecasts of each window apart (one
+:meth:`~ui.foresight.Foresight.forecasts` call per window, for the cases of its rows)
+and drops them all on :meth:`ActionsModel.drop_forecasts`; only the windows on screen
+are then asked again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +27,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from coordinator.calendar.working_time import WorkingCalendar
+from coordinator.foresight.forecast import CaseForecast
 from coordinator.formatting import short_datetime, working_duration
 from coordinator.i18n import _
 from coordinator.kinds import ActionStatus, DocumentState
@@ -29,9 +37,12 @@ from coordinator.queries import documents as dq
 from coordinator.queries.actions import ActionFilter, ActionRow
 from coordinator.queries.documents import DocumentFilter, DocumentRow
 from coordinator.store.storage import Store
-from ui.widgets.lazy_table import Index, LazyIdModel
+from ui.widgets.forecast_text import NO_FORECAST, WARNING_COLOUR, ForecastText, step_text
+from ui.widgets.lazy_table import WINDOW, Index, LazyIdModel
 
 Clock = Callable[[], datetime]
+Forecasts = Callable[[Iterable[int], datetime], Mapping[int, CaseForecast]]
+"""The forecasts of some cases as of a moment (:meth:`ui.foresight.Foresight.forecasts`)."""
 
 FLAG_LATE = "late"
 LATE_COLOUR = QColor("#b3261e")
@@ -49,9 +60,12 @@ _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     A_WAITING,
     A_LEFT,
     A_DUE,
+    A_FORECAST,
     A_REQUESTED,
     A_COMPANY,
-) = range(9)
+) = range(10)
+A_CASE_ID = A_COMPANY + 1
+"""The hidden cell holding the step's case id (then the flag)."""
 
 ACTION_SORT_KEYS: dict[int, str] = {
     A_CASE: aq.SORT_CASE,
@@ -63,7 +77,8 @@ ACTION_SORT_KEYS: dict[int, str] = {
     A_DUE: aq.SORT_DUE,
     A_WAITING: aq.SORT_HELD,
 }
-"""Every column sorts but "over / left", which follows the due time (sort by Due)."""
+"""Every column sorts but "over / left", which follows the due time (sort by Due), and
+the forecast, which is no column of the database."""
 
 
 def action_headers() -> list[str]:
@@ -75,6 +90,7 @@ def action_headers() -> list[str]:
         _("Waiting"),
         _("Working time"),
         _("Due"),
+        _("Forecast"),
         _("Requested"),
         _("Company"),
     ]
@@ -103,7 +119,8 @@ def _margin_text(margin: aq.DueMargin | None, per_day: int) -> str:
 
 
 def action_cells(row: ActionRow, calendar: WorkingCalendar, now: datetime) -> tuple[str, ...]:
-    """The display text of one step, column by column, then its flag."""
+    """The display text of one step, column by column (the forecast column empty: the
+    model fills it), then its case id and its flag."""
     per_day = calendar.seconds_per_day
     held = aq.held_seconds(row, calendar, now)
     margin = aq.due_margin(row, calendar, now)
@@ -123,8 +140,10 @@ def action_cells(row: ActionRow, calendar: WorkingCalendar, now: datetime) -> tu
         duration_text(held, per_day) if held is not None else "",
         _margin_text(margin, per_day),
         short_datetime(row.due_at, now),
+        "",
         short_datetime(row.requested_at, now),
         row.company_name or "",
+        str(row.case_id),
         FLAG_LATE if late else "",
     )
 
@@ -380,12 +399,26 @@ class FlaggedListModel(LazyIdModel):
         return super().data(index, role)
 
 
+MAX_FORECAST_WINDOWS = 4
+"""Windows whose forecasts are kept: the screen shows one or two at a time."""
+
+
 class ActionsModel(FlaggedListModel):
     def __init__(
-        self, store: Store, clock: Clock, flt: ActionFilter | None = None, parent: Any = None
+        self,
+        store: Store,
+        clock: Clock,
+        flt: ActionFilter | None = None,
+        parent: Any = None,
+        forecasts: Forecasts | None = None,
     ) -> None:
         super().__init__(store, ActionSource(store, clock, flt), (aq.SORT_HELD, True), parent)
         self.clock = clock
+        self.forecasts = forecasts
+        self._forecasts: dict[int, dict[int, ForecastText]] = {}  # window -> step -> text
+        self.forecast_fetches = 0  # how many windows' forecasts were worked out (tests)
+        # Windows are numbered anew by every reset: their forecasts go with them.
+        self.modelReset.connect(self._forget_forecasts)
 
     @property
     def filter(self) -> ActionFilter:
@@ -399,6 +432,66 @@ class ActionsModel(FlaggedListModel):
             return False
         self.set_source(ActionSource(self.store, self.clock, flt))
         return True
+
+    # -- the forecast column ---------------------------------------------------------------
+
+    def forecast_at(self, row: int) -> ForecastText:
+        """The forecast of the step on ``row`` (worked out with the rest of its window)."""
+        if self.forecasts is None or not 0 <= row < self.rowCount():
+            return NO_FORECAST
+        window = row // WINDOW
+        found = self._forecasts.get(window)
+        if found is None:
+            found = self._window_forecasts(window)
+        ident = self.id_at(row)
+        return found.get(ident, NO_FORECAST) if ident is not None else NO_FORECAST
+
+    def _window_forecasts(self, window: int) -> dict[int, ForecastText]:
+        assert self.forecasts is not None
+        start = window * WINDOW
+        rows = range(start, min(start + WINDOW, self.rowCount()))
+        case_of: dict[int, int] = {}
+        for row in rows:
+            ident, cells = self.id_at(row), self.cells_at(row)
+            if ident is not None and cells is not None:
+                case_of[ident] = int(cells[A_CASE_ID])
+        now = self.clock()
+        by_case = self.forecasts(set(case_of.values()), now) if case_of else {}
+        found: dict[int, ForecastText] = {}
+        for ident, case_id in case_of.items():
+            case = by_case.get(case_id)
+            found[ident] = step_text(case.steps.get(ident) if case else None, now)
+        self.forecast_fetches += 1
+        if len(self._forecasts) >= MAX_FORECAST_WINDOWS:
+            self._forecasts.clear()  # a long scroll: start again rather than grow
+        self._forecasts[window] = found
+        return found
+
+    def _forget_forecasts(self) -> None:
+        self._forecasts.clear()
+
+    def drop_forecasts(self) -> None:
+        """Forget every forecast (a step or the history changed, or the history is read):
+        the rows on screen ask again, the others when they are scrolled to."""
+        self._forecasts.clear()
+        if self.rowCount():
+            index = self.index(0, A_FORECAST)
+            self.dataChanged.emit(index, self.index(self.rowCount() - 1, A_FORECAST))
+
+    def retranslate(self) -> None:
+        self._forecasts.clear()  # their words, and the moment they were judged at
+        super().retranslate()
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.column() != A_FORECAST:
+            return super().data(index, role)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.forecast_at(index.row()).cell
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.forecast_at(index.row()).tooltip or None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(WARNING_COLOUR) if self.forecast_at(index.row()).likely_late else None
+        return super().data(index, role)
 
 
 class DocumentsModel(FlaggedListModel):

@@ -1,8 +1,10 @@
 """Where to file unfiled communications: the cases suggested for them, and a filing.
 
-The suggestions put the open cases of the callers first (their most recently active),
-then the office's other open cases; a search text narrows both. A filing remembers what
-it moved, so that it can be undone.
+The suggestions put first the cases the filing model ranks best for the messages
+themselves (:mod:`coordinator.foresight.filing`), each with its reasons; then the open
+cases of the callers (their most recently active), then the office's other open cases.
+A search text narrows the last two and leaves the ranked ones out: the officer is
+looking for something else. A filing remembers what it moved, so that it can be undone.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from coordinator.errors import DomainError
+from coordinator.foresight.filing import Suggestion
+from coordinator.foresight.reasons import reasons_text
 from coordinator.queries import caller_card
 from coordinator.queries import cases as caseq
 from coordinator.queries.cases import CaseFilter
@@ -31,6 +35,8 @@ class CaseChoice:
     company: str
     caller_name: str = ""
     """Set when the case is suggested because it is one of this caller's open cases."""
+    reasons: str = ""
+    """Set when the filing model ranked the case: why, in words."""
 
     def label(self) -> str:
         text = f"{self.reference} · {self.title}"
@@ -42,12 +48,29 @@ class CaseChoice:
 
 
 def suggested_cases(
-    store: Store, rows: Sequence[CommunicationRow], text: str, now: datetime
+    store: Store,
+    rows: Sequence[CommunicationRow],
+    text: str,
+    now: datetime,
+    ranked: Sequence[Suggestion] = (),
 ) -> list[CaseChoice]:
-    """Open cases to file ``rows`` to: their callers' recent open cases first, then the
-    office's open cases (newest first); ``text`` narrows both."""
+    """Open cases to file ``rows`` to: the ``ranked`` ones first (unless there is a search
+    text), then their callers' recent open cases, then the office's open cases (newest
+    first); ``text`` narrows the last two."""
     text = text.strip()
     choices: dict[int, CaseChoice] = {}
+    if not text and ranked:
+        found_ranked = caseq.rows(store, [s.case_id for s in ranked])
+        for suggestion in ranked:
+            case_row = found_ranked.get(suggestion.case_id)
+            if case_row is not None:
+                choices[case_row.id] = CaseChoice(
+                    case_row.id,
+                    case_row.reference,
+                    case_row.title,
+                    case_row.company_name,
+                    reasons=reasons_text(suggestion.reasons),
+                )
     contacts: dict[int, str] = {}
     numbers: list[str] = []
     for row in rows:

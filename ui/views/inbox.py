@@ -3,9 +3,12 @@
 The officer triages from the keyboard: Up/Down and Shift/Ctrl select rows, Enter or F
 files them to the chosen case, 1..9 to the Nth suggested case, U undoes the last
 filing, Delete deletes (after asking), / goes to the case search box. Suggestions put
-the open cases of the selected rows' callers first (their most recently active), then
-the office's other open cases; typing in the search box narrows them by reference,
-title or company.
+first the three cases the filing model ranks best for what the selected messages say
+and who sent them, with the reasons of the current one shown below the list; then the
+open cases of the selected rows' callers (their most recently active), then the
+office's other open cases; typing in the search box narrows those by reference, title
+or company. The model is built in the background when the inbox first opens: until
+then the list is the plain one.
 
 Filed rows leave the list one by one (rows removed, not a model reset), so the
 selection moves on to the next row and the officer keeps going.
@@ -63,6 +66,8 @@ from ui.widgets.tables import set_up_table
 
 NUMBERED = 9
 ROWS_CONSIDERED = 200
+RANKED_ROWS = 20
+"""Selected messages the filing model reads (their scores add up)."""
 SEARCH_DELAY_MS = 150
 UNDO_DEPTH = 20
 
@@ -86,7 +91,7 @@ class InboxView(QWidget):
         self.clock = clock
         self.undo_stack: list[Filing] = []
         self._suggestions: list[CaseChoice] = []
-        self._suggested_for: tuple[tuple[int | str, ...], str] | None = None
+        self._suggested_for: tuple[object, ...] | None = None
         self._syncing = False
 
         self.title = QLabel(self)
@@ -127,6 +132,9 @@ class InboxView(QWidget):
         self.cases.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.cases.header().setStretchLastSection(True)
         self.cases.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.reasons = QLabel(self)
+        self.reasons.setWordWrap(True)
+        self.reasons.setTextFormat(Qt.TextFormat.PlainText)  # quotes the officer's notes
         self.file_button = QPushButton(self)
         self.undo_button = QPushButton(self)
         self.delete_button = QPushButton(self)
@@ -146,6 +154,7 @@ class InboxView(QWidget):
         side.addWidget(self.case_search)
         side.addWidget(self.suggest_caption)
         side.addWidget(self.cases, 1)
+        side.addWidget(self.reasons)
         side.addLayout(buttons)
         side.addWidget(self.notes_label)
         side.addWidget(self.notes)
@@ -176,6 +185,7 @@ class InboxView(QWidget):
         self.case_search.textChanged.connect(self.search_timer.start)
         self.search_timer.timeout.connect(self.update_suggestions)
         self.cases.itemDoubleClicked.connect(lambda _item, _column: self.file_to_current())
+        self.cases.currentItemChanged.connect(lambda *_args: self._show_reasons())
         self.file_button.clicked.connect(self.file_to_current)
         self.undo_button.clicked.connect(self.undo)
         self.delete_button.clicked.connect(self.delete_selected)
@@ -183,6 +193,9 @@ class InboxView(QWidget):
         self.model.rowsInserted.connect(self._count_changed)
         self.model.modelReset.connect(self._count_changed)
         hub.changed.connect(self.on_changed)
+        self.foresight = hub.foresight
+        self.foresight.ready.connect(self.suggest_again)
+        self.foresight.start()
         self.retranslate()
         self._select_rows([0])
 
@@ -245,17 +258,20 @@ class InboxView(QWidget):
         ids = self.selected_ids()[:ROWS_CONSIDERED]
         text = self.case_search.text().strip()
         rows = self.model.records(ids)
-        # Only the callers matter: Shift+Down within one caller's rows asks nothing again.
+        ranking = not text and self.foresight.is_ready
+        # Without the model only the callers matter: Shift+Down within one caller's rows
+        # asks nothing again. With it, what each message says matters too.
         callers: tuple[int | str, ...] = tuple(
             dict.fromkeys(r.contact_id if r.contact_id is not None else r.raw_number for r in rows)
         )
-        key = (callers, text)
+        key = (callers, text, tuple(ids[:RANKED_ROWS]) if ranking else ())
         if key == self._suggested_for:
             return
         self._suggested_for = key
         current = self.chosen_case()
         keep = current.case_id if current is not None else None
-        self._suggestions = suggested_cases(self.store, rows, text, self.clock())
+        ranked = self.foresight.suggest(ids[:RANKED_ROWS]) if ranking and ids else []
+        self._suggestions = suggested_cases(self.store, rows, text, self.clock(), ranked)
         self._fill_cases(keep if text else None)
 
     def suggest_again(self) -> None:
@@ -274,7 +290,10 @@ class InboxView(QWidget):
             )
             item.setData(0, Qt.ItemDataRole.UserRole, choice.case_id)
             tip = choice.label()
-            if choice.caller_name:
+            if choice.reasons:
+                item.setFont(1, bold)
+                tip = _("{case}: {reasons}").format(case=choice.label(), reasons=choice.reasons)
+            elif choice.caller_name:
                 item.setFont(1, bold)
                 tip = _("An open case of {name}: {case}").format(
                     name=choice.caller_name, case=choice.label()
@@ -285,7 +304,14 @@ class InboxView(QWidget):
         if self._suggestions:
             self._set_case_row(current_row)
         callers = list(dict.fromkeys(c.caller_name for c in self._suggestions if c.caller_name))
-        if callers:
+        ranked = sum(1 for c in self._suggestions if c.reasons)
+        if ranked:
+            self.suggest_caption.setText(
+                _("The best matches for the message first (1–{n}); then the open cases.").format(
+                    n=ranked
+                )
+            )
+        elif callers:
             self.suggest_caption.setText(
                 _("Open cases of {names} first; then the office's other open cases.").format(
                     names=_list(callers[:3])
@@ -295,7 +321,14 @@ class InboxView(QWidget):
             self.suggest_caption.setText(_("No open case matches."))
         else:
             self.suggest_caption.setText(_("The office's open cases, newest first."))
+        self._show_reasons()
         self._update_buttons()
+
+    def _show_reasons(self) -> None:
+        choice = self.chosen_case()
+        text = choice.reasons if choice is not None else ""
+        self.reasons.setText(_("Why: {reasons}").format(reasons=text) if text else "")
+        self.reasons.setVisible(bool(text))
 
     def chosen_case(self) -> CaseChoice | None:
         index = self.cases.currentIndex()

@@ -1,5 +1,9 @@
 """Reports: the run sheet, the handover brief, the backlog, and the year's indicators
-(shown here, with their annual targets editable, and printable)."""
+(shown here, with their annual targets editable, and printable).
+
+The run sheet carries the steps' forecasts when the hub's foresight has the
+departments' history built (else it is printed without, and the history starts
+building for the next time)."""
 
 from __future__ import annotations
 
@@ -34,12 +38,14 @@ from ui.printing.report_actions import run_report
 
 if TYPE_CHECKING:
     from coordinator.reports import Report  # the package imports Jinja2: only when printing
+    from ui.hub import Hub
 
 
 class ReportsView(QWidget):
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None, hub: Hub | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        self.hub = hub
         self._indicators_stale = True
         layout = QVBoxLayout(self)
         office_row = QHBoxLayout()
@@ -56,7 +62,7 @@ class ReportsView(QWidget):
         grid = QGridLayout(self.daily)
         self._rows: list[tuple[QLabel, QPushButton, QPushButton, str]] = []
         builders: list[tuple[str, Callable[[], Report]]] = [
-            ("run-sheet", lambda: _reports().run_sheet(self.store)),
+            ("run-sheet", self.run_sheet),
             ("handover", lambda: _reports().handover(self.store)),
             ("backlog", lambda: _reports().backlog(self.store)),
         ]
@@ -113,6 +119,20 @@ class ReportsView(QWidget):
         self.browser = QTextBrowser(self.yearly)
         yearly_layout.addWidget(self.browser, 1)
         layout.addWidget(self.yearly, 1)
+
+    def run_sheet(self) -> Report:
+        """The run sheet as of now, with the forecasts of its cases when they are known."""
+        from coordinator.reports.run_sheet import pending_cases, run_sheet
+
+        now = self.store.clock().replace(microsecond=0)
+        forecasts = None
+        if self.hub is not None:
+            foresight = self.hub.foresight
+            if foresight.is_ready:
+                forecasts = foresight.forecasts(pending_cases(self.store), now)
+            else:
+                foresight.start()  # for the next print
+        return run_sheet(self.store, now, forecasts)
 
     def _indicators(self) -> Report:
         from coordinator.reports import indicators as indicators_report

@@ -1,5 +1,10 @@
-"""Today: what needs the officer now — overdue and due steps, follow-ups, the unfiled
-inbox, documents waiting on someone, and the fast-track cases' clocks.
+"""Today: what needs the officer now — overdue and due steps, the steps likely to be
+late, follow-ups, the unfiled inbox, documents waiting on someone, and the fast-track
+cases' clocks.
+
+"Likely late" is the warning before "overdue": a step due in the next few working days
+whose forecast (its department's own history) finishes after its due time. The
+candidates are read in SQL, their cases' forecasts worked out for them only.
 
 Enter or a double-click on a row opens what it refers to.
 """
@@ -20,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from coordinator.foresight.forecast import CaseForecast
 from coordinator.formatting import short_datetime, working_duration
 from coordinator.i18n import _
 from coordinator.labels import ACTION_STATUS, CHANNEL, DOCUMENT_STATE, cap
@@ -29,6 +35,7 @@ from coordinator.queries.timing import case_clock
 from coordinator.store.changes import ChangeKind
 from coordinator.store.storage import Store
 from ui.hub import Hub
+from ui.widgets.forecast_text import is_likely_late
 from ui.widgets.rows_model import RowsModel
 from ui.widgets.tables import set_up_table
 
@@ -79,6 +86,14 @@ class Section(QGroupBox):
         self.table.setFixedHeight(max(height, 60))
 
 
+def _after_due(seconds: int, per_day: int) -> str:
+    """How far after its due time a step is expected: a due time out of hours and a
+    finish at the next opening are no working time apart, yet the step is late."""
+    if seconds < 60:
+        return _("just after due")
+    return _("{time} after due").format(time=working_duration(seconds, per_day))
+
+
 class TodayView(QScrollArea):
     def __init__(
         self,
@@ -97,6 +112,7 @@ class TodayView(QScrollArea):
         self.body_layout = layout
         self.overdue = Section(hub, ChangeKind.ACTION, body)
         self.due_today = Section(hub, ChangeKind.ACTION, body)
+        self.likely_late = Section(hub, ChangeKind.ACTION, body)
         self.fast_track = Section(hub, ChangeKind.CASE, body)
         self.follow_ups = Section(hub, ChangeKind.COMMUNICATION, body)
         self.unfiled = Section(hub, ChangeKind.COMMUNICATION, body)
@@ -104,6 +120,7 @@ class TodayView(QScrollArea):
         for section in (
             self.overdue,
             self.due_today,
+            self.likely_late,
             self.fast_track,
             self.follow_ups,
             self.unfiled,
@@ -116,6 +133,12 @@ class TodayView(QScrollArea):
         self.fast_track_timer.setSingleShot(True)
         self.fast_track_timer.setInterval(0)
         self.fast_track_timer.timeout.connect(self.show_fast_track)
+        self.likely_late_timer = QTimer(self)
+        self.likely_late_timer.setSingleShot(True)
+        self.likely_late_timer.setInterval(0)
+        self.likely_late_timer.timeout.connect(self.show_likely_late)
+        # The forecasts come once the departments' history is read (and after a rebuild).
+        hub.foresight.ready.connect(self.likely_late_timer.start)
 
     def add_reminders(self, reminders: QWidget) -> None:
         """The due reminders (snooze, done) go first: they are what rang."""
@@ -243,9 +266,67 @@ class TodayView(QScrollArea):
         )
         if hasattr(self, "reminders_box"):
             self.reminders_box.setTitle(_("Reminders due"))
-        # The clocks cost a few queries per case: they follow just after the lists paint.
+        # The clocks cost a few queries per case, the forecasts a little more: they
+        # follow just after the lists paint.
         self.fast_track_timer.start()
+        self.likely_late_timer.start()
         return counts
+
+    def show_likely_late(self) -> None:
+        """Steps due soon that their forecast finishes after their due time."""
+        now = self.clock()
+        calendar = self.store.calendar()
+        per_day = calendar.seconds_per_day
+        candidates = dashboard.actions_due_soon(self.store, now)
+        foresight = self.hub.foresight
+        forecasts: dict[int, CaseForecast] = (
+            foresight.forecasts({c.case_id for c in candidates}, now) if candidates else {}
+        )
+        rows: Rows = []
+        for a in candidates:
+            case = forecasts.get(a.case_id)
+            step = case.steps.get(a.action_id) if case is not None else None
+            if step is None or not is_likely_late(step, now):
+                continue
+            expected = short_datetime(step.expected, now)
+            if step.early != step.late:
+                expected = _("{time} ({early} – {late})").format(
+                    time=expected,
+                    early=short_datetime(step.early, now),
+                    late=short_datetime(step.late, now),
+                )
+            rows.append(
+                (
+                    a.action_id,
+                    (
+                        a.case_reference,
+                        a.department_name,
+                        a.title,
+                        cap(ACTION_STATUS[a.status]),
+                        short_datetime(a.due_at, now),
+                        expected,
+                        _after_due(calendar.working_seconds(a.due_at, step.expected), per_day),
+                    ),
+                )
+            )
+        if candidates and not foresight.is_ready and not foresight.failed:
+            empty = _("Working out the forecasts from the departments' history…")
+        else:
+            empty = _("No step looks likely to be late.")
+        self.likely_late.show_rows(
+            _("Likely late"),
+            [
+                _("Case"),
+                _("Department"),
+                _("Step"),
+                _("Status"),
+                _("Due"),
+                _("Forecast"),
+                _("Working time"),
+            ],
+            rows,
+            empty,
+        )
 
     def show_fast_track(self) -> None:
         """The promise of each open fast-track case: its working time against normal."""

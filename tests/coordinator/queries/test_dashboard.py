@@ -114,6 +114,10 @@ def world(tmp_path: Path) -> Iterator[World]:
         action("done_today", ActionStatus.DONE, NOW.replace(hour=15))
         action("cancelled_today", ActionStatus.CANCELLED, NOW.replace(hour=16))
         action("no_due", ActionStatus.TODO, None)
+        # Five working days from Wednesday 10:00 end on the next Wednesday at 10:00.
+        action("due_next_tuesday", ActionStatus.IN_PROGRESS, NOW + timedelta(days=6))
+        action("paused_next_monday", ActionStatus.WAITING_COMPANY, NOW + timedelta(days=5))
+        action("due_after_five_days", ActionStatus.TODO, NOW + timedelta(days=7, minutes=1))
 
         def communication(
             key: str,
@@ -264,6 +268,22 @@ def test_actions_due_today_run_from_now_to_the_last_instant_of_the_day(world: Wo
     assert items[-1].due_at == LAST_INSTANT
 
 
+def test_actions_due_soon_are_on_a_running_clock_within_five_working_days(
+    world: World,
+) -> None:
+    """The candidates for "likely late": not overdue yet, not paused (a pause moves the
+    due time on), not finished, due before the fifth working day from now is over."""
+    items = dashboard.actions_due_soon(world.store, NOW)
+    assert keys(world, "action", [i.action_id for i in items]) == [
+        "due_now",
+        "due_last_instant",
+        "due_midnight",
+        "due_next_tuesday",
+    ]
+    two_days = dashboard.actions_due_soon(world.store, NOW, working_days=2)
+    assert keys(world, "action", [i.action_id for i in two_days])[-1] == "due_midnight"
+
+
 def test_open_follow_ups_due_by_end_of_today(world: World) -> None:
     items = dashboard.open_follow_ups(world.store, NOW)
     assert keys(world, "communication", [i.communication_id for i in items]) == [
@@ -360,6 +380,7 @@ def test_results_are_plain_frozen_data(world: World) -> None:
     [
         ("overdue_actions", "ix_actions_status_due"),
         ("actions_due_today", "ix_actions_status_due"),
+        ("actions_due_soon", "ix_actions_status_due"),
         ("open_follow_ups", "ix_communications_open_follow_up"),
         # SQLite serves "case_id IS NULL ORDER BY at DESC" as well from the (case_id, at)
         # index as from the partial one, and its planner prefers the former.

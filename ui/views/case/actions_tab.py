@@ -3,7 +3,8 @@
 Keys on the list: 1 to do, 2 in progress, 3 waiting on another step, 4 waiting on the
 company (its clock stops), 5 blocked (asks why), 6 done, 7 cancelled. A department's
 line says how long it has held the case's steps; steps on the critical path are bold
-and marked ◆.
+and marked ◆. Beside each open step's due time, its forecast finish
+(:mod:`ui.widgets.forecast_text`), once the department's history is read.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from PySide6.QtCore import QItemSelectionModel, Qt
-from PySide6.QtGui import QAction, QKeySequence, QStandardItem
+from PySide6.QtGui import QAction, QBrush, QKeySequence, QStandardItem
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator.calendar.working_time import WorkingCalendar
+from coordinator.foresight.forecast import CaseForecast
 from coordinator.formatting import short_datetime, working_duration
 from coordinator.i18n import _
 from coordinator.kinds import ActionStatus
@@ -32,11 +34,22 @@ from coordinator.services import actions
 from coordinator.store.records import ActionRecord
 from ui.hub import Hub, confirm
 from ui.widgets import ask
+from ui.widgets.forecast_text import WARNING_COLOUR, ForecastText, step_text
 from ui.widgets.keys import name_status_actions, status_actions
 from ui.widgets.tree_items import ItemTree, children
 
 ID_ROLE = Qt.ItemDataRole.UserRole
-COL_STEP, COL_STATUS, COL_REQUESTED, COL_DUE, COL_TIME, COL_WAITS, COL_REASON = range(7)
+(
+    COL_STEP,
+    COL_STATUS,
+    COL_REQUESTED,
+    COL_DUE,
+    COL_FORECAST,
+    COL_TIME,
+    COL_WAITS,
+    COL_REASON,
+) = range(8)
+COLUMNS = 8
 
 
 class CaseActionsTab(QWidget):
@@ -64,7 +77,7 @@ class CaseActionsTab(QWidget):
         for extra in (self.add_action, self.delete_action):
             self.toolbar.addAction(extra)
             self.addAction(extra)
-        self.tree = ItemTree(7, self)
+        self.tree = ItemTree(COLUMNS, self)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         header = self.tree.header()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -73,6 +86,8 @@ class CaseActionsTab(QWidget):
             self.tree.setColumnWidth(column, width)
         for column in (COL_DUE, COL_TIME, COL_WAITS):
             self.tree.setColumnWidth(column, 120)
+        # Wide enough for "11-26 15:30, likely late" without eliding it.
+        self.tree.setColumnWidth(COL_FORECAST, 170)
         self.empty = QLabel(self)
         self.empty.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -93,6 +108,7 @@ class CaseActionsTab(QWidget):
                 _("Status"),
                 _("Requested"),
                 _("Due"),
+                _("Forecast"),
                 _("Held / left"),
                 _("Waits on"),
                 _("Reason"),
@@ -108,14 +124,21 @@ class CaseActionsTab(QWidget):
     # -- showing ---------------------------------------------------------------------
 
     def show_steps(
-        self, steps: Sequence[ActionRecord], clock: CaseClock, calendar: WorkingCalendar
+        self,
+        steps: Sequence[ActionRecord],
+        clock: CaseClock,
+        calendar: WorkingCalendar,
+        forecast: CaseForecast | None = None,
     ) -> None:
+        """The steps by department; ``forecast`` (None until the history is read) fills
+        the forecast column."""
         selected = set(self.selected_ids())
         current = self.current_id()
         self.steps = list(steps)
         now = self.clock()
         per_day = calendar.seconds_per_day
         titles = {s.id: s.title for s in steps}
+        forecasts = forecast.steps if forecast is not None else {}
         critical = set(clock.critical_path)
         by_department: dict[str, list[ActionRecord]] = {}
         for step in steps:
@@ -128,17 +151,13 @@ class CaseActionsTab(QWidget):
             open_count = sum(
                 1 for s in members if s.status not in (ActionStatus.DONE, ActionStatus.CANCELLED)
             )
-            group = self.tree.add(
-                [
-                    department,
-                    _("{open} of {total} open").format(open=open_count, total=len(members)),
-                    "",
-                    "",
-                    working_duration(held, per_day) if held else "",
-                    "",
-                    "",
-                ]
+            cells = [""] * COLUMNS
+            cells[COL_STEP] = department
+            cells[COL_STATUS] = _("{open} of {total} open").format(
+                open=open_count, total=len(members)
             )
+            cells[COL_TIME] = working_duration(held, per_day) if held else ""
+            group = self.tree.add(cells)
             font = group.font()
             font.setBold(True)
             group.setFont(font)
@@ -150,6 +169,7 @@ class CaseActionsTab(QWidget):
                         cap(ACTION_STATUS[step.status]),
                         short_datetime(step.requested_at, now),
                         short_datetime(step.due_at, now),
+                        "",
                         _time_text(step, now, calendar),
                         ", ".join(titles.get(d, f"#{d}") for d in step.depends_on),
                         step.blocked_reason,
@@ -165,6 +185,9 @@ class CaseActionsTab(QWidget):
                 reason = self.tree.cell(item, COL_REASON)
                 if step.notes and reason is not None:
                     reason.setToolTip(step.notes)
+                forecast_cell = self.tree.cell(item, COL_FORECAST)
+                if forecast_cell is not None:
+                    _show_forecast(forecast_cell, step_text(forecasts.get(step.id), now))
                 if step.id in selected:
                     keep.append(item)
                 if step.id == current:
@@ -172,9 +195,10 @@ class CaseActionsTab(QWidget):
             self.tree.setExpanded(group.index(), True)
         company = clock.department_seconds.get(COMPANY_KEY, 0)
         if company:
-            note = self.tree.add(
-                [_("Waiting on the company"), "", "", "", working_duration(company, per_day)]
-            )
+            cells = [""] * COLUMNS
+            cells[COL_STEP] = _("Waiting on the company")
+            cells[COL_TIME] = working_duration(company, per_day)
+            note = self.tree.add(cells)
             note.setSelectable(False)
         self.tree.setVisible(bool(steps))
         self.empty.setVisible(not steps)
@@ -191,6 +215,18 @@ class CaseActionsTab(QWidget):
             first = self._item_of(steps[0].id)
             if first is not None:
                 self.tree.set_current(first)
+
+    def show_forecast(self, forecast: CaseForecast | None) -> None:
+        """The forecast column again (time moved, or the history did), every row left as
+        it is: the selection and the scroll position stay."""
+        now = self.clock()
+        forecasts = forecast.steps if forecast is not None else {}
+        for group in self.tree.top_items():
+            for child in children(group):
+                ident = child.data(ID_ROLE)
+                cell = self.tree.cell(child, COL_FORECAST)
+                if ident is not None and cell is not None:
+                    _show_forecast(cell, step_text(forecasts.get(int(ident)), now))
 
     def _item_of(self, action_id: int) -> QStandardItem | None:
         for group in self.tree.top_items():
@@ -267,6 +303,15 @@ class CaseActionsTab(QWidget):
         for action_id in ids:
             if self.hub.call(self, actions.set_status, action_id, status, reason=reason) is None:
                 break
+
+
+def _show_forecast(cell: QStandardItem, text: ForecastText) -> None:
+    cell.setText(text.cell)
+    cell.setToolTip(text.tooltip)
+    if text.likely_late:
+        cell.setForeground(QBrush(WARNING_COLOUR))
+    else:
+        cell.setData(None, Qt.ItemDataRole.ForegroundRole)
 
 
 def _time_text(step: ActionRecord, now: datetime, calendar: WorkingCalendar) -> str:

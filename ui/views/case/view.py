@@ -3,8 +3,10 @@ notes and the timeline.
 
 The header's clock is the fast-track promise: working time since the case opened,
 against the normal duration, and the time saved. It moves with the main window's
-minute timer. Notes typed and not saved stay as a draft per case, so an interrupting
-call (or a look at another case) loses nothing.
+minute timer. Beside it, when the case is expected to close: its open steps' forecasts
+carried along their dependencies (read when the case is refreshed, and again once the
+departments' history is built). Notes typed and not saved stay as a draft per case, so
+an interrupting call (or a look at another case) loses nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator.errors import NotFoundError
+from coordinator.foresight.forecast import CaseForecast
 from coordinator.formatting import working_duration
 from coordinator.i18n import _, current_language
 from coordinator.kinds import CaseStatus
@@ -50,6 +53,7 @@ from ui.hub import Hub
 from ui.views.case.actions_tab import CaseActionsTab
 from ui.views.case.documents_tab import CaseDocumentsTab
 from ui.widgets import ask
+from ui.widgets.forecast_text import close_text, close_tooltip
 from ui.widgets.lazy_table import LazyCommunicationsModel
 from ui.widgets.rows_model import RowsModel
 from ui.widgets.tables import set_up_table
@@ -111,6 +115,8 @@ class CaseView(QWidget):
         clock_font = self.clock_label.font()
         clock_font.setBold(True)
         self.clock_label.setFont(clock_font)
+        self.close_label = QLabel(self)
+        self.close_label.setTextFormat(Qt.TextFormat.PlainText)
         self.pin_button = QPushButton(self)
         self.pin_button.setCheckable(True)
         self.pin_button.toggled.connect(self._pin_toggled)
@@ -184,9 +190,15 @@ class CaseView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.facts)
-        layout.addWidget(self.clock_label)
+        clock_row = QHBoxLayout()
+        clock_row.addWidget(self.clock_label)
+        clock_row.addSpacing(24)
+        clock_row.addWidget(self.close_label, 1)
+        layout.addLayout(clock_row)
         layout.addWidget(self.tabs, 1)
         hub.changed.connect(self.on_changed)
+        # The forecasts come once the departments' history is read (and after a rebuild).
+        hub.foresight.ready.connect(self.show_forecast)
         self.retranslate()
 
     # -- text ------------------------------------------------------------------------
@@ -252,7 +264,7 @@ class CaseView(QWidget):
         self.pin_button.setText(_("Unpin (Ctrl+D)") if pinned else _("Pin (Ctrl+D)"))
         for status, action in self.status_actions.items():
             action.setEnabled(status != case.status)
-        self.refresh_clock()
+        self._show_clock()
         self._refresh_lists()
         self._show_notes()
 
@@ -264,8 +276,15 @@ class CaseView(QWidget):
         }
 
     def refresh_clock(self) -> None:
+        """The minute tick: the clock moves, and the forecasts with it (a step likely to
+        be late becomes overdue)."""
         if self.case is None:
             return
+        self._show_clock()
+        self.show_forecast()
+
+    def _show_clock(self) -> None:
+        assert self.case is not None
         calendar = self.store.calendar()
         self.case_clock = case_clock(self.store, self.case.id, self.clock())
         self.clock_label.setText(clock_text(self.case_clock, calendar.seconds_per_day))
@@ -277,12 +296,32 @@ class CaseView(QWidget):
         self.actions_tab.case_id = self.documents_tab.case_id = self.case.id
         steps = action_queries.for_case(self.store, self.case.id)
         self._action_ids = {s.id for s in steps}
-        self.actions_tab.show_steps(steps, self.case_clock, calendar)
+        forecast = self._forecast()
+        self.actions_tab.show_steps(steps, self.case_clock, calendar, forecast)
+        self._show_close(forecast)
         docs = document_queries.for_case(self.store, self.case.id)
         self._document_ids = {d.id for d in docs}
         names = {o.id: o.name for o in contact_queries.organisations(self.store)}
         self.documents_tab.show_documents(docs, names)
         self._show_timeline()
+
+    def _forecast(self) -> CaseForecast | None:
+        """The case's forecast as of now; None until the history is read (the first ask
+        starts reading it, and :attr:`Foresight.ready` shows it)."""
+        assert self.case is not None
+        return self.hub.foresight.forecasts([self.case.id], self.clock()).get(self.case.id)
+
+    def show_forecast(self) -> None:
+        """The steps' forecasts and the expected close again, the rest as it is."""
+        if self.case is None:
+            return
+        forecast = self._forecast()
+        self.actions_tab.show_forecast(forecast)
+        self._show_close(forecast)
+
+    def _show_close(self, forecast: CaseForecast | None) -> None:
+        self.close_label.setText(close_text(forecast, self.clock()))
+        self.close_label.setToolTip(close_tooltip(forecast))
 
     def _show_timeline(self) -> None:
         assert self.case is not None
@@ -414,5 +453,9 @@ class CaseView(QWidget):
         )
         if mine:
             self.refresh()
+        elif changes.touches(ChangeKind.ACTION, ChangeKind.CASE):
+            # A step of another case done, or reopened, moves the history this case's
+            # forecasts are drawn from.
+            self.show_forecast()
         if changes.touches(ChangeKind.COMMUNICATION):
             self.comm_model.reload()
