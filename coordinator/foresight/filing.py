@@ -88,7 +88,7 @@ LEARNED_CAP = 4.0
 """The most one term learned from the filings can add (a company's name said in every
 message of its case lifts it about this much)."""
 CALLER_WEIGHT = 3.0
-CALLER_COMPANY_WEIGHT = 4.0
+CALLER_COMPANY_WEIGHT = 6.0
 CALLER_DEPARTMENT_WEIGHT = 2.0
 CALLER_OWING_WEIGHT = 0.4
 CALLER_RECENT_WEIGHT = 1.5
