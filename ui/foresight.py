@@ -29,6 +29,14 @@ from coordinator.store.storage import Store
 log = logging.getLogger(__name__)
 
 KEPT_FOR = timedelta(minutes=2)
+BIG_CHANGE = 300
+"""Records in one change set beyond which the models are built again in the background
+rather than brought up to date on the GUI thread."""
+
+
+def _size(changes: ChangeSet) -> int:
+    kinds = (ChangeKind.COMMUNICATION, ChangeKind.CASE, ChangeKind.ACTION, ChangeKind.DOCUMENT)
+    return sum(len(changes.ids_of(kind)) for kind in kinds)
 
 
 class _Delivery(QObject):
@@ -51,6 +59,7 @@ class Foresight(QObject):
         self._building = False
         self._pending: list[ChangeSet] = []
         self._rebuild_history = False
+        self._rebuild_all = False
         self._kept: dict[int, tuple[datetime, CaseForecast]] = {}
         # Its own pool, parented: the hub's end waits for a build still reading the store.
         self._pool = QThreadPool(self)
@@ -114,9 +123,10 @@ class Foresight(QObject):
             pending, self._pending = self._pending, []
             for changes in pending:
                 self._apply(changes)
-        if self._rebuild_history:
-            self._rebuild_history = False
-            self._launch(history_only=self.filing is not None)
+        if self._rebuild_all or self._rebuild_history:
+            everything = self._rebuild_all or self.filing is None
+            self._rebuild_all = self._rebuild_history = False
+            self._launch(history_only=not everything)
             return
         self.ready.emit()
 
@@ -124,7 +134,19 @@ class Foresight(QObject):
 
     def take(self, changes: ChangeSet) -> None:
         """A change set, before the screens hear of it."""
-        if changes.touches(ChangeKind.CALENDAR) and self.history is not None:
+        if self.history is None and not self._building:
+            return  # nothing built, nothing to keep current
+        if _size(changes) > BIG_CHANGE:
+            # An import, a paste of a whole chat: relearning its cases here would hold
+            # the window; the models are built again in the background instead, the old
+            # ones serving meanwhile.
+            self._kept.clear()
+            if self._building:
+                self._rebuild_all = True
+            else:
+                self._launch(history_only=False)
+            return
+        if changes.touches(ChangeKind.CALENDAR):
             if self._building:
                 self._rebuild_history = True
             else:
