@@ -19,7 +19,7 @@ from coordinator.store.models import (
 )
 from coordinator.store.storage import Store
 
-LEARN_WINDOW = 200
+LEARN_WINDOW = 100
 """Filed messages per case the model learns from, newest first: enough to know how a
 case is spoken of, and a bound on the work of relearning one case."""
 

@@ -29,6 +29,7 @@ import bisect
 import enum
 import heapq
 import math
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -120,9 +121,10 @@ class Message:
 
 
 def caller_key(contact_id: int | None, number: str) -> str | None:
+    """Who sent a message, as the counts know them (interned: one copy per caller)."""
     if contact_id is not None:
-        return f"c{contact_id}"
-    return f"n{number}" if number else None
+        return sys.intern(f"c{contact_id}")
+    return sys.intern(f"n{number}") if number else None
 
 
 @dataclass

@@ -11,6 +11,7 @@ term keeps the span of the original text it came from, so a reason can quote it.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -59,16 +60,19 @@ def _word_term(word: str, script: Script, folded: str, after: int) -> str | None
 
 
 def terms(text: str) -> Iterator[str]:
-    """The terms of ``text`` (repeats included), without their places: for profiles."""
+    """The terms of ``text`` (repeats included), without their places: for profiles.
+
+    Each is interned: an office's messages hold a few thousand distinct terms, kept in
+    thousands of cases' counts, and one copy of each is all they need."""
     folded = fold(text)
     for run in runs(folded):
         if run.script is Script.HAN:
             for i in range(len(run.text) - 1):
-                yield run.text[i : i + 2]
+                yield sys.intern(run.text[i : i + 2])
         else:
             term = _word_term(run.text, run.script, folded, run.start + len(run.text))
             if term is not None:
-                yield term
+                yield sys.intern(term)
 
 
 def term_set(texts: Iterable[str]) -> set[str]:
