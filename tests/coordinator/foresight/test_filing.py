@@ -151,7 +151,12 @@ def test_refiling_moves_what_was_learned(store: Store, clock: FixedClock, office
     model.apply(store, communications.file_to_case(store, [first], office.huateng).changes)
     model.apply(store, communications.file_to_case(store, [first], office.yongda_landing).changes)
     second = _unfiled(store, clock, "消防验收的时间", raw_number="0574 8765 1234")
-    assert _suggest(model, store, second)[0] == office.yongda_landing
+    best = model.suggest(messages_of(store, [second]))
+    assert best[0].case_id == office.yongda_landing
+    kinds = {r.kind for r in best[0].reasons}
+    assert {ReasonKind.LIKE_FILED, ReasonKind.CALLER_FILED} <= kinds  # learned there...
+    for other in best[1:]:  # ...and forgotten where it was first filed
+        assert ReasonKind.CALLER_FILED not in {r.kind for r in other.reasons}
 
 
 def test_a_closed_case_is_no_longer_suggested(
