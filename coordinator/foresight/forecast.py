@@ -8,8 +8,9 @@ steps whose department time was longer than this one has been held so far say an
 about it; each says how much more department time is to come, plus what is left of its
 wait on the company beyond what this one has waited. Of those, the middle gives the
 expected finish and the 20th and 80th percentiles the range (so the range holds the
-finish about three times in five). A step waiting on the company now is forecast as if
-the company answered now: when it will is not the department's history.
+finish about three times in five). A step waiting on the company now adds what is left
+of the company's wait, from the finished steps of its kind that waited longer; when too
+few did, it is forecast as if the company answered now.
 
 A step not yet requested starts when the last of the steps it depends on finishes; the
 chain is carried by drawing each step's duration from its history many times (a fixed
@@ -94,6 +95,9 @@ class StepForecast:
     """Finished steps of the kind behind the forecast (fewer than MIN_SAMPLES: LIMIT)."""
     due_at: datetime | None
     paused: bool = False
+    answer_forecast: bool = False
+    """Paused, and the company's answer forecast from how long companies took on this
+    kind of step (else the forecast assumes it answers now)."""
     beyond_history: bool = False
     """Held longer already than any finished step of its kind took."""
 
@@ -167,8 +171,15 @@ class _Draws:
         waited = self.waited(step)
         start = bisect.bisect_right(samples, held)
         if len(samples) - start >= 3:
-            # Waiting on the company now: its clock starts again when it answers, which
-            # nobody knows; the forecast counts from now.
+            if step.paused:
+                answers = self.answers(waits, waited)
+                if answers:  # when the company answers, from how long companies took
+                    longer = samples[start:]
+                    choose = self.rng.choice
+                    draws = (choose(longer) - held + choose(answers) for _ in range(DRAWS))
+                    return sorted(float(d) for d in draws), False
+                # Nobody has waited this long on this kind of step: counted from now,
+                # as if the company answered now.
             values = (
                 float(s - held + (0 if step.paused else max(0, w - waited)))
                 for s, w in zip(samples[start:], waits[start:], strict=True)
@@ -176,6 +187,22 @@ class _Draws:
             return sorted(values), False
         middle = quantile(samples, MIDDLE)
         return [middle * BEYOND_SHARE * f for f in (0.0, 0.5, 1.0)], True
+
+    @staticmethod
+    def answers(waits: Sequence[int], waited: int) -> list[int]:
+        """What is left of the company's wait, from the finished steps of the kind that
+        waited longer than this one has so far (none when fewer than three did)."""
+        left = [w - waited for w in waits if w > waited]
+        return left if len(left) >= 3 else []
+
+    def answers_known(self, step: Step) -> bool:
+        samples, basis = self.basis(step)
+        if basis is Basis.LIMIT or step.requested_at is None:
+            return False
+        held = self.held(step)
+        if len(samples) - bisect.bisect_right(samples, held) < 3:
+            return False
+        return bool(self.answers(self.history.waits(step.kind), self.waited(step)))
 
     def waited(self, step: Step) -> int:
         if step.requested_at is None or not step.pauses:
@@ -241,6 +268,7 @@ def forecast_case(
             len(samples),
             step.due_at,
             paused=step.paused,
+            answer_forecast=step.paused and draws.answers_known(step),
             beyond_history=spread is not None and spread[1],
         )
     if not finishes:

@@ -132,7 +132,11 @@ def _forecast_texts(forecast: StepForecast | None, moment: datetime) -> tuple[st
         if forecast.early != forecast.late:
             notes.append(_span(forecast, year))
     if forecast.paused:
-        notes.append(_("if the company answers now"))
+        notes.append(
+            _("with the company's usual answer time")
+            if forecast.answer_forecast
+            else _("if the company answers now")
+        )
     return expected, figures.listing(notes)
 
 

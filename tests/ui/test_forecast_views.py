@@ -331,6 +331,11 @@ def test_forecast_words() -> None:
     assert paused.tooltip.endswith(
         "It waits on the company: the forecast assumes the company answers now."
     )
+    answered = step_text(_forecast(paused=True, answer_forecast=True), NOW)
+    assert answered.tooltip.endswith(
+        "It waits on the company: the forecast counts how long companies took to answer "
+        "on this kind of step."
+    )
     beyond = step_text(_forecast(beyond_history=True), NOW)
     assert "held longer than any finished step of its kind" in beyond.tooltip
     assert step_text(None, NOW).cell == ""

@@ -118,7 +118,14 @@ def step_text(forecast: StepForecast | None, now: datetime) -> ForecastText:
                 "late, and the history cannot say by how much."
             )
         )
-    if forecast.paused:
+    if forecast.paused and forecast.answer_forecast:
+        lines.append(
+            _(
+                "It waits on the company: the forecast counts how long companies took to "
+                "answer on this kind of step."
+            )
+        )
+    elif forecast.paused:
         lines.append(_("It waits on the company: the forecast assumes the company answers now."))
     return ForecastText(cell, "\n".join(lines), late)
 

@@ -239,3 +239,31 @@ def test_quantile_interpolates() -> None:
     assert quantile([7.0], 0.2) == 7.0
     with pytest.raises(ValueError, match="no values"):
         quantile([], 0.5)
+
+
+def test_a_step_waiting_on_the_company_adds_how_long_companies_took_to_answer(
+    store: Store, clock: FixedClock, licence_office: int
+) -> None:
+    # Five licences took 3 working hours of the department each; four of them also
+    # waited 6 hours on the company after their first hour.
+    _finished_steps(store, clock, licence_office, [3, 3, 3, 3, 3], waits={n: 6.0 for n in range(4)})
+    clock.now = WEDNESDAY
+    case = cases.open_case(store, "等材料的项目").value
+    step = actions.add(store, case.id, licence_office, "核发营业执照").value
+    actions.set_status(store, step.id, ActionStatus.IN_PROGRESS, at=WEDNESDAY)
+    calendar = store.calendar()
+    asked = calendar.add_working_hours(WEDNESDAY, 1)
+    clock.now = asked
+    actions.set_status(store, step.id, ActionStatus.WAITING_COMPANY, at=asked, reason="补章程")
+    now = calendar.add_working_hours(asked, 2)  # the company has been silent for 2 hours
+    history = DurationHistory.build(store)
+    made = forecast_cases(store, history, [case.id], now)[case.id].steps[step.id]
+    assert made.paused
+    assert made.answer_forecast
+    # 4 more hours of waiting (6 - 2), then the department's 2 hours left (3 - 1).
+    assert made.expected == calendar.add_working_hours(now, 6)
+    # With no company that ever waited this long, it counts as if the company answered now.
+    later = calendar.add_working_hours(asked, 7)
+    beyond = forecast_cases(store, history, [case.id], later)[case.id].steps[step.id]
+    assert not beyond.answer_forecast
+    assert beyond.expected == calendar.add_working_hours(later, 2)
