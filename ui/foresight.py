@@ -56,10 +56,12 @@ class Foresight(QObject):
         self.history: DurationHistory | None = None
         self.failed = False
         """The last build raised: the screens go on without foresight (it is logged)."""
+        self.dropped = False
         self._building = False
         self._pending: list[ChangeSet] = []
         self._rebuild_history = False
         self._rebuild_all = False
+        self._history_only = False
         self._kept: dict[int, tuple[datetime, CaseForecast]] = {}
         # Its own pool, parented: the hub's end waits for a build still reading the store.
         self._pool = QThreadPool(self)
@@ -84,10 +86,18 @@ class Foresight(QObject):
         return self.filing is not None and self.history is not None
 
     def start(self) -> None:
-        """Build the models in the background unless they are built or being built."""
-        if self.is_ready or self._building:
+        """Build the models in the background unless they are built or being built, the
+        last build failed (it is tried again after the next change), the store is closed
+        or this foresight was dropped."""
+        if self.is_ready or self._building or self.failed or self.dropped or self.store.closed:
             return
         self._launch(history_only=False)
+
+    def drop(self) -> None:
+        """Wait for a build under way and go quiet: its result is not taken, and nothing
+        starts again (the hub's store is closing)."""
+        self.dropped = True
+        self.wait()
 
     def wait(self) -> None:
         """Block until a build under way is back (for the end of the window, and tests)."""
@@ -95,6 +105,7 @@ class Foresight(QObject):
 
     def _launch(self, *, history_only: bool) -> None:
         self._building = True
+        self._history_only = history_only
         store = self.store
         delivery = self._delivery
 
@@ -110,6 +121,8 @@ class Foresight(QObject):
 
     def _built(self, result: tuple[bool, Any]) -> None:
         self._building = False
+        if self.dropped:  # delivered after the hub let go of it
+            return
         ok, value = result
         self.failed = not ok
         if not ok:
@@ -134,6 +147,7 @@ class Foresight(QObject):
 
     def take(self, changes: ChangeSet) -> None:
         """A change set, before the screens hear of it."""
+        self.failed = False  # something changed: a build that failed may be tried again
         if self.history is None and not self._building:
             return  # nothing built, nothing to keep current
         if _size(changes) > BIG_CHANGE:
@@ -152,6 +166,8 @@ class Foresight(QObject):
             else:
                 self._launch(history_only=True)
         if self._building:
+            if self._history_only and self.filing is not None:
+                self.filing.apply(self.store, changes)  # the filing model is not rebuilt
             self._pending.append(changes)
             return
         self._apply(changes)

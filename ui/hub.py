@@ -51,7 +51,7 @@ class Hub(QObject):
     def drop_foresight(self) -> None:
         """Before the store closes: wait for a build still reading it, and forget it."""
         if self._foresight is not None:
-            self._foresight.wait()
+            self._foresight.drop()
             self._foresight.deleteLater()
             self._foresight = None
 

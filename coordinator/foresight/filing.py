@@ -328,6 +328,12 @@ class FilingModel:
                 cases.update(
                     p.case_id for p in self._profiles.values() if p.company_id in organisations
                 )
+                # A department's name is among the terms of the cases it owes steps.
+                cases.update(
+                    session.scalars(
+                        select(Action.case_id).where(Action.department_id.in_(organisations))
+                    )
+                )
         if cases:
             self._load_cases(store, cases)
 

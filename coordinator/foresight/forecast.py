@@ -149,7 +149,10 @@ class _Draws:
 
     def limit_seconds(self, step: Step) -> float | None:
         if step.requested_at is not None and step.due_at is not None:
-            return float(self.calendar.working_seconds(step.requested_at, step.due_at, step.pauses))
+            # The due time moves on by a pause only when it ends: an open one is not
+            # taken off yet.
+            ended = [(start, end) for start, end in step.pauses if end is not None]
+            return float(self.calendar.working_seconds(step.requested_at, step.due_at, ended))
         if step.limit_hours is not None:
             return step.limit_hours * 3600
         return None

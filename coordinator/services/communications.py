@@ -311,4 +311,6 @@ def delete(store: Store, communication_id: int) -> Outcome[None]:
         work.record(ENTITY, item.id, "deleted", item.notes[:200], None, case_id=item.case_id)
         work.session.delete(item)
         work.changed(ChangeKind.COMMUNICATION, communication_id)
+        if item.case_id is not None:  # its case's log and what it is known by changed
+            work.changed(ChangeKind.CASE, item.case_id)
     return Outcome(None, work.changes)

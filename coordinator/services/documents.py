@@ -337,4 +337,5 @@ def delete(store: Store, document_id: int) -> Outcome[None]:
         work.record(ENTITY, document.id, "deleted", document.title, None, case_id=document.case_id)
         work.session.delete(document)
         work.changed(ChangeKind.DOCUMENT, document_id)
+        work.changed(ChangeKind.CASE, document.case_id)  # its checklist changed
     return Outcome(None, work.changes)

@@ -205,6 +205,8 @@ class Store:
         self.before_commit: list[Callable[[Work], None]] = []
         """Run at the end of every unit of work, inside its transaction (the search index
         follows the changes this way: see coordinator.search.index)."""
+        self.closed = False
+        """Set by :meth:`close`: nothing new should start reading it."""
         self.before_close: list[Callable[[], None]] = []
         """Run by :meth:`close` first: whoever reads the store on a thread of its own
         waits for that thread here, so nothing reads a closed store."""
@@ -221,6 +223,7 @@ class Store:
     def close(self) -> None:
         for hook in list(self.before_close):
             hook()
+        self.closed = True
         self.engine.dispose()
 
     @contextmanager

@@ -3,14 +3,15 @@ again in the background after a big one, and never reading a store that closed."
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
+import pytest
 from pytestqt.qtbot import QtBot
 
-from coordinator.services import cases, communications
+from coordinator.services import calendar, cases, communications
 from coordinator.store.changes import ChangeKind, ChangeTracker
 from coordinator.store.storage import Store
-from tests.conftest import FixedClock
+from tests.conftest import START, FixedClock
 from ui.foresight import BIG_CHANGE
 from ui.hub import Hub
 
@@ -74,3 +75,69 @@ def test_closing_the_store_waits_for_a_build_still_reading_it(qtbot: QtBot, stor
     foresight.start()
     store.close()  # the store's before_close hook waits for the worker first
     assert foresight._pool.activeThreadCount() == 0
+
+
+def test_a_build_that_fails_is_not_tried_again_and_again(
+    qtbot: QtBot, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builds: list[int] = []
+
+    def broken(_store: Store, until: object = None) -> object:
+        builds.append(1)
+        raise OSError("disk I/O error")
+
+    monkeypatch.setattr("ui.foresight.DurationHistory.build", broken)
+    hub = Hub(store)
+    foresight = hub.foresight
+    # A screen that asks again whenever it hears "ready", as the case view does.
+    foresight.ready.connect(lambda: foresight.forecasts([1], START))
+    with qtbot.waitSignal(foresight.ready, timeout=20_000):
+        foresight.start()
+    qtbot.wait(200)
+    assert foresight.failed
+    assert len(builds) == 1
+    assert foresight.forecasts([1], START) == {}  # the screens go on without it
+    hub.drop_foresight()
+
+
+def test_a_dropped_foresight_stays_quiet_and_nothing_reads_the_closed_store(
+    qtbot: QtBot, store: Store
+) -> None:
+    hub = Hub(store)
+    foresight = hub.foresight
+    heard: list[int] = []
+    foresight.ready.connect(lambda: heard.append(1))
+    foresight.start()
+    hub.drop_foresight()  # as the window does before a restore
+    store.close()
+    qtbot.wait(200)  # the worker's result, queued, is delivered now
+    assert heard == []
+    again = hub.foresight  # a screen asking meanwhile gets one that does not start
+    again.start()
+    assert not again._building
+
+
+def test_a_filing_is_learned_while_the_history_is_built_again(
+    qtbot: QtBot, store: Store, clock: FixedClock
+) -> None:
+    case = cases.open_case(store, "甬达用地审批", company_name="宁波甬达精密机械有限公司").value
+    busy = cases.open_case(store, "华腾外资增资", company_name="宁波华腾新材料有限公司").value
+    for n in range(3):  # the other case is the busier: without learning it would come first
+        clock.advance(minutes=1)
+        communications.log(store, notes=f"债券第{n}期", case_id=busy.id)
+    hub = Hub(store)
+    foresight = hub.foresight
+    with qtbot.waitSignal(foresight.ready, timeout=20_000):
+        foresight.start()
+    hub.call(None, calendar.set_day, date(2025, 6, 20), False, "台风停工")
+    assert foresight._building  # the history is read again in the background
+    logged = hub.call(None, communications.log, notes="规划许可证", raw_number="0574 8765 1234")
+    assert logged is not None
+    hub.call(None, communications.file_to_case, [logged.value.id], case.id)
+    clock.advance(minutes=5)
+    again = communications.log(store, notes="规划许可证补件", raw_number="0574 8765 1234")
+    assert foresight._building  # still: and yet the filing was learned
+    assert [s.case_id for s in foresight.suggest([again.value.id])][:1] == [case.id]
+    with qtbot.waitSignal(foresight.ready, timeout=20_000):
+        pass
+    hub.drop_foresight()

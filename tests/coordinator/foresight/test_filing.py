@@ -13,7 +13,14 @@ from coordinator.foresight.reasons import ReasonKind, reasons_text
 from coordinator.foresight.terms import amount_terms, placed_terms, quoted_spans
 from coordinator.i18n import set_language
 from coordinator.kinds import CaseStatus, OrganisationKind
-from coordinator.services import actions, cases, communications, contacts, organisations
+from coordinator.services import (
+    actions,
+    cases,
+    communications,
+    contacts,
+    documents,
+    organisations,
+)
 from coordinator.store.storage import Store
 from tests.conftest import FixedClock
 
@@ -215,3 +222,32 @@ def test_a_case_quiet_for_long_falls_behind_one_active_now(
     ident = _unfiled(store, clock, "甬达", raw_number="021 5555 0000")
     ranked = _suggest(model, store, ident)
     assert fresh.id in ranked
+
+
+def test_deleting_a_filed_message_or_a_document_is_forgotten(
+    store: Store, clock: FixedClock, office: Office
+) -> None:
+    said = communications.log(
+        store, notes="消防验收预约", raw_number="0574 8765 1234", case_id=office.huateng
+    ).value
+    paper = documents.add(store, office.huateng, "消防设计审查意见书").value
+    model = FilingModel.build(store)
+    ident = _unfiled(store, clock, "消防", raw_number="021 5555 0000")
+    best = model.suggest(messages_of(store, [ident]))
+    assert best[0].case_id == office.huateng
+    model.apply(store, communications.delete(store, said.id).changes)
+    model.apply(store, documents.delete(store, paper.id).changes)
+    after = model.suggest(messages_of(store, [ident]))
+    assert all("消防" not in w for s in after for r in s.reasons for w in r.words)
+
+
+def test_renaming_a_department_renames_it_in_the_cases_it_owes(
+    store: Store, clock: FixedClock, office: Office
+) -> None:
+    model = FilingModel.build(store)
+    renamed = organisations.update(store, office.bank_id, name="中国建设银行宁波分行")
+    model.apply(store, renamed.changes)
+    ident = _unfiled(store, clock, "建设银行那边的开户", raw_number="021 5555 0000")
+    best = model.suggest(messages_of(store, [ident]))
+    assert best[0].case_id == office.yongda_increase  # the bank holds its step
+    assert any("建设银行" in w for r in best[0].reasons for w in r.words)

@@ -267,3 +267,28 @@ def test_a_step_waiting_on_the_company_adds_how_long_companies_took_to_answer(
     beyond = forecast_cases(store, history, [case.id], later)[case.id].steps[step.id]
     assert not beyond.answer_forecast
     assert beyond.expected == calendar.add_working_hours(later, 2)
+
+
+def test_a_paused_step_on_its_limit_keeps_its_due_time(
+    store: Store, clock: FixedClock, licence_office: int
+) -> None:
+    clock.now = WEDNESDAY
+    case = cases.open_case(store, "无历史的项目").value
+    step = actions.add(
+        store, case.id, licence_office, "核发营业执照", statutory_limit_hours=40
+    ).value
+    actions.set_status(store, step.id, ActionStatus.IN_PROGRESS, at=WEDNESDAY)
+    calendar = store.calendar()
+    asked = calendar.add_working_hours(WEDNESDAY, 2)
+    clock.now = asked
+    actions.set_status(store, step.id, ActionStatus.WAITING_COMPANY, at=asked, reason="补章程")
+    now = calendar.add_working_hours(asked, 4)
+    history = DurationHistory.build(store)
+    made = forecast_cases(store, history, [case.id], now)[case.id].steps[step.id]
+    assert made.basis is Basis.LIMIT
+    assert made.due_at == calendar.add_working_hours(WEDNESDAY, 40)
+    # The limit is not eaten by the open pause: 38 of its 40 hours are still to come when
+    # the company answers (now, as the forecast assumes), which moves the due time on by
+    # the 4 paused hours.
+    assert made.expected == calendar.add_working_hours(WEDNESDAY, 44)
+    assert made.expected > now
