@@ -12,12 +12,15 @@ is built again in the background, the old one serving meanwhile.
 from __future__ import annotations
 
 import contextlib
+import functools
+import gc
 import logging
 import weakref
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from coordinator.foresight.filing import FilingModel, Suggestion, messages_of
@@ -39,10 +42,57 @@ def _size(changes: ChangeSet) -> int:
     return sum(len(changes.ids_of(kind)) for kind in kinds)
 
 
-class _Delivery(QObject):
-    """Carries a build from the worker thread to the GUI thread (a queued signal)."""
+class _Courier(QObject):
+    """Carries a build from the worker thread to the GUI thread (a queued signal).
 
-    finished = Signal(object)  # (True, (filing, history)) or (False, exception)
+    One for the whole process, never deleted: a result posted while its foresight is
+    being destroyed (the window closing mid-build) would otherwise be delivered to a
+    deleted object. The courier hands it on only to a foresight still alive.
+    """
+
+    delivered = Signal(object, object)  # (weakref to a Foresight, (ok, value))
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.delivered.connect(self._hand_on)
+
+    def _hand_on(self, target: weakref.ref[Foresight], result: tuple[bool, Any]) -> None:
+        _collection.build_ended()
+        foresight = target()
+        if foresight is not None and shiboken6.isValid(foresight):
+            foresight._built(result)
+
+
+class _Collection:
+    """Python's cycle collector is held off while a build runs.
+
+    A build allocates a great deal, and the collector runs on whichever thread allocates:
+    on the worker it would free the screens' Qt objects left in cycles (a closed window,
+    a test's views) on the wrong thread, which Qt does not survive. Held off, it runs
+    again on the GUI thread once the build is handed back; plain reference counting goes
+    on meanwhile, so little piles up.
+    """
+
+    def __init__(self) -> None:
+        self.running = 0
+
+    def build_started(self) -> None:
+        if self.running == 0:
+            gc.disable()
+        self.running += 1
+
+    def build_ended(self) -> None:
+        self.running = max(0, self.running - 1)
+        if self.running == 0:
+            gc.enable()
+
+
+_collection = _Collection()
+
+
+@functools.cache
+def _courier() -> _Courier:
+    return _Courier()  # made on the GUI thread, by the first Foresight
 
 
 class Foresight(QObject):
@@ -66,8 +116,7 @@ class Foresight(QObject):
         # Its own pool, parented: the hub's end waits for a build still reading the store.
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
-        self._delivery = _Delivery(self)
-        self._delivery.finished.connect(self._built)
+        self._courier = _courier()
         # However the store is closed (a restore, the end, a test's teardown), a build
         # still reading it is waited for first.
         waiter = weakref.WeakMethod(self.wait)
@@ -107,7 +156,9 @@ class Foresight(QObject):
         self._building = True
         self._history_only = history_only
         store = self.store
-        delivery = self._delivery
+        courier = self._courier
+        me = weakref.ref(self)
+        _collection.build_started()  # on the GUI thread; ended when the courier hands on
 
         def body() -> None:
             try:
@@ -115,7 +166,7 @@ class Foresight(QObject):
                 result: tuple[bool, Any] = (True, (filing, DurationHistory.build(store)))
             except Exception as exc:  # handed to the GUI thread, which logs it: the
                 result = (False, exc)  # screens go on without foresight
-            delivery.finished.emit(result)
+            courier.delivered.emit(me, result)
 
         self._pool.start(body)
 

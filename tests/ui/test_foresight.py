@@ -3,6 +3,7 @@ again in the background after a big one, and never reading a store that closed."
 
 from __future__ import annotations
 
+import gc
 from datetime import date, timedelta
 
 import pytest
@@ -140,4 +141,16 @@ def test_a_filing_is_learned_while_the_history_is_built_again(
     assert [s.case_id for s in foresight.suggest([again.value.id])][:1] == [case.id]
     with qtbot.waitSignal(foresight.ready, timeout=20_000):
         pass
+    hub.drop_foresight()
+
+
+def test_the_cycle_collector_waits_while_a_build_runs(qtbot: QtBot, store: Store) -> None:
+    """On the worker it would free Qt objects of closed screens on the wrong thread."""
+    hub = Hub(store)
+    foresight = hub.foresight
+    assert gc.isenabled()
+    with qtbot.waitSignal(foresight.ready, timeout=20_000):
+        foresight.start()
+        assert not gc.isenabled()
+    assert gc.isenabled()  # back as soon as the build is handed back
     hub.drop_foresight()
