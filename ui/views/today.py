@@ -86,6 +86,18 @@ class Section(QGroupBox):
         self.table.setFixedHeight(max(height, 60))
 
 
+def _step_cells(a: dashboard.ActionItem, now: datetime) -> tuple[str, ...]:
+    """The cells every list of steps on Today begins with: case, department, step,
+    status, due."""
+    return (
+        a.case_reference,
+        a.department_name,
+        a.title,
+        cap(ACTION_STATUS[a.status]),
+        short_datetime(a.due_at, now),
+    )
+
+
 def _after_due(seconds: int, per_day: int) -> str:
     """How far after its due time a step is expected: a due time out of hours and a
     finish at the next opening are no working time apart, yet the step is late."""
@@ -176,11 +188,7 @@ class TodayView(QScrollArea):
                 (
                     a.action_id,
                     (
-                        a.case_reference,
-                        a.department_name,
-                        a.title,
-                        cap(ACTION_STATUS[a.status]),
-                        short_datetime(a.due_at, now),
+                        *_step_cells(a, now),
                         _("{time} over").format(
                             time=working_duration(calendar.working_seconds(a.due_at, now), per_day)
                         ),
@@ -197,11 +205,7 @@ class TodayView(QScrollArea):
                 (
                     a.action_id,
                     (
-                        a.case_reference,
-                        a.department_name,
-                        a.title,
-                        cap(ACTION_STATUS[a.status]),
-                        short_datetime(a.due_at, now),
+                        *_step_cells(a, now),
                         _("{time} left").format(
                             time=working_duration(calendar.working_seconds(now, a.due_at), per_day)
                         ),
@@ -299,11 +303,7 @@ class TodayView(QScrollArea):
                 (
                     a.action_id,
                     (
-                        a.case_reference,
-                        a.department_name,
-                        a.title,
-                        cap(ACTION_STATUS[a.status]),
-                        short_datetime(a.due_at, now),
+                        *_step_cells(a, now),
                         expected,
                         _after_due(calendar.working_seconds(a.due_at, step.expected), per_day),
                     ),
