@@ -72,7 +72,7 @@ from coordinator.i18n import N_
 from coordinator.queries.sql import chunks
 from coordinator.store.changes import Outcome
 from coordinator.store.migrate import head_revision
-from coordinator.store.models import Base
+from coordinator.store.models import record_tables
 from coordinator.store.storage import Store
 
 __all__ = [
@@ -239,7 +239,7 @@ def export_json(store: Store, path: Path) -> ExportSummary:
             out.write(' "tables": {')
             with store.read() as session:
                 conn = session.connection()
-                for number, table in enumerate(Base.metadata.sorted_tables):
+                for number, table in enumerate(record_tables()):
                     out.write(",\n  " if number else "\n  ")
                     out.write(f"{json.dumps(table.name)}: [")
                     rows[table.name] = _export_table(conn, table, out)

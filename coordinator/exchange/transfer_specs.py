@@ -38,7 +38,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from coordinator.errors import ValidationError
 from coordinator.i18n import N_, Msg
-from coordinator.store.models import Base
+from coordinator.store.models import Base, record_tables
 from coordinator.store.storage import working_hours_from_setting
 
 # What the file's header says it is: an export of this kind and of this version.
@@ -410,7 +410,7 @@ def _table_spec(table: Table) -> TableSpec:
 @cache
 def table_specs() -> Mapping[str, TableSpec]:
     """Every table of the metadata by name, in dependency order."""
-    return MappingProxyType({t.name: _table_spec(t) for t in Base.metadata.sorted_tables})
+    return MappingProxyType({t.name: _table_spec(t) for t in record_tables()})
 
 
 def show_text(value: str, limit: int = 60) -> str:

@@ -42,14 +42,17 @@ def open_store(
     url: str | None = None,
     clock: Clock = local_now,
     progress: IndexProgress | None = None,
+    officer: str | None = None,
 ) -> Store:
     """The store of ``data_dir`` (by default the setting, then the user data folder),
     upgraded to the current schema, its search index whole and following every change.
 
+    ``url`` and ``officer`` None: as the data folder's settings say.
+
     Building the index (after an upgrade, or when it is missing or out of date) reads
     every record: ``progress`` hears how far it is.
     """
-    store = Store(resolve_data_dir(data_dir), url=url, clock=clock)
+    store = Store(resolve_data_dir(data_dir), url=url, clock=clock, officer=officer)
     try:
         upgrade_with_backup(store)
         if needs_index(store):

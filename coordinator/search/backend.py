@@ -81,10 +81,8 @@ class SearchBackend(Protocol):
         """Every record id of ``kind`` the index holds."""
         ...
 
-    def stored(
-        self, session: Session, kind: ChangeKind, ids: Sequence[int]
-    ) -> dict[int, tuple[str, str, str, str]]:
-        """The token columns the index holds for these records."""
+    def stale(self, session: Session, kind: ChangeKind, fresh: Mapping[int, Tokens]) -> list[int]:
+        """Which of these records the index holds otherwise than ``fresh`` (or not at all)."""
         ...
 
     def integrity_problem(self, session: Session) -> str | None:

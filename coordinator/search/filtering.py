@@ -20,24 +20,32 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal
 
+from coordinator.search.postgres_fts import PostgresFts
 from coordinator.search.sqlite_fts import SqliteFts
 from coordinator.search.text import query_terms
 from coordinator.store.changes import ChangeKind
 
 
 class _Holds(ColumnElement[bool]):
-    """``indexed`` where the database has the index, ``fallback`` elsewhere."""
+    """The index's condition on SQLite and on PostgreSQL, ``fallback`` elsewhere."""
 
     type = Boolean()
     inherit_cache = True
     _is_implicitly_boolean = True  # a condition already: no "= 1" on SQLite
     _traverse_internals = [  # noqa: RUF012 - SQLAlchemy's own declaration, not a ClassVar
-        ("indexed", InternalTraversal.dp_clauseelement),
+        ("on_sqlite", InternalTraversal.dp_clauseelement),
+        ("on_postgresql", InternalTraversal.dp_clauseelement),
         ("fallback", InternalTraversal.dp_clauseelement),
     ]
 
-    def __init__(self, indexed: ColumnElement[bool], fallback: ColumnElement[bool]) -> None:
-        self.indexed = indexed
+    def __init__(
+        self,
+        on_sqlite: ColumnElement[bool],
+        on_postgresql: ColumnElement[bool],
+        fallback: ColumnElement[bool],
+    ) -> None:
+        self.on_sqlite = on_sqlite
+        self.on_postgresql = on_postgresql
         self.fallback = fallback
 
 
@@ -48,7 +56,12 @@ def _scan(element: _Holds, compiler: SQLCompiler, **kw: Any) -> str:
 
 @compiles(_Holds, "sqlite")
 def _sqlite(element: _Holds, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(element.indexed, **kw)
+    return compiler.process(element.on_sqlite, **kw)
+
+
+@compiles(_Holds, "postgresql")
+def _postgresql(element: _Holds, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.on_postgresql, **kw)
 
 
 def holds(
@@ -58,5 +71,8 @@ def holds(
     terms = query_terms(query)
     if not terms:
         return fallback
-    indexed: ColumnElement[bool] = id_column.in_(SqliteFts().matching(terms, kind))
-    return _Holds(indexed, fallback)
+    return _Holds(
+        id_column.in_(SqliteFts().matching(terms, kind)),
+        id_column.in_(PostgresFts().matching(terms, kind)),
+        fallback,
+    )

@@ -27,6 +27,7 @@ from coordinator.errors import StorageError
 from coordinator.i18n import N_
 from coordinator.search import documents
 from coordinator.search.backend import SEARCHED, SearchBackend
+from coordinator.search.postgres_fts import PostgresFts
 from coordinator.search.sqlite_fts import SqliteFts
 from coordinator.store.changes import ChangeKind
 from coordinator.store.storage import Store, Work
@@ -41,10 +42,13 @@ IndexProgress = Callable[[int, int], None]
 
 
 def backend_for(session: Session) -> SearchBackend | None:
-    """The index's implementation on this database, None where there is none yet (the
+    """The index's implementation on this database, None where there is none (the
     lists then filter by scanning, as they did before the index)."""
-    if session.get_bind().dialect.name == "sqlite":
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
         return SqliteFts()
+    if dialect == "postgresql":
+        return PostgresFts()
     return None
 
 
@@ -169,11 +173,10 @@ def problems(store: Store) -> list[str]:
                 continue
             ordered = sorted(records)
             sample = ordered[:SAMPLE] + ordered[-SAMPLE:]
-            stored = backend.stored(session, kind, sample)
             fresh = documents.tokens(session, kind, sample)
-            stale = [
-                i for i in dict.fromkeys(sample) if (t := fresh[i]) and stored.get(i) != t.columns()
-            ]
+            stale = backend.stale(
+                session, kind, {i: t for i in dict.fromkeys(sample) if (t := fresh[i])}
+            )
             if stale:
                 found.append(f"{kind.value}: {len(stale)} out of date")
         return found

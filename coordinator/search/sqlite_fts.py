@@ -172,17 +172,17 @@ class SqliteFts:
             )
         }
 
-    def stored(
-        self, session: Session, kind: ChangeKind, ids: Sequence[int]
-    ) -> dict[int, tuple[str, str, str, str]]:
+    def stale(self, session: Session, kind: ChangeKind, fresh: Mapping[int, Tokens]) -> list[int]:
+        """Which of these records the index holds otherwise than ``fresh`` (or not at all)."""
         low, _high = rowid_range(kind)
         rows = session.execute(
             text(
                 f"SELECT rowid, uni, bi, word, number FROM {TABLE} WHERE rowid IN :ids"
             ).bindparams(bindparam("ids", expanding=True)),
-            {"ids": [rowid(kind, i) for i in ids]},
+            {"ids": [rowid(kind, i) for i in fresh]},
         )
-        return {int(r[0]) - low: (r[1], r[2], r[3], r[4]) for r in rows}
+        stored = {int(r[0]) - low: (r[1], r[2], r[3], r[4]) for r in rows}
+        return [ident for ident, tokens in fresh.items() if stored.get(ident) != tokens.columns()]
 
     def integrity_problem(self, session: Session) -> str | None:
         try:

@@ -23,13 +23,15 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
 from coordinator.kinds import (
     ActionStatus,
@@ -75,7 +77,19 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(DateTime())
 
 
-class Organisation(Timestamped, Base):
+class Versioned:
+    """A record two officers may edit at once: every UPDATE checks and raises its
+    ``row_version`` (SQLAlchemy's version counter), so a save made on a version someone
+    else has since changed matches no row and is refused, never silently written over."""
+
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.row_version}
+
+
+class Organisation(Timestamped, Versioned, Base):
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,7 +100,7 @@ class Organisation(Timestamped, Base):
     notes: Mapped[str] = mapped_column(Text, default="")
 
 
-class Contact(Timestamped, Base):
+class Contact(Timestamped, Versioned, Base):
     __tablename__ = "contacts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -139,7 +153,7 @@ class Handle(Base):
     contact: Mapped[Contact] = relationship(back_populates="handles")
 
 
-class Case(Timestamped, Base):
+class Case(Timestamped, Versioned, Base):
     __tablename__ = "cases"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -151,7 +165,7 @@ class Case(Timestamped, Base):
     kind: Mapped[str] = mapped_column(String(60), default="")  # a template key, or free text
     fast_track: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus), index=True)
-    owner: Mapped[str] = mapped_column(String(NAME_MAX), default="")
+    owner: Mapped[str] = mapped_column(String(NAME_MAX), default="", index=True)
     opened_at: Mapped[datetime] = mapped_column(DateTime(), index=True)
     target_at: Mapped[datetime | None] = mapped_column(DateTime())
     closed_at: Mapped[datetime | None] = mapped_column(DateTime())
@@ -204,7 +218,7 @@ class IndicatorTarget(Base):
     currency: Mapped[str] = mapped_column(String(3))
 
 
-class Communication(Base):
+class Communication(Versioned, Base):
     __tablename__ = "communications"
     __table_args__ = (
         Index("ix_communications_case_at", "case_id", "at"),
@@ -242,7 +256,7 @@ class Communication(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime())
 
 
-class Document(Timestamped, Base):
+class Document(Timestamped, Versioned, Base):
     __tablename__ = "documents"
     __table_args__ = (Index("ix_documents_state_holder", "state", "holder_id"),)
 
@@ -296,7 +310,7 @@ class DocumentFile(Base):
     added_at: Mapped[datetime] = mapped_column(DateTime())
 
 
-class Action(Timestamped, Base):
+class Action(Timestamped, Versioned, Base):
     __tablename__ = "actions"
     __table_args__ = (
         Index("ix_actions_status_due", "status", "due_at"),
@@ -321,6 +335,8 @@ class Action(Timestamped, Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
     template_key: Mapped[str] = mapped_column(String(60), default="")
+    # The officer who chases this step (by default the case's owner).
+    owner: Mapped[str] = mapped_column(String(NAME_MAX), default="", server_default="", index=True)
 
     department: Mapped[Organisation] = relationship(foreign_keys=[department_id])
     pauses: Mapped[list[ActionPause]] = relationship(
@@ -351,7 +367,7 @@ class ActionPause(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
 
 
-class Template(Timestamped, Base):
+class Template(Timestamped, Versioned, Base):
     __tablename__ = "templates"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -421,6 +437,38 @@ class Event(Base):
     field: Mapped[str] = mapped_column(String(60))
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
+    # Who made the change (the officer's name as set on their laptop).
+    officer: Mapped[str] = mapped_column(String(NAME_MAX), default="", server_default="")
+    # The record's row_version once the change was saved: an edit refused because the
+    # record moved on lists the events newer than the version it was made on.
+    row_version: Mapped[int | None] = mapped_column(Integer)
+
+
+class ChangeNote(Base):
+    """One saved unit of work's change set, so that the other officers' screens (another
+    process, another laptop on the office server) refresh what it touched. Kept a day."""
+
+    __tablename__ = "change_notes"
+    __table_args__ = {"info": {"records": False}}  # noqa: RUF012 - SQLAlchemy's declaration
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(), index=True)
+    officer: Mapped[str] = mapped_column(String(NAME_MAX), default="")
+    origin: Mapped[str] = mapped_column(String(32))  # the Store that saved it
+    changes: Mapped[dict[str, Any]] = mapped_column()  # kind -> [ids]
+
+
+class FileChunk(Base):
+    """An attachment's content in the database, for an office server where every
+    officer must reach it: 1 MiB pieces under the file's SHA-256 (a laptop's SQLite keeps
+    its attachments as files in the data folder instead)."""
+
+    __tablename__ = "file_chunks"
+    __table_args__ = {"info": {"records": False}}  # noqa: RUF012 - SQLAlchemy's declaration
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class CalendarDay(Base):
@@ -448,3 +496,10 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column()
+
+
+def record_tables() -> list[Table]:
+    """The tables of the officer's records, parents first: what an export writes and an
+    import reads. Not the notes of recent changes (they are only for the screens open
+    now) nor attachments' content (an archive carries the files themselves)."""
+    return [t for t in Base.metadata.sorted_tables if t.info.get("records", True)]

@@ -1,8 +1,13 @@
 """The store: one database, its data folder, sessions and the unit of work.
 
-The database URL is a setting (``LIAISON_HUB_DATABASE_URL``): SQLite in the data folder
-by default, PostgreSQL for an office that outgrows one laptop. Everything SQLite-only
-about the connection lives in :func:`_configure_sqlite`.
+The database is a setting (:mod:`coordinator.store.local_settings`): SQLite in the data
+folder by default, PostgreSQL for an office where several officers share one server.
+Everything SQLite-only about the connection lives in :func:`_configure_sqlite`, and
+everything about reaching a server in :func:`_server_options`.
+
+Every unit of work signs its Events with the officer's name and leaves a
+:class:`~coordinator.store.models.ChangeNote` of its change set, so that the screens of
+the other officers (or of another program on this laptop) refresh what it touched.
 """
 
 from __future__ import annotations
@@ -12,17 +17,18 @@ import os
 import sqlite3
 import stat
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, create_engine, delete, event, select
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import DatabaseError as SADatabaseError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from coordinator.calendar.working_time import WorkingCalendar, WorkingHours
@@ -30,10 +36,51 @@ from coordinator.errors import ConflictError, DomainError, StorageError
 from coordinator.i18n import N_
 from coordinator.paths import DATABASE_NAME
 from coordinator.store.changes import ChangeKind, ChangeSet, ChangeTracker
-from coordinator.store.models import CalendarDay, CalendarYear, Event, Setting
+from coordinator.store.local_settings import (
+    DATABASE_URL_ENV,
+    configured_url,
+    read_local_settings,
+    shown_url,
+)
+from coordinator.store.models import (
+    Action,
+    CalendarDay,
+    CalendarYear,
+    Case,
+    ChangeNote,
+    Communication,
+    Contact,
+    Document,
+    Event,
+    Organisation,
+    Setting,
+    Template,
+    Versioned,
+)
 
-DATABASE_URL_ENV = "LIAISON_HUB_DATABASE_URL"
+__all__ = ["DATABASE_URL_ENV", "Store", "Work"]
+
 BUSY_TIMEOUT_MS = 5000
+
+SERVER_CONNECT_TIMEOUT_S: Final = 5
+"""How long to wait for an office server to answer a new connection."""
+
+SERVER_SILENCE_MS: Final = 15_000
+"""A server that acknowledges nothing sent to it for this long is taken as gone (a pulled
+cable, a sleeping Wi-Fi), instead of the operating system's default of many minutes."""
+
+CHANGE_NOTES_KEPT: Final = timedelta(days=1)
+
+VERSIONED_ENTITIES: Final[dict[str, type[Versioned]]] = {
+    "organisation": Organisation,
+    "contact": Contact,
+    "case": Case,
+    "communication": Communication,
+    "document": Document,
+    "action": Action,
+    "template": Template,
+}
+"""The Event entity names of the records that carry a row version."""
 
 Clock = Callable[[], datetime]
 
@@ -65,6 +112,24 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+def _server_options() -> dict[str, Any]:
+    """Connecting to an office server: fail fast when it cannot be reached, notice a
+    connection that died (a restarted server, a pulled cable) before using it, and
+    name the app in the server's list of sessions."""
+    return {
+        "pool_pre_ping": True,
+        "connect_args": {
+            "connect_timeout": SERVER_CONNECT_TIMEOUT_S,
+            "application_name": "Liaison Hub",
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 2,
+            "keepalives_count": 3,
+            "tcp_user_timeout": SERVER_SILENCE_MS,
+        },
+    }
+
+
 def prepare_data_dir(data_dir: Path) -> None:
     """Create the data folder and its sub-folders, owner-only."""
     try:
@@ -89,9 +154,45 @@ def _create_private_file(path: Path) -> None:
         os.chmod(path, 0o600)
 
 
+class ServerUnavailableError(StorageError):
+    """The office server cannot be reached now; nothing was saved, nothing is lost."""
+
+
+MSG_SERVER_GONE = N_(
+    "The office server cannot be reached: nothing was saved. What you typed is kept; "
+    "try again when the connection is back."
+)
+
+# What psycopg and the server say when the connection is the problem, not the request.
+_CONNECTION_WORDS = (
+    "connection refused",
+    "could not connect",
+    "server closed the connection",
+    "connection is closed",
+    "connection has been closed",
+    "terminating connection",
+    "connection timed out",
+    "timeout expired",
+    "no route to host",
+    "network is unreachable",
+    "connection reset",
+    "consuming input failed",
+    "sending query failed",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "the database system is in recovery mode",
+    "ssl syscall error",
+    "broken pipe",
+    "failed to resolve host",
+    "name or service not known",
+)
+
+
 def translate_db_error(exc: Exception) -> DomainError:
     """Turn a driver error into words the officer understands."""
     text = str(getattr(exc, "orig", exc)).lower()
+    if getattr(exc, "connection_invalidated", False) or any(w in text for w in _CONNECTION_WORDS):
+        return ServerUnavailableError(MSG_SERVER_GONE)
     if "disk is full" in text or "database or disk is full" in text:
         return StorageError(N_("The disk is full: nothing was saved. Free some space and retry."))
     if "readonly" in text or "read-only" in text:
@@ -109,6 +210,12 @@ def translate_db_error(exc: Exception) -> DomainError:
     return StorageError(N_("The database could not save the change: {reason}"), reason=text)
 
 
+MSG_CHANGED_MEANWHILE = N_(
+    "Someone else saved a change to this record a moment ago: yours was not saved. "
+    "Reload it to see their change, then make yours again."
+)
+
+
 class Work:
     """One unit of work: a session inside a transaction, its clock and change tracker."""
 
@@ -117,6 +224,7 @@ class Work:
         self.session = session
         self.now = store.clock()
         self.tracker = ChangeTracker()
+        self.events: list[Event] = []
 
     def changed(self, kind: ChangeKind, *ids: int) -> None:
         self.tracker.add(kind, *ids)
@@ -131,17 +239,19 @@ class Work:
         case_id: int | None = None,
     ) -> None:
         """Append one Event; every service change passes through here."""
-        self.session.add(
-            Event(
-                at=self.now,
-                entity=entity,
-                entity_id=entity_id,
-                case_id=case_id,
-                field=field,
-                before=_event_value(before),
-                after=_event_value(after),
-            )
+        row = Event(
+            at=self.now,
+            entity=entity,
+            entity_id=entity_id,
+            case_id=case_id,
+            field=field,
+            before=_event_value(before),
+            after=_event_value(after),
+            officer=self.store.officer,
         )
+        # Added to the session at the end (finish), once the versions its record reached
+        # are known: the event log is append-only, even for this unit of work itself.
+        self.events.append(row)
         # Screens showing a timeline refresh on this kind; the event ids themselves are not
         # needed (they are only appended), so the changed record's id is what is kept.
         self.tracker.add(ChangeKind.EVENT, entity_id)
@@ -149,6 +259,53 @@ class Work:
     @property
     def changes(self) -> ChangeSet:
         return self.tracker.freeze()
+
+    def finish(self) -> None:
+        """Last, inside the transaction: stamp the Events with the row versions their
+        records reached, and leave a note of the change set for the other screens."""
+        if self.events:
+            self._stamp_versions()
+            self.session.add_all(self.events)
+        changes = self.changes
+        if not changes:
+            return
+        self.session.add(
+            ChangeNote(
+                at=self.now,
+                officer=self.store.officer,
+                origin=self.store.origin,
+                changes={kind.value: sorted(ids) for kind, ids in changes.ids.items()},
+            )
+        )
+        self.store.notes_written += 1
+        if self.store.notes_written % 200 == 1:  # now and then: a day of notes is plenty
+            self.session.execute(
+                delete(ChangeNote).where(ChangeNote.at < self.now - CHANGE_NOTES_KEPT)
+            )
+
+    def _stamp_versions(self) -> None:
+        self.session.flush()  # versions move on at the UPDATE
+        wanted: dict[str, set[int]] = {}
+        for row in self.events:
+            if row.entity in VERSIONED_ENTITIES:
+                wanted.setdefault(row.entity, set()).add(row.entity_id)
+        versions: dict[tuple[str, int], int] = {}
+        for entity, ids in wanted.items():
+            model = VERSIONED_ENTITIES[entity]
+            missing = []
+            for ident in ids:
+                loaded = self.session.identity_map.get(self.session.identity_key(model, ident))
+                if isinstance(loaded, model):
+                    versions[(entity, ident)] = loaded.row_version
+                else:
+                    missing.append(ident)
+            if missing:
+                found = self.session.execute(
+                    select(model.id, model.row_version).where(model.id.in_(missing))  # type: ignore[attr-defined]
+                )
+                versions.update({(entity, ident): version for ident, version in found})
+        for row in self.events:
+            row.row_version = versions.get((row.entity, row.entity_id))
 
 
 def _event_value(value: object) -> str | None:
@@ -178,16 +335,25 @@ class Store:
         *,
         url: str | None = None,
         clock: Clock = local_now,
+        officer: str | None = None,
     ) -> None:
+        """``url`` and ``officer`` None: as the data folder's settings say
+        (:mod:`coordinator.store.local_settings`)."""
         self.data_dir = data_dir
         self.clock = clock
         prepare_data_dir(data_dir)
         self.database_path = data_dir / DATABASE_NAME
-        self.url = url or os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{self.database_path}"
+        chosen = configured_url(data_dir, url)
+        self.url = chosen or f"sqlite:///{self.database_path}"
         self.is_sqlite = self.url.startswith("sqlite")
+        self.officer = read_local_settings(data_dir).officer if officer is None else officer
+        """Signs every Event this store writes."""
+        self.origin = uuid.uuid4().hex
+        """Names this store's change notes, so it does not hear its own changes again."""
+        self.notes_written = 0
         # Copies, checks of attachments and file modes apply to the data folder's own file;
         # a database named by URL is looked after by whoever runs it.
-        self.uses_data_dir_database = not url and not os.environ.get(DATABASE_URL_ENV)
+        self.uses_data_dir_database = chosen is None
         if self.uses_data_dir_database:
             try:
                 _create_private_file(self.database_path)
@@ -197,9 +363,11 @@ class Store:
                     path=str(self.database_path),
                     reason=exc.strerror or str(exc),
                 ) from exc
-        self.engine = create_engine(self.url)
         if self.is_sqlite:
+            self.engine = create_engine(self.url)
             _configure_sqlite(self.engine)
+        else:
+            self.engine = create_engine(self.url, **_server_options())
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._reading = threading.local()  # the read session open on each thread, if any
         self.before_commit: list[Callable[[Work], None]] = []
@@ -211,6 +379,17 @@ class Store:
         """Run by :meth:`close` first: whoever reads the store on a thread of its own
         waits for that thread here, so nothing reads a closed store."""
         self._calendar: WorkingCalendar | None = None
+
+    @property
+    def on_server(self) -> bool:
+        """The database is an office server's, shared with other officers."""
+        return not self.is_sqlite
+
+    @property
+    def where(self) -> str:
+        """Where the data lives, as it may be shown: the file, or the server's address
+        without its password."""
+        return str(self.database_path) if self.uses_data_dir_database else shown_url(self.url)
 
     @property
     def files_dir(self) -> Path:
@@ -236,9 +415,12 @@ class Store:
                 yield unit
                 for hook in self.before_commit:
                     hook(unit)
+                unit.finish()
         except DomainError:
             raise
-        except (OperationalError, IntegrityError, SADatabaseError, sqlite3.DatabaseError) as exc:
+        except StaleDataError as exc:
+            raise ConflictError(MSG_CHANGED_MEANWHILE) from exc
+        except (DBAPIError, sqlite3.DatabaseError) as exc:
             raise translate_db_error(exc) from exc
         finally:
             session.close()
@@ -262,7 +444,7 @@ class Store:
             with session.begin():
                 yield session
                 session.rollback()
-        except (OperationalError, SADatabaseError, sqlite3.DatabaseError) as exc:
+        except (DBAPIError, sqlite3.DatabaseError) as exc:
             raise translate_db_error(exc) from exc
         finally:
             self._reading.session = None

@@ -29,5 +29,8 @@ if connection is not None:
     _run(connection)
 else:
     engine = create_engine(config.get_main_option("sqlalchemy.url") or "sqlite://")
-    with engine.begin() as conn:
-        _run(conn)
+    try:
+        with engine.begin() as conn:
+            _run(conn)
+    finally:
+        engine.dispose()  # a server's connection is closed now, not whenever it is collected

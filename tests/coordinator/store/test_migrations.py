@@ -103,7 +103,9 @@ def test_upgrade_of_a_populated_database_keeps_its_data_and_a_copy(tmp_path: Pat
         assert MigrationContext.configure(conn).get_current_revision() == head_revision()
         assert "case_amounts" in inspect(conn).get_table_names()
     store.close()
-    assert _dump(db) == before
+    # Later revisions add columns at the end of some tables: what was there is unchanged.
+    after = _dump(db)
+    assert {t: [row[: len(before[t][0])] for row in rows] for t, rows in after.items()} == before
     made = list_backups(data_dir)
     assert [b.reason for b in made] == ["before-migration"]
     assert made[0].verified
