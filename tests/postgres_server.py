@@ -58,6 +58,22 @@ def missing() -> str | None:
     return None
 
 
+REQUIRE_ENV: Final = "LIAISON_HUB_REQUIRE_POSTGRES"
+
+
+def skip_unless_available() -> None:
+    """Skip the calling test or fixture where no server can run here; fail instead where
+    one is required (CI sets LIAISON_HUB_REQUIRE_POSTGRES)."""
+    import pytest
+
+    why = missing()
+    if why is None:
+        return
+    if os.environ.get(REQUIRE_ENV):
+        pytest.fail(f"PostgreSQL is required here: {why}", pytrace=False)
+    pytest.skip(why)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTimer, QTranslator
 from PySide6.QtGui import QIcon
@@ -61,7 +61,9 @@ class Application:
         from coordinator.services import templates
         from ui.dialogs.recovery import prepare_with_progress
         from ui.dialogs.safety_actions import check_before_open
+        from ui.dialogs.workplace import ask_name_at_first_start
 
+        ask_name_at_first_start(data_dir, self.window)
         # A damaged database is said so, kept aside untouched, and a backup offered.
         if not check_before_open(data_dir, self.window):
             return False
@@ -192,10 +194,28 @@ def wait_painted(window: QWidget) -> None:
     window.repaint()
 
 
+def catch_lost_server(window: MainWindow) -> None:
+    """A screen reading the database while the server is gone (a list refreshing, a
+    caller being recognised) does not crash or pop up a trace: the status bar says the
+    connection is lost, and everything is read again once it is back."""
+    from coordinator.store.storage import ServerUnavailableError
+
+    previous = sys.excepthook
+
+    def hook(kind: type[BaseException], value: BaseException, trace: Any) -> None:
+        if isinstance(value, ServerUnavailableError) and window.attached:
+            window.connection.watch.noticed_down()
+            return
+        previous(kind, value, trace)
+
+    sys.excepthook = hook
+
+
 def run_app(args: argparse.Namespace) -> int:
     started = start_app(args)
     if isinstance(started, int):
         return started
+    catch_lost_server(started.window)
     quit_after = getattr(args, "quit_after", None)
     if quit_after is not None:
         # Trying an install: the real event loop runs, then the app quits the usual way.

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gc
 import logging
 import weakref
 from collections.abc import Iterable, Sequence
@@ -28,6 +27,7 @@ from coordinator.foresight.forecast import CaseForecast, forecast_cases
 from coordinator.foresight.history import DurationHistory
 from coordinator.store.changes import ChangeKind, ChangeSet
 from coordinator.store.storage import Store
+from ui import threads
 
 log = logging.getLogger(__name__)
 
@@ -57,37 +57,10 @@ class _Courier(QObject):
         self.delivered.connect(self._hand_on)
 
     def _hand_on(self, target: weakref.ref[Foresight], result: tuple[bool, Any]) -> None:
-        _collection.build_ended()
+        threads.worker_ended()
         foresight = target()
         if foresight is not None and shiboken6.isValid(foresight):
             foresight._built(result)
-
-
-class _Collection:
-    """Python's cycle collector is held off while a build runs.
-
-    A build allocates a great deal, and the collector runs on whichever thread allocates:
-    on the worker it would free the screens' Qt objects left in cycles (a closed window,
-    a test's views) on the wrong thread, which Qt does not survive. Held off, it runs
-    again on the GUI thread once the build is handed back; plain reference counting goes
-    on meanwhile, so little piles up.
-    """
-
-    def __init__(self) -> None:
-        self.running = 0
-
-    def build_started(self) -> None:
-        if self.running == 0:
-            gc.disable()
-        self.running += 1
-
-    def build_ended(self) -> None:
-        self.running = max(0, self.running - 1)
-        if self.running == 0:
-            gc.enable()
-
-
-_collection = _Collection()
 
 
 @functools.cache
@@ -158,7 +131,7 @@ class Foresight(QObject):
         store = self.store
         courier = self._courier
         me = weakref.ref(self)
-        _collection.build_started()  # on the GUI thread; ended when the courier hands on
+        threads.worker_started()  # on the GUI thread; ended when the courier hands on
 
         def body() -> None:
             try:

@@ -10,6 +10,7 @@ from coordinator.cli import commands as cli
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = cli.build_parser().parse_args(argv)
+    cli.apply_connection_options(args)  # --database-url and --officer, for every path
     if args.command in {"summary", "report"}:
         from ui.printing.commands import run  # PDFs need Qt (no window)
 

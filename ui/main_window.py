@@ -160,7 +160,7 @@ class MainWindow(QMainWindow):
         self._retranslate_frame()
         self.sidebar.setCurrentRow(PAGE_TODAY)
         self.timer = QTimer(self)
-        self.timer.timeout.connect(self.refresh)
+        self.timer.timeout.connect(self._tick)
         geometry = settings_store.value("main_window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -192,7 +192,10 @@ class MainWindow(QMainWindow):
             self, lambda: self.store, self.close_store, self.reopen_store, auto_backup=False
         )
         self.data_menu.addActions(self.safety.menu_actions())
+        self.data_menu.addSeparator()
+        self.data_menu.addAction(self.workplace_action)
         self.safety.auto_backup.start()  # every few hours of use, off the GUI thread
+        self._watch_changes()
         self.attached = True
         self.menuBar().setEnabled(True)
         central = self.centralWidget()
@@ -201,6 +204,47 @@ class MainWindow(QMainWindow):
         self.retranslate()
         self.show_page(max(self.sidebar.currentRow(), PAGE_TODAY))
         self.timer.start(REFRESH_MS)
+
+    # -- other officers and the office server -----------------------------------------
+
+    def _watch_changes(self) -> None:
+        from ui.widgets.connection import Connection
+
+        self.connection = Connection(self.store, self.hub, self.statusBar(), self.refresh_all, self)
+
+    def change_workplace(self) -> None:
+        """Data ▸ Your name and office server…: a new name signs from now on; another
+        database is moved to at once (the old store closed, the new one opened)."""
+        from ui.dialogs.workplace import WorkplaceDialog
+
+        dialog = WorkplaceDialog(self.store.data_dir, self)
+        if dialog.exec() != WorkplaceDialog.DialogCode.Accepted or dialog.chosen is None:
+            return
+        self.store.officer = dialog.chosen.officer
+        from coordinator.store.local_settings import configured_url
+
+        if configured_url(self.store.data_dir) != (
+            None if self.store.uses_data_dir_database else self.store.url
+        ):
+            self.close_store()
+            self.reopen_store()
+        self._retranslate_frame()
+        self.statusBar().showMessage(
+            _("Working as {name} on {where}.").format(
+                name=self.store.officer, where=self.store.where
+            ),
+            8000,
+        )
+
+    def window_title(self) -> str:
+        """The app, the officer working, and on the office server where its data lives."""
+        parts = [_("Liaison Hub")]
+        store: Store | None = getattr(self, "store", None)
+        if store is not None and store.officer:
+            parts.append(store.officer)
+        if store is not None and store.on_server:
+            parts.append(_("office server {where}").format(where=store.where))
+        return " — ".join(parts)
 
     # -- pages -----------------------------------------------------------------------
 
@@ -334,6 +378,8 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction(self.quit_action)
         # Filled in attach(): its dialogs' module is not needed for the first frame.
         self.data_menu = self.menuBar().addMenu("")
+        self.workplace_action = QAction(self)
+        self.workplace_action.triggered.connect(self.change_workplace)
         self.view_menu = self.menuBar().addMenu("")
         self.page_actions: list[QAction] = []
         for index in range(PAGE_COUNT):
@@ -382,8 +428,11 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     def _retranslate_frame(self) -> None:
-        self.setWindowTitle(_("Liaison Hub"))
+        self.setWindowTitle(self.window_title())
+        if self.attached:
+            self.connection.retranslate()
         self.data_menu.setTitle(_("&Data"))
+        self.workplace_action.setText(_("Your &name and office server…"))
         if self.attached:
             self.safety.retranslate()
         if self.opening is not None:
@@ -438,6 +487,14 @@ class MainWindow(QMainWindow):
                 unfiled=counts.unfiled_communications,
             )
         )
+
+    def _tick(self) -> None:
+        from coordinator.store.storage import ServerUnavailableError
+
+        try:
+            self.refresh()
+        except ServerUnavailableError:
+            self.connection.watch.noticed_down()  # the screens keep what they show
 
     def refresh_all(self) -> None:
         """F5: everything again, the long lists included."""
@@ -539,6 +596,7 @@ class MainWindow(QMainWindow):
         self.timer.stop()
         self.reminders.timer.stop()
         self.hub.drop_foresight()
+        self.connection.stop()
         self.store.close()
 
     def reopen_store(self) -> None:
@@ -570,6 +628,8 @@ class MainWindow(QMainWindow):
         self.today = TodayView(store, self.hub, self.clock, self)
         self._install(PAGE_TODAY, self.today)
         self._start_reminders()
+        self.connection.drop()
+        self._watch_changes()
         self.retranslate()
         self.show_page(current)
         self.timer.start(REFRESH_MS)

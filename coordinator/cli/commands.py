@@ -7,6 +7,7 @@ here work on a machine without Qt.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -45,6 +46,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--data-dir", help="data folder (default: LIAISON_HUB_DATA_DIR or the user data folder)"
+    )
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="an office server's database, e.g. postgresql+psycopg://user@server/liaison "
+        "(default: LIAISON_HUB_DATABASE_URL, then the data folder's setting, then the "
+        "SQLite file in the data folder)",
+    )
+    parser.add_argument(
+        "--officer",
+        metavar="NAME",
+        help="who signs the changes made (default: LIAISON_HUB_OFFICER, then the data "
+        "folder's setting)",
     )
     parser.add_argument("--lang", choices=["zh_CN", "en"], help="language of messages")
     parser.add_argument(
@@ -91,6 +105,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--until", metavar="YYYY-MM-DD", help="communications on or before this day"
     )
     sub.add_parser("info", help="where the data lives and what it holds")
+    settings = sub.add_parser(
+        "settings",
+        help="this laptop's settings: the officer's name and the office server's database",
+    )
+    settings.add_argument("--set-officer", metavar="NAME", help="who works on this laptop")
+    where = settings.add_mutually_exclusive_group()
+    where.add_argument(
+        "--set-database-url",
+        metavar="URL",
+        help="work on an office server's database from now on (the connection is tried first)",
+    )
+    where.add_argument(
+        "--local",
+        action="store_true",
+        help="work on this laptop's own SQLite file again",
+    )
     summary = sub.add_parser(
         "summary", help="print one case's summary to a PDF file (needs the full install)"
     )
@@ -119,11 +149,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _open(args: argparse.Namespace) -> Store:
+_OPENED: list[Store] = []
+"""The stores this command opened: closed when it ends (a server's connections with them)."""
 
+
+def _open(args: argparse.Namespace) -> Store:
     from coordinator.safety.opening import open_store
 
-    return open_store(args.data_dir)
+    store = open_store(args.data_dir)
+    _OPENED.append(store)
+    return store
+
+
+def _close_opened() -> None:
+    while _OPENED:
+        _OPENED.pop().close()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -203,6 +243,39 @@ def cmd_export_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_settings(args: argparse.Namespace) -> int:
+    from coordinator.paths import resolve_data_dir
+    from coordinator.store import local_settings
+    from coordinator.store.server_check import describe, try_connection, usable
+
+    data_dir = resolve_data_dir(args.data_dir)
+    if args.set_officer is not None:
+        local_settings.set_officer(data_dir, args.set_officer)
+    if args.set_database_url is not None:
+        url = local_settings.normalised_url(
+            local_settings.check_database_url(args.set_database_url.strip())
+        )
+        facts = try_connection(url)
+        print(describe(facts))
+        if not usable(facts):
+            print(_("The setting was not changed."), file=sys.stderr)
+            return 1
+        local_settings.set_database_url(data_dir, url)
+    elif args.local:
+        local_settings.set_database_url(data_dir, "")
+    current = local_settings.read_local_settings(data_dir)
+    print(_("Data folder: {path}").format(path=data_dir))
+    print(_("Officer: {name}").format(name=current.officer or _("(not set)")))
+    print(
+        _("Database: {where}").format(
+            where=local_settings.shown_url(current.database_url)
+            if current.database_url
+            else _("this laptop's own file")
+        )
+    )
+    return 0
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
@@ -216,6 +289,8 @@ def cmd_info(args: argparse.Namespace) -> int:
             "communications": session.scalar(select(func.count()).select_from(Communication)),
         }
     print(_("Data folder: {path}").format(path=store.data_dir))
+    print(_("Database: {where}").format(where=store.where))
+    print(_("Officer: {name}").format(name=store.officer or _("(not set)")))
     for key, value in counts.items():
         print(f"{key}: {value}")
     return 0
@@ -243,14 +318,27 @@ COMMANDS = {
     "import": cmd_import,
     "export-list": cmd_export_list,
     "info": cmd_info,
+    "settings": cmd_settings,
     "import-contacts": cli_contacts.run,
     "search": cli_search.run,
     "desktop-entry": cli_desktop.run,
 }
 
 
+def apply_connection_options(args: argparse.Namespace) -> None:
+    """``--database-url`` and ``--officer`` hold for everything this process opens, as
+    their environment variables would."""
+    from coordinator.store.local_settings import DATABASE_URL_ENV, OFFICER_ENV
+
+    if getattr(args, "database_url", None):
+        os.environ[DATABASE_URL_ENV] = args.database_url
+    if getattr(args, "officer", None):
+        os.environ[OFFICER_ENV] = args.officer
+
+
 def run_command(args: argparse.Namespace) -> int:
     set_language(args.lang or language_from_environment())
+    apply_connection_options(args)
     try:
         handled = cli_safety.run(args)  # backup, backups, restore, archive, check
         if handled is not None:
@@ -259,6 +347,8 @@ def run_command(args: argparse.Namespace) -> int:
     except DomainError as exc:
         print(_("Error: {message}").format(message=exc.message()), file=sys.stderr)
         return 2
+    finally:
+        _close_opened()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -279,6 +369,7 @@ def cmd_demo_if_empty(args: argparse.Namespace) -> int:
     from coordinator.errors import ConflictError
 
     set_language(args.lang or language_from_environment())
+    apply_connection_options(args)
     try:
         return cmd_demo(args)
     except ConflictError:
@@ -287,3 +378,5 @@ def cmd_demo_if_empty(args: argparse.Namespace) -> int:
     except DomainError as exc:
         print(_("Error: {message}").format(message=exc.message()), file=sys.stderr)
         return 2
+    finally:
+        _close_opened()

@@ -5,7 +5,8 @@ They live in ``liaison-hub.json`` in the data folder, owner-only. On an office s
 database is shared by every officer, so neither can be a row of it: each laptop says
 who is working on it, and where its database is.
 
-The database is chosen, first to last: ``--database-url``, the environment variable
+The officer is ``--officer`` / ``LIAISON_HUB_OFFICER`` if given, else the file's. The
+database is chosen, first to last: ``--database-url``, the environment variable
 ``LIAISON_HUB_DATABASE_URL``, this file's ``database_url``, else the SQLite file in the
 data folder. A URL may carry a password, which is why the file is owner-only and why
 a URL is only ever shown through :func:`shown_url`.
@@ -28,6 +29,7 @@ from coordinator.i18n import N_
 
 SETTINGS_NAME: Final = "liaison-hub.json"
 DATABASE_URL_ENV: Final = "LIAISON_HUB_DATABASE_URL"
+OFFICER_ENV: Final = "LIAISON_HUB_OFFICER"
 OFFICER_MAX: Final = 200
 
 SUPPORTED_DRIVERS: Final = ("sqlite", "postgresql")
@@ -126,10 +128,10 @@ def check_database_url(url: str) -> str:
             name=parsed.get_backend_name(),
         )
     if parsed.get_backend_name() == "postgresql":
-        if parsed.get_driver_name() not in ("psycopg", "postgresql", ""):
+        if parsed.drivername not in ("postgresql", "postgresql+psycopg"):
             raise ValidationError(
                 N_("Use the psycopg driver: postgresql+psycopg://… (not {driver})."),
-                driver=parsed.get_driver_name(),
+                driver=parsed.drivername,
             )
         if not parsed.database:
             raise ValidationError(N_("The address names no database: add /database at its end."))
@@ -139,7 +141,7 @@ def check_database_url(url: str) -> str:
 def normalised_url(url: str) -> str:
     """``postgresql://`` means psycopg (version 3), the driver this app ships."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "postgresql"):
+    if parsed.drivername == "postgresql":  # SQLAlchemy 2.0 would take psycopg2 for it
         return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     return url
 
@@ -150,6 +152,12 @@ def configured_url(data_dir: Path, explicit: str | None = None) -> str | None:
         explicit or os.environ.get(DATABASE_URL_ENV) or read_local_settings(data_dir).database_url
     )
     return normalised_url(chosen) if chosen else None
+
+
+def configured_officer(data_dir: Path) -> str:
+    """Who signs the changes: ``--officer`` / ``LIAISON_HUB_OFFICER``, else the file's."""
+    chosen = os.environ.get(OFFICER_ENV, "").strip()
+    return " ".join(chosen.split()) if chosen else read_local_settings(data_dir).officer
 
 
 def shown_url(url: str) -> str:

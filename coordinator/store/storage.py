@@ -38,8 +38,8 @@ from coordinator.paths import DATABASE_NAME
 from coordinator.store.changes import ChangeKind, ChangeSet, ChangeTracker
 from coordinator.store.local_settings import (
     DATABASE_URL_ENV,
+    configured_officer,
     configured_url,
-    read_local_settings,
     shown_url,
 )
 from coordinator.store.models import (
@@ -346,7 +346,7 @@ class Store:
         chosen = configured_url(data_dir, url)
         self.url = chosen or f"sqlite:///{self.database_path}"
         self.is_sqlite = self.url.startswith("sqlite")
-        self.officer = read_local_settings(data_dir).officer if officer is None else officer
+        self.officer = configured_officer(data_dir) if officer is None else officer
         """Signs every Event this store writes."""
         self.origin = uuid.uuid4().hex
         """Names this store's change notes, so it does not hear its own changes again."""

@@ -22,7 +22,7 @@ def test_demo_flag_opens_the_window_on_demo_data(qtbot: QtBot, tmp_path: Path) -
         assert isinstance(started, Application)
         window = started.window
         qtbot.waitExposed(window)
-        assert window.windowTitle() == "招商联络工作台"
+        assert window.windowTitle() == "招商联络工作台 — 测试员"  # the app, who works in it
         assert window.today.overdue.model.rowCount() > 0
         started.shut_down()
     finally:

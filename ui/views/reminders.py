@@ -48,7 +48,7 @@ from coordinator.queries import reminders
 from coordinator.queries.reminders import Reminder, ReminderWatch
 from coordinator.services import reminders as reminder_service
 from coordinator.store.changes import ChangeKind, ChangeSet, Outcome
-from coordinator.store.storage import Store
+from coordinator.store.storage import ServerUnavailableError, Store
 from ui.hub import Hub
 from ui.widgets.rows_model import ItemsModel
 from ui.widgets.tables import set_up_table
@@ -194,7 +194,10 @@ class ReminderCentre(QObject):
 
     def poll(self) -> list[Reminder]:
         """Look now; emits :attr:`reminder_due` for each newly due item and returns them."""
-        fresh = self.watch.poll(self.store, self.clock())
+        try:
+            fresh = self.watch.poll(self.store, self.clock())
+        except ServerUnavailableError:
+            return []  # the status bar says the server is gone; the next look catches up
         for item in fresh:
             self.reminder_due.emit(item)
         if fresh:
