@@ -526,6 +526,9 @@ def generate(
         counts = _Generator(conn, scale, seed, verbose, started).run()
         for _name, sql in indexes:
             conn.execute(sql)
+        # The search index made when the file was created is empty: no longer whole, it is
+        # built from the rows at the next opening (below).
+        conn.execute("DELETE FROM search_index_meta")
         conn.execute("COMMIT")
         _log(verbose, started, "indexes rebuilt")
         # Back to the settings the application relies on.
@@ -534,7 +537,7 @@ def generate(
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.close()
-    open_store(data_dir).close()  # opens cleanly, nothing left to migrate
+    open_store(data_dir).close()  # nothing left to migrate; the search index is built
     seconds = time.perf_counter() - started
     size = sum(
         p.stat().st_size

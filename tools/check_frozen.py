@@ -12,7 +12,10 @@ minimal environment (no venv, no PYTHONPATH, no data folder override):
   in it (read back with poppler's ``pdffonts`` and ``pdftotext``);
 - the window starts offscreen, runs a few seconds and quits, with nothing on stderr that
   reads as an error;
-- ``desktop-entry`` writes a menu entry that starts this very executable.
+- ``desktop-entry`` writes a menu entry that starts this very executable;
+- on a throwaway PostgreSQL server (where Debian's server is installed): ``demo``,
+  ``check`` and ``search`` with ``--database-url``, so the office server's driver is in
+  the folder and works.
 
 Exit status 0 when all of it holds; otherwise each failure is printed.
 """
@@ -131,7 +134,33 @@ def check(folder: Path, version: str) -> list[str]:
         text = entry.read_text(encoding="utf-8") if entry.is_file() else ""
         c.expect(f"Exec={c.app}" in text, "desktop-entry starts this executable")
         c.expect((menu / "icons/hicolor/scalable/apps/liaison-hub.svg").is_file(), "and its icon")
+
+        check_office_server(c)
         return c.failures
+
+
+def check_office_server(c: Checker) -> None:
+    """The demo on a PostgreSQL server of its own, through the frozen app's own driver."""
+    sys.path.insert(0, str(ROOT))
+    from tests import postgres_server
+
+    if postgres_server.bin_dir() is None:
+        print("  skipped: no PostgreSQL server here to try the office server's driver on")
+        return
+    with postgres_server.running() as server:
+        url = server.url("postgres")  # the cluster's own first database: empty
+        officer = c.home / "officer"
+        done = c.run("--data-dir", str(officer), "--database-url", url, "demo")
+        c.expect(done.returncode == 0, "demo fills a database on a PostgreSQL server")
+        done = c.run("--data-dir", str(officer), "--database-url", url, "check")
+        c.expect(
+            done.returncode == 0 and "sound" in done.stdout, "check finds the server's data sound"
+        )
+        done = c.run("--data-dir", str(officer), "--database-url", url, "search", "营业执照")
+        c.expect(
+            done.returncode == 0 and "营业执照" in done.stdout,
+            "search on the server finds 营业执照",
+        )
 
 
 def check_linked(c: Checker, folder: Path) -> None:

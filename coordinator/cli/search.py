@@ -80,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
                     {
                         "kind": group.kind.value,
                         "total": group.total,
+                        "more": group.more,
                         "hits": [
                             {
                                 "kind": hit.kind.value,
@@ -103,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
         print()
     else:
         for group in results.groups:
-            print(_("{kind}: {total}").format(kind=_kind_label(group.kind), total=group.total))
+            total = f"{group.total}+" if group.more else str(group.total)
+            print(_("{kind}: {total}").format(kind=_kind_label(group.kind), total=total))
             for hit in group.hits:
                 print(f"  #{hit.id}  {hit.title}" + (f"  —  {hit.detail}" if hit.detail else ""))
         if not results:

@@ -43,6 +43,11 @@ from coordinator.store.storage import Store
 CANDIDATES: Final = 200
 """Newest records of a kind that are ranked; the best ``limit`` of them are shown."""
 
+COUNTED: Final = 1000
+"""Matches counted at most: past it a group says "1000+" (an exact count of tens of
+thousands would cost an office server a tenth of a second, and tells the officer nothing
+more)."""
+
 SNIPPET: Final = 80
 """Characters of the detail shown around its first match."""
 
@@ -84,6 +89,8 @@ class Group:
     hits: tuple[Hit, ...]
     total: int
     """How many records of the kind hold the query (the hits are the best of them)."""
+    more: bool = False
+    """More than ``total`` hold it: counting stopped at :data:`COUNTED`."""
 
 
 @dataclass(frozen=True)
@@ -393,8 +400,7 @@ def search(
             wanted = max(CANDIDATES, limit) if ranked else limit
             if backend is not None and not narrowed and flt.channel is None:
                 # The index alone knows the newest matches and how many there are.
-                ids = backend.newest(session, terms, kind, wanted)
-                total = len(ids) if len(ids) < wanted else backend.count(session, terms, kind)
+                ids, total = backend.newest_counted(session, terms, kind, wanted, COUNTED)
             else:
                 conditions = _conditions(kind, query, flt)
                 ids = list(
@@ -409,7 +415,11 @@ def search(
                     len(ids)
                     if len(ids) < wanted
                     else int(
-                        session.scalar(select(func.count()).select_from(entity).where(*conditions))
+                        session.scalar(
+                            select(func.count()).select_from(
+                                select(entity.id).where(*conditions).limit(COUNTED + 1).subquery()
+                            )
+                        )
                         or 0
                     )
                 )
@@ -422,5 +432,5 @@ def search(
             else:
                 shown.sort(key=lambda s: newest[s.id])
             hits = tuple(_hit(kind, s, terms) for s in shown[:limit])
-            groups.append(Group(kind, hits, total))
+            groups.append(Group(kind, hits, min(total, COUNTED), more=total > COUNTED))
     return Results(query, tuple(groups))

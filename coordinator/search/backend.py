@@ -75,7 +75,18 @@ class SearchBackend(Protocol):
         """The ids of ``kind``'s records holding every term, highest id first."""
         ...
 
-    def count(self, session: Session, terms: Sequence[Term], kind: ChangeKind) -> int: ...
+    def newest_counted(
+        self, session: Session, terms: Sequence[Term], kind: ChangeKind, limit: int, cap: int
+    ) -> tuple[list[int], int]:
+        """:meth:`newest`, and how many match in all (past ``cap``: ``cap + 1``), the
+        way this database does both cheapest."""
+        ...
+
+    def count(
+        self, session: Session, terms: Sequence[Term], kind: ChangeKind, cap: int | None = None
+    ) -> int:
+        """How many of ``kind``'s records hold every term; past ``cap``, ``cap + 1``."""
+        ...
 
     def ids(self, session: Session, kind: ChangeKind) -> set[int]:
         """Every record id of ``kind`` the index holds."""

@@ -3,20 +3,33 @@ search's PostgreSQL-only SQL is here.
 
 The tokens are the same ones SQLite's FTS5 table holds (:mod:`coordinator.search.text`,
 made in Python), written as a ``tsvector`` literal so that PostgreSQL's own parser,
-whose idea of a letter depends on the server's locale, never cuts them again. The four
-columns of the SQLite table become the four weights of one vector:
+whose idea of a letter depends on the server's locale, never cuts them again. Each token
+carries its record's kind and its column in its first letters, so that the GIN index
+alone answers "which records of this kind hold these tokens", exactly: no row of
+another kind is read, and nothing is checked again in the table (weights would make
+PostgreSQL read and re-check every candidate row):
 
-* ``A`` the single Han characters, ``B`` the pairs of neighbours (each at its place, so
-  that a longer Han query is the phrase of its pairs, ``'税务':B <-> '务局':B``, and
-  cannot match across two runs: a run's pairs start one place after the last one's);
-* ``C`` the Latin and digit suffixes, searched by prefix (``'ab':*C``), and ``D`` the
-  digits of phone numbers, searched only by a query of enough digits (``'4321':*CD``).
+* the kind: ``a`` cases, ``b`` contacts, ``c`` organisations, ``d`` communications,
+  ``e`` documents, ``f`` steps;
+* a Han character or pair as itself after the kind (``d税``, ``d税务``); the pairs keep
+  their places, so a longer Han query is the phrase of its pairs
+  (``'d税务' <-> 'd务局'``) and cannot match across two runs (a run's pairs start one
+  place after the last one's);
+* ``w`` a Latin or digit suffix, searched by prefix (``'dwab':*``), ``n`` the digits of
+  a phone number, searched only by a query of enough digits
+  (``'dw4321':* | 'dn4321':*``).
 
 A term holds only Han characters, a-z and 0-9, so no text of a query becomes an
 operator, whatever it says. A ``tsvector`` keeps places up to 16383 and 256 of them per
 token: the pairs of a record longer than that are numbered round again, so a phrase in
 the tail of a very long note is still found (and, rarely, a phrase made of two far-apart
-pairs is found too).
+pairs is found too). A token longer than :data:`LONGEST` characters (a pasted hash) is
+kept to its start, which a query is cut to as well.
+
+Which plan reads the newest matches is chosen here rather than left to the planner,
+whose estimates for tokens are rough (see :meth:`PostgresFts.newest`), and a count of
+very many matches can stop at a cap: PostgreSQL checks every match in the table itself,
+a few microseconds each.
 """
 
 from __future__ import annotations
@@ -52,49 +65,66 @@ META: Final = "search_index_meta"
 _INDEX = table(TABLE, column("rowid", BigInteger), column("doc", TSVECTOR))
 _DELETE_CHUNK = 500
 _PLACES: Final = 16383  # a tsvector's highest place
+RARE: Final = 2000
+"""Matches few enough to be read all through the GIN index (a few milliseconds)."""
+WINDOW: Final = 50_000
+"""Rows of a kind read newest first at most when the matches are many."""
 
-UNI, BI, WORD, NUMBER = "A", "B", "C", "D"
+LONGEST: Final = 200
+"""Characters of a token kept (PostgreSQL refuses tokens of 2 KB and more)."""
+
+_KIND_LETTER: Final = {
+    ChangeKind.CASE: "a",
+    ChangeKind.CONTACT: "b",
+    ChangeKind.ORGANISATION: "c",
+    ChangeKind.COMMUNICATION: "d",
+    ChangeKind.DOCUMENT: "e",
+    ChangeKind.ACTION: "f",
+}
+WORD, NUMBER = "w", "n"
 
 
 def _lexeme(token: str) -> str:
-    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+    return "'" + token[:LONGEST].replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def vector_literal(tokens: Tokens) -> str:
-    """The record's tokens as a ``tsvector`` literal, weighted by column."""
+def vector_literal(tokens: Tokens, kind: ChangeKind) -> str:
+    """A record's tokens as a ``tsvector`` literal, each marked with the kind and column."""
+    k = _KIND_LETTER[kind]
     places: dict[str, list[str]] = {}
-
-    def put(token: str, place: int, weight: str) -> None:
-        places.setdefault(token, []).append(f"{place}{weight}")
-
     for char in dict.fromkeys(tokens.uni):
-        put(char, 1, UNI)
+        places.setdefault(k + char, [])
     place = 1
     for pair in tokens.bi:
         if pair != RUN_GAP:
-            put(pair, (place - 1) % _PLACES + 1, BI)
+            places.setdefault(k + pair, []).append(str((place - 1) % _PLACES + 1))
         place += 1  # a gap takes a place: no phrase runs across two runs
     for word in dict.fromkeys(tokens.word):
-        put(word, 1, WORD)
+        places.setdefault(k + WORD + word, [])
     for number in dict.fromkeys(tokens.number):
-        put(number, 2, NUMBER)  # its own place: the same digits may be a word too
-    return " ".join(f"{_lexeme(token)}:{','.join(at[:256])}" for token, at in places.items())
+        places.setdefault(k + NUMBER + number, [])
+    return " ".join(
+        f"{_lexeme(token)}:{','.join(at[:256])}" if at else _lexeme(token)
+        for token, at in places.items()
+    )
 
 
-def query_literal(terms: Sequence[Term]) -> str:
-    """The terms as a ``tsquery`` literal: every one of them must be held."""
+def query_literal(terms: Sequence[Term], kind: ChangeKind) -> str:
+    """The terms as a ``tsquery`` literal over ``kind``'s records: every one must be held."""
+    k = _KIND_LETTER[kind]
     parts = []
     for term in terms:
         if term.script is Script.HAN:
-            if len(term.text) == 1:
-                parts.append(f"{_lexeme(term.text)}:{UNI}")
+            if len(term.text) <= 2:
+                parts.append(_lexeme(k + term.text))
             else:
-                phrase = " <-> ".join(f"{_lexeme(pair)}:{BI}" for pair in term.pairs)
-                parts.append(f"({phrase})")
+                parts.append("(" + " <-> ".join(_lexeme(k + pair) for pair in term.pairs) + ")")
         elif term.searches_numbers:
-            parts.append(f"{_lexeme(term.text)}:*{WORD}{NUMBER}")
+            parts.append(
+                f"({_lexeme(k + WORD + term.text)}:* | {_lexeme(k + NUMBER + term.text)}:*)"
+            )
         else:
-            parts.append(f"{_lexeme(term.text)}:*{WORD}")
+            parts.append(f"{_lexeme(k + WORD + term.text)}:*")
     return " & ".join(parts)
 
 
@@ -144,7 +174,7 @@ class PostgresFts:
                 {"ids": gone[start : start + _DELETE_CHUNK]},
             )
         values = [
-            {"rowid": rowid(kind, ident), "doc": vector_literal(tokens)}
+            {"rowid": rowid(kind, ident), "doc": vector_literal(tokens, kind)}
             for ident, tokens in rows.items()
             if tokens is not None
         ]
@@ -157,30 +187,72 @@ class PostgresFts:
                 values,
             )
 
-    def _where(self, terms: Sequence[Term], kind: ChangeKind) -> list[ColumnElement[bool]]:
-        low, high = rowid_range(kind)
-        return [
-            _INDEX.c.doc.op("@@")(cast(literal(query_literal(terms)), TSQUERY)),
-            _INDEX.c.rowid.between(low, high),
-        ]
+    @staticmethod
+    def _holds(terms: Sequence[Term], kind: ChangeKind) -> ColumnElement[bool]:
+        return _INDEX.c.doc.op("@@")(cast(literal(query_literal(terms, kind)), TSQUERY))
 
     def matching(self, terms: Sequence[Term], kind: ChangeKind) -> Select[Any]:
         low, _high = rowid_range(kind)
-        return select(_INDEX.c.rowid - low).where(*self._where(terms, kind))
+        return select(_INDEX.c.rowid - low).where(self._holds(terms, kind))
 
     def newest(
         self, session: Session, terms: Sequence[Term], kind: ChangeKind, limit: int
     ) -> list[int]:
-        stmt = (
-            select(_INDEX.c.rowid)
-            .where(*self._where(terms, kind))
-            .order_by(_INDEX.c.rowid.desc())
-            .limit(limit)
-        )
-        return [split_rowid(int(value))[1] for value in session.scalars(stmt)]
+        return self.newest_counted(session, terms, kind, limit, cap=limit)[0]
 
-    def count(self, session: Session, terms: Sequence[Term], kind: ChangeKind) -> int:
-        stmt = select(func.count()).select_from(_INDEX).where(*self._where(terms, kind))
+    def newest_counted(
+        self, session: Session, terms: Sequence[Term], kind: ChangeKind, limit: int, cap: int
+    ) -> tuple[list[int], int]:
+        """The newest matches and their count (past ``cap``: ``cap + 1``), in the cheaper
+        of two ways. Up to :data:`RARE` matches are read through the GIN index, in no
+        order: if that was all of them, they are counted and the newest kept. Otherwise
+        the matches are many, and the kind's rows are read newest first down the primary
+        key, each vector checked as it comes, until ``limit`` hold the terms — a few
+        hundred rows at most for a term held by one row in a hundred."""
+        low, high = rowid_range(kind)
+        some = list(
+            session.scalars(select(_INDEX.c.rowid).where(self._holds(terms, kind)).limit(RARE + 1))
+        )
+        if len(some) <= RARE:
+            newest = sorted(some, reverse=True)[:limit]
+            return [split_rowid(int(v))[1] for v in newest], min(len(some), cap + 1)
+        # The subquery's LIMIT keeps the condition out of it: the rows come down the
+        # primary key, newest first, and the outer LIMIT stops once enough held the terms.
+        window = (
+            select(_INDEX.c.rowid, _INDEX.c.doc)
+            .where(_INDEX.c.rowid.between(low, high))
+            .order_by(_INDEX.c.rowid.desc())
+            .limit(WINDOW)
+            .subquery()
+        )
+        query = cast(literal(query_literal(terms, kind)), TSQUERY)
+        found = list(
+            session.scalars(
+                select(window.c.rowid)
+                .where(window.c.doc.op("@@")(query))
+                .order_by(window.c.rowid.desc())
+                .limit(limit)
+            )
+        )
+        if len(found) < limit:  # many matches, but old ones: all read and sorted after all
+            found = list(
+                session.scalars(
+                    select(_INDEX.c.rowid)
+                    .where(self._holds(terms, kind))
+                    .order_by((_INDEX.c.rowid + 0).desc())  # "+ 0": not the primary key's order
+                    .limit(limit)
+                )
+            )
+        total = cap + 1 if cap < RARE else self.count(session, terms, kind, cap)
+        return [split_rowid(int(v))[1] for v in found], total
+
+    def count(
+        self, session: Session, terms: Sequence[Term], kind: ChangeKind, cap: int | None = None
+    ) -> int:
+        matches = select(_INDEX.c.rowid).where(self._holds(terms, kind))
+        if cap is not None:
+            matches = matches.limit(cap + 1)
+        stmt = select(func.count()).select_from(matches.subquery())
         return int(session.scalar(stmt) or 0)
 
     def ids(self, session: Session, kind: ChangeKind) -> set[int]:
@@ -197,7 +269,9 @@ class PostgresFts:
         """Which of these records the index holds otherwise than ``fresh`` (or not at all):
         compared as vectors by the server, which orders a vector's tokens its own way."""
         low, _high = rowid_range(kind)
-        values = [{"rowid": rowid(kind, i), "doc": vector_literal(t)} for i, t in fresh.items()]
+        values = [
+            {"rowid": rowid(kind, i), "doc": vector_literal(t, kind)} for i, t in fresh.items()
+        ]
         if not values:
             return []
         same = {

@@ -158,8 +158,19 @@ class SqliteFts:
         )
         return [split_rowid(value)[1] for value in session.scalars(stmt)]
 
-    def count(self, session: Session, terms: Sequence[Term], kind: ChangeKind) -> int:
-        stmt = select(func.count()).select_from(_INDEX).where(*self._where(terms, kind))
+    def newest_counted(
+        self, session: Session, terms: Sequence[Term], kind: ChangeKind, limit: int, cap: int
+    ) -> tuple[list[int], int]:
+        ids = self.newest(session, terms, kind, limit)
+        return ids, len(ids) if len(ids) < limit else self.count(session, terms, kind, cap)
+
+    def count(
+        self, session: Session, terms: Sequence[Term], kind: ChangeKind, cap: int | None = None
+    ) -> int:
+        matches = select(_INDEX.c.rowid).where(*self._where(terms, kind))
+        if cap is not None:
+            matches = matches.limit(cap + 1)
+        stmt = select(func.count()).select_from(matches.subquery())
         return int(session.scalar(stmt) or 0)
 
     def ids(self, session: Session, kind: ChangeKind) -> set[int]:

@@ -53,10 +53,11 @@ class ResultsModel(QAbstractListModel):
         for group in results.groups:
             heading = RECORD_KINDS[group.kind.value].tr()
             shown = len(group.hits)
+            total = f"{group.total}+" if group.more else str(group.total)
             count = (
-                _("{shown} of {total}").format(shown=shown, total=group.total)
+                _("{shown} of {total}").format(shown=shown, total=total)
                 if group.total > shown
-                else str(group.total)
+                else total
             )
             rows.append(Row(RowKind.HEADING, f"{heading}  ·  {count}"))
             rows.extend(
