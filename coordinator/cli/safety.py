@@ -13,6 +13,12 @@
 
 ``restore`` and ``archive import`` replace the data, so they refuse while the app has the
 data folder open (its lock file is live).
+
+Where the data folder's settings name an office server, the same commands work on the
+server's database: backups are the server's own dumps (made on demand and before risky
+steps, never on a timer from every laptop: see coordinator.safety.server_backup), the
+archive is the same file a laptop writes and reads, and the check looks at what applies
+there.
 """
 
 from __future__ import annotations
@@ -138,9 +144,20 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_backups(args: argparse.Namespace) -> int:
-    from coordinator.safety.catalogue import list_backups
+    from coordinator.safety.catalogue import backups_for, data_folder_url
+    from coordinator.store.local_settings import shown_url
 
-    found = list_backups(_data_dir(args))
+    data_dir = _data_dir(args)
+    url = data_folder_url(data_dir)
+    found = backups_for(data_dir, url)
+    if url is not None and not url.startswith("sqlite"):
+        print(
+            _(
+                "The data is on the office server {where}. Listed: its backups made on this "
+                "computer (by hand, or before a restore, an import, a repair or an upgrade); "
+                "its regular backups are made on the server itself."
+            ).format(where=shown_url(url))
+        )
     if not found:
         print(_("No backups yet."))
         return 0

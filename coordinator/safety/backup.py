@@ -1,5 +1,9 @@
 """Backups: the database through SQLite's online backup API, with its attachments.
 
+This is a laptop's own database. An office server's is backed up with the server's own
+tools (:mod:`coordinator.safety.server_backup`): :func:`make_backup` and
+:func:`verify_backup` take either, and say when the rules differ.
+
 When
     The app makes one on quit and every few hours of use (reasons ``quit`` and
     ``periodic``: skipped when nothing changed since the newest backup), the officer makes
@@ -55,7 +59,8 @@ from coordinator.safety.catalogue import (
     REASONS,
     VERSION,
     BackupInfo,
-    list_backups,
+    BackupResult,
+    backups_for,
     read_manifest,
 )
 from coordinator.safety.copying import LOCK, ProgressCallback, report
@@ -64,6 +69,11 @@ from coordinator.safety.retention import (
     RetentionPolicy,
     policy_from_value,
     prune_backups,
+)
+from coordinator.safety.server_backup import (
+    make_server_backup,
+    server_marker,
+    verify_server_backup,
 )
 from coordinator.store import filestore
 from coordinator.store.storage import Clock, Store
@@ -77,8 +87,8 @@ __all__ = [
 ]
 
 _MSG_NOT_HERE = N_(
-    "Backups cover only a database kept in the data folder; this store uses a database "
-    "server, which is backed up with the server's own tools."
+    "Liaison Hub backs up the data folder's own database or an office server's; the "
+    "database {where} is neither, so back it up where it is kept."
 )
 _MSG_NO_DATABASE = N_("There is no database in the data folder to back up.")
 _MSG_FAILED = N_("No backup was made: {reason}. Your data is unchanged.")
@@ -93,13 +103,6 @@ _MSG_BACKUP_DB_BAD = N_(
 _MSG_BACKUP_FILE_BAD = N_(
     "The backup {id} is damaged: the attached file {sha} is missing or changed."
 )
-
-
-@dataclass(frozen=True)
-class BackupResult:
-    backup: BackupInfo | None  # None when skipped
-    skipped: bool
-    pruned: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,8 @@ def read_facts(conn: sqlite3.Connection) -> Facts:
 
 def change_marker(store: Store) -> str:
     """The database's change marker now: equal markers mean nothing changed between."""
+    if store.on_server:
+        return server_marker(store)
     conn = copying.open_source(store.database_path)
     try:
         conn.execute("BEGIN")
@@ -245,8 +250,12 @@ def make_backup(
     :class:`~coordinator.errors.StorageError` in plain words when the backup cannot be
     written; nothing of it is left behind then, and no older backup is pruned.
     """
-    if not (store.is_sqlite and store.uses_data_dir_database):
-        raise StorageError(_MSG_NOT_HERE)
+    if store.on_server:  # the server's own tools, and its own rules of when
+        return make_server_backup(
+            store, reason, progress=progress, force=force, prune=prune, check=check
+        )
+    if not store.uses_data_dir_database:
+        raise StorageError(_MSG_NOT_HERE, where=store.where)
     return backup_data_dir(
         store.data_dir,
         store.clock,
@@ -283,7 +292,7 @@ def backup_data_dir(
         try:
             copying.private_dir(backups_dir)
             copying.remove_leftovers(backups_dir, (PARTIAL_PREFIX, copying.TRASH_PREFIX))
-            existing = list_backups(data_dir)
+            existing = backups_for(data_dir, None)  # this file's, not a server's dumps
             source = copying.open_source(database)
             try:
                 # One read transaction for the facts and every step of the copy: the
@@ -378,6 +387,8 @@ def verify_backup(
     Returns the backup; raises :class:`~coordinator.errors.StorageError` naming the
     first problem found.
     """
+    if backup.on_server:
+        return verify_server_backup(backup, progress=progress, check=check)
     database = backup.path / DATABASE_NAME
     try:
         if not database.is_file():

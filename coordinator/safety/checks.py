@@ -18,6 +18,16 @@ the repairs of the findings it is given:
     Optional links to a record that is gone (``ON DELETE SET NULL``) are emptied.
 ``fix-permissions``
     Files and folders of the data folder other users could read become owner-only.
+``drop-unreferenced-content``
+    On an office server: attachments' content in the database that no document refers
+    to any more is removed (after a backup of the server).
+
+On an office server, what is SQLite's own is not checked (its structure check, its
+foreign keys: PostgreSQL enforces those itself, nor the data folder's files of
+attachments, which live in the database there); the attachments' content in the
+database, the schema, the search index and the calendar are, and the data folder's
+file modes too (it holds the settings with the server's address, and the dumps of the
+whole office's data).
 
 Repairs that change the database are preceded by a ``before-repair`` backup and
 recorded as events. Every repair works from what it finds at the time it runs, so a
@@ -54,10 +64,11 @@ from coordinator.safety.copying import (
 )
 from coordinator.safety.opening import LOCK_NAME
 from coordinator.search import index as search_index
-from coordinator.store import filestore
+from coordinator.store import chunkstore, filestore
+from coordinator.store.content import content_for
 from coordinator.store.migrate import current_revision, head_revision
 from coordinator.store.models import DocumentFile
-from coordinator.store.storage import Store
+from coordinator.store.storage import Store, translate_db_error
 
 REPAIRS: Final = (
     "quarantine-files",
@@ -66,10 +77,13 @@ REPAIRS: Final = (
     "clear-broken-links",
     "fix-permissions",
     "rebuild-search-index",
+    "drop-unreferenced-content",
 )
 ORPHAN_GRACE: Final = 3600.0  # seconds
 QUARANTINE_DIR: Final = "quarantine"
-_DATABASE_REPAIRS: Final = frozenset({"delete-orphan-rows", "clear-broken-links"})
+_DATABASE_REPAIRS: Final = frozenset(
+    {"delete-orphan-rows", "clear-broken-links", "drop-unreferenced-content"}
+)
 
 _MSG_DAMAGED = N_("The database file is damaged: {detail}")
 _MSG_FK_ONE = N_("A row of {table} (#{rowid}) points to a missing {parent}.")
@@ -99,6 +113,10 @@ _MSG_SEARCH_INDEX = N_(
     "until it is rebuilt."
 )
 _MSG_REPAIR_FAILED = N_("The repair could not be finished: {reason}")
+_MSG_UNREFERENCED = N_(
+    "Content of attached files kept in the database that no document refers to any more: "
+    "{count} ({size} MB)."
+)
 
 
 @dataclass(frozen=True)
@@ -163,19 +181,26 @@ def check_store(
                 session.execute(select(DocumentFile.sha256, DocumentFile.original_name).distinct())
             )
     except (SADatabaseError, sqlite3.DatabaseError) as exc:
+        if store.on_server:  # a server out of reach is not a damaged file: said as such
+            raise translate_db_error(exc) from exc
         detail = str(getattr(exc, "orig", exc))
         findings.append(Finding("error", _MSG_DAMAGED, (("detail", detail),), code="integrity"))
         return CheckReport(tuple(findings))
     except StorageError as exc:
+        if store.on_server:
+            raise
         findings.append(
             Finding("error", _MSG_DAMAGED, (("detail", exc.message()),), code="integrity")
         )
         return CheckReport(tuple(findings))
     report(progress, "check", 2, 4)
     findings.extend(_attachment_findings(store, files, progress))
+    if store.on_server:
+        findings.extend(_unreferenced_findings(store))
     if store.uses_data_dir_database:
         referenced = {sha for sha, _name in files}
         findings.extend(_leftover_findings(store.files_dir, referenced, grace))
+    if store.uses_data_dir_database or store.on_server:
         findings.extend(_permission_findings(store.data_dir))
     report(progress, "check", 3, 4)
     findings.extend(search_index_findings(store))
@@ -290,16 +315,15 @@ def _attachment_findings(
     names: dict[str, list[str]] = {}
     for sha, name in files:
         names.setdefault(sha, []).append(name)
+    content = content_for(store)
     findings: list[Finding] = []
     for index, (sha, labels) in enumerate(sorted(names.items()), 1):
-        path = filestore.path_for(store.files_dir, sha)
         name = " / ".join(sorted(set(labels)))
-        missing = not path.is_file()
-        try:
-            intact = not missing and filestore.verify(store.files_dir, sha)
-        except OSError:
-            intact = False
-        if not intact:
+        state = content.state(sha)
+        if state != "intact":
+            missing = state == "missing"
+            # A laptop's backups hold the files themselves; a server's dumps hold the
+            # whole database, which is restored whole or not at all.
             good = _good_copy(store, sha) if store.uses_data_dir_database else None
             if good is None:
                 message = _MSG_MISSING if missing else _MSG_CHANGED
@@ -313,6 +337,26 @@ def _attachment_findings(
             findings.append(Finding("error", message, params, code, repair, (sha,)))
         report(progress, "files", index, len(names))
     return findings
+
+
+def _unreferenced_findings(store: Store) -> list[Finding]:
+    """Content in the database nobody refers to (a file removed from its document, a
+    document deleted): a warning, and its removal offered."""
+    with store.read() as session:
+        found = chunkstore.unreferenced(session.connection())
+    if not found:
+        return []
+    size = sum(found.values())
+    return [
+        Finding(
+            "warning",
+            _MSG_UNREFERENCED,
+            (("count", len(found)), ("size", f"{size / 2**20:.1f}")),
+            "unreferenced-content",
+            "drop-unreferenced-content",
+            tuple(found),
+        )
+    ]
 
 
 def _leftovers(
@@ -473,6 +517,8 @@ def repair(
                 _quarantine_files(store, finding, quarantine, grace)
             elif finding.repair == "restore-file":
                 _restore_file(store, finding, quarantine)
+            elif finding.repair == "drop-unreferenced-content":
+                _drop_unreferenced_content(store, finding)
             elif finding.repair in _DATABASE_REPAIRS:
                 _repair_rows(store, finding)
             elif finding.repair == "fix-permissions":
@@ -544,6 +590,18 @@ def _repair_rows(store: Store, finding: Finding) -> None:
             dbapi.execute(f"UPDATE {quoted} SET {assignments} WHERE rowid IN ({marks})", rowids)
             field = "cleared_broken_links"
         work.record("check", 0, field, None, {"table": table, "rows": rowids})
+
+
+def _drop_unreferenced_content(store: Store, finding: Finding) -> None:
+    # Decided again, content by content, under its lock: a file attached again since the
+    # check keeps its content (coordinator.store.chunkstore).
+    dropped = 0
+    with store.work() as work:
+        conn = work.session.connection()
+        for sha in finding.targets:
+            dropped += chunkstore.drop_unreferenced(conn, sha)
+        if dropped:
+            work.record("check", 0, "dropped_unreferenced_content", None, dropped)
 
 
 def _fix_permissions(data_dir: Path) -> None:

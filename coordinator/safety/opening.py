@@ -26,6 +26,7 @@ from typing import Final
 from coordinator.paths import resolve_data_dir
 from coordinator.safety.backup import backup_data_dir
 from coordinator.safety.copying import ProgressCallback, report
+from coordinator.safety.server_backup import make_server_backup
 from coordinator.search import index
 from coordinator.search.index import IndexProgress
 from coordinator.store import migrate
@@ -102,7 +103,14 @@ def upgrade_with_backup(store: Store) -> Path | None:
     if has_data is None:
         return None
     made: Path | None = None
-    if has_data and store.uses_data_dir_database and store.database_path.exists():
+    if has_data and store.on_server:
+        # The office's shared database, upgraded once by the first laptop with the newer
+        # version: a dump of it first, in that laptop's Backups.
+        dumped = make_server_backup(
+            store, "before-migration", prune=False, check="quick_check"
+        ).backup
+        made = None if dumped is None else dumped.path
+    elif has_data and store.uses_data_dir_database and store.database_path.exists():
         # A full, verified backup (attachments included) that the Backups list shows and
         # a restore can bring back, whatever the revision of the database.
         backup = backup_data_dir(

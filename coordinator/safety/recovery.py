@@ -24,7 +24,7 @@ from pathlib import Path
 from coordinator.errors import DomainError, StorageError
 from coordinator.i18n import N_
 from coordinator.safety.backup import verify_backup
-from coordinator.safety.catalogue import BackupInfo, list_backups
+from coordinator.safety.catalogue import BackupInfo, backups_for
 from coordinator.safety.copying import ProgressCallback
 from coordinator.safety.restore import RestoreResult, restore_backup
 from coordinator.store.storage import Clock, local_now
@@ -36,7 +36,8 @@ _MSG_NO_GOOD_BACKUP = N_("No backup passed its check, so nothing was restored.")
 
 def restore_candidates(data_dir: Path) -> list[BackupInfo]:
     """The backups that were verified when made and still look whole, newest first."""
-    return [b for b in list_backups(data_dir) if b.verified]
+    # Only the data folder's own file can be damaged here: a server's dumps do not mend it.
+    return [b for b in backups_for(data_dir, None) if b.verified]
 
 
 def restore(

@@ -1,5 +1,9 @@
 """Putting data back: a backup (or an archive's content) in place of the data folder's.
 
+A backup of an office server goes back onto that server
+(:func:`coordinator.safety.server_backup.restore_server_backup`); what follows is a
+laptop's.
+
 :func:`restore_backup` verifies the backup completely, backs up the current state,
 copies in the attachments the backup needs (each atomically), then writes the backup
 into the live database through the backup API: SQLite commits that as one transaction,
@@ -27,10 +31,12 @@ from coordinator.i18n import N_
 from coordinator.paths import DATABASE_NAME
 from coordinator.safety import copying
 from coordinator.safety.backup import backup_data_dir, verify_backup
-from coordinator.safety.catalogue import FILES, BackupInfo, find_backup
+from coordinator.safety.catalogue import FILES, BackupInfo, data_folder_url, find_backup
 from coordinator.safety.copying import LOCK, ProgressCallback, report
 from coordinator.safety.health import SIDE_FILES, diagnose, set_aside
+from coordinator.safety.server_backup import restore_server_backup
 from coordinator.store import filestore, migrate
+from coordinator.store.local_settings import shown_url
 from coordinator.store.storage import Clock, local_now, prepare_data_dir
 
 __all__ = [
@@ -42,6 +48,11 @@ __all__ = [
     "secure_current",
 ]
 
+_MSG_LAPTOP_BACKUP = N_(
+    "The backup {id} holds a laptop's own database, but this data folder's data is on the "
+    "office server {where}, so it cannot be restored there. Restore it in a data folder "
+    "without a server, export an archive from it, and import that archive here."
+)
 _MSG_RESTORE_FAILED = N_("Nothing was restored: {reason}. Your data is as it was.")
 _MSG_BACKUP_NEWER = N_(
     "The backup {id} comes from a newer version of Liaison Hub (schema {revision}). "
@@ -175,6 +186,14 @@ def restore_backup(
     """
     with LOCK:
         info = backup if isinstance(backup, BackupInfo) else find_backup(data_dir, backup)
+        if info.on_server:
+            safety = restore_server_backup(
+                data_dir, info, progress=progress, clock=clock, verify=verify
+            )
+            return RestoreResult(info, safety, None)
+        url = data_folder_url(data_dir)
+        if url is not None and not url.startswith("sqlite"):
+            raise StorageError(_MSG_LAPTOP_BACKUP, id=info.id, where=shown_url(url))
         prepare_data_dir(data_dir)
         copying.remove_leftovers(data_dir, copying.WORK_PREFIXES)
         if verify:  # False only right after the caller verified it

@@ -17,7 +17,7 @@ from typing import Final
 
 from coordinator.errors import ValidationError
 from coordinator.i18n import N_
-from coordinator.safety.catalogue import BackupInfo, list_backups
+from coordinator.safety.catalogue import BackupInfo, list_backups, server_key
 from coordinator.safety.copying import LOCK, remove_tree
 from coordinator.store import filestore
 from coordinator.store.changes import ChangeKind, Outcome
@@ -158,7 +158,15 @@ def prune_backups(
     """
     with LOCK:
         backups = [b for b in list_backups(data_dir) if b.verified]
-        keep = plan_retention(backups, policy, now)
+        # Each database's backups by themselves: dumps of the office server do not push
+        # out the laptop's own backups from before it joined the server, nor the reverse.
+        groups: dict[tuple[str, str], list[BackupInfo]] = {}
+        for backup in backups:
+            key = (backup.engine, server_key(backup.server) if backup.on_server else "")
+            groups.setdefault(key, []).append(backup)
+        keep: set[str] = set()
+        for group in groups.values():
+            keep |= plan_retention(group, policy, now)
         removed: list[str] = []
         for backup in backups:
             if backup.id in keep or backup.id == protect:

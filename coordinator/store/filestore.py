@@ -1,5 +1,9 @@
 """Attachment files, stored once each under their SHA-256 inside the data folder.
 
+This is where a laptop keeps attachments; an office server keeps them in the database
+(:mod:`coordinator.store.chunkstore`). :mod:`coordinator.store.content` is the one
+interface to both.
+
 A file is copied to a temporary name beside its final place, flushed to disk, and only
 then renamed: a crash or a full disk never leaves half a file under a real name, and a
 failed copy removes its temporary file whatever went wrong.
@@ -25,6 +29,7 @@ MAX_FILE_SIZE = 2 * 1024**3  # 2 GiB: far beyond any scanned document
 _CHUNK = 1024 * 1024
 TEMP_PREFIX = ".incoming-"
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+MSG_UNREADABLE = N_("The file {name} cannot be read: {reason}")
 
 
 @dataclass(frozen=True)
@@ -54,19 +59,27 @@ def os_reason(exc: OSError) -> Msg | str:
     return exc.strerror or str(exc)
 
 
-def store_file(files_dir: Path, source: Path) -> StoredFile:
+def checked_source(source: Path) -> int:
+    """The size of a file about to be attached; refused in words when it cannot be."""
     try:
         size = source.stat().st_size
     except OSError as exc:
         raise ValidationError(
-            N_("The file {name} cannot be read: {reason}"),
-            name=source.name,
-            reason=exc.strerror or str(exc),
+            MSG_UNREADABLE, name=source.name, reason=exc.strerror or str(exc)
         ) from None
     if not source.is_file():
         raise ValidationError(N_("{name} is not a file."), name=source.name)
     if size > MAX_FILE_SIZE:
         raise ValidationError(N_("The file {name} is larger than 2 GB."), name=source.name)
+    return size
+
+
+def media_type_of(source: Path) -> str:
+    return mimetypes.guess_type(source.name)[0] or "application/octet-stream"
+
+
+def store_file(files_dir: Path, source: Path) -> StoredFile:
+    size = checked_source(source)
     try:
         sha = _write_content(files_dir, source, expected=None)
     except OSError as exc:
@@ -75,8 +88,7 @@ def store_file(files_dir: Path, source: Path) -> StoredFile:
             name=source.name,
             reason=os_reason(exc),
         ) from exc
-    media_type = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
-    return StoredFile(sha, size, media_type, source.name)
+    return StoredFile(sha, size, media_type_of(source), source.name)
 
 
 def install_copy(files_dir: Path, source: Path, sha256: str) -> bool:

@@ -261,8 +261,13 @@ def _recover_once(data_dir: Path, parent: QWidget | None) -> bool | None:
     from coordinator.safety import health as data_health
     from coordinator.safety import recovery
     from coordinator.safety.archive import import_archive
+    from coordinator.safety.catalogue import data_folder_url
 
     title = _("Liaison Hub")
+    if data_folder_url(data_dir) is not None:
+        # The data is not the folder's own file (an office server's, most often): there is
+        # no file here to be damaged, and a server out of reach is said when it is opened.
+        return True
     health = data_health.diagnose(data_dir)
     if health.ok:
         return True

@@ -54,6 +54,8 @@ REPAIR_TEXTS: Final[dict[str, Msg]] = {
     "delete-orphan-rows": N_("Delete those rows, as the database should have done"),
     "clear-broken-links": N_("Empty the links that point nowhere"),
     "fix-permissions": N_("Make them readable by you only"),
+    "rebuild-search-index": N_("Build the search index again from the records"),
+    "drop-unreferenced-content": N_("Remove it from the database (a backup is made first)"),
 }
 
 # What the core's progress stages mean to the officer (coordinator.safety.copying.Progress).
@@ -207,10 +209,13 @@ class BackupsDialog(QDialog):
     restore_requested = Signal(object)  # the BackupInfo chosen
     policy_requested = Signal()
 
-    def __init__(self, parent: QWidget | None, folder: Path) -> None:
+    def __init__(self, parent: QWidget | None, folder: Path, server: str | None = None) -> None:
+        """``server``: where the data lives when it is an office server's (as shown),
+        whose backups follow other rules (coordinator.safety.server_backup)."""
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.folder = folder
+        self.server = server
         self.intro = QLabel(self)
         self.intro.setWordWrap(True)
         self.intro.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -266,14 +271,34 @@ class BackupsDialog(QDialog):
 
     def retranslate(self) -> None:
         self.setWindowTitle(_("Backups"))
-        self.intro.setText(
-            _(
-                "Liaison Hub backs up your data when you quit, every few hours while it is "
-                "open, and before every restore, archive import or repair. Each backup is "
-                "checked when it is made. They are kept in {folder}."
-            ).format(folder=self.folder)
-        )
-        self.empty.setText(_("There are no backups yet. Use Back up now to make the first one."))
+        if self.server is None:
+            self.intro.setText(
+                _(
+                    "Liaison Hub backs up your data when you quit, every few hours while it "
+                    "is open, and before every restore, archive import or repair. Each "
+                    "backup is checked when it is made. They are kept in {folder}."
+                ).format(folder=self.folder)
+            )
+            self.empty.setText(
+                _("There are no backups yet. Use Back up now to make the first one.")
+            )
+        else:
+            self.intro.setText(
+                _(
+                    "Your data is on the office server {server}, shared with the other "
+                    "officers. Its regular backups are made on the server itself, by whoever "
+                    "looks after it: this laptop does not copy the whole office's data every "
+                    "few hours. It makes a backup of the server when you choose Back up now, "
+                    "and before a restore, an archive import, a repair or an upgrade made "
+                    "from here. Each is checked when it is made; they are kept in {folder}."
+                ).format(server=self.server, folder=self.folder)
+            )
+            self.empty.setText(
+                _(
+                    "There is no backup of the office server on this computer yet. Use "
+                    "Back up now to make one."
+                )
+            )
         self.restore_button.setText(_("&Restore selected…"))
         self.policy_button.setText(_("&Keeping policy…"))
         self.model.retranslate()
@@ -381,9 +406,12 @@ class CheckDialog(QDialog):
     repair_requested = Signal()
     check_requested = Signal()
 
-    def __init__(self, parent: QWidget | None) -> None:
+    def __init__(self, parent: QWidget | None, *, on_server: bool = False) -> None:
+        """``on_server``: the data is an office server's (its repairs back it up first,
+        and its attachments are in the database, not files to move aside)."""
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.on_server = on_server
         self.report: CheckReport | None = None
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
@@ -432,7 +460,12 @@ class CheckDialog(QDialog):
             )
         else:
             text = _("No problems found. Warnings: {warnings}.").format(warnings=warnings)
-        if repairable:
+        if repairable and self.on_server:
+            text += " " + _(
+                "Safe repairs offered: {count}. A backup of the office server is made "
+                "before anything in its database changes."
+            ).format(count=repairable)
+        elif repairable:
             text += " " + _(
                 "Safe repairs offered: {count}. A backup is made before anything in the "
                 "database changes, and files are moved aside, never deleted."

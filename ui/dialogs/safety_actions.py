@@ -302,35 +302,47 @@ class SafetyActions(QObject):
     # -- Backups… ------------------------------------------------------------------------
 
     def show_backups(self) -> BackupsDialog:
-        """Open the list of backups (window-modal, not blocking) and return it."""
-        from coordinator.safety.catalogue import list_backups
-
-        data_dir = self.store.data_dir
-        dialog = BackupsDialog(self.window, data_dir / "backups")
-        dialog.set_backups(list_backups(data_dir))
+        """Open the list of backups (window-modal, not blocking) and return it: those of
+        the database in use (on an office server, its dumps made from this laptop)."""
+        store = self.store
+        data_dir = store.data_dir
+        server = store.where if store.on_server else None
+        dialog = BackupsDialog(self.window, data_dir / "backups", server)
+        dialog.set_backups(self._backups())
         dialog.restore_requested.connect(lambda info: self.restore(info, dialog))
         dialog.policy_requested.connect(lambda: self.edit_policy(dialog))
         dialog.open()
         return dialog
 
+    def _backups(self) -> list[BackupInfo]:
+        from coordinator.safety.catalogue import backups_for
+
+        store = self.store
+        return backups_for(store.data_dir, store.url if store.on_server else None)
+
     def restore(
         self, info: BackupInfo, dialog: BackupsDialog | None = None
     ) -> RestoreResult | None:
         """Ask, then put ``info`` back in place of the current data (backed up first)."""
-        from coordinator.safety.catalogue import list_backups
         from coordinator.safety.restore import restore_backup
 
         parent: QWidget = dialog if dialog is not None else self.window
         title = _("Restore a backup")
-        if not confirm(
-            parent,
-            title,
-            _(
+        if self.store.on_server:
+            question = _(
+                "Put back the office's data as it was on {date} ({reason})?\n\nThis "
+                "replaces the data of every officer who works on the server {server}. The "
+                "data as it is now is backed up first, so this can be undone by restoring "
+                "that backup. Whatever anyone entered after {date} will then be only in that "
+                "backup."
+            ).format(date=when_text(info), reason=info.reason_label(), server=self.store.where)
+        else:
+            question = _(
                 "Put back the data as it was on {date} ({reason})?\n\nThe data as it is now is "
                 "backed up first, so this can be undone by restoring that backup. Whatever "
                 "was entered after {date} will then be only in that backup."
-            ).format(date=when_text(info), reason=info.reason_label()),
-        ):
+            ).format(date=when_text(info), reason=info.reason_label())
+        if not confirm(parent, title, question):
             return None
         data_dir = self.store.data_dir
         result = self._replacing(
@@ -340,7 +352,7 @@ class SafetyActions(QObject):
             RESTORE_STAGES,
         )
         if dialog is not None:
-            dialog.set_backups(list_backups(data_dir))
+            dialog.set_backups(self._backups())
             if result is not None and result.safety is not None:
                 dialog.select_backup(result.safety.id)
         if result is None:
@@ -380,7 +392,7 @@ class SafetyActions(QObject):
         report = self._check(self.window)
         if report is None:
             return None
-        dialog = CheckDialog(self.window)
+        dialog = CheckDialog(self.window, on_server=self.store.on_server)
         dialog.show_report(report)
         dialog.repair_requested.connect(lambda: self.repair(dialog))
         dialog.check_requested.connect(lambda: self._check_again(dialog))
@@ -481,7 +493,17 @@ class SafetyActions(QObject):
         )
         if contents is None:
             return None
-        if not confirm(self.window, title, _describe_archive(contents)):
+        question = _describe_archive(contents)
+        if self.store.on_server:
+            question = (
+                _(
+                    "Your data is on the office server {server}: importing replaces it for "
+                    "every officer who works there."
+                ).format(server=self.store.where)
+                + "\n\n"
+                + question
+            )
+        if not confirm(self.window, title, question):
             return None
         data_dir = self.store.data_dir
         result = self._replacing(

@@ -1,7 +1,10 @@
 """The portable archive: a round trip, every refusal, and fuzzing of the importer.
 
-Every refused archive must leave the data folder as it was: the database byte for byte,
-no backup made, no extraction folder left, and no new folder created.
+Every refused archive must leave the data folder as it was: the database byte for byte
+(on a server: every row of every table), no backup made, no extraction folder left, and
+no new folder created. With ``--backend postgresql`` every data folder here keeps its
+data on the server, so the same tests export and import a team's data; the round trip
+between a team and a laptop is tests/coordinator/safety/test_server_archive.py.
 """
 
 from __future__ import annotations
@@ -28,12 +31,19 @@ from coordinator.cli import safety as cli_safety
 from coordinator.errors import ConflictError, DomainError, StorageError, ValidationError
 from coordinator.paths import DATABASE_NAME
 from coordinator.queries import documents as document_queries
-from coordinator.safety import archive, archive_contents
+from coordinator.safety import archive, archive_contents, archive_zip
 from coordinator.safety.opening import open_store
 from coordinator.services import cases, communications, documents
 from coordinator.store import filestore
 from coordinator.store.migrate import SCHEMA_HEAD
 from coordinator.store.storage import Store
+from tests.coordinator.safety.conftest import (
+    backup_text,
+    content_intact,
+    records,
+    server_state,
+    server_url,
+)
 
 if TYPE_CHECKING:
     from tests.conftest import FixedClock
@@ -67,6 +77,8 @@ def state(data_dir: Path) -> dict[str, str]:
     """What must not change: every file's content, SQLite's -shm index aside (a read-only
     look at the database may create it and an empty -wal)."""
     found: dict[str, str] = {}
+    if server_url(data_dir) is not None:
+        found["<the server's database>"] = server_state(data_dir)
     if not data_dir.exists():
         return found
     for path in sorted(data_dir.rglob("*")):
@@ -83,7 +95,7 @@ def state(data_dir: Path) -> dict[str, str]:
 class Source:
     folder: Path
     archive: Path
-    rows: Rows
+    rows: list[list[tuple[Any, ...]]]
     files: tuple[str, str]
 
 
@@ -100,7 +112,7 @@ def source(store: Store, tmp_path: Path) -> Source:
     target.parent.mkdir()
     summary = archive.export_archive(store, target)
     assert summary.path == target
-    rows = dump(store.database_path)
+    rows = records(store.data_dir)
     store.close()
     return Source(store.data_dir, target, rows, (sha(SCAN), sha(LETTER)))
 
@@ -164,7 +176,7 @@ def refused_import(
 
 
 def test_export_then_import_gives_the_same_store(
-    source: Source, tmp_path: Path, clock: FixedClock
+    source: Source, tmp_path: Path, clock: FixedClock, on_server: bool
 ) -> None:
     assert stat.S_IMODE(source.archive.stat().st_mode) == 0o600
     assert list(source.archive.parent.iterdir()) == [source.archive]  # no partial file left
@@ -183,12 +195,15 @@ def test_export_then_import_gives_the_same_store(
 
     assert result.safety is None  # nothing was there to keep
     assert result.set_aside is None
-    assert dump(fresh / DATABASE_NAME) == source.rows
+    assert records(fresh) == source.rows
     for digest in source.files:
-        assert filestore.verify(fresh / "files", digest)
-        assert stat.S_IMODE(filestore.path_for(fresh / "files", digest).stat().st_mode) == 0o600
+        assert content_intact(fresh, digest)
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o700
-    assert stat.S_IMODE((fresh / DATABASE_NAME).stat().st_mode) == 0o600
+    if not on_server:  # the folder's own file and attachments
+        for digest in source.files:
+            path = filestore.path_for(fresh / "files", digest)
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE((fresh / DATABASE_NAME).stat().st_mode) == 0o600
     assert not [p for p in fresh.iterdir() if p.name.startswith(".")]
     opened = open_store(fresh, clock=clock)
     try:
@@ -201,23 +216,29 @@ def test_export_then_import_gives_the_same_store(
 
 
 def test_import_into_a_folder_with_data_needs_replace(
-    source: Source, clock: FixedClock, store: Store
+    source: Source, clock: FixedClock, store: Store, on_server: bool
 ) -> None:
-    refused_import(
-        source.folder,
-        source.archive,
-        ConflictError,
-        f"The data folder {source.folder} already holds data. Import into an empty data "
-        "folder, or replace its data (a backup of it is made first).",
-    )
+    if on_server:
+        english = (
+            f"The office database {server_url(source.folder)} already holds data. Import "
+            "into an empty database, or replace its data, for every officer (a backup of "
+            "it is made first)."
+        )
+    else:
+        english = (
+            f"The data folder {source.folder} already holds data. Import into an empty "
+            "data folder, or replace its data (a backup of it is made first)."
+        )
+    refused_import(source.folder, source.archive, ConflictError, english)
     opened = open_store(source.folder, clock=clock)
     communications.log(opened, notes="made after the export")
     opened.close()
     result = archive.import_archive(source.folder, source.archive, replace=True, clock=clock)
     assert result.safety is not None
     assert result.safety.reason == "before-import"
-    assert "made after the export" in repr(dump(result.safety.path / DATABASE_NAME))
-    assert dump(source.folder / DATABASE_NAME) == source.rows
+    assert result.safety.on_server == on_server
+    assert "made after the export" in backup_text(result.safety)
+    assert records(source.folder) == source.rows
 
 
 def test_a_fresh_store_counts_as_empty(source: Source, tmp_path: Path) -> None:
@@ -225,7 +246,7 @@ def test_a_fresh_store_counts_as_empty(source: Source, tmp_path: Path) -> None:
     fresh.close()
     result = archive.import_archive(tmp_path / "new", source.archive)
     assert result.safety is not None  # even an empty store is kept before being replaced
-    assert dump(tmp_path / "new" / DATABASE_NAME) == source.rows
+    assert records(tmp_path / "new") == source.rows
 
 
 def test_archive_commands(
@@ -247,7 +268,7 @@ def test_archive_commands(
     assert "already holds data" in capsys.readouterr().err
     assert command(target, "archive", "import", str(out), "--replace") == 0
     assert "is in the backup" in capsys.readouterr().out
-    assert dump(target / DATABASE_NAME) == source.rows
+    assert records(target) == source.rows
 
 
 # -- refusals ----------------------------------------------------------------------------------
@@ -543,7 +564,7 @@ def test_databases_that_are_refused(source: Source, tmp_path: Path) -> None:
 def test_not_enough_space_is_said_before_anything_is_written(
     source: Source, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(archive, "_free_space", lambda _folder: 10 * 2**20)
+    monkeypatch.setattr(archive_zip, "free_space", lambda _folder: 10 * 2**20)
     err = refused_import(
         tmp_path / "new",
         source.archive,
@@ -660,7 +681,7 @@ def test_fuzz_damaged_copies_of_a_good_archive(source: Source, data: st.DataObje
         assert refusal.message("en")
         assert state(source.folder) == before
     else:  # the damage missed everything that matters (a date, a comment): all of it came
-        assert dump(source.folder / DATABASE_NAME) == source.rows
+        assert records(source.folder) == source.rows
         for digest in source.files:
-            assert filestore.verify(source.folder / "files", digest)
+            assert content_intact(source.folder, digest)
     assert not [p for p in source.folder.iterdir() if p.name.startswith(".import-")]

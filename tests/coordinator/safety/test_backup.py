@@ -34,6 +34,7 @@ from coordinator.services import cases, communications, documents
 from coordinator.store import filestore
 from coordinator.store.migrate import SCHEMA_HEAD
 from coordinator.store.storage import Store
+from tests.coordinator.safety.conftest import records, server_state, server_url
 
 if TYPE_CHECKING:
     from tests.conftest import FixedClock, Refused
@@ -78,6 +79,7 @@ def manifest(info: BackupInfo) -> dict[str, Any]:
 # -- what a backup holds ---------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only
 def test_a_backup_holds_the_database_and_its_attachments_verified(
     store: Store, tmp_path: Path, clock: FixedClock
 ) -> None:
@@ -122,6 +124,7 @@ def test_a_backup_holds_the_database_and_its_attachments_verified(
     assert catalogue.list_backups(store.data_dir) == [info]
 
 
+@pytest.mark.sqlite_only
 def test_automatic_backups_are_skipped_when_nothing_changed(
     store: Store, clock: FixedClock
 ) -> None:
@@ -153,6 +156,7 @@ def test_automatic_backups_are_skipped_when_nothing_changed(
         backup.make_backup(store, "whenever")
 
 
+@pytest.mark.sqlite_only
 def test_attachments_are_linked_between_backups_but_copied_from_the_data_folder(
     store: Store, tmp_path: Path, clock: FixedClock
 ) -> None:
@@ -173,6 +177,7 @@ def test_attachments_are_linked_between_backups_but_copied_from_the_data_folder(
     assert filestore.file_sha256(two) == sha
 
 
+@pytest.mark.sqlite_only
 def test_a_damaged_attachment_is_left_out_and_named(store: Store, tmp_path: Path) -> None:
     sha = attach(store, tmp_path, b"minutes " * 100)
     filestore.path_for(store.files_dir, sha).write_bytes(b"overwritten")
@@ -185,6 +190,7 @@ def test_a_damaged_attachment_is_left_out_and_named(store: Store, tmp_path: Path
     assert not filestore.path_for(info.path / "files", sha).exists()
 
 
+@pytest.mark.sqlite_only
 def test_the_copy_is_one_snapshot_while_the_app_keeps_writing(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -239,6 +245,7 @@ def test_the_copy_is_one_snapshot_while_the_app_keeps_writing(
 # -- verification before pruning, and cleaning up --------------------------------------------
 
 
+@pytest.mark.sqlite_only
 def test_a_copy_failing_its_check_is_not_kept_and_prunes_nothing(
     store: Store, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -261,13 +268,17 @@ def test_a_copy_failing_its_check_is_not_kept_and_prunes_nothing(
     assert sorted(p.name for p in store.backups_dir.iterdir()) == [made[-1].id]  # type: ignore[union-attr]
 
 
-def test_cancelling_through_progress_leaves_nothing(store: Store, tmp_path: Path) -> None:
+def test_cancelling_through_progress_leaves_nothing(
+    store: Store, tmp_path: Path, on_server: bool
+) -> None:
     attach(store, tmp_path, b"a" * 5000)
 
     class CancelledError(Exception):
         pass
 
-    for stage in ("database", "files", "verify"):
+    # A server's dump holds the attachments: no stage of their own there.
+    stages = ("database", "verify") if on_server else ("database", "files", "verify")
+    for stage in stages:
 
         def cancel(p: Progress, stage: str = stage) -> None:
             if p.stage == stage:
@@ -356,7 +367,8 @@ def test_pruning_follows_the_stored_policy(store: Store, clock: FixedClock) -> N
     ids = []
     for _day in range(6):
         communications.log(store, notes="one more day")
-        result = backup.make_backup(store, "quit")
+        # Forced: on an office server quit backups are otherwise left to the server.
+        result = backup.make_backup(store, "quit", force=True)
         assert result.backup is not None
         ids.append(result.backup.id)
         clock.advance(days=1)
@@ -391,7 +403,14 @@ def test_the_policy_is_a_setting(store: Store, refused: Refused) -> None:
     )
 
 
-def test_backup_due(store: Store, clock: FixedClock) -> None:
+def test_backup_due(store: Store, clock: FixedClock, on_server: bool) -> None:
+    if on_server:  # never from a laptop: the server's regular backups are the server's
+        assert not catalogue.backup_due(store)
+        backup.make_backup(store, "manual")
+        clock.advance(days=30)
+        assert not catalogue.backup_due(store)
+        assert backup.make_backup(store, "periodic") == backup.BackupResult(None, True)
+        return
     assert catalogue.backup_due(store)
     backup.make_backup(store, "manual")
     clock.advance(hours=2, minutes=59)
@@ -404,6 +423,7 @@ def test_backup_due(store: Store, clock: FixedClock) -> None:
 # -- restore ---------------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only
 def test_restore_puts_the_backup_back_and_keeps_the_state_before(
     store: Store, tmp_path: Path, clock: FixedClock
 ) -> None:
@@ -449,18 +469,18 @@ def test_restore_refuses_a_damaged_backup_and_changes_nothing(
     communications.log(store, notes="x")
     info = backup.make_backup(store, "manual").backup
     assert info is not None
-    copy = info.path / DATABASE_NAME
+    copy = info.database_file
     data = bytearray(copy.read_bytes())
     data[-100] ^= 0xFF
     copy.write_bytes(bytes(data))
-    before = dump(store.database_path)
     store.close()
+    before = records(store.data_dir), server_state(store.data_dir)
     with pytest.raises(StorageError) as raised:
         restore.restore_backup(store.data_dir, info.id)
     assert raised.value.message("en") == (
         f"The backup {info.id} is damaged: its database file has changed since it was made."
     )
-    assert dump(store.database_path) == before
+    assert (records(store.data_dir), server_state(store.data_dir)) == before
     assert [b.id for b in catalogue.list_backups(store.data_dir)] == [info.id]  # no safety copy
     with pytest.raises(NotFoundError) as missing:
         restore.restore_backup(store.data_dir, "20990101-000000-manual")
@@ -473,15 +493,15 @@ def test_restore_refuses_a_backup_from_a_newer_version(store: Store) -> None:
     data = manifest(info)
     data["schema_revision"] = "9999"
     (info.path / "manifest.json").write_text(json.dumps(data))
-    before = dump(store.database_path)
     store.close()
+    before = records(store.data_dir), server_state(store.data_dir)
     with pytest.raises(StorageError) as raised:
         restore.restore_backup(store.data_dir, str(info.path))  # by folder path, too
     assert raised.value.message("en") == (
         f"The backup {info.id} comes from a newer version of Liaison Hub (schema 9999). "
         "Update Liaison Hub, then restore it."
     )
-    assert dump(store.database_path) == before
+    assert (records(store.data_dir), server_state(store.data_dir)) == before
 
 
 _RESTORE_CHILD = """
@@ -498,6 +518,7 @@ print("done", flush=True)
 """
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.slow
 def test_a_restore_killed_half_way_leaves_the_database_as_it_was(
     store: Store, clock: FixedClock
@@ -586,13 +607,20 @@ def command(data_dir: Path, *argv: str) -> int | None:
 
 
 def test_backup_commands(
-    store: Store, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    store: Store,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    on_server: bool,
 ) -> None:
     communications.log(store, notes="x")
     store.close()
     folder = store.data_dir
     assert command(folder, "backups") == 0
-    assert capsys.readouterr().out == "No backups yet.\n"
+    said = capsys.readouterr().out
+    if on_server:  # which backups these are, first
+        header, said = said.split("\n", 1)
+        assert header.startswith(f"The data is on the office server {server_url(folder)}.")
+    assert said == "No backups yet.\n"
     assert command(folder, "backup") == 0
     out = capsys.readouterr().out
     (made,) = catalogue.list_backups(folder)
@@ -600,6 +628,7 @@ def test_backup_commands(
     assert command(folder, "backups") == 0
     listed = capsys.readouterr().out
     assert made.id in listed
+    assert made.on_server == on_server
     assert "made by hand" in listed
     assert "verified" in listed
     assert command(folder, "backup-policy", "--daily", "5") == 0

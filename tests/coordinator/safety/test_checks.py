@@ -59,6 +59,7 @@ def test_a_sound_store_has_nothing_to_report(store: Store, tmp_path: Path) -> No
     assert report.repairable == ()
 
 
+@pytest.mark.sqlite_only
 def test_files_nobody_refers_to_are_quarantined_not_deleted(
     store: Store, tmp_path: Path, clock: FixedClock
 ) -> None:
@@ -112,6 +113,7 @@ def test_files_nobody_refers_to_are_quarantined_not_deleted(
     assert repair(store, found).quarantine is None  # and repairing again moves nothing
 
 
+@pytest.mark.sqlite_only
 def test_a_file_attached_again_after_the_check_is_not_moved(store: Store, tmp_path: Path) -> None:
     case = cases.open_case(store, "again", template_key="company_landing").value
     document = document_queries.for_case(store, case.id)[0]
@@ -128,6 +130,7 @@ def test_a_file_attached_again_after_the_check_is_not_moved(store: Store, tmp_pa
     assert problems(store) == []
 
 
+@pytest.mark.sqlite_only
 def test_a_missing_or_damaged_attachment_comes_back_from_a_backup(
     store: Store, tmp_path: Path, clock: FixedClock
 ) -> None:
@@ -167,6 +170,7 @@ def test_a_missing_or_damaged_attachment_comes_back_from_a_backup(
     assert check_store(store).ok
 
 
+@pytest.mark.sqlite_only
 def test_without_a_good_copy_no_repair_is_offered(store: Store, tmp_path: Path) -> None:
     lost = attach(store, tmp_path, b"only copy", "only.pdf")
     made = backup.make_backup(store, "manual").backup
@@ -191,6 +195,7 @@ def _break_links(store: Store) -> tuple[int, int]:
     return contact.id, call.id
 
 
+@pytest.mark.sqlite_only
 def test_rows_pointing_to_nothing_are_repaired_as_the_schema_says(
     store: Store, clock: FixedClock
 ) -> None:
@@ -225,6 +230,7 @@ def test_rows_pointing_to_nothing_are_repaired_as_the_schema_says(
         assert sorted(e.field for e in events) == ["cleared_broken_links", "deleted_orphan_rows"]
 
 
+@pytest.mark.sqlite_only
 def test_many_broken_rows_make_one_finding(store: Store) -> None:
     for n in range(3):
         contact = contacts.create(store, f"联系人{n}", phones=["138 0013 800" + str(n)]).value
@@ -238,6 +244,7 @@ def test_many_broken_rows_make_one_finding(store: Store) -> None:
     assert problems(store) == []
 
 
+@pytest.mark.sqlite_only
 def test_loose_permissions_are_tightened(store: Store, tmp_path: Path) -> None:
     sha = attach(store, tmp_path, b"private", "p.pdf")
     content = filestore.path_for(store.files_dir, sha)
@@ -256,6 +263,7 @@ def test_loose_permissions_are_tightened(store: Store, tmp_path: Path) -> None:
     assert problems(store) == []
 
 
+@pytest.mark.sqlite_only
 def test_a_damaged_database_is_reported_not_raised(store: Store, tmp_path: Path) -> None:
     for n in range(300):
         communications.log(store, notes=f"{n} " + "长" * 1000)
@@ -274,6 +282,7 @@ def test_a_damaged_database_is_reported_not_raised(store: Store, tmp_path: Path)
     assert report.repairable == ()
 
 
+@pytest.mark.sqlite_only
 def test_check_command_repairs_when_asked(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
     (store.files_dir / "stray.bin").write_bytes(b"?")
     aged(store.files_dir / "stray.bin")

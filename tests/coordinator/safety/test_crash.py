@@ -28,6 +28,7 @@ def crash_writer() -> ModuleType:
     return module
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_killed_writers_lose_nothing_they_confirmed(tmp_path: Path) -> None:
@@ -40,6 +41,7 @@ def test_killed_writers_lose_nothing_they_confirmed(tmp_path: Path) -> None:
     assert figures.files_confirmed >= 1
 
 
+@pytest.mark.sqlite_only
 def test_the_checks_of_the_series_see_a_lost_write(tmp_path: Path) -> None:
     module = crash_writer()
     data_dir = tmp_path / "data"

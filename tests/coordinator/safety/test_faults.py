@@ -49,6 +49,7 @@ def integrity(store: Store) -> list[str]:
 # -- the database ----------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only
 def test_a_full_database_refuses_the_change_and_keeps_what_was_saved(store: Store) -> None:
     communications.log(store, notes="saved before the disk filled")
     with store.engine.connect() as conn:
@@ -109,6 +110,7 @@ def faulty(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[type[Fault
     store.engine.dispose()
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize(
     ("fault", "english"),
     [
@@ -197,6 +199,7 @@ def _oserror(code: int) -> OSError:
     return OSError(code, os.strerror(code))
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize(
     ("where", "code", "reason"),
     [
@@ -244,6 +247,7 @@ def test_an_attachment_that_cannot_be_written_leaves_no_file(
     assert filestore.verify(store.files_dir, sha)
 
 
+@pytest.mark.sqlite_only
 def test_an_interrupted_copy_leaves_no_file(
     store: Store, scan: Path, document_id: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -260,6 +264,7 @@ def _state(store: Store) -> tuple[Dump, list[str]]:
     return dump(store), sorted(p.name for p in store.backups_dir.iterdir())
 
 
+@pytest.mark.sqlite_only
 def test_a_backup_on_a_full_disk_leaves_nothing_and_keeps_the_older_ones(
     store: Store, tmp_path: Path, document_id: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -283,6 +288,7 @@ def test_a_backup_on_a_full_disk_leaves_nothing_and_keeps_the_older_ones(
     assert backup.verify_backup(older) == older
 
 
+@pytest.mark.sqlite_only
 def test_a_backup_whose_copy_fills_the_disk_leaves_nothing(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -323,6 +329,7 @@ def test_an_archive_on_a_full_disk_leaves_no_file(
     assert not [p for p in store.data_dir.iterdir() if p.name.startswith(".")]
 
 
+@pytest.mark.sqlite_only
 def test_a_restore_that_fills_the_disk_changes_nothing(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

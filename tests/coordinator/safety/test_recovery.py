@@ -53,6 +53,7 @@ def scramble_after_header(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
+@pytest.mark.sqlite_only
 def test_a_new_folder_and_a_sound_store(tmp_path: Path, store: Store) -> None:
     assert data_health.diagnose(tmp_path / "nothing-here").state == "new"
     store.close()
@@ -90,6 +91,7 @@ def test_another_programs_database(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.sqlite_only
 def test_a_database_from_a_newer_version_is_not_damaged(store: Store) -> None:
     store.close()
     conn = sqlite3.connect(store.database_path)
@@ -115,6 +117,7 @@ def test_an_unreadable_database(tmp_path: Path) -> None:
     assert health.message("en").startswith("The database file cannot be read: ")
 
 
+@pytest.mark.sqlite_only
 def test_damage_is_found_without_changing_the_file(store: Store) -> None:
     fill(store, 300)
     store.close()
@@ -133,6 +136,7 @@ def test_damage_is_found_without_changing_the_file(store: Store) -> None:
     assert digest(path) == before
 
 
+@pytest.mark.sqlite_only
 def test_set_aside_moves_the_database_and_its_journal_untouched(
     store: Store, clock: FixedClock
 ) -> None:
@@ -165,6 +169,7 @@ def test_set_aside_moves_the_database_and_its_journal_untouched(
     )
 
 
+@pytest.mark.sqlite_only
 def test_from_a_damaged_database_to_the_newest_good_backup(store: Store, clock: FixedClock) -> None:
     fill(store, 3, 10)
     older = backup.make_backup(store, "manual").backup
@@ -191,6 +196,7 @@ def test_from_a_damaged_database_to_the_newest_good_backup(store: Store, clock: 
     open_store(store.data_dir, clock=clock).close()
 
 
+@pytest.mark.sqlite_only
 def test_restoring_over_a_damaged_database_sets_it_aside_itself(
     store: Store, clock: FixedClock
 ) -> None:
@@ -205,6 +211,7 @@ def test_restoring_over_a_damaged_database_sets_it_aside_itself(
     assert data_health.diagnose(store.data_dir, thorough=True).state == "ok"
 
 
+@pytest.mark.sqlite_only
 def test_restore_newest_passes_over_a_damaged_backup(store: Store, clock: FixedClock) -> None:
     communications.log(store, notes="good")
     good = backup.make_backup(store, "manual").backup
