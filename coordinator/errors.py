@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from coordinator.i18n import Msg, current_language, translate
+from coordinator.i18n import N_, Msg, current_language, translate
+
+if TYPE_CHECKING:
+    from coordinator.event_words import ChangeBy
 
 
 class DomainError(Exception):
@@ -50,3 +55,80 @@ class ConflictError(DomainError):
 
 class StorageError(DomainError):
     """The data folder or database cannot be used (disk full, read-only, damaged)."""
+
+
+class EditConflictError(ConflictError):
+    """An edit made on a version of a record that a colleague has changed since: refused,
+    saying who changed what and when, so the officer can reload and decide.
+
+    ``what`` names the record's kind inside a sentence ("step"); ``changes`` are the saved
+    changes the edit did not see, oldest first (none known: a plainer sentence).
+    """
+
+    def __init__(self, what: Msg, changes: Sequence[ChangeBy], now: datetime) -> None:
+        self.what = what
+        self.changes = tuple(changes)
+        self.now = now
+        officers = list(dict.fromkeys(c.officer for c in self.changes if c.officer))
+        if not self.changes:
+            message = MSG_EDIT_CONFLICT_UNKNOWN
+        elif officers:
+            message = MSG_EDIT_CONFLICT
+        else:
+            message = MSG_EDIT_CONFLICT_NAMELESS
+        super().__init__(message, what=what)
+        self.officers = tuple(officers)
+
+    @property
+    def time_text(self) -> str:
+        """When the last of the changes was saved: the time alone on the same day."""
+        if not self.changes:
+            return ""
+        at = self.changes[-1].at
+        return at.strftime("%H:%M" if at.date() == self.now.date() else "%Y-%m-%d %H:%M")
+
+    def changes_text(self, lang: str | None = None) -> str:
+        """“status: In progress → Done; notes: — → call back” (the first few)."""
+        from coordinator.event_words import change_text
+
+        parts = [
+            change_text(c.entity, c.field, c.before, c.after, lang, longest=CONFLICT_VALUE_MAX)
+            for c in self.changes[:CONFLICT_CHANGES_SHOWN]
+        ]
+        text = _BETWEEN_CHANGES.tr(lang).join(parts)
+        hidden = len(self.changes) - CONFLICT_CHANGES_SHOWN
+        if hidden > 0:
+            text += _MORE_CHANGES.tr(lang).format(n=hidden)
+        return text
+
+    def message(self, lang: str | None = None) -> str:
+        language = lang or current_language()
+        return translate(self.msgid, language).format(
+            officer=_BETWEEN_NAMES.tr(language).join(self.officers),
+            what=self.what.tr(language),
+            time=self.time_text,
+            changes=self.changes_text(language),
+        )
+
+
+CONFLICT_CHANGES_SHOWN = 4
+CONFLICT_VALUE_MAX = 40
+# TRANSLATORS: between the changes listed in one sentence
+_BETWEEN_CHANGES = N_("; ")
+# TRANSLATORS: after the changes listed, when some are left out
+_MORE_CHANGES = N_(" and {n} more")
+# TRANSLATORS: between names in a list; Chinese uses 、
+_BETWEEN_NAMES = N_(", ")
+
+MSG_EDIT_CONFLICT = N_(
+    "{officer} changed this {what} at {time} ({changes}). Your change was not saved. "
+    "Reload to see it."
+)
+MSG_EDIT_CONFLICT_NAMELESS = N_(
+    "Someone else changed this {what} at {time} ({changes}). Your change was not saved. "
+    "Reload to see it."
+)
+MSG_EDIT_CONFLICT_UNKNOWN = N_(
+    "Someone else changed this {what} since you opened it. Your change was not saved. "
+    "Reload to see it."
+)

@@ -135,10 +135,13 @@ class TableList:
             return int(session.scalar(select(func.count()).select_from(statement)) or 0)
 
     def _rows(self, store: Store, filters: ListFilter) -> Generator[Row, None, None]:
-        with store.read() as session:
-            result = session.execute(
+        with (
+            store.read() as session,
+            # Closed when the rows are abandoned half way, too (a cursor on the server).
+            session.execute(
                 self.statement(filters), execution_options={"yield_per": CHUNK}
-            )
+            ) as result,
+        ):
             for chunk in result.partitions():
                 yield from self.convert(session, chunk)
 
@@ -244,6 +247,7 @@ def _actions_statement(f: ListFilter) -> Query:
             Organisation.name,
             Action.title,
             Action.status,
+            Action.owner,
             Action.requested_at,
             Action.due_at,
             Action.done_at,
@@ -266,6 +270,7 @@ def _actions_rows(_session: Session, chunk: Sequence[Any]) -> Iterator[Row]:
             r.name,
             r.title,
             _label(labels.ACTION_STATUS, r.status),
+            r.owner,
             r.requested_at,
             r.due_at,
             r.done_at,
@@ -429,6 +434,7 @@ LISTS: Final[Mapping[str, TableList]] = MappingProxyType(
                 labels.F_DEPARTMENT,
                 H_TITLE,
                 H_STATUS,
+                labels.F_OWNER,
                 H_REQUESTED,
                 labels.F_DUE,
                 H_DONE,

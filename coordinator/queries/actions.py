@@ -71,6 +71,7 @@ SORT_REQUESTED: Final = "requested"
 SORT_DUE: Final = "due"
 SORT_HELD: Final = "held"
 """Held for: descending is the longest held first (the earliest requested)."""
+SORT_OWNER: Final = "owner"
 
 SORT_COLUMNS: Final[tuple[str, ...]] = (
     SORT_CASE,
@@ -81,6 +82,7 @@ SORT_COLUMNS: Final[tuple[str, ...]] = (
     SORT_REQUESTED,
     SORT_DUE,
     SORT_HELD,
+    SORT_OWNER,
 )
 """The sort keys :func:`ids` understands."""
 
@@ -92,7 +94,8 @@ class ActionFilter:
     ``statuses`` None shows every status. ``overdue_at`` keeps the steps overdue at that
     moment (as Today counts them: a step waiting on the company is paused, never
     overdue). ``text`` matches any part of the case reference, the company's name or the
-    step's title (``%`` and ``_`` in it are literal characters).
+    step's title (``%`` and ``_`` in it are literal characters). ``owner`` keeps the
+    steps one officer chases ("my steps": ``ix_actions_owner``).
     """
 
     department_id: int | None = None
@@ -100,6 +103,7 @@ class ActionFilter:
     overdue_at: datetime | None = None
     fast_track_only: bool = False
     text: str = ""
+    owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,9 @@ class ActionRow:
     done_at: datetime | None
     reason: str
     pauses: tuple[tuple[datetime, datetime | None], ...]
+    owner: str = ""
+    row_version: int = 0
+    """The version shown: a status key pressed on the row hands it to the service."""
 
 
 @dataclass(frozen=True)
@@ -177,6 +184,8 @@ def conditions(flt: ActionFilter) -> list[ColumnElement[bool]]:
         found.append(Action.due_at < flt.overdue_at)
     if flt.fast_track_only:
         found.append(Action.case_id.in_(select(Case.id).where(Case.fast_track.is_(True))))
+    if flt.owner is not None:
+        found.append(Action.owner == flt.owner)
     text = _text_condition(flt.text)
     if text is not None:
         found.append(text)
@@ -208,6 +217,8 @@ def ids_stmt(
         keys = [order_key(Action.requested_at, up, nulls_low=True)]
     elif sort == SORT_DUE:
         keys = [order_key(Action.due_at, up, nulls_low=False)]
+    elif sort == SORT_OWNER:
+        keys = [order_key(Action.owner, up)]
     else:  # SORT_HELD: the earlier requested, the longer held; never requested, never held
         up = descending
         keys = [order_key(Action.requested_at, up, nulls_low=False)]
@@ -258,6 +269,8 @@ def rows(store: Store, ids: Sequence[int]) -> dict[int, ActionRow]:
                     Action.due_at,
                     Action.done_at,
                     Action.blocked_reason,
+                    Action.owner,
+                    Action.row_version,
                 )
                 .join(Case, Case.id == Action.case_id)
                 .outerjoin(company, company.id == Case.company_id)
@@ -280,6 +293,8 @@ def rows(store: Store, ids: Sequence[int]) -> dict[int, ActionRow]:
                     done_at=r[11],
                     reason=r[12] or "",
                     pauses=tuple(pauses.get(r[0], ())),
+                    owner=r[13],
+                    row_version=r[14],
                 )
         return found
 
@@ -331,6 +346,7 @@ def department_loads(
     calendar: WorkingCalendar,
     now: datetime,
     fast_track_only: bool = False,
+    owner: str | None = None,
 ) -> list[DepartmentLoad]:
     """Each department with open steps: how many, how many overdue, the longest held.
 
@@ -342,11 +358,14 @@ def department_loads(
     whole span cannot beat the best found.
 
     Longest-held first (departments holding nothing requested last), then by name.
+    ``owner``: the steps of one officer only (as the list beside shows them).
     """
     with store.read() as session:
-        where = [Action.status.in_(OPEN_STATUSES)]
+        where: list[ColumnElement[bool]] = [Action.status.in_(OPEN_STATUSES)]
         if fast_track_only:
             where.append(Action.case_id.in_(select(Case.id).where(Case.fast_track.is_(True))))
+        if owner is not None:
+            where.append(Action.owner == owner)
         overdue = case((Action.status.in_(OVERDUE_STATUSES) & (Action.due_at < now), 1), else_=0)
         totals: dict[int, list[int]] = {}  # department -> [open, held, overdue]
         requested: dict[int, list[tuple[datetime, int]]] = {}

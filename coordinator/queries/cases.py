@@ -19,11 +19,18 @@ from sqlalchemy.orm import aliased, selectinload
 from coordinator.errors import NotFoundError
 from coordinator.i18n import N_
 from coordinator.kinds import CaseStatus
-from coordinator.queries.sql import chunks, contains, count_where, id_list, order_key
+from coordinator.queries.sql import (
+    chunks,
+    contains,
+    contains_any_case,
+    count_where,
+    id_list,
+    order_key,
+)
 from coordinator.search.filtering import holds
 from coordinator.store.changes import ChangeKind
 from coordinator.store.lookup import WHAT_CASE, get_or_raise
-from coordinator.store.models import Case, Organisation
+from coordinator.store.models import Action, Case, Organisation
 from coordinator.store.records import CaseRecord, amount_from_minor
 from coordinator.store.storage import Store
 
@@ -33,6 +40,7 @@ SORT_TITLE: Final = "title"
 SORT_COMPANY: Final = "company"
 SORT_STATUS: Final = "status"
 SORT_AMOUNT: Final = "amount"
+SORT_OWNER: Final = "owner"
 SORT_COLUMNS: Final = (
     SORT_OPENED,
     SORT_REFERENCE,
@@ -40,17 +48,20 @@ SORT_COLUMNS: Final = (
     SORT_COMPANY,
     SORT_STATUS,
     SORT_AMOUNT,
+    SORT_OWNER,
 )
 
 
 @dataclass(frozen=True)
 class CaseFilter:
-    """``status`` None shows every case; ``open_only`` shows open and on-hold ones."""
+    """``status`` None shows every case; ``open_only`` shows open and on-hold ones;
+    ``owner`` keeps the cases of one officer ("my cases": ``ix_cases_owner``)."""
 
     status: CaseStatus | None = None
     open_only: bool = False
     fast_track_only: bool = False
     text: str = ""  # any part of the reference, title or company name
+    owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,8 @@ class CaseRow:
     opened_at: datetime
     amount: Decimal | None
     currency: str
+    owner: str = ""
+    row_version: int = 0
 
 
 def _conditions(flt: CaseFilter) -> list[ColumnElement[bool]]:
@@ -74,6 +87,8 @@ def _conditions(flt: CaseFilter) -> list[ColumnElement[bool]]:
         conditions.append(Case.status.in_((CaseStatus.OPEN, CaseStatus.ON_HOLD)))
     if flt.fast_track_only:
         conditions.append(Case.fast_track.is_(True))
+    if flt.owner is not None:
+        conditions.append(Case.owner == flt.owner)
     text = flt.text.strip()
     if text:
         company_ids = select(Organisation.id).where(contains(Organisation.name, text))
@@ -95,7 +110,7 @@ def with_reference_or_company(text: str) -> Select[Any]:
         holds(ChangeKind.ORGANISATION, company.id, text, contains(company.name, text))
     )
     return select(Case.id).where(
-        or_(contains(Case.reference, text), Case.company_id.in_(companies))
+        or_(contains_any_case(Case.reference, text), Case.company_id.in_(companies))
     )
 
 
@@ -112,6 +127,8 @@ def ids_stmt(flt: CaseFilter, sort: str = SORT_OPENED, descending: bool = True) 
         key.append(Case.status)
     elif sort == SORT_AMOUNT:
         key.append(func.coalesce(Case.amount_minor, literal(-1)))
+    elif sort == SORT_OWNER:
+        key.append(Case.owner)
     elif sort == SORT_COMPANY:
         stmt = stmt.outerjoin(Organisation, Organisation.id == Case.company_id)
         key.append(func.coalesce(Organisation.name, literal("")))
@@ -150,6 +167,8 @@ def rows(store: Store, wanted: Sequence[int]) -> dict[int, CaseRow]:
                     Case.opened_at,
                     Case.amount_minor,
                     Case.currency,
+                    Case.owner,
+                    Case.row_version,
                 )
                 .outerjoin(Organisation, Organisation.id == Case.company_id)
                 .where(Case.id.in_(chunk))
@@ -165,6 +184,8 @@ def rows(store: Store, wanted: Sequence[int]) -> dict[int, CaseRow]:
                     opened_at=r[6],
                     amount=amount_from_minor(r[7]),
                     currency=r[8],
+                    owner=r[9],
+                    row_version=r[10],
                 )
         return found
 
@@ -195,6 +216,15 @@ def list_cases(
         if status is not None:
             query = query.where(Case.status == status)
         return [CaseRecord.of(c) for c in session.scalars(query)]
+
+
+def owners(store: Store) -> list[str]:
+    """Every officer named as the owner of a case or a step, sorted: the choices an
+    owner field offers (one lookup per owner index, however many records)."""
+    with store.read() as session:
+        names = set(session.scalars(select(Case.owner).distinct()))
+        names |= set(session.scalars(select(Action.owner).distinct()))
+    return sorted(name for name in names if name)
 
 
 def in_case_order(

@@ -86,6 +86,9 @@ class CommunicationRow:
     notes_start: str
     follow_up_due: datetime | None
     follow_up_done_at: datetime | None
+    row_version: int = 0
+    """The version shown: filing it hands it to the service (a colleague's filing since
+    is refused, not filed over)."""
 
     @property
     def who(self) -> str:
@@ -192,6 +195,7 @@ def rows(store: Store, ids: Sequence[int]) -> dict[int, CommunicationRow]:
                     func.substr(Communication.notes, 1, NOTES_PREFIX),
                     Communication.follow_up_due,
                     Communication.follow_up_done_at,
+                    Communication.row_version,
                 )
                 .outerjoin(Contact, Contact.id == Communication.contact_id)
                 .outerjoin(Case, Case.id == Communication.case_id)
@@ -212,6 +216,7 @@ def rows(store: Store, ids: Sequence[int]) -> dict[int, CommunicationRow]:
                     notes_start=r[10] or "",
                     follow_up_due=r[11],
                     follow_up_done_at=r[12],
+                    row_version=r[13],
                 )
         return found
 

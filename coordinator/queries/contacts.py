@@ -32,7 +32,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from coordinator.kinds import CaseStatus, OrganisationKind
 from coordinator.phones import normalise, search_digits
-from coordinator.queries.sql import chunks, count_where, id_list, ids_where_in
+from coordinator.queries.sql import (
+    chunks,
+    contains_any_case,
+    count_where,
+    id_list,
+    ids_where_in,
+)
 from coordinator.search.filtering import holds
 from coordinator.store.changes import ChangeKind
 from coordinator.store.lookup import WHAT_CONTACT, get_or_raise
@@ -541,7 +547,7 @@ def search(store: Store, text: str, limit: int = 50) -> list[ContactRecord]:
     term = text.strip()
     if not term:
         return []
-    conditions = [Contact.name.contains(term, autoescape=True)]
+    conditions = [contains_any_case(Contact.name, term)]
     lowered = term.lower().replace(" ", "")
     if lowered.isascii() and lowered.isalpha():
         conditions.append(Contact.initials.like(f"{lowered}%"))
@@ -577,7 +583,7 @@ def organisations(
             lowered = term.lower()
             query = query.where(
                 or_(
-                    Organisation.name.contains(term, autoescape=True),
+                    contains_any_case(Organisation.name, term),
                     Organisation.pinyin.contains(lowered, autoescape=True),
                     func.replace(Organisation.pinyin, " ", "").contains(
                         lowered.replace(" ", ""), autoescape=True

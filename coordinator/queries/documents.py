@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
@@ -136,6 +136,8 @@ class DocumentRow:
     missing_items: str
     promised_completion_at: datetime | None
     return_reason: str
+    row_version: int = field(default=0, compare=False)
+    """The version the row was read at (what a key pressed on it says it acts on)."""
 
     @property
     def held_by_officer(self) -> bool:
@@ -260,6 +262,7 @@ def rows(store: Store, ids: Sequence[int]) -> dict[int, DocumentRow]:
                     Document.missing_items,
                     Document.promised_completion_at,
                     Document.return_reason,
+                    Document.row_version,
                 )
                 .join(Case, Case.id == Document.case_id)
                 .outerjoin(company, company.id == Case.company_id)
@@ -284,6 +287,7 @@ def rows(store: Store, ids: Sequence[int]) -> dict[int, DocumentRow]:
                     missing_items=r[12] or "",
                     promised_completion_at=r[13],
                     return_reason=r[14] or "",
+                    row_version=r[15],
                 )
         return found
 

@@ -35,6 +35,7 @@ class EventRow:
     at: str
     text: str
     milestone: bool  # the case itself opened, closed, ...
+    officer: str = ""  # who made it ("" when nobody was named)
 
 
 def communication_rows(
@@ -99,7 +100,9 @@ def event_rows(
     for event in events:
         text = _event_text(event, step_names, document_names)
         if text:
-            rows.append(EventRow(figures.when(event.at, year), text, event.entity == "case"))
+            rows.append(
+                EventRow(figures.when(event.at, year), text, event.entity == "case", event.officer)
+            )
     return tuple(rows)
 
 

@@ -1,9 +1,20 @@
-"""Helpers shared by the services."""
+"""Helpers shared by the services: recording a changed field, and refusing an edit made
+on a version of a record that a colleague has changed since."""
 
 from __future__ import annotations
 
 import enum
+from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from coordinator.errors import EditConflictError
+from coordinator.event_words import THIS_RECORD, ChangeBy
+from coordinator.i18n import Msg
+from coordinator.store.models import Case, Event
 from coordinator.store.storage import Work
 
 
@@ -33,3 +44,86 @@ class Unchanged(enum.Enum):
 
 
 KEEP = Unchanged.KEEP
+
+
+# -- edits made on an older version ------------------------------------------------------
+
+
+def touch(work: Work, obj: Any) -> None:
+    """Mark a record changed (its ``updated_at``) so that its row is written and its row
+    version moves on even when only its links changed (tags, dependencies, phones) or
+    when the clock reads the same second as its last change."""
+    obj.updated_at = work.now
+    flag_modified(obj, "updated_at")
+
+
+def changes_since(session: Session, entity: str, entity_id: int, version: int) -> list[ChangeBy]:
+    """The saved changes of a record made after it reached ``version``, oldest first.
+    A case a communication was filed to is named by its reference, not its number."""
+    rows = list(
+        session.execute(
+            select(Event.officer, Event.at, Event.field, Event.before, Event.after)
+            .where(
+                Event.entity == entity,
+                Event.entity_id == entity_id,
+                Event.row_version > version,
+            )
+            .order_by(Event.id)
+        )
+    )
+    case_ids = {
+        int(value)
+        for r in rows
+        if r.field == "case_id"
+        for value in (r.before, r.after)
+        if value is not None and value.isdigit()
+    }
+    references: dict[int, str] = {}
+    if case_ids:
+        found = session.execute(select(Case.id, Case.reference).where(Case.id.in_(case_ids)))
+        references = {ident: reference for ident, reference in found}
+
+    def shown(field: str, value: str | None) -> str | None:
+        if field == "case_id" and value is not None and value.isdigit():
+            return references.get(int(value), value)
+        return value
+
+    return [
+        ChangeBy(
+            r.officer or "",
+            r.at,
+            entity,
+            r.field,
+            shown(r.field, r.before),
+            shown(r.field, r.after),
+        )
+        for r in rows
+    ]
+
+
+def _what(entity: str) -> Msg:
+    return THIS_RECORD.get(entity) or Msg(entity)
+
+
+def check_version(work: Work, entity: str, obj: Any, expected: int | None) -> None:
+    """Refuse the edit when ``expected`` (the version the officer's form or list showed)
+    is not the record's version any more: who changed what since, and when."""
+    if expected is None or obj.row_version == expected:
+        return
+    changes = changes_since(work.session, entity, obj.id, expected)
+    raise EditConflictError(_what(entity), changes, work.now)
+
+
+def flush_checked(work: Work, entity: str, obj: Any, expected: int | None = None) -> None:
+    """Write the changes now. A colleague who saved the same record a moment after this
+    unit of work read it (two saves racing) makes the write match no row: the edit is
+    then refused the same way as :func:`check_version` does, with their changes read
+    afresh (this transaction can no longer read)."""
+    ident = obj.id
+    loaded = obj.row_version if expected is None else expected
+    try:
+        work.session.flush()
+    except StaleDataError:
+        with work.store.read() as session:
+            changes = changes_since(session, entity, ident, loaded)
+        raise EditConflictError(_what(entity), changes, work.now) from None

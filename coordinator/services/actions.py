@@ -20,12 +20,20 @@ from coordinator.labels import (
     F_DUE,
     F_NORMAL,
     F_NOTES,
+    F_OWNER,
     F_PROMISED_LIMIT,
     F_REASON,
     F_STATUTORY,
     F_TITLE,
 )
-from coordinator.services._common import KEEP, Unchanged, set_field
+from coordinator.services._common import (
+    KEEP,
+    Unchanged,
+    check_version,
+    flush_checked,
+    set_field,
+    touch,
+)
 from coordinator.store.changes import ChangeKind, Outcome
 from coordinator.store.lookup import (
     WHAT_ACTION,
@@ -35,6 +43,7 @@ from coordinator.store.lookup import (
     get_or_raise,
 )
 from coordinator.store.models import (
+    NAME_MAX,
     NOTE_MAX,
     TITLE_MAX,
     Action,
@@ -91,8 +100,8 @@ def _dependencies(work: Work, action_id: int) -> tuple[int, ...]:
     )
 
 
-def _record(work: Work, action: Action) -> ActionRecord:
-    work.session.flush()
+def _record(work: Work, action: Action, expected_version: int | None = None) -> ActionRecord:
+    flush_checked(work, ENTITY, action, expected_version)
     work.session.refresh(action)
     return ActionRecord.of(action, _dependencies(work, action.id))
 
@@ -131,7 +140,9 @@ def add(
     due_at: datetime | None = None,
     depends_on: Sequence[int] = (),
     notes: str = "",
+    owner: str | None = None,
 ) -> Outcome[ActionRecord]:
+    """Add a step to an open case; ``owner`` None: the case's owner chases it."""
     with store.work() as work:
         case = _open_case(work, case_id)
         department = get_or_raise(work.session, Organisation, department_id, WHAT_ORGANISATION)
@@ -152,6 +163,7 @@ def add(
             due_at=check_datetime(due_at, F_DUE),
             notes=clean_text(notes, F_NOTES, max_length=NOTE_MAX, multiline=True),
             position=position,
+            owner=clean_text(case.owner if owner is None else owner, F_OWNER, max_length=NAME_MAX),
             created_at=work.now,
             updated_at=work.now,
         )
@@ -205,15 +217,21 @@ def _replace_dependencies(work: Work, action: Action, depends_on: Sequence[int])
 
 
 def set_dependencies(
-    store: Store, action_id: int, depends_on: Sequence[int]
+    store: Store,
+    action_id: int,
+    depends_on: Sequence[int],
+    *,
+    expected_version: int | None = None,
 ) -> Outcome[ActionRecord]:
+    """The steps this one waits on; ``expected_version`` as for :func:`update`."""
     with store.work() as work:
         action = get_or_raise(work.session, Action, action_id, WHAT_ACTION)
+        check_version(work, ENTITY, action, expected_version)
         _open_case(work, action.case_id)
         _replace_dependencies(work, action, depends_on)
-        action.updated_at = work.now
+        touch(work, action)
         work.changed(ChangeKind.ACTION, action.id)
-        record = _record(work, action)
+        record = _record(work, action, expected_version)
     return Outcome(record, work.changes)
 
 
@@ -229,9 +247,18 @@ def update(
     normal_duration_hours: float | Unchanged | None = KEEP,
     due_at: datetime | Unchanged | None = KEEP,
     notes: str | None = None,
+    owner: str | None = None,
+    depends_on: Sequence[int] | None = None,
+    expected_version: int | None = None,
 ) -> Outcome[ActionRecord]:
+    """Change the fields given (``KEEP`` leaves one alone, ``None`` clears it).
+
+    ``expected_version``: the version the officer's form or list showed; refused with who
+    changed what when a colleague has saved the step since.
+    """
     with store.work() as work:
         action = get_or_raise(work.session, Action, action_id, WHAT_ACTION)
+        check_version(work, ENTITY, action, expected_version)
         _open_case(work, action.case_id)
 
         def put(field: str, value: object) -> bool:
@@ -267,10 +294,16 @@ def update(
             changed |= put("due_at", check_datetime(due_at, F_DUE))
         if notes is not None:
             changed |= put("notes", clean_text(notes, F_NOTES, max_length=NOTE_MAX, multiline=True))
+        if owner is not None:
+            changed |= put("owner", clean_text(owner, F_OWNER, max_length=NAME_MAX))
+        if depends_on is not None:
+            waited_on = _dependencies(work, action.id)
+            _replace_dependencies(work, action, depends_on)
+            changed |= _dependencies(work, action.id) != waited_on
         if changed:
-            action.updated_at = work.now
+            touch(work, action)
             work.changed(ChangeKind.ACTION, action.id)
-        record = _record(work, action)
+        record = _record(work, action, expected_version)
     return Outcome(record, work.changes)
 
 
@@ -281,6 +314,7 @@ def set_status(
     *,
     at: datetime | None = None,
     reason: str = "",
+    expected_version: int | None = None,
 ) -> Outcome[ActionRecord]:
     """Move an action to a new status.
 
@@ -289,11 +323,13 @@ def set_status(
     blocked, done) marks the step requested and sets its due time from its promised (else
     statutory, else normal) working-time limit. Waiting on another step does not start
     the clock. Leaving "waiting on the company" closes the pause and moves the due time
-    on by the working time paused.
+    on by the working time paused. ``expected_version``: the version the list showed (a
+    colleague's change since is refused, saying who changed what).
     """
     target = _status(status)
     with store.work() as work:
         action = get_or_raise(work.session, Action, action_id, WHAT_ACTION)
+        check_version(work, ENTITY, action, expected_version)
         _open_case(work, action.case_id)
         when = required_datetime(at or work.now, F_AT)
         why = clean_text(reason, F_REASON, max_length=NOTE_MAX, multiline=True)
@@ -364,7 +400,7 @@ def set_status(
             work.record(ENTITY, action.id, "reason", None, why, case_id=action.case_id)
         work.changed(ChangeKind.ACTION, action.id)
         work.changed(ChangeKind.CASE, action.case_id)
-        record = _record(work, action)
+        record = _record(work, action, expected_version)
     return Outcome(record, work.changes)
 
 
@@ -389,6 +425,9 @@ def delete(store: Store, action_id: int) -> Outcome[None]:
                 remaining or None,
                 case_id=action.case_id,
             )
+            dependant = work.session.get(Action, dependant_id)
+            if dependant is not None:  # its row moves on too: an edit made before is told
+                touch(work, dependant)
             work.changed(ChangeKind.ACTION, dependant_id)
         work.session.delete(action)
         work.changed(ChangeKind.ACTION, action_id)

@@ -26,7 +26,14 @@ from coordinator.labels import (
     F_TITLE,
 )
 from coordinator.services import organisations
-from coordinator.services._common import KEEP, Unchanged, set_field
+from coordinator.services._common import (
+    KEEP,
+    Unchanged,
+    check_version,
+    flush_checked,
+    set_field,
+    touch,
+)
 from coordinator.store.changes import ChangeKind, Outcome
 from coordinator.store.lookup import WHAT_CASE, WHAT_ORGANISATION, get_or_raise
 from coordinator.store.models import (
@@ -128,7 +135,7 @@ def open_case(
     template_key: str | None = None,
     kind: str = "",
     fast_track: bool = False,
-    owner: str = "",
+    owner: str | None = None,
     opened_at: datetime | None = None,
     target_at: datetime | None = None,
     normal_duration_hours: float | None = None,
@@ -138,7 +145,10 @@ def open_case(
     notes: str = "",
     reference: str | None = None,
 ) -> Outcome[CaseRecord]:
-    """Open a case; with a template, its standard actions and documents are created too."""
+    """Open a case; with a template, its standard actions and documents are created too.
+
+    ``owner`` None: the officer opening it (the store's officer); its steps are theirs too.
+    """
     with store.work() as work:
         case = open_case_in(
             work,
@@ -171,7 +181,7 @@ def open_case_in(
     template_key: str | None = None,
     kind: str = "",
     fast_track: bool = False,
-    owner: str = "",
+    owner: str | None = None,
     opened_at: datetime | None = None,
     target_at: datetime | None = None,
     normal_duration_hours: float | None = None,
@@ -207,7 +217,9 @@ def open_case_in(
         kind=clean_text(kind or (template.key if template else ""), F_KIND, max_length=60),
         fast_track=bool(fast_track),
         status=CaseStatus.OPEN,
-        owner=clean_text(owner, F_OWNER, max_length=NAME_MAX),
+        owner=clean_text(
+            work.store.officer if owner is None else owner, F_OWNER, max_length=NAME_MAX
+        ),
         opened_at=opened,
         target_at=target,
         normal_duration_hours=normal,
@@ -243,6 +255,7 @@ def _apply_template(
             normal_duration_hours=spec.normal_duration_hours,
             position=spec.position,
             template_key=spec.key,
+            owner=case.owner,
             created_at=work.now,
             updated_at=work.now,
         )
@@ -302,10 +315,17 @@ def update(
     currency: str | None = None,
     notes: str | None = None,
     tags: Sequence[str] | None = None,
+    expected_version: int | None = None,
 ) -> Outcome[CaseRecord]:
-    """Change the fields given (``KEEP`` leaves one alone, ``None`` clears it)."""
+    """Change the fields given (``KEEP`` leaves one alone, ``None`` clears it).
+
+    ``expected_version``: the version the officer's form was filled from; refused with
+    who changed what when a colleague has saved the case since. A new owner takes along
+    the open steps that followed the case's owner (the old owner's, or nobody's).
+    """
     with store.work() as work:
         case = get_or_raise(work.session, Case, case_id, WHAT_CASE)
+        check_version(work, ENTITY, case, expected_version)
 
         def put(field: str, value: object) -> bool:
             return set_field(
@@ -324,7 +344,10 @@ def update(
         if fast_track is not None:
             changed |= put("fast_track", bool(fast_track))
         if owner is not None:
-            changed |= put("owner", clean_text(owner, F_OWNER, max_length=NAME_MAX))
+            previous = case.owner
+            if put("owner", clean_text(owner, F_OWNER, max_length=NAME_MAX)):
+                _hand_over_steps(work, case, previous)
+                changed = True
         if opened_at is not None:
             changed |= put("opened_at", required_datetime(opened_at, F_OPENED))
         if not isinstance(target_at, Unchanged):
@@ -349,12 +372,30 @@ def update(
                 case.tags = [CaseTag(tag=t) for t in wanted]
                 changed = True
         if changed:
-            case.updated_at = work.now
+            touch(work, case)
             work.changed(ChangeKind.CASE, case.id)
-        work.session.flush()
+        flush_checked(work, ENTITY, case, expected_version)
         work.session.refresh(case)
         record = CaseRecord.of(case)
     return Outcome(record, work.changes)
+
+
+def _hand_over_steps(work: Work, case: Case, previous: str) -> None:
+    """The open steps chased by the case's previous owner (or by nobody) follow the case
+    to its new owner; steps handed to another officer stay theirs, and finished steps
+    keep who chased them."""
+    for action in work.session.scalars(
+        select(Action).where(
+            Action.case_id == case.id,
+            Action.status.in_(OPEN_ACTION_STATUSES),
+            Action.owner.in_((previous, "")),
+        )
+    ):
+        if action.owner != case.owner:
+            work.record("action", action.id, "owner", action.owner, case.owner, case_id=case.id)
+            action.owner = case.owner
+            touch(work, action)
+            work.changed(ChangeKind.ACTION, action.id)
 
 
 _CASE_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
@@ -373,11 +414,12 @@ def set_status(
     at: datetime | None = None,
     reason: str = "",
     force: bool = False,
+    expected_version: int | None = None,
 ) -> Outcome[CaseRecord]:
     """Close, cancel, hold or reopen a case.
 
     Closing with actions still open is refused unless ``force`` is given with a reason;
-    cancelling always needs a reason.
+    cancelling always needs a reason. ``expected_version`` as for :func:`update`.
     """
     try:
         target = CaseStatus(status)
@@ -385,6 +427,7 @@ def set_status(
         raise ValidationError(N_("“{value}” is not a case status."), value=status) from None
     with store.work() as work:
         case = get_or_raise(work.session, Case, case_id, WHAT_CASE)
+        check_version(work, ENTITY, case, expected_version)
         when = required_datetime(at or work.now, N_("Time"))
         why = clean_text(reason, F_REASON, max_length=NOTE_MAX, multiline=True)
         if target == case.status:
@@ -429,12 +472,12 @@ def set_status(
         elif target == CaseStatus.OPEN:
             case.closed_at = None
             case.close_reason = ""
-        case.updated_at = work.now
+        touch(work, case)
         work.record(ENTITY, case.id, "status", before.value, target.value, case_id=case.id)
         if why:
             work.record(ENTITY, case.id, "reason", None, why, case_id=case.id)
         work.changed(ChangeKind.CASE, case.id)
-        work.session.flush()
+        flush_checked(work, ENTITY, case, expected_version)
         record = CaseRecord.of(case)
     return Outcome(record, work.changes)
 

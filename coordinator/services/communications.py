@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select
 from sqlalchemy import update as sql_update
 
-from coordinator.errors import NotFoundError, TransitionError, ValidationError
+from coordinator.errors import (
+    EditConflictError,
+    NotFoundError,
+    TransitionError,
+    ValidationError,
+)
+from coordinator.event_words import THIS_RECORD
 from coordinator.i18n import N_
 from coordinator.kinds import Channel, Direction
 from coordinator.labels import F_AT, F_DURATION, F_FOLLOW_UP, F_NOTES, F_NUMBER
 from coordinator.phones import normalise
-from coordinator.services._common import KEEP, Unchanged, set_field
+from coordinator.services._common import (
+    KEEP,
+    Unchanged,
+    changes_since,
+    check_version,
+    flush_checked,
+    set_field,
+)
 from coordinator.store.changes import ChangeKind, Outcome
 from coordinator.store.lookup import WHAT_CASE, WHAT_COMMUNICATION, WHAT_CONTACT, get_or_raise
 from coordinator.store.models import NOTE_MAX, Case, Communication, Contact
@@ -148,9 +162,13 @@ def update(
     duration_seconds: int | None = None,
     notes: str | None = None,
     follow_up_due: datetime | Unchanged | None = KEEP,
+    expected_version: int | None = None,
 ) -> Outcome[CommunicationRecord]:
+    """Change the fields given. ``expected_version``: the version the officer's form was
+    filled from; refused with who changed what when a colleague has saved it since."""
     with store.work() as work:
         item = get_or_raise(work.session, Communication, communication_id, WHAT_COMMUNICATION)
+        check_version(work, ENTITY, item, expected_version)
 
         def put(field: str, value: object) -> bool:
             return set_field(
@@ -174,22 +192,33 @@ def update(
         if not isinstance(follow_up_due, Unchanged):
             put("follow_up_due", check_datetime(follow_up_due, F_FOLLOW_UP))
         work.changed(ChangeKind.COMMUNICATION, item.id)
-        work.session.flush()
+        flush_checked(work, ENTITY, item, expected_version)
         record = CommunicationRecord.of(item)
     return Outcome(record, work.changes)
 
 
 def file_to_case(
-    store: Store, communication_ids: Sequence[int], case_id: int | None
+    store: Store,
+    communication_ids: Sequence[int],
+    case_id: int | None,
+    *,
+    expected_versions: Mapping[int, int] | None = None,
 ) -> Outcome[list[int]]:
-    """File many communications to one case at once (``None`` makes them unfiled again)."""
+    """File many communications to one case at once (``None`` makes them unfiled again).
+
+    ``expected_versions`` (communication id → the version the list showed): when a
+    colleague has changed one of them since (filed it elsewhere), nothing is filed and
+    the refusal says who did what.
+    """
     ids = sorted(set(communication_ids))
     with store.work() as work:
         if case_id is not None:
             get_or_raise(work.session, Case, case_id, WHAT_CASE)
         rows = list(
             work.session.execute(
-                select(Communication.id, Communication.case_id).where(Communication.id.in_(ids))
+                select(Communication.id, Communication.case_id, Communication.row_version).where(
+                    Communication.id.in_(ids)
+                )
             )
         )
         found = {row.id for row in rows}
@@ -200,6 +229,14 @@ def file_to_case(
                 what=WHAT_COMMUNICATION,
                 id=missing[0],
             )
+        for row in rows:
+            expected = (expected_versions or {}).get(row.id)
+            if expected is not None and expected != row.row_version:
+                raise EditConflictError(
+                    THIS_RECORD[ENTITY],
+                    changes_since(work.session, ENTITY, row.id, expected),
+                    work.now,
+                )
         moved = [row.id for row in rows if row.case_id != case_id]
         for row in rows:
             if row.case_id != case_id:
@@ -212,9 +249,23 @@ def file_to_case(
                     case_id=case_id if case_id is not None else row.case_id,
                 )
         if moved:
-            work.session.execute(
-                sql_update(Communication).where(Communication.id.in_(moved)).values(case_id=case_id)
-            )
+            # One statement for many rows: their versions move on here, as the ORM's own
+            # save would move them, and only from the versions just read (a colleague's
+            # filing in between matches no row and is caught below).
+            versions = {row.id: row.row_version for row in rows}
+            by_version: dict[int, list[int]] = {}
+            for ident in moved:
+                by_version.setdefault(versions[ident], []).append(ident)
+            for version, same in sorted(by_version.items()):
+                for chunk in _chunks(same):
+                    done: CursorResult[Any] = work.session.execute(  # type: ignore[assignment]
+                        sql_update(Communication)
+                        .where(Communication.id.in_(chunk), Communication.row_version == version)
+                        .values(case_id=case_id, row_version=version + 1)
+                        .execution_options(synchronize_session=False)
+                    )
+                    if done.rowcount != len(chunk):
+                        raise _filing_conflict(work, chunk, versions)
             work.tracker.add_many(ChangeKind.COMMUNICATION, moved)
             for row in rows:
                 if row.case_id is not None:
@@ -224,11 +275,33 @@ def file_to_case(
     return Outcome(moved, work.changes)
 
 
+def _chunks(ids: Sequence[int], size: int = 500) -> list[list[int]]:
+    return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
+
+
+def _filing_conflict(
+    work: Work, chunk: Sequence[int], versions: Mapping[int, int]
+) -> EditConflictError:
+    """A colleague changed one of these communications between the read and the write:
+    their changes, read afresh."""
+    with work.store.read() as session:
+        for ident in chunk:
+            changes = changes_since(session, ENTITY, ident, versions[ident])
+            if changes:
+                return EditConflictError(THIS_RECORD[ENTITY], changes, work.now)
+    return EditConflictError(THIS_RECORD[ENTITY], [], work.now)
+
+
 def complete_follow_up(
-    store: Store, communication_id: int, *, at: datetime | None = None
+    store: Store,
+    communication_id: int,
+    *,
+    at: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Outcome[CommunicationRecord]:
     with store.work() as work:
         item = get_or_raise(work.session, Communication, communication_id, WHAT_COMMUNICATION)
+        check_version(work, ENTITY, item, expected_version)
         if item.follow_up_due is None:
             raise TransitionError(N_("This communication has no follow-up to complete."))
         if item.follow_up_done_at is not None:
@@ -237,17 +310,18 @@ def complete_follow_up(
         item.follow_up_done_at = when
         work.record(ENTITY, item.id, "follow_up_done_at", None, when, case_id=item.case_id)
         work.changed(ChangeKind.COMMUNICATION, item.id)
-        work.session.flush()
+        flush_checked(work, ENTITY, item, expected_version)
         record = CommunicationRecord.of(item)
     return Outcome(record, work.changes)
 
 
 def snooze_follow_up(
-    store: Store, communication_id: int, until: datetime
+    store: Store, communication_id: int, until: datetime, *, expected_version: int | None = None
 ) -> Outcome[CommunicationRecord]:
     """Move an open follow-up to a later time (a reminder the officer cannot act on yet)."""
     with store.work() as work:
         item = get_or_raise(work.session, Communication, communication_id, WHAT_COMMUNICATION)
+        check_version(work, ENTITY, item, expected_version)
         if item.follow_up_due is None:
             raise TransitionError(N_("This communication has no follow-up to snooze."))
         if item.follow_up_done_at is not None:
@@ -268,7 +342,7 @@ def snooze_follow_up(
             case_id=item.case_id,
         )
         work.changed(ChangeKind.COMMUNICATION, item.id)
-        work.session.flush()
+        flush_checked(work, ENTITY, item, expected_version)
         record = CommunicationRecord.of(item)
     return Outcome(record, work.changes)
 
@@ -289,10 +363,13 @@ def existing_source_keys(work: Work, keys: Sequence[str]) -> set[str]:
     return found
 
 
-def reopen_follow_up(store: Store, communication_id: int) -> Outcome[CommunicationRecord]:
+def reopen_follow_up(
+    store: Store, communication_id: int, *, expected_version: int | None = None
+) -> Outcome[CommunicationRecord]:
     """Undo a completed follow-up."""
     with store.work() as work:
         item = get_or_raise(work.session, Communication, communication_id, WHAT_COMMUNICATION)
+        check_version(work, ENTITY, item, expected_version)
         if item.follow_up_done_at is None:
             raise TransitionError(N_("This follow-up is not done."))
         work.record(
@@ -300,7 +377,7 @@ def reopen_follow_up(store: Store, communication_id: int) -> Outcome[Communicati
         )
         item.follow_up_done_at = None
         work.changed(ChangeKind.COMMUNICATION, item.id)
-        work.session.flush()
+        flush_checked(work, ENTITY, item, expected_version)
         record = CommunicationRecord.of(item)
     return Outcome(record, work.changes)
 

@@ -13,7 +13,14 @@ from coordinator.labels import F_HANDLE, F_LABEL, F_NAME, F_NOTES, F_ROLE
 from coordinator.names import name_keys
 from coordinator.phones import normalise
 from coordinator.services import organisations
-from coordinator.services._common import KEEP, Unchanged, set_field
+from coordinator.services._common import (
+    KEEP,
+    Unchanged,
+    check_version,
+    flush_checked,
+    set_field,
+    touch,
+)
 from coordinator.store.changes import ChangeKind, Outcome
 from coordinator.store.lookup import WHAT_CONTACT, WHAT_ORGANISATION, get_or_raise
 from coordinator.store.models import NAME_MAX, NOTE_MAX, Contact, Handle, Organisation, PhoneNumber
@@ -81,7 +88,7 @@ def _set_handle(work: Work, contact: Contact, channel: Channel | str, handle: st
 def add_phone_in(work: Work, contact: Contact, phone: PhoneInput) -> PhoneNumber:
     """Add a number inside an existing unit of work (used by the contacts import)."""
     row = _add_phone(work, contact, phone)
-    contact.updated_at = work.now
+    touch(work, contact)
     work.changed(ChangeKind.CONTACT, contact.id)
     return row
 
@@ -89,7 +96,7 @@ def add_phone_in(work: Work, contact: Contact, phone: PhoneInput) -> PhoneNumber
 def set_handle_in(work: Work, contact: Contact, channel: Channel | str, handle: str) -> None:
     """Set a messaging handle inside an existing unit of work."""
     _set_handle(work, contact, channel, handle)
-    contact.updated_at = work.now
+    touch(work, contact)
     work.changed(ChangeKind.CONTACT, contact.id)
 
 
@@ -189,10 +196,16 @@ def update(
     organisation_id: int | Unchanged | None = KEEP,
     role: str | None = None,
     notes: str | None = None,
+    expected_version: int | None = None,
 ) -> Outcome[ContactRecord]:
-    """Change the fields given; ``organisation_id=None`` detaches from any organisation."""
+    """Change the fields given; ``organisation_id=None`` detaches from any organisation.
+
+    ``expected_version``: the version the officer's form was filled from; refused with
+    who changed what when a colleague has saved the contact since.
+    """
     with store.work() as work:
         contact = _load(work, contact_id)
+        check_version(work, ENTITY, contact, expected_version)
 
         def put(field: str, value: object) -> bool:
             return set_field(
@@ -215,9 +228,9 @@ def update(
         if notes is not None:
             changed |= put("notes", clean_text(notes, F_NOTES, max_length=NOTE_MAX, multiline=True))
         if changed:
-            contact.updated_at = work.now
+            touch(work, contact)
             work.changed(ChangeKind.CONTACT, contact.id)
-        work.session.flush()
+        flush_checked(work, ENTITY, contact, expected_version)
         work.session.refresh(contact)
         record = ContactRecord.of(contact)
     return Outcome(record, work.changes)
@@ -227,7 +240,7 @@ def add_phone(store: Store, contact_id: int, raw: str, label: str = "") -> Outco
     with store.work() as work:
         contact = _load(work, contact_id)
         _add_phone(work, contact, (raw, label))
-        contact.updated_at = work.now
+        touch(work, contact)
         work.changed(ChangeKind.CONTACT, contact.id)
         work.session.flush()
         record = ContactRecord.of(contact)
@@ -242,7 +255,7 @@ def remove_phone(store: Store, contact_id: int, phone_id: int) -> Outcome[Contac
             raise ValidationError(N_("That number is not one of this contact's numbers."))
         contact.phones.remove(phone)
         work.record(ENTITY, contact.id, "phone", phone.raw, None)
-        contact.updated_at = work.now
+        touch(work, contact)
         work.changed(ChangeKind.CONTACT, contact.id)
         work.session.flush()
         record = ContactRecord.of(contact)
@@ -255,7 +268,7 @@ def set_handle(
     with store.work() as work:
         contact = _load(work, contact_id)
         _set_handle(work, contact, channel, handle)
-        contact.updated_at = work.now
+        touch(work, contact)
         work.changed(ChangeKind.CONTACT, contact.id)
         work.session.flush()
         record = ContactRecord.of(contact)

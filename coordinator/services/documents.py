@@ -7,6 +7,8 @@ promised completion date. Each step moves the paper: who holds it follows the st
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -24,9 +26,16 @@ from coordinator.labels import (
     F_REASON,
     F_TITLE,
 )
-from coordinator.services._common import KEEP, Unchanged, set_field
+from coordinator.services._common import (
+    KEEP,
+    Unchanged,
+    check_version,
+    flush_checked,
+    set_field,
+)
 from coordinator.store import filestore
 from coordinator.store.changes import ChangeKind, Outcome
+from coordinator.store.content import content_for, copy_out
 from coordinator.store.lookup import (
     WHAT_CASE,
     WHAT_DOCUMENT,
@@ -75,8 +84,8 @@ def _org_or_none(work: Work, org_id: int | None) -> int | None:
     return get_or_raise(work.session, Organisation, org_id, WHAT_ORGANISATION).id
 
 
-def _record(work: Work, document: Document) -> DocumentRecord:
-    work.session.flush()
+def _record(work: Work, document: Document, expected_version: int | None = None) -> DocumentRecord:
+    flush_checked(work, ENTITY, document, expected_version)
     work.session.refresh(document)
     return DocumentRecord.of(document)
 
@@ -137,10 +146,14 @@ def update(
     is_original: bool | None = None,
     stamped: bool | None = None,
     notes: str | None = None,
+    expected_version: int | None = None,
 ) -> Outcome[DocumentRecord]:
-    """Change the fields given; ``holder_id=None`` records that the officer holds it."""
+    """Change the fields given; ``holder_id=None`` records that the officer holds it.
+    ``expected_version``: the version the officer's form showed; refused with who changed
+    what since when it is not the document's any more."""
     with store.work() as work:
         document = get_or_raise(work.session, Document, document_id, WHAT_DOCUMENT)
+        check_version(work, ENTITY, document, expected_version)
 
         def put(field: str, value: object) -> bool:
             return set_field(
@@ -173,7 +186,7 @@ def update(
         if changed:
             document.updated_at = work.now
             work.changed(ChangeKind.DOCUMENT, document.id)
-        record = _record(work, document)
+        record = _record(work, document, expected_version)
     return Outcome(record, work.changes)
 
 
@@ -187,11 +200,15 @@ def transition(
     missing_items: str = "",
     promised_completion_at: datetime | None = None,
     destination_id: int | None = None,
+    expected_version: int | None = None,
 ) -> Outcome[DocumentRecord]:
-    """Move a document one step; who holds it follows (company, officer, department)."""
+    """Move a document one step; who holds it follows (company, officer, department).
+    ``expected_version``: the version the list showed (a key pressed on a document a
+    colleague moved meanwhile is refused, saying who moved it)."""
     target = _state(state)
     with store.work() as work:
         document = get_or_raise(work.session, Document, document_id, WHAT_DOCUMENT)
+        check_version(work, ENTITY, document, expected_version)
         when = required_datetime(at or work.now, F_AT)
         why = clean_text(reason, F_REASON, max_length=NOTE_MAX, multiline=True)
         before = document.state
@@ -267,7 +284,7 @@ def transition(
         if why:
             work.record(ENTITY, document.id, "reason", None, why, case_id=document.case_id)
         work.changed(ChangeKind.DOCUMENT, document.id)
-        record = _record(work, document)
+        record = _record(work, document, expected_version)
     return Outcome(record, work.changes)
 
 
@@ -280,16 +297,21 @@ def _holder_after(document: Document, state: DocumentState) -> int | None:
 
 
 def attach_file(store: Store, document_id: int, path: Path) -> Outcome[DocumentRecord]:
-    """Copy a file into the data folder under its checksum and attach it."""
+    """Store a file's content under its checksum (where the store keeps attachments:
+    :mod:`coordinator.store.content`) and attach it."""
     with store.read() as session:
         get_or_raise(session, Document, document_id, WHAT_DOCUMENT)
-    # The copy happens before the transaction: a failed copy leaves the database untouched,
-    # and an orphan content file (if the transaction then fails) is harmless and found by
-    # the data check.
-    stored = filestore.store_file(store.files_dir, Path(path))
+    source = Path(path)
+    content = content_for(store)
+    # Read before the transaction: on a laptop the copy is made then (a failed copy leaves
+    # the database untouched, and an orphan left by a failed save is harmless and found by
+    # the data check); on a server the file is hashed then, and written into the database
+    # inside the transaction, with the row that refers to it.
+    stored = content.take_in(source)
     with store.work() as work:
         document = get_or_raise(work.session, Document, document_id, WHAT_DOCUMENT)
         name = clean_text(stored.original_name, N_("File name"), max_length=255, required=True)
+        content.keep(work.session, stored, source)
         document.files.append(
             DocumentFile(
                 sha256=stored.sha256,
@@ -314,8 +336,50 @@ def attach_file(store: Store, document_id: int, path: Path) -> Outcome[DocumentR
     return Outcome(record, work.changes)
 
 
+def copy_for_viewing(
+    store: Store,
+    file_id: int,
+    folder: Path,
+    *,
+    done: Callable[[int, int], None] | None = None,
+) -> Path:
+    """A read-only copy of an attached file under its own name, in ``folder``, for the
+    system's viewer: checked against its checksum as it is written, so a damaged copy is
+    refused in words and never handed over (:mod:`coordinator.store.content`).
+
+    The stored content is named by its checksum (no viewer would know its type), and a
+    viewer that saves in place must never change it: hence a copy, and read-only.
+    ``done(bytes so far, size)`` hears how far a large file is.
+    """
+    with store.read() as session:
+        row = get_or_raise(session, DocumentFile, file_id, WHAT_FILE)
+        sha, size, original = row.sha256, row.size, row.original_name
+    name = Path(original).name or sha
+    target = folder / sha[:16] / name
+    if target.is_file():
+        try:
+            if filestore.file_sha256(target) == sha:
+                return target  # made earlier in this run, and still right
+        except OSError:
+            pass
+        with contextlib.suppress(OSError):
+            target.chmod(0o600)
+            target.unlink()
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    copy_out(
+        content_for(store),
+        sha,
+        target,
+        name=original,
+        mode=0o400,
+        done=None if done is None else lambda n: done(n, size),
+    )
+    return target
+
+
 def remove_file(store: Store, document_id: int, file_id: int) -> Outcome[DocumentRecord]:
-    """Detach a file; its content stays in the data folder until a data check prunes it."""
+    """Detach a file; its content stays where the store keeps it (another document may
+    hold the same file) until a data check finds nobody refers to it any more."""
     with store.work() as work:
         document = get_or_raise(work.session, Document, document_id, WHAT_DOCUMENT)
         row = next((f for f in document.files if f.id == file_id), None)

@@ -9,7 +9,7 @@ from coordinator.i18n import N_
 from coordinator.kinds import OrganisationKind
 from coordinator.labels import F_NAME, F_NOTES, ORGANISATION_KIND
 from coordinator.names import name_keys
-from coordinator.services._common import set_field
+from coordinator.services._common import check_version, flush_checked, set_field, touch
 from coordinator.store.changes import ChangeKind, Outcome
 from coordinator.store.lookup import WHAT_ORGANISATION, get_or_raise
 from coordinator.store.models import NAME_MAX, NOTE_MAX, Action, Case, Document, Organisation
@@ -78,9 +78,14 @@ def update(
     name: str | None = None,
     kind: OrganisationKind | str | None = None,
     notes: str | None = None,
+    expected_version: int | None = None,
 ) -> Outcome[OrganisationRecord]:
+    """Rename, change the kind or the notes. ``expected_version``: the version the
+    officer's form was filled from; refused with who changed what when a colleague has
+    saved the organisation since."""
     with store.work() as work:
         org = get_or_raise(work.session, Organisation, organisation_id, WHAT_ORGANISATION)
+        check_version(work, ENTITY, org, expected_version)
         changed = False
         if name is not None:
             clean = clean_text(name, F_NAME, max_length=NAME_MAX, required=True)
@@ -99,8 +104,9 @@ def update(
                 work, org, "notes", clean_notes, entity=ENTITY, entity_id=org.id, case_id=None
             )
         if changed:
-            org.updated_at = work.now
+            touch(work, org)
             work.changed(ChangeKind.ORGANISATION, org.id)
+        flush_checked(work, ENTITY, org, expected_version)
         record = OrganisationRecord.of(org)
     return Outcome(record, work.changes)
 

@@ -2,11 +2,16 @@
 
 No ORM object leaves a service; screens and commands get these instead, which are
 safe to keep after the session is gone and cheap to compare.
+
+A record that two officers may edit carries the ``row_version`` it was read at: a form
+hands it back with its edit (``expected_version``), and the service refuses the edit
+when a colleague has saved the record since. It is left out of comparisons: two copies
+saying the same thing are equal whichever save they came from.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -36,10 +41,11 @@ class OrganisationRecord:
     name: str
     kind: OrganisationKind
     notes: str
+    row_version: int = field(default=0, compare=False)
 
     @classmethod
     def of(cls, org: Organisation) -> OrganisationRecord:
-        return cls(org.id, org.name, org.kind, org.notes)
+        return cls(org.id, org.name, org.kind, org.notes, org.row_version)
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,7 @@ class ContactRecord:
     notes: str
     phones: tuple[PhoneRecord, ...]
     handles: tuple[tuple[Channel, str], ...]
+    row_version: int = field(default=0, compare=False)
 
     @classmethod
     def of(cls, contact: Contact) -> ContactRecord:
@@ -79,6 +86,7 @@ class ContactRecord:
                 PhoneRecord(p.id, p.raw, p.e164, p.extension, p.label) for p in contact.phones
             ),
             handles=tuple((h.channel, h.handle) for h in contact.handles),
+            row_version=contact.row_version,
         )
 
 
@@ -106,6 +114,7 @@ class CaseRecord:
     currency: str
     notes: str
     tags: tuple[str, ...]
+    row_version: int = field(default=0, compare=False)
 
     @classmethod
     def of(cls, case: Case) -> CaseRecord:
@@ -128,6 +137,7 @@ class CaseRecord:
             currency=case.currency,
             notes=case.notes,
             tags=tuple(sorted(t.tag for t in case.tags)),  # as the database orders them
+            row_version=case.row_version,
         )
 
 
@@ -145,6 +155,7 @@ class CommunicationRecord:
     notes: str
     follow_up_due: datetime | None
     follow_up_done_at: datetime | None
+    row_version: int = field(default=0, compare=False)
 
     @classmethod
     def of(cls, c: Communication) -> CommunicationRecord:
@@ -161,6 +172,7 @@ class CommunicationRecord:
             c.notes,
             c.follow_up_due,
             c.follow_up_done_at,
+            c.row_version,
         )
 
 
@@ -203,6 +215,7 @@ class DocumentRecord:
     promised_completion_at: datetime | None
     notes: str
     files: tuple[FileRecord, ...]
+    row_version: int = field(default=0, compare=False)
 
     @classmethod
     def of(cls, d: Document) -> DocumentRecord:
@@ -229,6 +242,7 @@ class DocumentRecord:
             d.promised_completion_at,
             d.notes,
             tuple(FileRecord.of(f) for f in d.files),
+            d.row_version,
         )
 
 
@@ -251,6 +265,9 @@ class ActionRecord:
     notes: str
     depends_on: tuple[int, ...]
     pauses: tuple[tuple[datetime, datetime | None], ...]
+    owner: str = ""
+    """The officer who chases the step (by default its case's owner)."""
+    row_version: int = field(default=0, compare=False)
 
     @classmethod
     def of(cls, a: Action, depends_on: tuple[int, ...]) -> ActionRecord:
@@ -272,6 +289,8 @@ class ActionRecord:
             a.notes,
             depends_on,
             tuple((p.started_at, p.ended_at) for p in a.pauses),
+            a.owner,
+            a.row_version,
         )
 
 

@@ -590,9 +590,23 @@ def test_a_change_elsewhere_keeps_the_officers_draft(
     assert page.role.text() == "总经理"  # ... the field as the officer left it
     assert page.record is not None
     assert page.record.role == "董事长"  # ... against the new stored record
+    # The draft was begun before that change: saving it is refused, not written over it.
     page.save_button.click()
     stored = contact_queries.get(store, huang)
-    assert (stored.notes, stored.role) == ("下午三点回电", "总经理")
+    assert (stored.notes, stored.role) == ("", "董事长")
+    assert not page.conflict.isHidden()
+    assert "changed this contact at" in page.conflict.message.text()
+    assert page.notes.toPlainText() == "下午三点回电"  # nothing typed is lost
+    page.conflict.reload_button.click()
+    assert (page.notes.toPlainText(), page.role.text()) == ("", "董事长")
+    assert "下午三点回电" in page.conflict.message.text()  # what was typed, set aside
+    assert "总经理" not in page.conflict.message.text()  # a field the officer never touched
+    page.conflict.restore_button.click()
+    assert (page.notes.toPlainText(), page.role.text()) == ("下午三点回电", "董事长")
+    page.save_button.click()
+    stored = contact_queries.get(store, huang)
+    assert (stored.notes, stored.role) == ("下午三点回电", "董事长")
+    assert page.conflict.isHidden()
 
 
 def test_organisation_form_saves_and_keeps_drafts(

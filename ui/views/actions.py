@@ -7,7 +7,10 @@ with its forecast finish beside its due time (worked out for the rows on screen 
 
 Keys on the list are those of a case's Actions tab: 1 to do, 2 in progress, 3 waiting
 on another step, 4 waiting on the company (its clock stops), 5 blocked (asks why),
-6 done, 7 cancelled; Enter or a double-click opens the step in its case.
+6 done, 7 cancelled; Enter or a double-click opens the step in its case. A key hands the
+service the version of the step the row shows: a step a colleague changed meanwhile is
+not changed again over their change; the refusal says who did what, and the row shows
+it. Ctrl+M keeps the steps the officer chases ("My steps", remembered).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from coordinator.errors import EditConflictError
 from coordinator.i18n import _
 from coordinator.kinds import ActionStatus
 from coordinator.labels import ACTION_STATUS
@@ -44,6 +48,7 @@ from ui.views.department_sources import (
     A_DUE,
     A_FORECAST,
     A_LEFT,
+    A_OWNER,
     A_REQUESTED,
     A_STATUS,
     A_STEP,
@@ -53,7 +58,9 @@ from ui.views.department_sources import (
     duration_text,
 )
 from ui.widgets import ask
+from ui.widgets.conflict import attempt_edit
 from ui.widgets.keys import name_status_actions, status_actions
+from ui.widgets.mine import MineFilter
 from ui.widgets.rows_model import RowsModel
 from ui.widgets.tables import reload_keeping_selection, select_ids, set_up_table
 
@@ -73,6 +80,7 @@ _COLUMN_WIDTHS = {
     A_DUE: 84,
     A_FORECAST: 150,
     A_REQUESTED: 84,
+    A_OWNER: 76,
     A_COMPANY: 180,
 }
 
@@ -126,7 +134,10 @@ class ActionsView(AcrossCasesList):
             self.status.addItem("", status.value)
         self.overdue = QCheckBox(self)
         self.fast_track = QCheckBox(self)
-        bar = self.filter_bar(self.status_label, self.status, self.overdue, self.fast_track)
+        self.mine = MineFilter(self, store, "actions", steps=True)
+        bar = self.filter_bar(
+            self.status_label, self.status, self.overdue, self.fast_track, self.mine.box
+        )
 
         # -- the steps --
         # Only while the list has the focus: typing "1" in the search box is text.
@@ -139,6 +150,7 @@ class ActionsView(AcrossCasesList):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addLayout(bar)
+        right_layout.addWidget(self.mine.hint)
         right_layout.addWidget(self.toolbar)
         right_layout.addWidget(self.pages, 1)
 
@@ -154,6 +166,7 @@ class ActionsView(AcrossCasesList):
         self.status.currentIndexChanged.connect(lambda _index: self._apply_filter())
         self.overdue.toggled.connect(self._overdue_toggled)
         self.fast_track.toggled.connect(self._fast_track_toggled)
+        self.mine.changed.connect(self._fast_track_toggled)
         self.departments.selectionModel().currentRowChanged.connect(self._department_chosen)
         self._show_departments()
         self.retranslate()
@@ -162,7 +175,11 @@ class ActionsView(AcrossCasesList):
 
     def _show_departments(self) -> None:
         self._loads = aq.department_loads(
-            self.store, self.store.calendar(), self.clock(), self.fast_track.isChecked()
+            self.store,
+            self.store.calendar(),
+            self.clock(),
+            self.fast_track.isChecked(),
+            owner=self.mine.owner(),
         )
         self._fill_departments()
         self._choose_department(self.department_id())
@@ -240,6 +257,7 @@ class ActionsView(AcrossCasesList):
             overdue_at=self._overdue_at if self.overdue.isChecked() else None,
             fast_track_only=self.fast_track.isChecked(),
             text=self.search.text().strip(),
+            owner=self.mine.owner(),
         )
 
     def _apply_filter(self) -> None:
@@ -260,14 +278,16 @@ class ActionsView(AcrossCasesList):
 
     def clear_filters(self) -> None:
         """Every open step of every department (the filters as they start)."""
-        for widget in (self.status, self.overdue, self.fast_track, self.search):
+        widgets = (self.status, self.overdue, self.fast_track, self.search, self.mine)
+        for widget in widgets:
             widget.blockSignals(True)
         self.status.setCurrentIndex(0)
         self.overdue.setChecked(False)
         self._overdue_at = None
         self.fast_track.setChecked(False)
         self.search.clear()
-        for widget in (self.status, self.overdue, self.fast_track, self.search):
+        self.mine.set_on(False)
+        for widget in widgets:
             widget.blockSignals(False)
         self._filter_department(None)
         self._show_departments()
@@ -301,9 +321,12 @@ class ActionsView(AcrossCasesList):
         """Move the selected steps to ``status``, after asking why when it needs a reason.
 
         With several steps selected, those already there are skipped; the first refusal
-        is shown and stops the rest (the steps before it keep their new status).
+        is shown and stops the rest (the steps before it keep their new status). Each
+        step is changed from the version its row shows: one a colleague changed since is
+        refused (who did what) and its row read again.
         """
         ids = self.selected_ids()
+        shown = {i: self._version_shown(i) for i in ids}
         if len(ids) > 1:
             found = aq.rows(self.store, ids)
             ids = [i for i in ids if i in found and found[i].status != status]
@@ -325,13 +348,27 @@ class ActionsView(AcrossCasesList):
         self._own_change = True
         try:
             for action_id in ids:
-                if (
-                    self.hub.call(self, actions.set_status, action_id, status, reason=reason)
-                    is None
-                ):
+                outcome = attempt_edit(
+                    self.hub,
+                    self,
+                    actions.set_status,
+                    action_id,
+                    status,
+                    reason=reason,
+                    expected_version=shown.get(action_id),
+                )
+                if isinstance(outcome, EditConflictError):
+                    self.model.refresh_ids([action_id])  # show what the colleague did
+                    self.hub.show_error(self, outcome.message())
+                    break
+                if outcome is None:
                     break
         finally:
             self._own_change = False
+
+    def _version_shown(self, action_id: int) -> int | None:
+        row = self.model.row_of(action_id)
+        return None if row is None else self.model.version_at(row)
 
     def _on_changed(self, changes: ChangeSet) -> None:
         if not changes.touches(ChangeKind.ACTION, ChangeKind.CASE, ChangeKind.ORGANISATION):
@@ -392,6 +429,7 @@ class ActionsView(AcrossCasesList):
             self.status.setItemText(i, ACTION_STATUS[status].tr())
         self.overdue.setText(_("Overdue only"))
         self.fast_track.setText(_("Fast-track cases only"))
+        self.mine.retranslate()
         self.search.setPlaceholderText(_("Search case, company or step"))
         name_status_actions(self.status_actions)
         self.name_open_action()

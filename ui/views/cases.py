@@ -1,5 +1,6 @@
 """The list of cases, newest first: Enter opens one, Ctrl+N opens a new one from a
-template, Ctrl+P prints the selected case's summary."""
+template, Ctrl+P prints the selected case's summary, Ctrl+M keeps the officer's own
+("My cases", remembered)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from coordinator.store.storage import Store
 from ui.hub import Hub
 from ui.printing.report_actions import print_case_summary
 from ui.widgets.lazy_table import LazyIdModel
+from ui.widgets.mine import MineFilter
 from ui.widgets.search import search_field
 from ui.widgets.tables import set_up_table
 
@@ -50,12 +52,14 @@ class CasesView(QWidget):
         self.fast_track = QCheckBox(self)
         self.search, self.search_timer = search_field(self, self._apply_filter)
         self.count_label = QLabel(self)
-        self.model = LazyIdModel(store, CaseSource(), self)
+        self.mine = MineFilter(self, store, "cases", steps=False)
+        self.mine.changed.connect(self._apply_filter)
+        self.model = LazyIdModel(store, CaseSource(self.current_filter()), self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
         set_up_table(
             self.table,
-            (90, 330, 230, 80, 80, 120, 160),
+            (90, 270, 190, 70, 80, 70, 120, 150),
             selection=QAbstractItemView.SelectionMode.SingleSelection,
             sortable=True,
         )
@@ -90,12 +94,14 @@ class CasesView(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.status)
         bar.addWidget(self.fast_track)
+        bar.addWidget(self.mine.box)
         bar.addWidget(self.search, 1)
         bar.addWidget(self.count_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.toolbar)
         layout.addLayout(bar)
+        layout.addWidget(self.mine.hint)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty)
         self.refresh()
@@ -107,6 +113,7 @@ class CasesView(QWidget):
             open_only=open_only,
             fast_track_only=self.fast_track.isChecked(),
             text=self.search.text().strip(),
+            owner=self.mine.owner(),
         )
 
     def _apply_filter(self) -> None:
@@ -118,11 +125,17 @@ class CasesView(QWidget):
         self.count_label.setText(_("{n} cases").format(n=n))
         self.empty.setVisible(n == 0)
         self.table.setVisible(n > 0)
-        self.empty.setText(
-            _("No case matches. Clear the search box or choose all statuses.")
-            if self.current_filter() != CaseFilter()
-            else _("No cases yet. Press Ctrl+N to open one from a template.")
-        )
+        flt = self.current_filter()
+        if flt.owner is not None and flt == CaseFilter(owner=flt.owner):
+            text = _(
+                "No case is yours yet. Cases you open are yours; a case's owner is set in "
+                "its form (Edit case…). Press Ctrl+M to see every case."
+            )
+        elif flt != CaseFilter():
+            text = _("No case matches. Clear the search box or choose all statuses.")
+        else:
+            text = _("No cases yet. Press Ctrl+N to open one from a template.")
+        self.empty.setText(text)
 
     def select(self, case_id: int) -> bool:
         row = self.model.row_of(case_id)
@@ -192,6 +205,7 @@ class CasesView(QWidget):
         ):
             self.status.setItemText(index, label)
         self.fast_track.setText(_("Fast-track only"))
+        self.mine.retranslate()
         self.search.setPlaceholderText(_("Search reference, title or company"))
         selected = self.selected_case_id()
         self.model.reload()
@@ -215,12 +229,22 @@ _STATUS_CHOICES: tuple[tuple[CaseStatus | None, bool], ...] = (
     (CaseStatus.CLOSED, False),
 )
 
-COL_REFERENCE, COL_TITLE, COL_COMPANY, COL_STATUS, COL_FAST, COL_OPENED, COL_AMOUNT = range(7)
+(
+    COL_REFERENCE,
+    COL_TITLE,
+    COL_COMPANY,
+    COL_STATUS,
+    COL_OWNER,
+    COL_FAST,
+    COL_OPENED,
+    COL_AMOUNT,
+) = range(8)
 _SORT_KEYS = {
     COL_REFERENCE: cq.SORT_REFERENCE,
     COL_TITLE: cq.SORT_TITLE,
     COL_COMPANY: cq.SORT_COMPANY,
     COL_STATUS: cq.SORT_STATUS,
+    COL_OWNER: cq.SORT_OWNER,
     COL_OPENED: cq.SORT_OPENED,
     COL_AMOUNT: cq.SORT_AMOUNT,
 }
@@ -238,6 +262,7 @@ class CaseSource:
             _("Case"),
             _("Company"),
             _("Status"),
+            _("Owner"),
             _("Fast-track"),
             _("Opened"),
             _("Amount"),
@@ -259,6 +284,7 @@ class CaseSource:
                 r.title,
                 r.company_name,
                 cap(CASE_STATUS[r.status]),
+                r.owner,
                 _("yes") if r.fast_track else "",
                 r.opened_at.strftime("%Y-%m-%d %H:%M"),
                 f"{r.amount:,.2f} {r.currency}" if r.amount is not None else "",

@@ -7,7 +7,9 @@ reads its clock and the officer's calendar each time it builds a window of rows.
 
 A row's cells carry hidden cells after the visible ones: last a flag the model turns
 into a colour (red for a step past due), so that the flag is cached, refreshed and
-dropped with the text it belongs to; before it, for a step, its case's id.
+dropped with the text it belongs to; before it, for a step, its case's id and the row
+version shown (a status key hands it to the service, which refuses the change when a
+colleague has changed the step since the row was read).
 
 A step's forecast finish is not among its cells: it moves whenever any step of its
 case, or any finished step of its kind anywhere, changes, while the cells move only
@@ -62,10 +64,12 @@ _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     A_DUE,
     A_FORECAST,
     A_REQUESTED,
+    A_OWNER,
     A_COMPANY,
-) = range(10)
+) = range(11)
 A_CASE_ID = A_COMPANY + 1
-"""The hidden cell holding the step's case id (then the flag)."""
+"""The hidden cell holding the step's case id (then its version, then the flag)."""
+A_VERSION = A_CASE_ID + 1
 
 ACTION_SORT_KEYS: dict[int, str] = {
     A_CASE: aq.SORT_CASE,
@@ -76,6 +80,7 @@ ACTION_SORT_KEYS: dict[int, str] = {
     A_REQUESTED: aq.SORT_REQUESTED,
     A_DUE: aq.SORT_DUE,
     A_WAITING: aq.SORT_HELD,
+    A_OWNER: aq.SORT_OWNER,
 }
 """Every column sorts but "over / left", which follows the due time (sort by Due), and
 the forecast, which is no column of the database."""
@@ -92,6 +97,7 @@ def action_headers() -> list[str]:
         _("Due"),
         _("Forecast"),
         _("Requested"),
+        _("Owner"),
         _("Company"),
     ]
 
@@ -120,7 +126,7 @@ def _margin_text(margin: aq.DueMargin | None, per_day: int) -> str:
 
 def action_cells(row: ActionRow, calendar: WorkingCalendar, now: datetime) -> tuple[str, ...]:
     """The display text of one step, column by column (the forecast column empty: the
-    model fills it), then its case id and its flag."""
+    model fills it), then its case id, its version and its flag."""
     per_day = calendar.seconds_per_day
     held = aq.held_seconds(row, calendar, now)
     margin = aq.due_margin(row, calendar, now)
@@ -142,8 +148,10 @@ def action_cells(row: ActionRow, calendar: WorkingCalendar, now: datetime) -> tu
         short_datetime(row.due_at, now),
         "",
         short_datetime(row.requested_at, now),
+        row.owner,
         row.company_name or "",
         str(row.case_id),
+        str(row.row_version),
         FLAG_LATE if late else "",
     )
 
@@ -243,6 +251,8 @@ class ActionSource(_OneSortSource):
     D_FILES,
     D_COMPANY,
 ) = range(8)
+D_VERSION = D_COMPANY + 1
+"""The hidden cell holding the document's version (then the flag)."""
 
 DOCUMENT_SORT_KEYS: dict[int, str] = {
     D_CASE: dq.SORT_CASE,
@@ -278,7 +288,7 @@ def _paper(row: DocumentRow) -> str:
 
 
 def document_cells(row: DocumentRow, calendar: WorkingCalendar, now: datetime) -> tuple[str, ...]:
-    """The display text of one document, column by column, then its flag."""
+    """The display text of one document, column by column, then its version and its flag."""
     held = dq.held_seconds(row, calendar, now)
     state = DOCUMENT_STATE[row.state].tr()
     late = False
@@ -298,6 +308,7 @@ def document_cells(row: DocumentRow, calendar: WorkingCalendar, now: datetime) -
         _paper(row),
         str(row.files) if row.files else "",
         row.company_name or "",
+        str(row.row_version),
         FLAG_LATE if late else "",
     )
 
@@ -426,6 +437,11 @@ class ActionsModel(FlaggedListModel):
         assert isinstance(source, ActionSource)
         return source.filter
 
+    def version_at(self, row: int) -> int | None:
+        """The version of the step on ``row`` as the list shows it (None: not read)."""
+        cells = self.cells_at(row)
+        return int(cells[A_VERSION]) if cells is not None else None
+
     def set_filter(self, flt: ActionFilter) -> bool:
         """Show ``flt``; False (and nothing read) if it is the one shown."""
         if flt == self.filter:
@@ -512,3 +528,8 @@ class DocumentsModel(FlaggedListModel):
             return False
         self.set_source(DocumentSource(self.store, self.clock, flt))
         return True
+
+    def version_at(self, row: int) -> int | None:
+        """The version of the document on ``row`` as the list shows it (None: not read)."""
+        cells = self.cells_at(row)
+        return int(cells[D_VERSION]) if cells is not None else None

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from coordinator.errors import EditConflictError
 from coordinator.i18n import _
 from coordinator.kinds import DocumentState
 from coordinator.labels import DOCUMENT_STATE
@@ -43,6 +44,7 @@ from ui.views.department_sources import (
     DocumentsModel,
 )
 from ui.widgets import ask
+from ui.widgets.conflict import attempt_edit
 from ui.widgets.keys import name_state_actions, state_actions
 from ui.widgets.tables import reload_keeping_selection, select_ids
 
@@ -196,6 +198,7 @@ class DocumentsView(AcrossCasesList):
         shown and stops the rest.
         """
         chosen = self.selected_ids()
+        shown = {i: self._version_shown(i) for i in chosen}
         found = dq.rows(self.store, chosen)
         docs = [found[i] for i in chosen if i in found and found[i].state != state]
         if not docs:
@@ -212,7 +215,8 @@ class DocumentsView(AcrossCasesList):
                     destination = ask.department(self, self.store, label)
                     if destination is None:
                         return
-                done = self.hub.call(
+                done = attempt_edit(
+                    self.hub,
                     self,
                     documents.transition,
                     doc.id,
@@ -221,11 +225,20 @@ class DocumentsView(AcrossCasesList):
                     missing_items=step.missing_items,
                     promised_completion_at=step.promised_completion_at,
                     destination_id=destination,
+                    expected_version=shown.get(doc.id),
                 )
+                if isinstance(done, EditConflictError):
+                    self.model.refresh_ids([doc.id])  # show what the colleague did
+                    self.hub.show_error(self, done.message())
+                    return
                 if done is None:
                     return
         finally:
             self._own_change = False
+
+    def _version_shown(self, document_id: int) -> int | None:
+        row = self.model.row_of(document_id)
+        return None if row is None else self.model.version_at(row)
 
     def _on_changed(self, changes: ChangeSet) -> None:
         if changes.touches(ChangeKind.ORGANISATION):

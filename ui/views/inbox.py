@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coordinator.errors import DomainError
+from coordinator.errors import DomainError, EditConflictError
 from coordinator.i18n import _, current_language
 from coordinator.queries import communications as cq
 from coordinator.services import communications
@@ -61,6 +61,7 @@ from ui.views.inbox_model import (
     COLUMN_COUNT,
     InboxModel,
 )
+from ui.widgets.conflict import attempt_edit
 from ui.widgets.lazy_table import row_runs
 from ui.widgets.tables import set_up_table
 
@@ -360,7 +361,21 @@ class InboxView(QWidget):
         if not ids:
             return False
         first_row = self.selected_rows()[0]
-        outcome = self.hub.call(self, communications.file_to_case, ids, choice.case_id)
+        # Filed from what the rows show: one a colleague filed meanwhile is not filed
+        # again over their filing (the refusal says who filed it where).
+        shown = {row.id: row.row_version for row in self.model.records(ids)}
+        outcome = attempt_edit(
+            self.hub,
+            self,
+            communications.file_to_case,
+            ids,
+            choice.case_id,
+            expected_versions=shown,
+        )
+        if isinstance(outcome, EditConflictError):
+            self.model.sync(ids)
+            self.hub.show_error(self, outcome.message())
+            return False
         if outcome is None:
             return False
         if outcome.value:

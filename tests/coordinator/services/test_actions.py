@@ -86,6 +86,7 @@ def test_add(store: Store, case_id: int, tax_office: int, log: EventLog) -> None
         notes="带公章",
         depends_on=(first.id,),
         pauses=(),
+        owner=store.officer,  # the case's owner: the officer who opened it
     )
     assert out.changes.kinds == {ChangeKind.ACTION, ChangeKind.CASE, ChangeKind.EVENT}
     assert out.changes.ids_of(ChangeKind.ACTION) == {action.id}

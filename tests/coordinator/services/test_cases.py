@@ -306,7 +306,7 @@ def test_update(store: Store, log: EventLog) -> None:
         ("case", cid, "title", "落地", "落地（加急）", cid),
         ("case", cid, "company_id", None, str(company.id), cid),
         ("case", cid, "fast_track", "false", "true", cid),
-        ("case", cid, "owner", "", "小王", cid),
+        ("case", cid, "owner", store.officer, "小王", cid),  # opened by the store's officer
         ("case", cid, "target_at", None, "2025-06-10 12:00:00", cid),
         ("case", cid, "normal_duration_hours", None, "15.0", cid),
         ("case", cid, "amount_minor", "10000", "200050", cid),
@@ -528,6 +528,8 @@ def test_timeline_and_audit_trail(store: Store, clock: FixedClock) -> None:
         (OPENED, "case", case.id, "opened", "2025-0001 落地"),
         (datetime(2025, 6, 9, 9, 10), "action", action.id, "created", "税务登记"),
         (datetime(2025, 6, 9, 9, 20), "case", case.id, "owner", "小陈"),
+        # The open step nobody else chased follows the case to its new owner.
+        (datetime(2025, 6, 9, 9, 20), "action", action.id, "owner", "小陈"),
     ]
     assert all(e.case_id == case.id for e in trail)
     assert [e.id for e in trail] == sorted(e.id for e in trail)
@@ -540,6 +542,7 @@ def test_timeline_and_audit_trail(store: Store, clock: FixedClock) -> None:
     actions.delete(store, action.id)
     assert [e.field for e in timeline.for_record(store, "action", action.id)] == [
         "created",
+        "owner",
         "deleted",
     ]
 

@@ -409,6 +409,7 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@pytest.mark.sqlite_only  # files in the data folder; on a server: safety/test_attachments.py
 def test_attach_and_remove_files(
     store: Store,
     world: World,
@@ -455,6 +456,7 @@ def test_attach_and_remove_files(
     assert stored.exists()  # content stays until a data check prunes it
 
 
+@pytest.mark.sqlite_only  # files in the data folder; on a server: safety/test_attachments.py
 def test_a_damaged_stored_copy_is_replaced(
     store: Store, charter: DocumentRecord, tmp_path: Path
 ) -> None:

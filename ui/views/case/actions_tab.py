@@ -1,10 +1,14 @@
 """A case's steps, grouped by department, with one key per status.
 
 Keys on the list: 1 to do, 2 in progress, 3 waiting on another step, 4 waiting on the
-company (its clock stops), 5 blocked (asks why), 6 done, 7 cancelled. A department's
-line says how long it has held the case's steps; steps on the critical path are bold
-and marked ◆. Beside each open step's due time, its forecast finish
-(:mod:`ui.widgets.forecast_text`), once the department's history is read.
+company (its clock stops), 5 blocked (asks why), 6 done, 7 cancelled; Enter (or a
+double-click) edits the step, its owner among its fields. A department's line says how
+long it has held the case's steps; steps on the critical path are bold and marked ◆.
+Beside each open step's due time, its forecast finish (:mod:`ui.widgets.forecast_text`),
+once the department's history is read.
+
+A key changes the step from the version the list shows: when a colleague changed the
+step meanwhile, the change is refused with who did what, and the list is read again.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QAction, QBrush, QKeySequence, QStandardItem
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator.calendar.working_time import WorkingCalendar
+from coordinator.errors import EditConflictError
 from coordinator.foresight.forecast import CaseForecast
 from coordinator.formatting import short_datetime, working_duration
 from coordinator.i18n import _
@@ -34,6 +39,7 @@ from coordinator.services import actions
 from coordinator.store.records import ActionRecord
 from ui.hub import Hub, confirm
 from ui.widgets import ask
+from ui.widgets.conflict import attempt_edit
 from ui.widgets.forecast_text import WARNING_COLOUR, ForecastText, step_text
 from ui.widgets.keys import name_status_actions, status_actions
 from ui.widgets.tree_items import ItemTree, children
@@ -42,17 +48,20 @@ ID_ROLE = Qt.ItemDataRole.UserRole
 (
     COL_STEP,
     COL_STATUS,
+    COL_OWNER,
     COL_REQUESTED,
     COL_DUE,
     COL_FORECAST,
     COL_TIME,
     COL_WAITS,
     COL_REASON,
-) = range(8)
-COLUMNS = 8
+) = range(9)
+COLUMNS = 9
 
 
 class CaseActionsTab(QWidget):
+    refresh_requested = Signal()  # the steps must be read again (a colleague's change)
+
     def __init__(
         self, hub: Hub, clock: Callable[[], datetime], parent: QWidget | None = None
     ) -> None:
@@ -74,7 +83,13 @@ class CaseActionsTab(QWidget):
         self.delete_action.setShortcut(QKeySequence.StandardKey.Delete)
         self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.delete_action.triggered.connect(self.delete_step)
-        for extra in (self.add_action, self.delete_action):
+        self.edit_action = QAction(self)
+        self.edit_action.setShortcuts(
+            [QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)]
+        )
+        self.edit_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.edit_action.triggered.connect(self.edit_step)
+        for extra in (self.add_action, self.edit_action, self.delete_action):
             self.toolbar.addAction(extra)
             self.addAction(extra)
         self.tree = ItemTree(COLUMNS, self)
@@ -82,12 +97,18 @@ class CaseActionsTab(QWidget):
         header = self.tree.header()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in ((COL_STEP, 300), (COL_STATUS, 110), (COL_REQUESTED, 110)):
+        for column, width in (
+            (COL_STEP, 300),
+            (COL_STATUS, 110),
+            (COL_OWNER, 80),
+            (COL_REQUESTED, 110),
+        ):
             self.tree.setColumnWidth(column, width)
         for column in (COL_DUE, COL_TIME, COL_WAITS):
             self.tree.setColumnWidth(column, 120)
         # Wide enough for "11-26 15:30, likely late" without eliding it.
         self.tree.setColumnWidth(COL_FORECAST, 170)
+        self.tree.doubleClicked.connect(lambda _index: self.edit_step())
         self.empty = QLabel(self)
         self.empty.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -101,11 +122,14 @@ class CaseActionsTab(QWidget):
         name_status_actions(self.status_actions)
         self.add_action.setText(_("Add a step…"))
         self.add_action.setToolTip(_("Add a step (Insert)"))
+        self.edit_action.setText(_("Edit the step…"))
+        self.edit_action.setToolTip(_("Edit the step: its owner, title, limit… (Enter)"))
         self.delete_action.setText(_("Delete the step"))
         self.tree.set_headers(
             [
                 _("Step"),
                 _("Status"),
+                _("Owner"),
                 _("Requested"),
                 _("Due"),
                 _("Forecast"),
@@ -167,6 +191,7 @@ class CaseActionsTab(QWidget):
                     [
                         ("◆ " if step.id in critical else "") + step.title,
                         cap(ACTION_STATUS[step.status]),
+                        step.owner,
                         short_datetime(step.requested_at, now),
                         short_datetime(step.due_at, now),
                         "",
@@ -252,8 +277,11 @@ class CaseActionsTab(QWidget):
         value = None if item is None else item.data(ID_ROLE)
         return None if value is None else int(value)
 
+    def step_of(self, action_id: int | None) -> ActionRecord | None:
+        return next((s for s in self.steps if s.id == action_id), None)
+
     def status_of(self, action_id: int) -> ActionStatus | None:
-        step = next((s for s in self.steps if s.id == action_id), None)
+        step = self.step_of(action_id)
         return None if step is None else step.status
 
     # -- changing --------------------------------------------------------------------
@@ -267,9 +295,20 @@ class CaseActionsTab(QWidget):
         if dialog.exec() == AddStepDialog.DialogCode.Accepted and dialog.created is not None:
             self.select_step(dialog.created.id)
 
+    def edit_step(self) -> None:
+        """The current step's form (its owner, title, limit, what it waits on, notes),
+        filled from the step as the list shows it."""
+        step = self.step_of(self.current_id())
+        if step is None:
+            return
+        from ui.dialogs.case_edit import EditStepDialog
+
+        dialog = EditStepDialog(self.hub.store, self.hub, step, self.steps, self)
+        if dialog.exec() == EditStepDialog.DialogCode.Accepted and dialog.saved is not None:
+            self.select_step(step.id)
+
     def delete_step(self) -> None:
-        current = self.current_id()
-        step = next((s for s in self.steps if s.id == current), None)
+        step = self.step_of(self.current_id())
         if step is None:
             return
         if confirm(
@@ -300,8 +339,22 @@ class CaseActionsTab(QWidget):
             if answer is None:
                 return
             reason = answer
+        shown = {s.id: s.row_version for s in self.steps}
         for action_id in ids:
-            if self.hub.call(self, actions.set_status, action_id, status, reason=reason) is None:
+            outcome = attempt_edit(
+                self.hub,
+                self,
+                actions.set_status,
+                action_id,
+                status,
+                reason=reason,
+                expected_version=shown.get(action_id),
+            )
+            if isinstance(outcome, EditConflictError):
+                self.refresh_requested.emit()  # the list shows what the colleague did
+                self.hub.show_error(self, outcome.message())
+                break
+            if outcome is None:
                 break
 
 

@@ -9,13 +9,15 @@ with Delete after a question.
 
 from __future__ import annotations
 
-import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
+from typing import Final
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QDesktopServices,
@@ -34,16 +36,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from coordinator.errors import DomainError, EditConflictError
 from coordinator.formatting import short_datetime
-from coordinator.i18n import _
+from coordinator.i18n import N_, Msg, _
 from coordinator.kinds import DocumentState
 from coordinator.labels import DOCUMENT_STATE, cap
-from coordinator.queries import documents as document_queries
 from coordinator.services import documents
 from coordinator.store.records import DocumentRecord, FileRecord
 from coordinator.store.storage import Store
 from ui.hub import Hub, confirm
 from ui.widgets import ask
+from ui.widgets.background import ProgressReport, run_with_progress
+from ui.widgets.conflict import attempt_edit
 from ui.widgets.keys import name_state_actions, state_actions
 from ui.widgets.tree_items import ItemTree, children
 
@@ -74,26 +78,31 @@ def _since(doc: DocumentRecord) -> datetime | None:
 
 
 _VIEWING_DIR: Path | None = None
+OPEN_SHOW_AFTER_MS = 400  # a scan opens at once; a film of the site takes a moment
+OPEN_STAGES: Final[Mapping[str, Msg]] = MappingProxyType(
+    {"open": N_("Copying the file for the viewer, checking it…")}
+)
 
 
-def viewing_copy(stored: Path, file: FileRecord) -> Path:
-    """A read-only copy under the file's own name, for the system's viewer.
-
-    The stored file is named by its checksum (no extension, so no viewer would know
-    its type), and a viewer that saves in place must never change the stored content.
-    The copies live in one private temporary folder per run.
-    """
+def viewing_dir() -> Path:
+    """One private temporary folder per run, for the copies handed to the viewer."""
     global _VIEWING_DIR
     if _VIEWING_DIR is None or not _VIEWING_DIR.exists():
         _VIEWING_DIR = Path(tempfile.mkdtemp(prefix="liaison-hub-view-"))
-    folder = _VIEWING_DIR / file.sha256[:16]
-    folder.mkdir(mode=0o700, exist_ok=True)
-    name = Path(file.original_name).name or file.sha256
-    target = folder / name
-    if not target.exists():
-        shutil.copyfile(stored, target)
-        target.chmod(0o400)
-    return target
+    return _VIEWING_DIR
+
+
+@dataclass(frozen=True)
+class _Copying:
+    """How far the copy for the viewer is (a ProgressReport)."""
+
+    done: int
+    total: int
+    stage: str = "open"
+
+    @property
+    def fraction(self) -> float | None:
+        return None if self.total <= 0 else min(1.0, self.done / self.total)
 
 
 class DocumentTree(ItemTree):
@@ -131,6 +140,8 @@ class DocumentTree(ItemTree):
 
 
 class CaseDocumentsTab(QWidget):
+    refresh_requested = Signal()  # the checklist must be read again (a colleague's change)
+
     def __init__(
         self, store: Store, hub: Hub, clock: Callable[[], datetime], parent: QWidget | None = None
     ) -> None:
@@ -328,7 +339,8 @@ class CaseDocumentsTab(QWidget):
         step = ask.document_step(self, self.store, state, label, self.clock())
         if step is None:
             return
-        self.hub.call(
+        outcome = attempt_edit(
+            self.hub,
             self,
             documents.transition,
             doc.id,
@@ -337,7 +349,11 @@ class CaseDocumentsTab(QWidget):
             missing_items=step.missing_items,
             promised_completion_at=step.promised_completion_at,
             destination_id=destination,
+            expected_version=doc.row_version,
         )
+        if isinstance(outcome, EditConflictError):
+            self.refresh_requested.emit()  # the checklist shows what the colleague did
+            self.hub.show_error(self, outcome.message())
 
     def attach(self, document_id: int, paths: list[Path]) -> None:
         for path in paths:
@@ -353,19 +369,31 @@ class CaseDocumentsTab(QWidget):
             self.attach(ids[0], [Path(n) for n in names])
 
     def open_current_file(self) -> None:
+        """The file in the system's viewer: a read-only copy under its own name, checked
+        against its checksum as it is made (wherever the store keeps the content: the
+        data folder, or the office server), so a damaged file is said so, never shown."""
         found = self._current_file()
         if found is None:
             return
-        path = document_queries.file_path(self.store, found[1].sha256)
-        if not path.exists():
-            self.hub.show_error(
-                self,
-                _("The file “{name}” is missing from the data folder. Run Check data.").format(
-                    name=found[1].original_name
-                ),
-            )
-            return
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(viewing_copy(path, found[1]))))
+        file_id = found[1].id
+        store = self.store
+        folder = viewing_dir()
+
+        def work(progress: Callable[[ProgressReport], None]) -> Path | DomainError:
+            try:
+                return documents.copy_for_viewing(
+                    store, file_id, folder, done=lambda n, total: progress(_Copying(n, total))
+                )
+            except DomainError as exc:  # said through the hub, like every refusal here
+                return exc
+
+        copied = run_with_progress(
+            self, _("Open the file"), work, stages=OPEN_STAGES, show_after_ms=OPEN_SHOW_AFTER_MS
+        )
+        if isinstance(copied, DomainError):
+            self.hub.show_error(self, copied.message())
+        elif copied is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(copied)))
 
     def add_document(self) -> None:
         if self.case_id is None:

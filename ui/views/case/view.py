@@ -7,6 +7,12 @@ minute timer. Beside it, when the case is expected to close: its open steps' for
 carried along their dependencies (read when the case is refreshed, and again once the
 departments' history is built). Notes typed and not saved stay as a draft per case, so
 an interrupting call (or a look at another case) loses nothing.
+
+Several officers may share the data. Every edit made here (the case's form, F2; its
+notes; its status) is saved from the version of the case it was made on: a colleague's
+change since is refused with who changed what, and the officer chooses to reload or to
+keep editing; a draft of notes stays the officer's until they decide. The timeline says
+who made each change.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coordinator.errors import NotFoundError
+from coordinator.errors import EditConflictError, NotFoundError
 from coordinator.foresight.forecast import CaseForecast
 from coordinator.formatting import working_duration
 from coordinator.i18n import _, current_language
@@ -53,6 +59,7 @@ from ui.hub import Hub
 from ui.views.case.actions_tab import CaseActionsTab
 from ui.views.case.documents_tab import CaseDocumentsTab
 from ui.widgets import ask
+from ui.widgets.conflict import ConflictBar, attempt_edit
 from ui.widgets.forecast_text import close_text, close_tooltip
 from ui.widgets.lazy_table import LazyCommunicationsModel
 from ui.widgets.rows_model import RowsModel
@@ -94,6 +101,10 @@ class CaseView(QWidget):
         self.case: CaseRecord | None = None
         self.case_clock: CaseClock | None = None
         self.drafts: dict[int, str] = {}  # case id -> notes typed and not saved
+        # case id -> the version of the case a draft of notes was begun on: saved from it,
+        # so that a colleague's change meanwhile is not written over unseen
+        self.draft_versions: dict[int, int] = {}
+        self.overtaken: dict[int, str] = {}  # case id -> the notes a Reload set aside
         self._action_ids: set[int] = set()
         self._document_ids: set[int] = set()
 
@@ -126,6 +137,13 @@ class CaseView(QWidget):
         self.pin_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.pin_action.triggered.connect(self.toggle_pin)
         self.addAction(self.pin_action)
+        self.edit_button = QPushButton(self)
+        self.edit_button.clicked.connect(self.edit_case)
+        self.edit_action = QAction(self)
+        self.edit_action.setShortcut(QKeySequence(Qt.Key.Key_F2))
+        self.edit_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.edit_action.triggered.connect(self.edit_case)
+        self.addAction(self.edit_action)
         self.print_button = QPushButton(self)
         self.print_button.clicked.connect(self.print_summary)
         self.print_action = QAction(self)
@@ -146,13 +164,16 @@ class CaseView(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.back_button)
         top.addWidget(self.title, 1)
+        top.addWidget(self.edit_button)
         top.addWidget(self.pin_button)
         top.addWidget(self.print_button)
         top.addWidget(self.status_button)
 
         self.tabs = QTabWidget(self)
         self.actions_tab = CaseActionsTab(hub, clock, self)
+        self.actions_tab.refresh_requested.connect(self.refresh)
         self.documents_tab = CaseDocumentsTab(store, hub, clock, self)
+        self.documents_tab.refresh_requested.connect(self.refresh)
         self.comm_model = LazyCommunicationsModel(
             store, CommunicationFilter(case_id=-1), parent=self
         )
@@ -163,6 +184,9 @@ class CaseView(QWidget):
         self.notes = QPlainTextEdit(self)
         self.notes.textChanged.connect(self._notes_edited)
         self.notes_state = QLabel(self)
+        self.notes_conflict = ConflictBar(self)
+        self.notes_conflict.reload_requested.connect(self.reload_notes)
+        self.notes_conflict.restore_requested.connect(self.restore_notes)
         self.save_notes_button = QPushButton(self)
         self.save_notes_button.clicked.connect(self.save_notes)
         self.save_notes_action = QAction(self)
@@ -172,15 +196,16 @@ class CaseView(QWidget):
         notes_page = QWidget(self)
         notes_page.addAction(self.save_notes_action)
         notes_layout = QVBoxLayout(notes_page)
+        notes_layout.addWidget(self.notes_conflict)
         notes_layout.addWidget(self.notes, 1)
         notes_bar = QHBoxLayout()
         notes_bar.addWidget(self.notes_state, 1)
         notes_bar.addWidget(self.save_notes_button)
         notes_layout.addLayout(notes_bar)
-        self.timeline_model = RowsModel([], self)
+        self.timeline_model = RowsModel(["", "", "", ""], self)  # when, record, change, who
         self.timeline_table = QTableView(self)
         self.timeline_table.setModel(self.timeline_model)
-        set_up_table(self.timeline_table, (130, 320))
+        set_up_table(self.timeline_table, {0: 110, 1: 300, 3: 90}, stretch=2)
         self.tabs.addTab(self.actions_tab, "")
         self.tabs.addTab(self.documents_tab, "")
         self.tabs.addTab(self.comm_table, "")
@@ -205,6 +230,8 @@ class CaseView(QWidget):
 
     def retranslate(self) -> None:
         self.back_button.setToolTip(_("Back to the list (Alt+Left)"))
+        self.edit_button.setText(_("Edit case… (F2)"))
+        self.edit_button.setToolTip(_("Title, company, owner, fast-track, amount, tags"))
         self.print_button.setText(_("Print summary…"))
         self.status_button.setText(_("Case status"))
         self.status_actions[CaseStatus.OPEN].setText(_("Reopen"))
@@ -219,7 +246,8 @@ class CaseView(QWidget):
         self.actions_tab.retranslate()
         self.documents_tab.retranslate()
         self.comm_model.retranslate()
-        self.timeline_model.set_headers([_("When"), _("Record"), _("Change")])
+        self.timeline_model.set_headers([_("When"), _("Record"), _("Change"), _("Officer")])
+        self.notes_conflict.retranslate()
         if self.case is not None:
             self.refresh()
 
@@ -232,6 +260,7 @@ class CaseView(QWidget):
     def show_case(self, case_id: int) -> None:
         if self.case is not None and self.case.id != case_id:
             self._keep_draft()
+            self.notes_conflict.hide()
         self.case = case_queries.get(self.store, case_id)
         self.comm_model.set_filter(CommunicationFilter(case_id=case_id))
         self.refresh()
@@ -252,6 +281,8 @@ class CaseView(QWidget):
         if case.kind:
             parts.append(self._template_names().get(case.kind, case.kind))
         parts.append(cap(CASE_STATUS[case.status]))
+        if case.owner:
+            parts.append(_("owner {name}").format(name=case.owner))
         if case.fast_track:
             parts.append(_("fast-track"))
         if case.amount is not None:
@@ -336,7 +367,7 @@ class CaseView(QWidget):
         for event in reversed(events):  # newest first: what just happened is on top
             line = describe(event, names)
             when = line.at.strftime("%m-%d %H:%M" if line.at.year == now.year else "%Y-%m-%d")
-            rows.append((event.id, (when, line.subject, line.change)))
+            rows.append((event.id, (when, line.subject, line.change, line.officer)))
         self.timeline_model.set_rows(rows)
 
     # -- notes and drafts ------------------------------------------------------------
@@ -356,8 +387,11 @@ class CaseView(QWidget):
         text = self.notes.toPlainText()
         if text != self.case.notes:
             self.drafts[self.case.id] = text
+            # A draft is made on the version shown when its first keystroke was typed.
+            self.draft_versions.setdefault(self.case.id, self.case.row_version)
         else:
             self.drafts.pop(self.case.id, None)
+            self.draft_versions.pop(self.case.id, None)
 
     def _notes_edited(self) -> None:
         self._keep_draft()
@@ -376,11 +410,62 @@ class CaseView(QWidget):
             return
         case_id = self.case.id
         text = self.drafts[case_id]
-        outcome = self.hub.call(self, cases.update, case_id, notes=text)
+        outcome = attempt_edit(
+            self.hub,
+            self,
+            cases.update,
+            case_id,
+            notes=text,
+            expected_version=self.draft_versions.get(case_id, self.case.row_version),
+        )
+        if isinstance(outcome, EditConflictError):
+            self.notes_conflict.show_conflict(outcome)  # the draft stays as typed
+            return
         if outcome is not None:
             self.drafts.pop(case_id, None)
+            self.draft_versions.pop(case_id, None)
+            self.overtaken.pop(case_id, None)
+            self.notes_conflict.hide()
             self.case = outcome.value
             self._update_notes_state()
+
+    def reload_notes(self) -> None:
+        """The notes as saved now (the colleague's); the officer's draft is set aside,
+        listed in the bar, and put back with one click."""
+        if self.case is None:
+            return
+        case_id = self.case.id
+        mine = self.drafts.pop(case_id, None)
+        self.draft_versions.pop(case_id, None)
+        self.refresh()
+        if self.case is None or mine is None or mine == self.case.notes:
+            self.notes_conflict.hide()
+            return
+        self.overtaken[case_id] = mine
+        self.notes_conflict.show_reloaded([(_("Notes"), mine)])
+
+    def restore_notes(self) -> None:
+        """The officer's draft back in the box, now made on the notes as saved."""
+        if self.case is None or self.case.id not in self.overtaken:
+            return
+        self.notes.setPlainText(self.overtaken.pop(self.case.id))  # a draft again
+
+    def edit_case(self) -> None:
+        """The case's form (F2): filled from the case as shown, saved from that version."""
+        if self.case is None:
+            return
+        from ui.dialogs.case_form import edit_case
+
+        before = self.case.row_version
+        dialog = edit_case(self.store, self.hub, self.case, self)
+        if dialog.saved is not None and dialog.saved_from == before:
+            self._follow_own_change(before, dialog.saved.row_version)
+
+    def _follow_own_change(self, before: int, after: int) -> None:
+        """The officer changed the case here: a draft of notes begun on the version just
+        changed moves on with it (the change was theirs; it is not a colleague's)."""
+        if self.case is not None and self.draft_versions.get(self.case.id) == before:
+            self.draft_versions[self.case.id] = after
 
     # -- commands --------------------------------------------------------------------
 
@@ -416,7 +501,22 @@ class CaseView(QWidget):
             if answer is None:
                 return
             reason = answer
-        self.hub.call(self, cases.set_status, self.case.id, status, reason=reason, force=force)
+        before = self.case.row_version
+        outcome = attempt_edit(
+            self.hub,
+            self,
+            cases.set_status,
+            self.case.id,
+            status,
+            reason=reason,
+            force=force,
+            expected_version=before,
+        )
+        if isinstance(outcome, EditConflictError):
+            self.refresh()  # show the colleague's change the refusal speaks of
+            self.hub.show_error(self, outcome.message())
+        elif outcome is not None:
+            self._follow_own_change(before, outcome.value.row_version)
 
     def print_summary(self) -> None:
         if self.case is None:

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coordinator.errors import DomainError, NotFoundError
+from coordinator.errors import DomainError, EditConflictError, NotFoundError
 from coordinator.i18n import _
 from coordinator.kinds import Channel
 from coordinator.labels import CHANNEL, F_HANDLE, F_NUMBER, ORGANISATION_KIND
@@ -57,6 +57,7 @@ from ui.views.contacts.parts import (
 from ui.views.contacts.record_page import NEW, RecordPage
 from ui.views.contacts.related import case_headers, case_rows, cases_table
 from ui.views.contacts.sources import C_LAST, C_NAME, C_ORGANISATION, C_PHONE, ContactSource
+from ui.widgets.conflict import attempt_edit
 from ui.widgets.lazy_table import (
     COL_AT,
     COL_CASE,
@@ -333,19 +334,26 @@ class ContactsPage(RecordPage[ContactDraft, ContactRecord]):
             None if draft.role == before.role else draft.role,
             None if draft.notes == before.notes else draft.notes,
         )
-        if organisation is not KEEP or any(f is not None for f in fields):
-            name, role, notes = fields
-            outcome = self.hub.call(
-                self,
-                contacts.update,
-                record.id,
-                name=name,
-                organisation_id=organisation,
-                role=role,
-                notes=notes,
-            )
-            if outcome is None:
-                return False
+        # Sent even with only handles changed: the version check refuses a draft a
+        # colleague's change overtook, before any of it is saved.
+        name, role, notes = fields
+        outcome = attempt_edit(
+            self.hub,
+            self,
+            contacts.update,
+            record.id,
+            name=name,
+            organisation_id=organisation,
+            role=role,
+            notes=notes,
+            expected_version=record.row_version,
+        )
+        if isinstance(outcome, EditConflictError):
+            self.show_conflict(outcome)
+            return False
+        if outcome is None:
+            return False
+        self.follow_own_change(record.row_version, outcome.value)
         for channel, old, new in zip(HANDLE_CHANNELS, before.handles, draft.handles, strict=True):
             changed = new.strip() != old and (new.strip() or old)
             if (
@@ -354,6 +362,22 @@ class ContactsPage(RecordPage[ContactDraft, ContactRecord]):
             ):
                 return False
         return True
+
+    def field_labels(self) -> dict[str, str]:
+        return {
+            "name": _("Full name"),
+            "organisation": _("Organisation"),
+            "role": _("Role"),
+            "notes": _("Notes"),
+            "handles": _("Messaging handles"),
+        }
+
+    def value_text(self, name: str, value: object) -> str:
+        if name == "handles" and isinstance(value, tuple | list):
+            return ", ".join(
+                f"{CHANNEL[c].tr()} {h}" for c, h in zip(HANDLE_CHANNELS, value, strict=True) if h
+            )
+        return str(value)
 
     def delete_question(self, record: ContactRecord) -> str:
         used = q.contact_references(self.store, record.id)
@@ -426,8 +450,12 @@ class ContactsPage(RecordPage[ContactDraft, ContactRecord]):
         raw, label = self.phone_input.text().strip(), self.phone_label_input.text().strip()
         if self.current_id == NEW:
             self._pending = (*self._pending, (raw, label))
-        elif self.hub.call(self, contacts.add_phone, self.current_id, raw, label) is None:
-            return
+        else:
+            before = self.record.row_version if self.record is not None else 0
+            added = self.hub.call(self, contacts.add_phone, self.current_id, raw, label)
+            if added is None:
+                return
+            self.follow_own_change(before, added.value)
         self.phone_input.clear()
         self.phone_label_input.clear()
         self.show_phones()
@@ -450,8 +478,11 @@ class ContactsPage(RecordPage[ContactDraft, ContactRecord]):
             )
             if not confirm(self, _("Remove number"), question):
                 return
-            if self.hub.call(self, contacts.remove_phone, self.current_id, ident) is None:
+            before = self.record.row_version
+            removed = self.hub.call(self, contacts.remove_phone, self.current_id, ident)
+            if removed is None:
                 return
+            self.follow_own_change(before, removed.value)
         self.show_phones()
         self.form_edited()
 

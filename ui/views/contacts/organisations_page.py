@@ -12,6 +12,7 @@ from typing import Final
 from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
+from coordinator.errors import EditConflictError
 from coordinator.i18n import _
 from coordinator.kinds import OrganisationKind
 from coordinator.labels import F_NAME, ORGANISATION_KIND
@@ -44,6 +45,7 @@ from ui.views.contacts.sources import (
     ContactSource,
     OrganisationSource,
 )
+from ui.widgets.conflict import attempt_edit
 from ui.widgets.lazy_table import LazyIdModel
 
 NEW_ORGANISATION_KIND: Final = OrganisationKind.COMPANY
@@ -136,15 +138,28 @@ class OrganisationsPage(RecordPage[OrganisationDraft, OrganisationRecord]):
         before = _organisation_draft(record)
         if draft == before:
             return True
-        outcome = self.hub.call(
+        outcome = attempt_edit(
+            self.hub,
             self,
             organisations.update,
             record.id,
             name=None if draft.name == before.name else draft.name,
             kind=None if draft.kind == before.kind else draft.kind,
             notes=None if draft.notes == before.notes else draft.notes,
+            expected_version=record.row_version,
         )
+        if isinstance(outcome, EditConflictError):
+            self.show_conflict(outcome)
+            return False
         return outcome is not None
+
+    def field_labels(self) -> dict[str, str]:
+        return {"name": _("Name"), "kind": _("Kind"), "notes": _("Notes")}
+
+    def value_text(self, name: str, value: object) -> str:
+        if isinstance(value, OrganisationKind):
+            return ORGANISATION_KIND[value].tr()
+        return str(value)
 
     def delete_question(self, record: OrganisationRecord) -> str:
         people = self.contacts_model.rowCount()

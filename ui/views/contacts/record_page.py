@@ -4,11 +4,17 @@ The form keeps unsaved edits as drafts, in memory, per record: the officer is in
 by a call every ten minutes, and whatever they were typing must still be there when they
 come back to the record, from another record or from another view. A record with a draft
 shows a marker in the form and beside its name in the list.
+
+A draft is saved from the version of the record it was begun on (its *base*): when a
+colleague saved the record meanwhile, the save is refused with who changed what, and the
+form offers Reload (the record as saved now; what the officer had changed is listed and
+can be put back over it) or Keep editing. Only the fields the officer changed are sent.
 """
 
 from __future__ import annotations
 
-from typing import Final, Generic, TypeVar
+import dataclasses
+from typing import Any, Final, Generic, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
@@ -24,11 +30,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from coordinator.errors import EditConflictError
 from coordinator.i18n import _
 from coordinator.store.storage import Store
 from ui.hub import Hub, confirm
 from ui.views.contacts.lists import RecordList
 from ui.views.contacts.parts import DRAFT_STYLE, empty_label, message_label, show_message
+from ui.widgets.conflict import ConflictBar
 
 NEW: Final = 0
 """The draft key of a record not saved yet (database ids start at 1)."""
@@ -54,6 +62,8 @@ class RecordPage(QWidget, Generic[D, R]):
         self.current_id: int | None = None
         self.record: R | None = None
         self.drafts: dict[int, D] = {}
+        self.bases: dict[int, R] = {}  # the record each draft was begun on
+        self.overtaken: dict[int, dict[str, Any]] = {}  # the edits a Reload set aside
         self._loading = False
 
         self.detail = QWidget(self)
@@ -77,6 +87,9 @@ class RecordPage(QWidget, Generic[D, R]):
         for button in (self.new_button, self.save_button, self.revert_button, self.delete_button):
             header.addWidget(button)
         self.form_message = message_label(self.detail)
+        self.conflict = ConflictBar(self.detail)
+        self.conflict.reload_requested.connect(self.reload_record)
+        self.conflict.restore_requested.connect(self.restore_record)
         self.related = QTabWidget(self.detail)
         self.form_area = QVBoxLayout()
         detail_layout = QVBoxLayout(self.detail)
@@ -84,6 +97,7 @@ class RecordPage(QWidget, Generic[D, R]):
         detail_layout.addLayout(header)
         detail_layout.addLayout(self.form_area)
         detail_layout.addWidget(self.form_message)
+        detail_layout.addWidget(self.conflict)
         detail_layout.addWidget(self.related, 1)
 
         self.placeholder = empty_label(self)
@@ -140,8 +154,14 @@ class RecordPage(QWidget, Generic[D, R]):
         raise NotImplementedError
 
     def store_changes(self, record: R, draft: D) -> bool:
-        """Save the fields of ``draft`` that differ from ``record``; False at a refusal."""
+        """Save the fields of ``draft`` that differ from ``record`` (the draft's base),
+        from ``record``'s version; False at a refusal (a colleague's change since is
+        handed to :meth:`show_conflict`)."""
         raise NotImplementedError
+
+    def field_labels(self) -> dict[str, str]:
+        """The form's fields by the draft's attribute names, as the form says them."""
+        return {}
 
     def delete_question(self, record: R) -> str:
         raise NotImplementedError
@@ -181,6 +201,7 @@ class RecordPage(QWidget, Generic[D, R]):
                 return
         self.current_id = ident
         self.record = record
+        self.conflict.hide()
         self._fill_from(self.drafts.get(ident, self.baseline(record)))
         self.detail_stack.setCurrentWidget(self.detail)
         if ident == NEW:
@@ -224,8 +245,11 @@ class RecordPage(QWidget, Generic[D, R]):
         dirty = draft != self.baseline(self.record)
         if dirty:
             self.drafts[self.current_id] = draft
+            if self.record is not None:
+                self.bases.setdefault(self.current_id, self.record)
         else:
             self.drafts.pop(self.current_id, None)
+            self.bases.pop(self.current_id, None)
         problem = self.problem(draft)
         show_message(self.form_message, problem if dirty else "")
         self.title.setText(self.heading(self.record))
@@ -257,7 +281,7 @@ class RecordPage(QWidget, Generic[D, R]):
         record = self.record
         assert record is not None
         ident = self.current_id
-        if self.store_changes(record, draft) and self.current_id == ident:
+        if self.store_changes(self.bases.get(ident, record), draft) and self.current_id == ident:
             # Show what was stored (the service trims spaces): nothing is left to save.
             self.drafts.pop(ident, None)
             self.record = self.fetch(ident)
@@ -265,9 +289,76 @@ class RecordPage(QWidget, Generic[D, R]):
                 self.clear()
                 return
             self._fill_from(self.baseline(self.record))
+            self.conflict.hide()
         # After a refusal, whatever was saved is the baseline (the change set refreshed
         # self.record) and whatever was refused stays a draft.
         self.form_edited()
+
+    # -- a colleague's change --------------------------------------------------------
+
+    def show_conflict(self, error: EditConflictError) -> None:
+        """The save was refused: a colleague changed the record since the draft began."""
+        self.conflict.show_conflict(error)
+
+    def reload_record(self) -> None:
+        """The record as saved now in the form; the officer's draft set aside and listed,
+        to be put back with one click."""
+        ident = self.saved_id()
+        if ident is None:
+            return
+        mine = self.drafts.pop(ident, None)
+        base = self.bases.pop(ident, self.record)
+        fresh = self.fetch(ident)
+        if fresh is None:
+            self.clear()
+            return
+        self.record = fresh
+        self._fill_from(self.baseline(fresh))
+        self.form_edited()
+        edits = self._edits(mine, self.baseline(base)) if mine is not None else {}
+        saved = _fields(self.baseline(fresh))
+        labels = self.field_labels()
+        listed = [
+            (labels[name], self.value_text(name, value))
+            for name, value in edits.items()
+            if name in labels and value != saved.get(name)
+        ]
+        if not listed:
+            self.conflict.hide()
+            return
+        self.overtaken[ident] = edits
+        self.conflict.show_reloaded(listed)
+
+    def restore_record(self) -> None:
+        """The officer's edits back over the record as saved: a draft again, on it."""
+        ident = self.saved_id()
+        if ident is None or ident not in self.overtaken:
+            return
+        edits = self.overtaken.pop(ident)
+        self._fill_from(dataclasses.replace(self.baseline(self.record), **edits))  # type: ignore[type-var]
+        self.form_edited()
+
+    @staticmethod
+    def _edits(draft: D, base: D) -> dict[str, Any]:
+        """The fields of ``draft`` the officer changed from ``base``."""
+        before = _fields(base)
+        return {k: v for k, v in _fields(draft).items() if v != before.get(k)}
+
+    def value_text(self, name: str, value: Any) -> str:
+        return str(value)
+
+    def follow_own_change(self, before: int, record: R) -> None:
+        """The officer changed the record here at once (a phone number): a draft begun
+        on the version just changed moves on with it, since nobody else came between."""
+        ident = self.saved_id()
+        base = self.bases.get(ident) if ident is not None else None
+        if (
+            ident is not None
+            and base is not None
+            and getattr(base, "row_version", None) == before
+            and getattr(record, "row_version", None) == before + 1
+        ):
+            self.bases[ident] = record
 
     def revert(self) -> None:
         if self.current_id is None:
@@ -331,3 +422,8 @@ class RecordPage(QWidget, Generic[D, R]):
         self.revert_button.setToolTip(_("Throw away the unsaved edits"))
         self.delete_button.setText(_("Delete"))
         self.draft_marker.setText(_("Draft, not saved"))
+
+
+def _fields(draft: object) -> dict[str, Any]:
+    """A draft's fields by name (drafts are flat dataclasses)."""
+    return {f.name: getattr(draft, f.name) for f in dataclasses.fields(draft)}  # type: ignore[arg-type]
