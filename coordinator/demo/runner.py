@@ -302,11 +302,16 @@ class Runner:
             )
             self.case_ids[key] = case.id
             for action_id, template_key in work.session.execute(
-                select(Action.id, Action.template_key).where(Action.case_id == case.id)
+                # In id order, on every database: the last of two alike is the one kept.
+                select(Action.id, Action.template_key)
+                .where(Action.case_id == case.id)
+                .order_by(Action.id)
             ):
                 self.action_ids[(key, template_key)] = action_id
             for document_id, doc_title in work.session.execute(
-                select(Document.id, Document.title).where(Document.case_id == case.id)
+                select(Document.id, Document.title)
+                .where(Document.case_id == case.id)
+                .order_by(Document.id)
             ):
                 self.document_ids[(key, doc_title)] = document_id
 

@@ -184,19 +184,21 @@ def _export_table(conn: Connection, table: Table, out: IO[str]) -> int:
     statement = select(*exprs).select_from(table).order_by(*table.primary_key.columns)
     count = 0
     try:
-        result = conn.execution_options(yield_per=2000).execute(statement)
-        for row in result:
-            record = {
-                name: (encode(value) if encode is not None and value is not None else value)
-                for name, encode, value in zip(names, encoders, row, strict=True)
-            }
-            try:
-                line = _ENCODER.encode(record)
-            except ValueError:
-                raise _export_value_error(table, record) from None
-            out.write(",\n    " if count else "\n    ")
-            out.write(line)
-            count += 1
+        # Closed even when a row fails: on PostgreSQL the rows come through a cursor the
+        # server keeps open until then.
+        with conn.execution_options(yield_per=2000).execute(statement) as result:
+            for row in result:
+                record = {
+                    name: (encode(value) if encode is not None and value is not None else value)
+                    for name, encode, value in zip(names, encoders, row, strict=True)
+                }
+                try:
+                    line = _ENCODER.encode(record)
+                except ValueError:
+                    raise _export_value_error(table, record) from None
+                out.write(",\n    " if count else "\n    ")
+                out.write(line)
+                count += 1
     except (ValueError, LookupError) as exc:  # a stored value the column type cannot read
         raise StorageError(_MSG_DAMAGED, table=table.name, reason=str(exc)) from exc
     return count
@@ -279,9 +281,15 @@ def _refuse_if_not_empty(conn: Connection) -> None:
 
 
 def _check_foreign_keys_enforced(conn: Connection) -> None:
-    if conn.dialect.name != "sqlite":
+    if conn.dialect.name == "sqlite":
+        enforced = conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    elif conn.dialect.name == "postgresql":
+        # A session in the "replica" role (as a replication tool sets it, or a server
+        # configured so for this user) fires no triggers, the foreign keys' among them.
+        enforced = conn.exec_driver_sql("SHOW session_replication_role").scalar() != "replica"
+    else:
         return
-    if conn.exec_driver_sql("PRAGMA foreign_keys").scalar() != 1:
+    if not enforced:
         raise StorageError(_MSG_NO_FOREIGN_KEYS)
 
 

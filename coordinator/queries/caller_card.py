@@ -181,7 +181,7 @@ def _open_cases_statement(with_company: bool) -> Rows:
     talked_about = (
         select(Communication.case_id)
         .where(Communication.contact_id == bindparam("contact_id"))
-        .order_by(Communication.at.desc())
+        .order_by(Communication.at.desc(), Communication.id.desc())  # the same ones anywhere
         .limit(CASE_LOOKBACK)
         .subquery()
     )

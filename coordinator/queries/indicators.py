@@ -30,7 +30,9 @@ class IndicatorFigure:
 def for_case(store: Store, case_id: int) -> list[AmountRecord]:
     with store.read() as session:
         rows = session.scalars(
-            select(CaseAmount).where(CaseAmount.case_id == case_id).order_by(CaseAmount.counted_on)
+            select(CaseAmount)
+            .where(CaseAmount.case_id == case_id)
+            .order_by(CaseAmount.counted_on, CaseAmount.id)
         )
         return [
             AmountRecord(

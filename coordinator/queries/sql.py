@@ -10,8 +10,11 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import Boolean, ColumnElement, Select, case, func, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from coordinator.search.index import reading
 
@@ -40,6 +43,45 @@ def escape_like(value: str) -> str:
 def contains(column: Any, text: str) -> ColumnElement[bool]:
     """``column`` holds ``text`` anywhere (``%`` and ``_`` in it are literal characters)."""
     return column.like(f"%{escape_like(text)}%", escape="\\")  # type: ignore[no-any-return]
+
+
+class _AnyCase(ColumnElement[bool]):
+    """A LIKE that ignores the case of ASCII letters, as SQLite's own LIKE does: the same
+    LIKE there, ILIKE on PostgreSQL (whose LIKE minds case)."""
+
+    type = Boolean()
+    inherit_cache = True
+    _is_implicitly_boolean = True
+    _traverse_internals = [  # noqa: RUF012 - SQLAlchemy's own declaration, not a ClassVar
+        ("on_sqlite", InternalTraversal.dp_clauseelement),
+        ("elsewhere", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, on_sqlite: ColumnElement[bool], elsewhere: ColumnElement[bool]) -> None:
+        self.on_sqlite = on_sqlite
+        self.elsewhere = elsewhere
+
+
+@compiles(_AnyCase)
+def _any_case(element: _AnyCase, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.elsewhere, **kw)
+
+
+@compiles(_AnyCase, "sqlite")
+def _any_case_sqlite(element: _AnyCase, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.on_sqlite, **kw)
+
+
+def contains_any_case(column: Any, text: Any) -> ColumnElement[bool]:
+    """``column`` holds ``text`` anywhere, Latin letters in either case, on every
+    database (a name typed "john" finds John Smith on the office server as on SQLite).
+
+    ``text`` is a string (``%`` and ``_`` in it are literal characters) or a bound
+    parameter already escaped with ``\\``."""
+    if isinstance(text, str):
+        pattern = f"%{escape_like(text)}%"
+        return _AnyCase(column.like(pattern, escape="\\"), column.ilike(pattern, escape="\\"))
+    return _AnyCase(column.contains(text, escape="\\"), column.icontains(text, escape="\\"))
 
 
 def order_key(expr: Any, ascending: bool, nulls_low: bool | None = None) -> Any:

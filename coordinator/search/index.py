@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from coordinator.errors import StorageError
 from coordinator.i18n import N_
-from coordinator.search import documents
+from coordinator.search import documents, postgres_fts, sqlite_fts
 from coordinator.search.backend import SEARCHED, SearchBackend
 from coordinator.search.postgres_fts import PostgresFts
 from coordinator.search.sqlite_fts import SqliteFts
@@ -102,17 +102,30 @@ def reading(session: Session) -> Iterator[None]:
     try:
         yield
     except DatabaseError as exc:
-        reason = str(getattr(exc, "orig", exc)).lower()
-        if "malformed" not in reason and "corrupt" not in reason:
+        if not _damaged(str(getattr(exc, "orig", exc)).lower()):
             raise
         backend = backend_for(session)
         if backend is None:
             raise
         # Its own connection: the session is inside a read that cannot write.
-        with session.get_bind().engine.connect() as conn:
-            backend.forget(conn)
-            conn.commit()
+        try:
+            with session.get_bind().engine.connect() as conn:
+                backend.forget(conn)
+                conn.commit()
+        except DatabaseError:
+            pass  # what is left cannot say "whole" either: it is built again all the same
         raise SearchIndexDamagedError(MSG_DAMAGED) from exc
+
+
+def _damaged(reason: str) -> bool:
+    """The database's words for an index it cannot read: its pages damaged (SQLite), or
+    its table gone (either database; PostgreSQL keeps its own pages sound)."""
+    return (
+        "malformed" in reason
+        or "corrupt" in reason
+        or f"no such table: {sqlite_fts.TABLE}" in reason
+        or f'relation "{postgres_fts.TABLE}" does not exist' in reason
+    )
 
 
 SAMPLE: Final = 100

@@ -96,6 +96,10 @@ def pending_upgrade(store: Store) -> bool | None:
     if current == head_revision(store.url):
         return None
     if has_tables and current is None:
+        if not store.uses_data_dir_database:
+            raise StorageError(
+                N_("The database {where} is not a Liaison Hub database."), where=store.where
+            )
         raise StorageError(
             N_("The file {path} is not a Liaison Hub database."), path=str(store.database_path)
         )

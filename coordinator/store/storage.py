@@ -58,7 +58,7 @@ from coordinator.store.models import (
     Versioned,
 )
 
-__all__ = ["DATABASE_URL_ENV", "Store", "Work"]
+__all__ = ["DATABASE_URL_ENV", "Store", "Work", "configured_url"]
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -369,6 +369,18 @@ class Store:
         else:
             self.engine = create_engine(self.url, **_server_options())
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # A read sees one state of the data from its first query to its end, as a read
+        # transaction does on SQLite. On a server that is REPEATABLE READ: its default,
+        # READ COMMITTED, shows each statement what was committed meanwhile (a list's
+        # count and its ids would disagree).
+        self._read_sessions = (
+            self._sessions
+            if self.is_sqlite
+            else sessionmaker(
+                self.engine.execution_options(isolation_level="REPEATABLE READ"),
+                expire_on_commit=False,
+            )
+        )
         self._reading = threading.local()  # the read session open on each thread, if any
         self.before_commit: list[Callable[[Work], None]] = []
         """Run at the end of every unit of work, inside its transaction (the search index
@@ -438,7 +450,7 @@ class Store:
         if outer is not None:
             yield outer
             return
-        session = self._sessions()
+        session = self._read_sessions()
         self._reading.session = session
         try:
             with session.begin():

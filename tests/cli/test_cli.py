@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from coordinator.paths import DATABASE_NAME
 from coordinator.safety.opening import open_store
+from coordinator.store.local_settings import DATABASE_URL_ENV
+from coordinator.store.storage import Store
+from tests.conftest import database_fingerprint, database_url
 
 
 def run(data_dir: Path, *args: str, env_dir: bool = False) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIAISON_HUB")}
     env["LIAISON_HUB_LANG"] = "en"
+    url = database_url(data_dir)  # with --backend postgresql: the folder's server database
+    if url is not None:
+        env[DATABASE_URL_ENV] = url
     argv = [sys.executable, "-m", "coordinator.cli"]
     if env_dir:
         env["LIAISON_HUB_DATA_DIR"] = str(data_dir)
@@ -70,25 +76,40 @@ def test_broken_import_file_is_refused_and_changes_nothing(tmp_path: Path) -> No
     result = run(data_dir, "import", "--json", str(bad))
     assert result.returncode == 2
     assert result.stderr.startswith("Error:")
-    con = sqlite3.connect(data_dir / DATABASE_NAME)
-    assert con.execute("SELECT count(*) FROM cases").fetchone() == (0,)
-    con.close()
+    store = Store(data_dir)
+    try:
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM cases")).scalar() == 0
+    finally:
+        store.close()
 
 
 def test_check_reports_a_missing_attachment(demo_dir: Path, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     from coordinator.services import cases, documents
+    from coordinator.store.local_settings import set_database_url
+    from tests.conftest import database_url
 
+    url = database_url(data_dir)
+    if url is not None:  # on a server (--backend postgresql): the command reaches it too
+        set_database_url(data_dir, url)
     store = open_store(data_dir)
     case = cases.open_case(store, "附件检查").value
     document = documents.add(store, case.id, "营业执照副本").value
     scan = tmp_path / "scan.pdf"
     scan.write_bytes(b"%PDF-1.4 scanned licence")
     stored = documents.attach_file(store, document.id, scan).value.files[0]
-    store.close()
     assert run(data_dir, "check").returncode == 0
-    documents_path = data_dir / "files" / stored.sha256[:2] / stored.sha256
-    documents_path.unlink()
+    if store.on_server:  # its content is in the database there
+        from sqlalchemy import delete
+
+        from coordinator.store.models import FileChunk
+
+        with store.engine.begin() as conn:
+            conn.execute(delete(FileChunk).where(FileChunk.sha256 == stored.sha256))
+    else:
+        (data_dir / "files" / stored.sha256[:2] / stored.sha256).unlink()
+    store.close()
     result = run(data_dir, "check")
     assert result.returncode == 1
     assert "scan.pdf" in result.stdout
@@ -100,9 +121,10 @@ def test_data_dir_from_environment(tmp_path: Path) -> None:
     result = run(data_dir, "info", env_dir=True)
     assert result.returncode == 0, result.stderr
     assert str(data_dir) in result.stdout
-    assert (data_dir / DATABASE_NAME).exists()
-    assert oct((data_dir / DATABASE_NAME).stat().st_mode & 0o777) == "0o600"
     assert oct(data_dir.stat().st_mode & 0o777) == "0o700"
+    if database_url(data_dir) is None:  # the folder holds the database itself
+        assert (data_dir / DATABASE_NAME).exists()
+        assert oct((data_dir / DATABASE_NAME).stat().st_mode & 0o777) == "0o600"
 
 
 CONTACTS = Path(__file__).parents[1] / "coordinator" / "exchange" / "data" / "contacts"
@@ -116,11 +138,19 @@ def test_import_contacts_reports_and_sets_the_exit_status(tmp_path: Path) -> Non
     again = run(data, "--lang", "en", "import-contacts", str(CONTACTS / "iphone_3.0.vcf"))
     assert again.returncode == 0
     assert "0 added" in again.stdout  # the same people: nothing twice
-    before = (data / DATABASE_NAME).read_bytes()
+    before = _fingerprint(data)
     broken = run(data, "--lang", "en", "import-contacts", str(CONTACTS / "broken_quotes.csv"))
     assert broken.returncode == 2
     assert "CSV" in broken.stderr
-    assert (data / DATABASE_NAME).read_bytes() == before
+    assert _fingerprint(data) == before
+
+
+def _fingerprint(data_dir: Path) -> str:
+    store = Store(data_dir)
+    try:
+        return database_fingerprint(store)
+    finally:
+        store.close()
 
 
 def test_list_names_match_the_exporter() -> None:

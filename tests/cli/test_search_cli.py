@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
-from coordinator.paths import DATABASE_NAME
+from coordinator.store.storage import Store
 from tests.cli.test_cli import run
+from tests.conftest import copy_data_folder
 
 
 @pytest.fixture(scope="module")
@@ -62,14 +63,13 @@ def test_the_case_filter_keeps_its_records(demo_dir: Path) -> None:
 
 
 def test_check_finds_a_stale_index_and_reindex_rebuilds_it(demo_dir: Path, tmp_path: Path) -> None:
-    import shutil
-
-    data_dir = tmp_path / "data"
-    shutil.copytree(demo_dir, data_dir)
-    con = sqlite3.connect(data_dir / DATABASE_NAME)
-    con.execute("DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_index LIMIT 3)")
-    con.commit()
-    con.close()
+    data_dir = copy_data_folder(demo_dir, tmp_path / "data")
+    store = Store(data_dir)  # the database alone: no index following its changes
+    with store.engine.begin() as conn:
+        conn.execute(
+            text("DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_index LIMIT 3)")
+        )
+    store.close()
     checked = run(data_dir, "check")
     assert checked.returncode == 1
     assert "search index does not match" in checked.stdout

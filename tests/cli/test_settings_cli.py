@@ -14,6 +14,7 @@ from coordinator.cli import commands as cli
 from coordinator.safety.opening import open_store
 from coordinator.store.local_settings import DATABASE_URL_ENV, OFFICER_ENV, read_local_settings
 from coordinator.store.models import Event
+from tests.conftest import keep_sqlite_file
 from tests.postgres_server import PostgresServer, free_port
 
 
@@ -39,6 +40,7 @@ def test_a_laptop_is_pointed_at_the_office_server_and_back(
     tmp_path: Path, empty_database: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data_dir = tmp_path / "data"
+    keep_sqlite_file(data_dir)  # the laptop's own file, in every run: it is switched from
     base = ["--lang", "en", "--data-dir", str(data_dir), "settings"]
     assert cli.main([*base, "--set-officer", "李晓雯"]) == 0
     # Nobody listens there: said, and the setting is left as it was.

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -47,6 +46,7 @@ from coordinator.services import (
 from coordinator.services.templates import TemplateActionSpec, TemplateDocumentSpec
 from coordinator.store.models import NAME_MAX, NOTE_MAX, TITLE_MAX, CalendarDay, Case, Organisation
 from coordinator.store.storage import Store
+from tests.conftest import copy_data_folder
 
 if TYPE_CHECKING:
     from tests.conftest import FixedClock, Refused
@@ -98,8 +98,7 @@ def make_ctx(store: Store) -> Ctx:
 @pytest.fixture(scope="module")
 def _ctx_seed(_seed_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Ctx]:
     """The world built once per module; each test gets its own copy of the folder."""
-    folder = tmp_path_factory.mktemp("bad_input") / "data"
-    shutil.copytree(_seed_data_dir, folder)
+    folder = copy_data_folder(_seed_data_dir, tmp_path_factory.mktemp("bad_input") / "data")
     seed = open_store(folder, clock=lambda: datetime(2025, 6, 9, 9, 0))
     made = make_ctx(seed)
     seed.close()
@@ -109,7 +108,7 @@ def _ctx_seed(_seed_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
 @pytest.fixture
 def store(tmp_path: Path, clock: FixedClock, _ctx_seed: tuple[Path, Ctx]) -> Iterator[Store]:
     """This module's store: the shared fixture's, with the world already in it."""
-    shutil.copytree(_ctx_seed[0], tmp_path / "data")
+    copy_data_folder(_ctx_seed[0], tmp_path / "data")
     opened = open_store(tmp_path / "data", clock=clock)
     yield opened
     opened.close()

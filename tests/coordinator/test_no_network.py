@@ -4,15 +4,23 @@ The guard replaces ``socket.socket.connect``/``connect_ex``/``sendto``,
 ``socket.create_connection`` and ``socket.getaddrinfo`` with functions that record the
 attempt and fail the test (``pytest.fail`` raises a BaseException, which no
 ``except Exception`` in the code under test can swallow; the record catches the rest).
+
+With ``--backend postgresql`` the data is on an office server, so exactly one kind of
+connection is allowed: to that server, the one the data folder is set to, here on
+loopback. The database driver connects from C, past Python's sockets, so the guard also
+stands at the driver's door (``psycopg.Connection.connect``): every connection it opens
+is recorded and must go to that server, and at least one must have been seen (else the
+guard would not be looking where the connections go).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 
@@ -25,25 +33,71 @@ from coordinator.safety import archive, backup, checks, restore
 from coordinator.safety import health as data_health
 from coordinator.safety.opening import open_store
 from coordinator.services import documents, templates
+from tests import postgres_server
+from tests.conftest import on_postgresql
+from tests.postgres_server import PostgresServer
 
 NOW = datetime(2026, 11, 25, 10, 30)
 
 
 @pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+def office_server(request: pytest.FixtureRequest) -> tuple[str, int] | None:
+    """Where the stores' server is (host, port) with --backend postgresql; else None."""
+    if not on_postgresql(request.config):
+        return None
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return (postgres_server.HOST, server.port)
+
+
+@pytest.fixture
+def server_connections() -> list[tuple[str, int]]:
+    """The database connections the guard let through (to the office server)."""
+    return []
+
+
+@pytest.fixture
+def no_network(
+    monkeypatch: pytest.MonkeyPatch,
+    office_server: tuple[str, int] | None,
+    server_connections: list[tuple[str, int]],
+) -> Iterator[list[str]]:
     attempts: list[str] = []
 
-    def refuse(what: str) -> Any:
-        def blocked(*args: Any, **kwargs: Any) -> NoReturn:
+    def to_the_server(address: Any) -> bool:
+        return office_server is not None and tuple(address[:2]) == office_server
+
+    def refuse(what: str, real: Any = None) -> Any:
+        def blocked(*args: Any, **kwargs: Any) -> Any:
+            if real is not None and to_the_server(args[1]):
+                return real(*args, **kwargs)  # the office server's socket, if Python's own
             attempts.append(f"{what}{args[1:] if what.startswith('socket.') else args}")
             pytest.fail(f"network access attempted: {attempts[-1]}")
 
         return blocked
 
     for name in ("connect", "connect_ex", "sendto"):
-        monkeypatch.setattr(socket.socket, name, refuse(f"socket.{name}"))
+        real = getattr(socket.socket, name) if name != "sendto" else None
+        monkeypatch.setattr(socket.socket, name, refuse(f"socket.{name}", real))
     monkeypatch.setattr(socket, "create_connection", refuse("create_connection"))
     monkeypatch.setattr(socket, "getaddrinfo", refuse("getaddrinfo"))
+    if office_server is not None:
+        import psycopg
+        from psycopg.conninfo import conninfo_to_dict
+
+        real_connect = psycopg.Connection.connect
+
+        def connect(conninfo: str = "", **kwargs: Any) -> Any:
+            params = conninfo_to_dict(conninfo, **kwargs)
+            where = (str(params.get("hostaddr") or params.get("host")), int(str(params["port"])))
+            server_connections.append(where)
+            if where != office_server or not ipaddress.ip_address(where[0]).is_loopback:
+                attempts.append(f"database connection to {where}")
+                pytest.fail(f"network access attempted: {attempts[-1]}")
+            return real_connect(conninfo, **kwargs)
+
+        # psycopg.connect is the class's method, taken when psycopg was imported.
+        monkeypatch.setattr(psycopg.Connection, "connect", connect)
+        monkeypatch.setattr(psycopg, "connect", connect)
     yield attempts
     assert attempts == [], attempts
 
@@ -64,7 +118,12 @@ def test_the_guard_catches_an_attempt(no_network: list[str]) -> None:
 
 
 @pytest.mark.slow
-def test_everything_the_officer_does_runs_offline(no_network: list[str], tmp_path: Path) -> None:
+def test_everything_the_officer_does_runs_offline(
+    no_network: list[str],
+    tmp_path: Path,
+    office_server: tuple[str, int] | None,
+    server_connections: list[tuple[str, int]],
+) -> None:
     store = open_store(tmp_path / "data", clock=lambda: NOW)
     try:
         templates.install_builtin(store)
@@ -100,3 +159,6 @@ def test_everything_the_officer_does_runs_offline(no_network: list[str], tmp_pat
     assert data_health.diagnose(tmp_path / "laptop", thorough=True).ok
     restore.restore_backup(tmp_path / "data", made.id, clock=lambda: NOW)
     assert no_network == []
+    if office_server is not None:  # the guard saw the database's connections, all of them
+        assert server_connections  # to the office server
+        assert set(server_connections) == {office_server}

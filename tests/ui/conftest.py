@@ -41,13 +41,12 @@ def _fail_on_qt_warnings(qtlog: pytest.FixtureRequest) -> Iterator[None]:
         pytest.fail("Qt warnings: " + "; ".join(bad), pytrace=False)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _officer_named() -> Iterator[None]:
+@pytest.fixture(autouse=True)
+def _officer_named(monkeypatch: pytest.MonkeyPatch) -> None:
     """Who works here is asked at the first start: the tests' app is somebody already
-    (the test of that question takes the name away again)."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LIAISON_HUB_OFFICER", "测试员")
-        yield
+    (the test of that question takes the name away again). Per test, so that it never
+    outlives the UI tests into the core's."""
+    monkeypatch.setenv("LIAISON_HUB_OFFICER", "测试员")
 
 
 DEMO_NOW = datetime(2026, 11, 25, 10, 30)  # the demo's "now": a Wednesday morning

@@ -436,8 +436,11 @@ def test_a_monday_morning_build_works_too(tmp_path: Path) -> None:
     assert case_clock(store, aoi.id, MONDAY_MORNING).elapsed_seconds <= 4 * 3600
 
 
-def test_the_same_moment_gives_the_same_demo(tmp_path: Path, store: Store) -> None:
+def test_the_same_moment_gives_the_same_demo(
+    tmp_path: Path, store: Store, request: pytest.FixtureRequest
+) -> None:
     again = open_store(tmp_path / "data")
+    request.addfinalizer(again.close)
     build_demo(again, WEDNESDAY)
 
     def fingerprint(s: Store) -> list[tuple[object, ...]]:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import shutil
-import sqlite3
 import tempfile
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -24,6 +21,7 @@ from coordinator.services import cases, contacts
 from coordinator.store.changes import ChangeKind
 from coordinator.store.models import Communication
 from coordinator.store.storage import Store
+from tests.conftest import copy_data_folder, database_fingerprint
 
 if TYPE_CHECKING:
     from tests.conftest import FixedClock, Refused
@@ -387,16 +385,6 @@ def test_the_store_clock_is_the_default_now(store: Store, zhang: int, clock: Fix
     assert summary.first_at == datetime(2025, 6, 9, 8, 41)
 
 
-def database_hash(store: Store) -> str:
-    """The database file's bytes, with the write-ahead log folded in first."""
-    connection = sqlite3.connect(store.database_path, isolation_level=None)
-    try:
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        connection.close()
-    return hashlib.sha256(store.database_path.read_bytes()).hexdigest()
-
-
 # -- fuzzing ----------------------------------------------------------------------------------
 
 _PIECES = st.sampled_from(
@@ -457,8 +445,7 @@ def test_any_paste_is_parsed_or_refused_with_a_message(text: str) -> None:
 
 @pytest.fixture(scope="module")
 def chat_seed(tmp_path_factory: pytest.TempPathFactory, _seed_data_dir: Path) -> Path:
-    folder = tmp_path_factory.mktemp("chat-fuzz") / "data"
-    shutil.copytree(_seed_data_dir, folder)
+    folder = copy_data_folder(_seed_data_dir, tmp_path_factory.mktemp("chat-fuzz") / "data")
     seed = open_store(folder, clock=lambda: NOW)
     contacts.create(seed, "张伟明", phones=["13800138000"])
     import_chat(seed, CHAT, contact_id=1, case_id=None, my_names=ME, now=NOW)
@@ -474,10 +461,10 @@ def chat_seed(tmp_path_factory: pytest.TempPathFactory, _seed_data_dir: Path) ->
 @given(_CHATS)
 def test_a_refused_import_leaves_the_database_byte_for_byte(chat_seed: Path, text: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        shutil.copytree(chat_seed, Path(folder) / "data")
+        copy_data_folder(chat_seed, Path(folder) / "data")
         store = open_store(Path(folder) / "data", clock=lambda: NOW)
         try:
-            before = database_hash(store)
+            before = database_fingerprint(store)
             refusal: ValidationError | None = None
             try:
                 import_chat(store, text, contact_id=1, case_id=None, my_names=ME, now=NOW)
@@ -485,6 +472,6 @@ def test_a_refused_import_leaves_the_database_byte_for_byte(chat_seed: Path, tex
                 refusal = err
             if refusal is not None:
                 assert refusal.message("en")
-                assert database_hash(store) == before
+                assert database_fingerprint(store) == before
         finally:
             store.close()

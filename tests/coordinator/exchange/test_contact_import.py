@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 import codecs
-import hashlib
-import shutil
-import sqlite3
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -34,19 +31,10 @@ from coordinator.store.changes import ChangeKind
 from coordinator.store.models import Contact
 from coordinator.store.records import ContactRecord
 from coordinator.store.storage import Store
+from tests.conftest import copy_data_folder, database_fingerprint
 
 DATA = Path(__file__).parent / "data" / "contacts"
 InChinese = Callable[[DomainError], DomainError]
-
-
-def database_hash(store: Store) -> str:
-    """The database file's bytes, with the write-ahead log folded in first."""
-    connection = sqlite3.connect(store.database_path, isolation_level=None)
-    try:
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        connection.close()
-    return hashlib.sha256(store.database_path.read_bytes()).hexdigest()
 
 
 def everyone(store: Store) -> dict[str, ContactRecord]:
@@ -304,13 +292,13 @@ def test_spreadsheet_numbers(store: Store, tmp_path: Path) -> None:
 def test_importing_the_same_file_twice_changes_nothing(store: Store) -> None:
     for name in ("iphone_3.0.vcf", "phone_gbk.csv", "android_2.1_qp_utf8.vcf"):
         apply(store, preview(store, DATA / name))
-    before = database_hash(store)
+    before = database_fingerprint(store)
     for name in ("iphone_3.0.vcf", "phone_gbk.csv", "android_2.1_qp_utf8.vcf"):
         plan = preview(store, DATA / name)
         assert {row.action for row in plan.rows} <= {RowAction.UNCHANGED, RowAction.REFUSED}
         out = apply(store, plan)
         assert out.value.added == out.value.merged == 0
-    assert database_hash(store) == before
+    assert database_fingerprint(store) == before
 
 
 def test_duplicates_inside_one_file(store: Store, tmp_path: Path) -> None:
@@ -409,12 +397,12 @@ def test_at_most_ten_numbers(store: Store, tmp_path: Path) -> None:
 def test_bad_files_are_refused_and_nothing_changes(
     store: Store, zhang: int, name: str, english: str, in_chinese: InChinese
 ) -> None:
-    before = database_hash(store)
+    before = database_fingerprint(store)
     with pytest.raises(ValidationError) as info:
         preview(store, DATA / name)
     assert info.value.message("en") == english
     in_chinese(info.value)
-    assert database_hash(store) == before
+    assert database_fingerprint(store) == before
 
 
 @pytest.mark.parametrize(
@@ -457,7 +445,7 @@ def test_a_missing_file(store: Store, tmp_path: Path) -> None:
 
 def test_apply_is_all_or_nothing(store: Store, zhang: int, monkeypatch: pytest.MonkeyPatch) -> None:
     plan = preview(store, DATA / "iphone_3.0.vcf")
-    before = database_hash(store)
+    before = database_fingerprint(store)
     real = contacts.create_in
     calls = {"n": 0}
 
@@ -470,7 +458,7 @@ def test_apply_is_all_or_nothing(store: Store, zhang: int, monkeypatch: pytest.M
     monkeypatch.setattr(contacts, "create_in", failing)
     with pytest.raises(ConflictError):
         apply(store, plan)
-    assert database_hash(store) == before
+    assert database_fingerprint(store) == before
 
 
 def test_apply_plans_again_against_the_store_as_it_is_now(store: Store) -> None:
@@ -535,14 +523,14 @@ def test_cli_import_contacts(
     store = open_store(tmp_path / "cli-data")
     try:
         assert "John Smith" not in everyone(store)  # the dry run wrote nothing
-        before = database_hash(store)
+        before = database_fingerprint(store)
     finally:
         store.close()
     assert run_cli("import-contacts", str(DATA / "broken_quotes.csv")) == 2
     assert "Error: The file broken_quotes.csv is not a valid CSV file" in capsys.readouterr().err
     store = open_store(tmp_path / "cli-data")
     try:
-        assert database_hash(store) == before
+        assert database_fingerprint(store) == before
     finally:
         store.close()
 
@@ -552,8 +540,7 @@ def test_cli_import_contacts(
 
 @pytest.fixture(scope="module")
 def import_seed(tmp_path_factory: pytest.TempPathFactory, _seed_data_dir: Path) -> Path:
-    folder = tmp_path_factory.mktemp("import-fuzz") / "data"
-    shutil.copytree(_seed_data_dir, folder)
+    folder = copy_data_folder(_seed_data_dir, tmp_path_factory.mktemp("import-fuzz") / "data")
     seed = open_store(folder)
     contacts.create(seed, "张伟明", phones=["13800138000"], handles=[("wechat", "zwm_nb")])
     seed.close()
@@ -612,12 +599,12 @@ _FILES = {
 
 def _import_or_refuse(folder: Path, name: str, payload: bytes) -> None:
     with tempfile.TemporaryDirectory() as scratch:
-        shutil.copytree(folder, Path(scratch) / "data")
+        copy_data_folder(folder, Path(scratch) / "data")
         store = open_store(Path(scratch) / "data")
         try:
             path = Path(scratch) / name
             path.write_bytes(payload)
-            before = database_hash(store)
+            before = database_fingerprint(store)
             refusal: DomainError | None = None
             try:
                 plan = preview(store, path)
@@ -625,9 +612,9 @@ def _import_or_refuse(folder: Path, name: str, payload: bytes) -> None:
                 refusal = err
             if refusal is not None:
                 assert refusal.message("en")
-                assert database_hash(store) == before
+                assert database_fingerprint(store) == before
                 return
-            assert database_hash(store) == before  # a preview never writes
+            assert database_fingerprint(store) == before  # a preview never writes
             for row in plan.rows:
                 if row.action is RowAction.REFUSED:
                     assert row.reason is not None

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import os
 import shutil
-import sqlite3
 import stat
 import tempfile
 from collections.abc import Callable, Iterator
@@ -18,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from coordinator.errors import ConflictError, DomainError, StorageError, ValidationError
 from coordinator.exchange import transfer
@@ -60,6 +58,7 @@ from coordinator.store.models import (
     record_tables,
 )
 from coordinator.store.storage import Store
+from tests.conftest import copy_data_folder, database_fingerprint
 
 if TYPE_CHECKING:
     from tests.conftest import FixedClock
@@ -334,28 +333,15 @@ def fill_rich(store: Store) -> None:
 
 
 def sql_dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
-    """Every table's rows as stored (raw SQLite values), in primary key order."""
-    connection = sqlite3.connect(store.database_path)
-    try:
-        dump: dict[str, list[tuple[Any, ...]]] = {}
+    """Every table's rows as stored (the driver's raw values, not the models'), in
+    primary key order."""
+    dump: dict[str, list[tuple[Any, ...]]] = {}
+    with store.engine.connect() as connection:
         for table in record_tables():
             order = ", ".join(c.name for c in table.primary_key.columns)
-            dump[table.name] = connection.execute(
-                f'SELECT * FROM "{table.name}" ORDER BY {order}'
-            ).fetchall()
-        return dump
-    finally:
-        connection.close()
-
-
-def file_hash(store: Store) -> str:
-    """The database file's hash, with the write-ahead log folded in first."""
-    connection = sqlite3.connect(store.database_path, isolation_level=None)
-    try:
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        connection.close()
-    return hashlib.sha256(store.database_path.read_bytes()).hexdigest()
+            rows = connection.exec_driver_sql(f'SELECT * FROM "{table.name}" ORDER BY {order}')
+            dump[table.name] = [tuple(row) for row in rows]
+    return dump
 
 
 def tables_of(path: Path) -> dict[str, Any]:
@@ -377,7 +363,7 @@ def pristine_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def rich_export(tmp_path_factory: pytest.TempPathFactory, pristine_dir: Path) -> Path:
     folder = tmp_path_factory.mktemp("rich")
-    shutil.copytree(pristine_dir, folder / "data")
+    copy_data_folder(pristine_dir, folder / "data")
     source = fresh_store(folder / "data")
     try:
         fill_rich(source)
@@ -392,7 +378,7 @@ def make_store(tmp_path: Path, pristine_dir: Path) -> Iterator[Callable[[str], S
     opened: list[Store] = []
 
     def make(name: str) -> Store:
-        shutil.copytree(pristine_dir, tmp_path / name)
+        copy_data_folder(pristine_dir, tmp_path / name)
         store = fresh_store(tmp_path / name)
         opened.append(store)
         return store
@@ -473,12 +459,11 @@ def test_export_replaces_a_file_atomically_and_keeps_it_when_it_fails(
     assert json.loads(target.read_text(encoding="utf-8"))["format"] == "liaison-hub-export"
 
     target.write_text("the previous export", encoding="utf-8")
-    connection = sqlite3.connect(rich.database_path)
-    try:  # a value JSON cannot hold makes the export fail half way through
-        connection.execute("UPDATE actions SET promised_limit_hours = 1e999 WHERE position = 1")
-        connection.commit()
-    finally:
-        connection.close()
+    with rich.engine.begin() as connection:  # a value JSON cannot hold: the export fails
+        connection.execute(  # half way through
+            text("UPDATE actions SET promised_limit_hours = :inf WHERE position = 1"),
+            {"inf": float("inf")},
+        )
     with pytest.raises(StorageError) as info:
         export_json(rich, target)
     message = info.value.message("en")
@@ -546,7 +531,7 @@ def test_round_trip_into_a_store_with_the_builtin_templates(
 ) -> None:
     """A new data folder already holds the shipped templates: they are matched, not doubled."""
     seed: Path = request.getfixturevalue("_seed_data_dir")  # what the `store` fixture copies
-    shutil.copytree(seed, tmp_path / "source")
+    copy_data_folder(seed, tmp_path / "source")
     source = open_store(tmp_path / "source", clock=clock)
     try:
         fill_rich(source)
@@ -677,7 +662,7 @@ def test_refuse_mode_refuses_a_store_with_data_and_changes_nothing(
 ) -> None:
     target = make_store("target")
     add_one(target, table)
-    before_hash, before = file_hash(target), sql_dump(target)
+    before_hash, before = database_fingerprint(target), sql_dump(target)
     with pytest.raises(ConflictError) as info:
         import_json(target, rich_export)
     in_chinese(info.value)
@@ -685,7 +670,7 @@ def test_refuse_mode_refuses_a_store_with_data_and_changes_nothing(
     assert message.startswith("The store is not empty: it already holds")
     assert table in message
     assert sql_dump(target) == before
-    assert file_hash(target) == before_hash
+    assert database_fingerprint(target) == before_hash
 
 
 def test_refuse_is_the_default_and_a_bad_mode_is_a_programming_error(
@@ -1085,7 +1070,7 @@ def test_damaged_files_are_refused_naming_the_problem(
     target = make_store("target")
     if mode == "merge":
         fill_rich(target)  # merging into a store with everything in it
-    before_hash, before = file_hash(target), sql_dump(target)
+    before_hash, before = database_fingerprint(target), sql_dump(target)
     with pytest.raises(ValidationError) as info:
         import_json(target, damaged, mode=mode)
     in_chinese(info.value)
@@ -1093,7 +1078,7 @@ def test_damaged_files_are_refused_naming_the_problem(
     for part in expected:
         assert part in message, message
     assert sql_dump(target) == before
-    assert file_hash(target) == before_hash
+    assert database_fingerprint(target) == before_hash
 
 
 def test_the_damaged_file_editor_keeps_a_valid_file_valid(
@@ -1146,9 +1131,13 @@ def test_import_needs_foreign_keys_enforced(
     target = make_store("target")
     target.engine.dispose()
     with target.engine.connect() as connection:  # the pool's only connection, spoilt
-        connection.connection.driver_connection.execute(  # type: ignore[union-attr]
+        spoil = (
             "PRAGMA foreign_keys = OFF"
+            if target.is_sqlite  # on PostgreSQL, a replica's role skips the checks
+            else "SET session_replication_role = replica"
         )
+        connection.connection.driver_connection.execute(spoil)  # type: ignore[union-attr]
+        connection.connection.driver_connection.commit()  # type: ignore[union-attr]
     before = sql_dump(target)
     with pytest.raises(StorageError) as info:
         import_json(target, rich_export)
@@ -1208,7 +1197,7 @@ JSON_VALUES = st.recursive(
 @pytest.fixture(scope="module")
 def small_export(tmp_path_factory: pytest.TempPathFactory, pristine_dir: Path) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("small")
-    shutil.copytree(pristine_dir, folder / "data")
+    copy_data_folder(pristine_dir, folder / "data")
     source = fresh_store(folder / "data")
     try:
         fill_rich(source)
@@ -1222,7 +1211,7 @@ def small_export(tmp_path_factory: pytest.TempPathFactory, pristine_dir: Path) -
 @pytest.fixture(scope="module")
 def populated_dir(tmp_path_factory: pytest.TempPathFactory, pristine_dir: Path) -> Path:
     folder = tmp_path_factory.mktemp("populated") / "data"
-    shutil.copytree(pristine_dir, folder)
+    copy_data_folder(pristine_dir, folder)
     store = fresh_store(folder)
     try:
         with store.work() as w:
@@ -1284,7 +1273,7 @@ def test_random_damage_is_refused_cleanly_or_imported(
     mode, payload = data.draw(damaged_documents(small_export))
     with tempfile.TemporaryDirectory() as folder:
         base = pristine_dir if mode == "refuse" else populated_dir
-        shutil.copytree(base, Path(folder) / "data")
+        copy_data_folder(base, Path(folder) / "data")
         store = fresh_store(Path(folder) / "data")
         try:
             (Path(folder) / "damaged.json").write_bytes(payload)

@@ -22,6 +22,7 @@ from coordinator.queries.caller import MatchReason, recognise
 from coordinator.services import actions, cases, communications, contacts, documents
 from coordinator.services import organisations as orgs
 from coordinator.store.storage import Store
+from tests.coordinator.queries.plans import Plan, plan, substring_scan
 
 if TYPE_CHECKING:
     from tests.conftest import FixedClock
@@ -363,15 +364,15 @@ def statements(store: Store) -> Iterator[list[tuple[str, Any]]]:
     event.remove(store.engine, "before_cursor_execute", grab)
 
 
-def _plans(store: Store, executed: list[tuple[str, Any]]) -> list[str]:
-    lines: list[str] = []
-    with store.read() as session:
-        for sql, parameters in executed:
-            if not sql.lstrip().upper().startswith("SELECT"):
-                continue
-            rows = session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)
-            lines += [str(row[3]) for row in rows]
-    return lines
+def _plans(store: Store, executed: list[tuple[str, Any]]) -> Plan:
+    every = Plan()
+    for sql, parameters in executed:
+        if sql.lstrip().upper().startswith("SELECT"):
+            found = plan(store, sql, parameters)
+            every.searched += found.searched
+            every.scanned += found.scanned
+            every.lines += found.lines
+    return every
 
 
 @pytest.mark.parametrize("typed", ["zhangwm", "张伟", "4321", "+86 138 0013 8000"])
@@ -379,15 +380,18 @@ def test_recognition_reads_indexes_not_tables(
     store: Store, people: People, statements: list[tuple[str, Any]], typed: str
 ) -> None:
     recognise(store, typed)
-    plan = _plans(store, statements)
+    found = _plans(store, statements)
+    # A name or digits anywhere in a column (LIKE '%...%') read a narrow index from end
+    # to end on SQLite, the table itself on PostgreSQL: no ordinary index finds text in
+    # the middle of a value, on either database.
     full_scans = [
         line
-        for line in plan
-        if line.startswith("SCAN")
-        and "COVERING INDEX" not in line
+        for line in found.scanned
+        if "COVERING INDEX" not in line
         and not line.startswith(("SCAN anon", "SCAN CONSTANT"))
+        and not substring_scan(line)
     ]
-    assert full_scans == [], plan
+    assert full_scans == [], found.lines
 
 
 def test_the_card_reads_indexes_not_tables(
@@ -399,10 +403,9 @@ def test_the_card_reads_indexes_not_tables(
     communications.log(store, contact_id=people.zhang, case_id=case)
     statements.clear()
     card_queries.caller_card(store, people.zhang, clock.now)
-    plan = _plans(store, statements)
-    scans = [line for line in plan if line.startswith("SCAN")]
+    found = _plans(store, statements)
     # The only one: the contact's latest communications, picked through the index first.
-    assert [line for line in scans if not line.startswith("SCAN anon")] == [], plan
+    assert [line for line in found.scanned if not line.startswith("SCAN anon")] == [], found.lines
 
 
 # -- the caller card -------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select
 from sqlalchemy.dialects import postgresql
 
 from coordinator.kinds import (
@@ -25,6 +25,7 @@ from coordinator.queries import due as rules
 from coordinator.safety.opening import open_store
 from coordinator.store.models import Action, Case, Communication, Contact, Document, Organisation
 from coordinator.store.storage import Store
+from tests.coordinator.queries.plans import plan
 
 NOW = datetime(2026, 11, 25, 10, 0)
 LAST_INSTANT = datetime(2026, 11, 25, 23, 59, 59, 999999)
@@ -391,11 +392,10 @@ def test_results_are_plain_frozen_data(world: World) -> None:
 def test_each_list_searches_its_index(world: World, name: str, index: str | tuple[str]) -> None:
     stmt = dashboard.STATEMENTS[name](NOW, 200)
     sql = str(stmt.compile(world.store.engine, compile_kwargs={"literal_binds": True}))
-    with world.store.read() as session:
-        plan = [str(row[3]) for row in session.execute(text(f"EXPLAIN QUERY PLAN {sql}"))]
+    found = plan(world.store, sql)
     wanted = (index,) if isinstance(index, str) else index
-    assert any(line.startswith("SEARCH") and any(i in line for i in wanted) for line in plan), plan
-    assert not any(line.startswith("SCAN") and "picked" not in line for line in plan), plan
+    assert any(i in found.searched for i in wanted), found.lines
+    assert [line for line in found.scanned if "picked" not in line] == [], found.lines
 
 
 def test_counts_search_the_indexes_too(world: World) -> None:
@@ -410,16 +410,14 @@ def test_counts_search_the_indexes_too(world: World) -> None:
     finally:
         event.remove(world.store.engine, "before_cursor_execute", grab)
     sql, parameters = next((q, p) for q, p in executed if "count(" in q)
-    with world.store.read() as session:
-        rows = session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)
-        plan = [str(row[3]) for row in rows]
+    found = plan(world.store, sql, parameters)
     for index in (
         "ix_actions_status_due",
         "ix_communications_open_follow_up",
         "ix_documents_state_holder",
     ):
-        assert any(index in line for line in plan), plan
-    assert not any(line.startswith("SCAN") and "CONSTANT ROW" not in line for line in plan), plan
+        assert index in found.searched, found.lines
+    assert [line for line in found.scanned if "CONSTANT ROW" not in line] == [], found.lines
 
 
 def test_latest_step_compiles_to_greatest_on_postgresql() -> None:

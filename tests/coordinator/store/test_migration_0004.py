@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from coordinator.safety.opening import open_store
 from coordinator.services import actions, cases
 from coordinator.store.migrate import alembic_config, head_revision
+from tests.conftest import keep_sqlite_file
 from tests.postgres_server import PostgresServer
 
 ROWS = """
@@ -48,6 +49,7 @@ def old_database(
     server: PostgresServer | None = None
     name = ""
     if request.param == "sqlite":
+        keep_sqlite_file(data_dir)  # on SQLite, whatever the run's backend
         url = f"sqlite:///{data_dir / 'liaison-hub.sqlite3'}"
         chosen: str | None = None
     else:
@@ -62,9 +64,7 @@ def old_database(
                 conn.execute(text(statement))
         if server is not None:  # rows written with their ids: move the id sequences on
             for table in ("organisations", "cases", "actions", "events"):
-                conn.execute(
-                    text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), 10)")
-                )
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), 10)"))
     engine.dispose()
     yield data_dir, chosen
     if server is not None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from coordinator.errors import StorageError
 from coordinator.paths import DATABASE_NAME
@@ -17,6 +16,8 @@ from coordinator.safety.catalogue import list_backups
 from coordinator.safety.opening import open_store
 from coordinator.store.migrate import alembic_config, head_revision, include_name
 from coordinator.store.models import Base
+from coordinator.store.storage import Store
+from tests.conftest import database_url
 
 
 def test_upgrade_from_empty_matches_the_models(tmp_path: Path) -> None:
@@ -33,69 +34,76 @@ def test_upgrade_from_empty_matches_the_models(tmp_path: Path) -> None:
 
 
 def test_alembic_check_finds_nothing_to_generate(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'check.sqlite3'}"
+    (tmp_path / "check").mkdir()
+    url = _url(tmp_path / "check")
     config = alembic_config(url)
     command.upgrade(config, "head")
     command.check(config)  # raises if the models have changes no revision holds
 
 
-def _seed_revision_0001(db: Path) -> None:
+def _url(data_dir: Path) -> str:
+    """The database of ``data_dir`` as this run's stores have it: the folder's SQLite
+    file, or (with --backend postgresql) its database on the test server."""
+    return database_url(data_dir) or f"sqlite:///{data_dir / DATABASE_NAME}"
+
+
+SEED_0001 = """
+INSERT INTO organisations (id, name, kind, pinyin, initials, notes, created_at, updated_at)
+VALUES (1, '宁波澄明光电科技有限公司', 'company', '', '', '', '2026-01-05 09:00:00',
+        '2026-01-05 09:00:00');
+INSERT INTO cases (id, reference, title, company_id, kind, fast_track, status, owner,
+                   opened_at, close_reason, currency, notes, created_at, updated_at,
+                   amount_minor)
+VALUES (1, '2026-0001', 'AOI 项目落地 😀', 1, 'company_landing', TRUE, 'open', '林晓雯',
+        '2026-01-05 09:00:00', '', 'USD', '备注
+第二行', '2026-01-05 09:00:00', '2026-01-05 09:00:00', 2200000000);
+INSERT INTO contacts (id, name, organisation_id, role, pinyin, initials, notes,
+                      created_at, updated_at)
+VALUES (1, '陈思远', 1, '总经理', 'chen si yuan', 'csy', '', '2026-01-05 09:00:00',
+        '2026-01-05 09:00:00');
+INSERT INTO phone_numbers (id, contact_id, raw, e164, extension, digits, label, position)
+VALUES (1, 1, '138 0013 8000', '+8613800138000', '', '13800138000', '', 0);
+INSERT INTO communications (id, at, duration_seconds, direction, channel, contact_id,
+                            raw_number, number_e164, case_id, notes, created_at)
+VALUES (1, '2026-01-05 09:10:00', 95, 'in', 'phone', 1, '', '', 1, '询问执照进度',
+        '2026-01-05 09:10:00');
+INSERT INTO events (id, at, entity, entity_id, case_id, field, before, after)
+VALUES (1, '2026-01-05 09:00:00', 'case', 1, 1, 'opened', NULL, '2026-0001')
+"""
+SEEDED = ("organisations", "cases", "contacts", "phone_numbers", "communications", "events")
+
+
+def _seed_revision_0001(url: str) -> None:
     """Rows written as the first schema knew them (plain SQL, no models)."""
-    con = sqlite3.connect(db)
-    con.executescript(
-        """
-        INSERT INTO organisations (id, name, kind, pinyin, initials, notes, created_at, updated_at)
-        VALUES (1, '宁波澄明光电科技有限公司', 'company', '', '', '', '2026-01-05 09:00:00',
-                '2026-01-05 09:00:00');
-        INSERT INTO cases (id, reference, title, company_id, kind, fast_track, status, owner,
-                           opened_at, close_reason, currency, notes, created_at, updated_at,
-                           amount_minor)
-        VALUES (1, '2026-0001', 'AOI 项目落地 😀', 1, 'company_landing', 1, 'open', '林晓雯',
-                '2026-01-05 09:00:00', '', 'USD', '备注\n第二行', '2026-01-05 09:00:00',
-                '2026-01-05 09:00:00', 2200000000);
-        INSERT INTO contacts (id, name, organisation_id, role, pinyin, initials, notes,
-                              created_at, updated_at)
-        VALUES (1, '陈思远', 1, '总经理', 'chen si yuan', 'csy', '', '2026-01-05 09:00:00',
-                '2026-01-05 09:00:00');
-        INSERT INTO phone_numbers (id, contact_id, raw, e164, extension, digits, label, position)
-        VALUES (1, 1, '138 0013 8000', '+8613800138000', '', '13800138000', '', 0);
-        INSERT INTO communications (id, at, duration_seconds, direction, channel, contact_id,
-                                    raw_number, number_e164, case_id, notes, created_at)
-        VALUES (1, '2026-01-05 09:10:00', 95, 'in', 'phone', 1, '', '', 1, '询问执照进度',
-                '2026-01-05 09:10:00');
-        INSERT INTO events (id, at, entity, entity_id, case_id, field, before, after)
-        VALUES (1, '2026-01-05 09:00:00', 'case', 1, 1, 'opened', NULL, '2026-0001');
-        """
-    )
-    con.commit()
-    con.close()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for statement in SEED_0001.split(";"):
+            conn.execute(text(statement))
+        if conn.dialect.name == "postgresql":  # rows written with their ids
+            for table in SEEDED:
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), 10)"))
+    engine.dispose()
 
 
-def _dump(db: Path) -> dict[str, list[tuple[object, ...]]]:
-    con = sqlite3.connect(db)
+def _dump(url: str) -> dict[str, list[tuple[object, ...]]]:
+    engine = create_engine(url)
     try:
-        return {
-            table: con.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
-            for table in (
-                "organisations",
-                "cases",
-                "contacts",
-                "phone_numbers",
-                "communications",
-                "events",
-            )
-        }
+        with engine.connect() as conn:
+            return {
+                table: [tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {table} ORDER BY 1")]
+                for table in SEEDED
+            }
     finally:
-        con.close()
+        engine.dispose()
 
 
 def test_upgrade_of_a_populated_database_keeps_its_data_and_a_copy(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    db = data_dir / DATABASE_NAME
-    command.upgrade(alembic_config(f"sqlite:///{db}"), "0001")
-    _seed_revision_0001(db)
-    before = _dump(db)
+    url = _url(data_dir)
+    command.upgrade(alembic_config(url), "0001")
+    _seed_revision_0001(url)
+    before = _dump(url)
 
     store = open_store(data_dir)  # opening upgrades to head
 
@@ -104,16 +112,18 @@ def test_upgrade_of_a_populated_database_keeps_its_data_and_a_copy(tmp_path: Pat
         assert "case_amounts" in inspect(conn).get_table_names()
     store.close()
     # Later revisions add columns at the end of some tables: what was there is unchanged.
-    after = _dump(db)
+    after = _dump(url)
     assert {t: [row[: len(before[t][0])] for row in rows] for t, rows in after.items()} == before
     made = list_backups(data_dir)
     assert [b.reason for b in made] == ["before-migration"]
     assert made[0].verified
-    copy = made[0].path / DATABASE_NAME
-    assert _dump(copy) == before
-    con = sqlite3.connect(copy)
-    assert con.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
-    con.close()
+    if store.uses_data_dir_database:  # a copy of the file (a server's: a dump of it)
+        copy = f"sqlite:///{made[0].path / DATABASE_NAME}"
+        assert _dump(copy) == before
+        engine = create_engine(copy)
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0001"
+        engine.dispose()
 
 
 def test_opening_an_up_to_date_database_takes_no_copy(tmp_path: Path) -> None:
@@ -122,25 +132,25 @@ def test_opening_an_up_to_date_database_takes_no_copy(tmp_path: Path) -> None:
     assert list((tmp_path / "data" / "backups").iterdir()) == []
 
 
-def test_foreign_sqlite_file_is_refused_untouched(tmp_path: Path) -> None:
+def test_a_foreign_database_is_refused_untouched(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    db = data_dir / DATABASE_NAME
-    con = sqlite3.connect(db)
-    con.execute("CREATE TABLE notes (x TEXT)")
-    con.execute("INSERT INTO notes VALUES ('keep me')")
-    con.commit()
-    con.close()
+    foreign = Store(data_dir)  # the database alone, as another program left it
+    with foreign.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE notes (x TEXT)"))
+        conn.execute(text("INSERT INTO notes VALUES ('keep me')"))
+    foreign.close()
     with pytest.raises(StorageError) as info:
         open_store(data_dir)
     assert "not a Liaison Hub database" in info.value.message("en")
-    con = sqlite3.connect(db)
-    assert con.execute("SELECT x FROM notes").fetchall() == [("keep me",)]
-    con.close()
+    with foreign.engine.connect() as conn:
+        assert conn.execute(text("SELECT x FROM notes")).all() == [("keep me",)]
+        assert set(inspect(conn).get_table_names()) == {"notes"}
+    foreign.close()
 
 
 def test_downgrade_to_base_and_back(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'round.sqlite3'}"
+    (tmp_path / "round").mkdir()
+    url = _url(tmp_path / "round")
     config = alembic_config(url)
     command.upgrade(config, "head")
     command.downgrade(config, "base")
@@ -165,9 +175,9 @@ def test_upgrade_builds_the_search_index_of_the_data_there_with_progress(tmp_pat
 
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    db = data_dir / DATABASE_NAME
-    command.upgrade(alembic_config(f"sqlite:///{db}"), "0002")
-    _seed_revision_0001(db)
+    url = _url(data_dir)
+    command.upgrade(alembic_config(url), "0002")
+    _seed_revision_0001(url)
     heard: list[tuple[int, int]] = []
 
     store = open_store(data_dir, progress=lambda done, total: heard.append((done, total)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import stat
 import threading
 from collections.abc import Iterator
@@ -10,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 
 from coordinator.errors import StorageError
@@ -46,9 +45,11 @@ def test_data_folder_and_database_are_private(fresh: Store) -> None:
     assert mode(fresh.files_dir) == 0o700
     assert mode(fresh.backups_dir) == 0o700
     assert fresh.database_path == fresh.data_dir / DATABASE_NAME
-    assert mode(fresh.database_path) == 0o600
+    if fresh.uses_data_dir_database:  # not a server's: that one keeps its own files
+        assert mode(fresh.database_path) == 0o600
 
 
+@pytest.mark.sqlite_only
 def test_write_ahead_log_is_as_private_as_the_database(fresh: Store) -> None:
     organisations.create(fresh, "区税务局", "department")
     with fresh.engine.connect():  # keep a connection so the WAL file exists
@@ -68,6 +69,7 @@ def test_an_existing_folder_is_made_private(tmp_path: Path) -> None:
         store.close()
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_settings(fresh: Store) -> None:
     assert str(pragma(fresh, "journal_mode")).lower() == "wal"
     assert pragma(fresh, "foreign_keys") == 1
@@ -85,7 +87,7 @@ def test_open_without_folder_uses_the_environment_setting(
     store = open_store(None)
     try:
         assert store.data_dir == target
-        assert (target / DATABASE_NAME).is_file()
+        assert (target / DATABASE_NAME).is_file() == store.uses_data_dir_database
         assert mode(target) == 0o700
     finally:
         store.close()
@@ -103,6 +105,7 @@ def test_an_explicit_folder_beats_the_environment(
         store.close()
 
 
+@pytest.mark.sqlite_only
 def test_a_file_that_is_not_a_database_is_refused_readably(tmp_path: Path) -> None:
     folder = tmp_path / "data"
     folder.mkdir()
@@ -114,16 +117,25 @@ def test_a_file_that_is_not_a_database_is_refused_readably(tmp_path: Path) -> No
 
 def test_another_programs_database_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "data"
-    folder.mkdir()
-    conn = sqlite3.connect(folder / DATABASE_NAME)
-    conn.execute("CREATE TABLE recipes (name TEXT)")
-    conn.commit()
-    conn.close()
+    other = Store(folder)  # the database only: no schema of ours
+    with other.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE recipes (name TEXT)"))
+    other.close()
     with pytest.raises(StorageError) as info:
         open_store(folder)
-    assert info.value.message("en") == (
-        f"The file {folder / DATABASE_NAME} is not a Liaison Hub database."
-    )
+    if other.uses_data_dir_database:
+        assert info.value.message("en") == (
+            f"The file {folder / DATABASE_NAME} is not a Liaison Hub database."
+        )
+    else:  # named as the officer set it, without a password
+        assert info.value.message("en") == (
+            f"The database {other.where} is not a Liaison Hub database."
+        )
+        assert other.where.startswith("postgresql")
+    with other.engine.connect() as conn:  # and left as it was
+        assert conn.execute(text("SELECT count(*) FROM recipes")).scalar() == 0
+        assert not inspect(conn).has_table("alembic_version")
+    other.close()
 
 
 def test_a_data_folder_that_cannot_be_created_is_refused(tmp_path: Path) -> None:
