@@ -12,14 +12,12 @@ is built again in the background, the old one serving meanwhile.
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import weakref
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from coordinator.foresight.filing import FilingModel, Suggestion, messages_of
@@ -40,32 +38,6 @@ rather than brought up to date on the GUI thread."""
 def _size(changes: ChangeSet) -> int:
     kinds = (ChangeKind.COMMUNICATION, ChangeKind.CASE, ChangeKind.ACTION, ChangeKind.DOCUMENT)
     return sum(len(changes.ids_of(kind)) for kind in kinds)
-
-
-class _Courier(QObject):
-    """Carries a build from the worker thread to the GUI thread (a queued signal).
-
-    One for the whole process, never deleted: a result posted while its foresight is
-    being destroyed (the window closing mid-build) would otherwise be delivered to a
-    deleted object. The courier hands it on only to a foresight still alive.
-    """
-
-    delivered = Signal(object, object)  # (weakref to a Foresight, (ok, value))
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.delivered.connect(self._hand_on)
-
-    def _hand_on(self, target: weakref.ref[Foresight], result: tuple[bool, Any]) -> None:
-        threads.worker_ended()
-        foresight = target()
-        if foresight is not None and shiboken6.isValid(foresight):
-            foresight._built(result)
-
-
-@functools.cache
-def _courier() -> _Courier:
-    return _Courier()  # made on the GUI thread, by the first Foresight
 
 
 class Foresight(QObject):
@@ -89,7 +61,7 @@ class Foresight(QObject):
         # Its own pool, parented: the hub's end waits for a build still reading the store.
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
-        self._courier = _courier()
+        self._courier = threads.courier()
         # However the store is closed (a restore, the end, a test's teardown), a build
         # still reading it is waited for first.
         waiter = weakref.WeakMethod(self.wait)
@@ -130,7 +102,7 @@ class Foresight(QObject):
         self._history_only = history_only
         store = self.store
         courier = self._courier
-        me = weakref.ref(self)
+        receive = self._built
         threads.worker_started()  # on the GUI thread; ended when the courier hands on
 
         def body() -> None:
@@ -139,7 +111,7 @@ class Foresight(QObject):
                 result: tuple[bool, Any] = (True, (filing, DurationHistory.build(store)))
             except Exception as exc:  # handed to the GUI thread, which logs it: the
                 result = (False, exc)  # screens go on without foresight
-            courier.delivered.emit(me, result)
+            threads.deliver(receive, result, courier)
 
         self._pool.start(body)
 

@@ -13,11 +13,9 @@ window; one read at a time, the next one a moment after the last came back.
 from __future__ import annotations
 
 import contextlib
-import functools
 import weakref
 from typing import TYPE_CHECKING, Any, Final
 
-import shiboken6
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from coordinator.errors import StorageError
@@ -30,28 +28,6 @@ if TYPE_CHECKING:
 INTERVAL_MS: Final = 2000
 """How long after one read the next one starts: a colleague's change shows within
 about this long (plus the read itself)."""
-
-
-class _Courier(QObject):
-    """Carries a read from the worker to the GUI thread; one for the process, never
-    deleted, handing on only to a watch still alive (as ui.foresight's does)."""
-
-    delivered = Signal(object, object)  # (weakref to a ChangeWatch, Heard | None | Exception)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.delivered.connect(self._hand_on)
-
-    def _hand_on(self, target: weakref.ref[ChangeWatch], result: Any) -> None:
-        threads.worker_ended()
-        watch = target()
-        if watch is not None and shiboken6.isValid(watch):
-            watch._took(result)
-
-
-@functools.cache
-def _courier() -> _Courier:
-    return _Courier()
 
 
 class ChangeWatch(QObject):
@@ -67,7 +43,7 @@ class ChangeWatch(QObject):
         self._reader: NoteReader | None = None
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
-        self._courier = _courier()
+        self._courier = threads.courier()
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.poll)
@@ -96,7 +72,7 @@ class ChangeWatch(QObject):
         if self._reading or self.stopped or self.store.closed:
             return
         self._reading = True
-        store, reader, courier, me = self.store, self._reader, self._courier, weakref.ref(self)
+        store, reader, courier, receive = self.store, self._reader, self._courier, self._took
         threads.worker_started()
 
         def body() -> None:
@@ -107,7 +83,7 @@ class ChangeWatch(QObject):
                 result = NoteReader.from_now(store) if reader is None else reader.read()
             except Exception as exc:  # handed to the GUI thread, which says what it means
                 result = exc
-            courier.delivered.emit(me, result)
+            threads.deliver(receive, result, courier)
 
         self._pool.start(body)
 

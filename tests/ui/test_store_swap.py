@@ -63,3 +63,23 @@ def test_restore_under_a_running_window_rebuilds_every_view(window: MainWindow) 
     assert window.cases.model.rowCount() == 2
     window.refresh()
     assert "Overdue: 0" in window.counts_label.text()
+
+
+def test_nothing_queued_reads_the_store_once_it_is_closed(window: MainWindow, qtbot: QtBot) -> None:
+    """Today's fast-track and forecast lists follow the other lists a moment later; a
+    restore closing the store in that moment must not have them open the database
+    again behind its back (a file being replaced, or a server connection never closed)."""
+    from sqlalchemy import event
+
+    store = window.store
+    opened_after_close: list[object] = []
+
+    @event.listens_for(store.engine, "connect")
+    def _connected(dbapi_connection: object, record: object) -> None:
+        if store.closed:
+            opened_after_close.append(dbapi_connection)
+
+    window.refresh()  # queues the fast-track and likely-late lists
+    window.close_store()
+    qtbot.wait(50)
+    assert opened_after_close == []

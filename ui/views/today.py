@@ -278,6 +278,8 @@ class TodayView(QScrollArea):
 
     def show_likely_late(self) -> None:
         """Steps due soon that their forecast finishes after their due time."""
+        if self.store.closed:  # closed for a restore or a move while this was queued
+            return
         now = self.clock()
         calendar = self.store.calendar()
         per_day = calendar.seconds_per_day
@@ -330,6 +332,8 @@ class TodayView(QScrollArea):
 
     def show_fast_track(self) -> None:
         """The promise of each open fast-track case: its working time against normal."""
+        if self.store.closed:  # closed for a restore or a move while this was queued
+            return
         now = self.clock()
         per_day = self.store.calendar().seconds_per_day
         ids = dashboard.open_fast_track_cases(self.store, FAST_TRACK_SHOWN)
