@@ -7,8 +7,9 @@ injection): a note ``=HYPERLINK("http://evil", "click")`` pasted from a chat mus
 text. :func:`neutralise` puts a single quote before such text, as OWASP recommends.
 In .xlsx every text is moreover stored as a string cell, so even an unneutralised
 ``=`` could not become a formula, and ``#N/A`` stays text rather than an error value.
-Numbers, amounts, dates and booleans keep their types (``-5`` is the number -5; a note
-``"-5 is wrong"`` is text and gets the quote).
+Numbers, amounts and dates keep their types (``-5`` is the number -5; a note
+``"-5 is wrong"`` is text and gets the quote). A yes/no value is written as the word the
+officer reads, 是/否 (Yes/No in English): Excel's TRUE/FALSE is no word of theirs.
 
 Both writers stream: the rows are an iterable, consumed as they are written, so a
 million communications never sit in memory at once. Both write atomically
@@ -33,13 +34,14 @@ from typing import Any, Final
 
 from coordinator.errors import ValidationError
 from coordinator.exchange.atomic_file import atomic_target
-from coordinator.i18n import N_
+from coordinator.i18n import N_, _
 
 __all__ = [
     "XLSX_MAX_ROWS",
     "Cell",
     "Row",
     "neutralise",
+    "yes_no",
     "write_csv",
     "write_xlsx",
 ]
@@ -72,6 +74,11 @@ _OOXML_ESCAPE = re.compile("_(x[0-9A-Fa-f]{4}_)")
 _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
+def yes_no(value: bool) -> str:
+    """A yes/no cell in the officer's language."""
+    return _("Yes") if value else _("No")
+
+
 def neutralise(value: str) -> str:
     """``value`` with a leading ``'`` if a spreadsheet would read it as a formula."""
     return "'" + value if value.startswith(FORMULA_STARTS) else value
@@ -86,7 +93,7 @@ def _csv_text(value: Cell) -> str:
     if isinstance(value, str):
         return neutralise(value)
     if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
+        return yes_no(value)
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
@@ -148,7 +155,7 @@ def _display_width(value: Cell) -> int:
     if isinstance(value, Decimal):
         text = f"{value:,.2f}" if value.is_finite() else str(value)
     elif isinstance(value, bool):
-        text = "FALSE"
+        text = yes_no(value)
     else:
         text = str(value)
     widest = 0
@@ -190,7 +197,9 @@ class _XlsxCells:
         return cell
 
     def value(self, value: Cell) -> Any:
-        if value is None or isinstance(value, bool | int):
+        if isinstance(value, bool):
+            return yes_no(value)
+        if value is None or isinstance(value, int):
             return value
         if isinstance(value, str):
             text = _xlsx_text(value)

@@ -20,11 +20,18 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from coordinator import labels
+from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.errors import ValidationError
 from coordinator.exchange.sheets import MSG_TOO_MANY_ROWS, XLSX_MAX_ROWS, Row, write_csv, write_xlsx
+from coordinator.held_words import duration_text, margin_text
 from coordinator.i18n import N_, Msg, _, current_language
+from coordinator.kinds import DocumentState
+from coordinator.queries import actions as action_queries
+from coordinator.queries.actions import ActionRow
+from coordinator.queries.due import document_since
 from coordinator.store.models import (
     Action,
+    ActionPause,
     Case,
     CaseTag,
     Communication,
@@ -72,7 +79,17 @@ class ListTable(NamedTuple):
     rows: Generator[Row, None, None]
 
 
-Convert = Callable[[Session, Sequence[Any]], Iterator[Row]]
+@dataclass(frozen=True)
+class Reading:
+    """What a list is read with: its session, and the moment and working calendar its
+    "waiting" and "working time" columns are worked out at."""
+
+    session: Session
+    calendar: WorkingCalendar
+    now: datetime
+
+
+Convert = Callable[[Reading, Sequence[Any]], Iterator[Row]]
 
 
 @dataclass(frozen=True)
@@ -135,6 +152,7 @@ class TableList:
             return int(session.scalar(select(func.count()).select_from(statement)) or 0)
 
     def _rows(self, store: Store, filters: ListFilter) -> Generator[Row, None, None]:
+        calendar, now = store.calendar(), store.clock()
         with (
             store.read() as session,
             # Closed when the rows are abandoned half way, too (a cursor on the server).
@@ -142,8 +160,9 @@ class TableList:
                 self.statement(filters), execution_options={"yield_per": CHUNK}
             ) as result,
         ):
+            reading = Reading(session, calendar, now)
             for chunk in result.partitions():
-                yield from self.convert(session, chunk)
+                yield from self.convert(reading, chunk)
 
 
 def _start_of(value: date | datetime | None) -> datetime | None:
@@ -184,6 +203,7 @@ H_REQUESTED = N_("Requested at")
 H_DONE = N_("Done at")
 H_NOTES = labels.F_NOTES
 H_TITLE = labels.F_TITLE
+H_WAITING = N_("Waiting")
 
 
 def _cases_statement(f: ListFilter) -> Query:
@@ -212,7 +232,8 @@ def _cases_statement(f: ListFilter) -> Query:
     return statement
 
 
-def _cases_rows(session: Session, chunk: Sequence[Any]) -> Iterator[Row]:
+def _cases_rows(reading: Reading, chunk: Sequence[Any]) -> Iterator[Row]:
+    session = reading.session
     tags: dict[int, list[str]] = {}
     for case_id, tag in session.execute(
         select(CaseTag.case_id, CaseTag.tag)
@@ -243,6 +264,9 @@ def _cases_rows(session: Session, chunk: Sequence[Any]) -> Iterator[Row]:
 def _actions_statement(f: ListFilter) -> Query:
     statement = (
         select(
+            Action.id,
+            Action.case_id,
+            Action.department_id,
             Case.reference,
             Organisation.name,
             Action.title,
@@ -263,13 +287,42 @@ def _actions_statement(f: ListFilter) -> Query:
     return statement
 
 
-def _actions_rows(_session: Session, chunk: Sequence[Any]) -> Iterator[Row]:
+def _actions_rows(reading: Reading, chunk: Sequence[Any]) -> Iterator[Row]:
+    pauses: dict[int, list[tuple[datetime, datetime | None]]] = {}
+    for action_id, started, ended in reading.session.execute(
+        select(ActionPause.action_id, ActionPause.started_at, ActionPause.ended_at)
+        .where(ActionPause.action_id.in_([r.id for r in chunk]))
+        .order_by(ActionPause.action_id, ActionPause.started_at, ActionPause.id)
+    ):
+        pauses.setdefault(action_id, []).append((started, ended))
+    calendar, now = reading.calendar, reading.now
+    per_day = calendar.seconds_per_day
     for r in chunk:
+        # The same reading of the step as the Actions list's, for the same two columns.
+        step = ActionRow(
+            id=r.id,
+            case_id=r.case_id,
+            case_reference=r.reference,
+            fast_track=False,
+            company_name=None,
+            department_id=r.department_id,
+            department_name=r.name,
+            title=r.title,
+            status=r.status,
+            requested_at=r.requested_at,
+            due_at=r.due_at,
+            done_at=r.done_at,
+            reason=r.blocked_reason or "",
+            pauses=tuple(pauses.get(r.id, ())),
+        )
+        held = action_queries.held_seconds(step, calendar, now)
         yield (
             r.reference,
             r.name,
             r.title,
             _label(labels.ACTION_STATUS, r.status),
+            duration_text(held, per_day) if held is not None else "",
+            margin_text(action_queries.due_margin(step, calendar, now), per_day),
             r.owner,
             r.requested_at,
             r.due_at,
@@ -296,6 +349,7 @@ def _documents_statement(f: ListFilter) -> Query:
             Document.returned_at,
             Document.version,
             Document.notes,
+            document_since().label("since"),
         )
         .join(Case, Document.case_id == Case.id)
         .outerjoin(_Holder, Document.holder_id == _Holder.id)
@@ -306,14 +360,22 @@ def _documents_statement(f: ListFilter) -> Query:
     return statement
 
 
-def _documents_rows(_session: Session, chunk: Sequence[Any]) -> Iterator[Row]:
+def _documents_rows(reading: Reading, chunk: Sequence[Any]) -> Iterator[Row]:
     me = _("me")  # the holder of a document nobody else holds: the officer
+    calendar, now = reading.calendar, reading.now
     for r in chunk:
+        # As the Documents list: since its last step, while it waits on someone.
+        waiting = (
+            calendar.working_seconds(r.since, now)
+            if r.since is not None and r.state != DocumentState.ACCEPTED
+            else None
+        )
         yield (
             r.reference,
             r.title,
             _label(labels.DOCUMENT_STATE, r.state),
             r.name if r.name is not None else me,
+            duration_text(waiting, calendar.seconds_per_day) if waiting is not None else "",
             r.requested_at,
             r.received_at,
             r.forwarded_at,
@@ -352,7 +414,7 @@ def _communications_statement(f: ListFilter) -> Query:
     return statement
 
 
-def _communications_rows(_session: Session, chunk: Sequence[Any]) -> Iterator[Row]:
+def _communications_rows(_reading: Reading, chunk: Sequence[Any]) -> Iterator[Row]:
     for r in chunk:
         yield (
             r.at,
@@ -376,7 +438,8 @@ def _contacts_statement(_f: ListFilter) -> Query:
     )
 
 
-def _contacts_rows(session: Session, chunk: Sequence[Any]) -> Iterator[Row]:
+def _contacts_rows(reading: Reading, chunk: Sequence[Any]) -> Iterator[Row]:
+    session = reading.session
     ids = [r.id for r in chunk]
     phones: dict[int, list[str]] = {}
     for contact_id, raw, label in session.execute(
@@ -434,6 +497,8 @@ LISTS: Final[Mapping[str, TableList]] = MappingProxyType(
                 labels.F_DEPARTMENT,
                 H_TITLE,
                 H_STATUS,
+                H_WAITING,
+                N_("Working time"),
                 labels.F_OWNER,
                 H_REQUESTED,
                 labels.F_DUE,
@@ -452,6 +517,7 @@ LISTS: Final[Mapping[str, TableList]] = MappingProxyType(
                 H_TITLE,
                 N_("State"),
                 N_("Holder"),
+                H_WAITING,
                 H_REQUESTED,
                 N_("Received at"),
                 N_("Forwarded at"),

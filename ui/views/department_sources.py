@@ -30,7 +30,8 @@ from PySide6.QtGui import QBrush, QColor
 
 from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.foresight.forecast import CaseForecast
-from coordinator.formatting import short_datetime, working_duration
+from coordinator.formatting import short_datetime
+from coordinator.held_words import duration_text, margin_text
 from coordinator.i18n import _
 from coordinator.kinds import ActionStatus, DocumentState
 from coordinator.labels import ACTION_STATUS, DOCUMENT_STATE
@@ -102,28 +103,6 @@ def action_headers() -> list[str]:
     ]
 
 
-def duration_text(seconds: int, per_day: int) -> str:
-    """A working duration to read at a glance: minutes only under one working day (past
-    a day they are noise, and they would cut the figure short in a narrow column)."""
-    days, rest = divmod(seconds, per_day)
-    if days:
-        seconds = days * per_day + rest - rest % 3600
-    return working_duration(seconds, per_day)
-
-
-def _margin_text(margin: aq.DueMargin | None, per_day: int) -> str:
-    if margin is None:
-        return ""
-    time = duration_text(abs(margin.seconds), per_day)
-    if margin.finished:
-        return _("{time} late").format(time=time) if margin.over else _("on time")
-    if margin.paused:
-        return (_("{time} over, paused") if margin.over else _("{time} left, paused")).format(
-            time=time
-        )
-    return (_("{time} over") if margin.over else _("{time} left")).format(time=time)
-
-
 def action_cells(row: ActionRow, calendar: WorkingCalendar, now: datetime) -> tuple[str, ...]:
     """The display text of one step, column by column (the forecast column empty: the
     model fills it), then its case id, its version and its flag."""
@@ -144,7 +123,7 @@ def action_cells(row: ActionRow, calendar: WorkingCalendar, now: datetime) -> tu
         row.title,
         status,
         duration_text(held, per_day) if held is not None else "",
-        _margin_text(margin, per_day),
+        margin_text(margin, per_day),
         short_datetime(row.due_at, now),
         "",
         short_datetime(row.requested_at, now),

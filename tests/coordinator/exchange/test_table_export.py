@@ -27,7 +27,10 @@ from coordinator.exchange.sheets import neutralise, write_csv, write_xlsx
 from coordinator.exchange.table_export import LISTS, export_list
 from coordinator.i18n import set_language, translate
 from coordinator.labels import CASE_STATUS
+from coordinator.held_words import duration_text, margin_text
+from coordinator.queries import actions as action_queries
 from coordinator.queries import cases as case_queries
+from coordinator.queries import documents as document_queries
 from coordinator.safety.opening import open_store
 from coordinator.services import cases, templates
 from coordinator.store.models import Action, Case, Communication, Contact, Document
@@ -123,8 +126,8 @@ def test_csv_keeps_numbers_and_dates_and_quotes_formulas(tmp_path: Path) -> None
     assert raw.count(b"\n") == raw.count(b"\r\n") == 3
     assert read_csv(path) == [
         HEADERS,
-        ["'-5 is wrong", "-5", "-5.00", "-1.25", "TRUE", "", "2026-11-25 10:30:15", "2026-11-30"],
-        ["'=1+1", "0", "1234567.89", "0.5", "FALSE", "", "2026-11-25 10:30:15", "2026-11-30"],
+        ["'-5 is wrong", "-5", "-5.00", "-1.25", "Yes", "", "2026-11-25 10:30:15", "2026-11-30"],
+        ["'=1+1", "0", "1234567.89", "0.5", "No", "", "2026-11-25 10:30:15", "2026-11-30"],
     ]
 
 
@@ -145,7 +148,7 @@ def test_xlsx_keeps_numbers_and_dates_and_stores_text_as_text(tmp_path: Path) ->
     assert (number.value, number.data_type) == (-5, "n")
     assert (amount.value, amount.data_type, amount.number_format) == (-5, "n", "#,##0.00")
     assert (real.value, real.data_type) == (-1.25, "n")
-    assert (flag.value, flag.data_type) == (True, "b")
+    assert (flag.value, flag.data_type) == ("Yes", "s")  # a word, not Excel's TRUE
     assert empty.value is None
     assert when.is_date
     assert (when.value, when.number_format) == (WHEN, "yyyy-mm-dd hh:mm")
@@ -155,7 +158,7 @@ def test_xlsx_keeps_numbers_and_dates_and_stores_text_as_text(tmp_path: Path) ->
 
     assert (second[0].value, second[0].data_type) == ("'=1+1", "s")
     assert second[2].value == pytest.approx(1234567.89)
-    assert second[4].value is False
+    assert second[4].value == "No"
     assert second[5].value is None  # empty text: no cell at all
 
 
@@ -332,7 +335,7 @@ def test_hostile_notes_are_neutralised_in_xlsx(
         opened = row[7]
         assert opened.is_date
         assert opened.value == datetime(2025, 6, 9, 9, 0)
-        assert row[4].value is False  # fast-track: a real boolean
+        assert row[4].value == "No"  # fast-track: the officer's word, not FALSE
     wrong = next(r for r in rows if r[-1].value == "'-5 is wrong")
     assert wrong[1].value == "'=cmd|' /C calc'!A0"
     assert (wrong[10].value, wrong[10].data_type) == (-5, "n")
@@ -349,7 +352,7 @@ def test_hostile_notes_are_neutralised_in_xlsx(
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    store = open_store(tmp_path_factory.mktemp("demo") / "data")
+    store = open_store(tmp_path_factory.mktemp("demo") / "data", clock=lambda: DEMO_NOW)
     templates.install_builtin(store)
     build_demo(store, now=DEMO_NOW)
     yield store
@@ -442,6 +445,60 @@ def test_headers_and_labels_follow_the_language(demo: Store) -> None:
     assert status in {translate(m, "zh_CN") for m in CASE_STATUS.values()}
     assert not status.isascii()
     assert all(not h.isascii() for h in headers), headers
+
+
+def test_steps_and_documents_carry_their_waiting_and_working_time(
+    demo: Store, tmp_path: Path
+) -> None:
+    """The two columns read as the Actions and Documents lists read them, in Chinese."""
+    set_language("zh_CN")
+    calendar, per_day = demo.calendar(), demo.calendar().seconds_per_day
+    export_list(demo, "actions", tmp_path / "a.csv", format="csv")
+    header, *rows = read_csv(tmp_path / "a.csv")
+    assert header[4:6] == ["等待", "工作时间"]
+    with demo.read() as session:
+        ordered = list(
+            session.scalars(select(Action.id).order_by(Action.case_id, Action.position, Action.id))
+        )
+    steps = action_queries.rows(demo, ordered)
+    expected = []
+    for ident in ordered:
+        held = action_queries.held_seconds(steps[ident], calendar, DEMO_NOW)
+        margin = action_queries.due_margin(steps[ident], calendar, DEMO_NOW)
+        expected.append(
+            [duration_text(held, per_day) if held is not None else "", margin_text(margin, per_day)]
+        )
+    assert [row[4:6] for row in rows] == expected
+    assert any("超时" in row[5] for row in rows)  # the demo has steps past due
+    assert sum(1 for row in rows if row[4]) > len(rows) // 2
+
+    export_list(demo, "documents", tmp_path / "d.csv", format="csv")
+    header, *rows = read_csv(tmp_path / "d.csv")
+    assert header[4] == "等待"
+    with demo.read() as session:
+        ordered = list(
+            session.scalars(
+                select(Document.id).order_by(Document.case_id, Document.position, Document.id)
+            )
+        )
+    papers = document_queries.rows(demo, ordered)
+    waiting = [document_queries.held_seconds(papers[i], calendar, DEMO_NOW) for i in ordered]
+    assert [row[4] for row in rows] == [
+        duration_text(w, per_day) if w is not None else "" for w in waiting
+    ]
+    assert any(row[4] for row in rows)
+
+
+def test_yes_and_no_are_words_in_both_languages(demo: Store, tmp_path: Path) -> None:
+    set_language("zh_CN")
+    export_list(demo, "cases", tmp_path / "cases.xlsx", format="xlsx")
+    export_list(demo, "cases", tmp_path / "cases.csv", format="csv")
+    fast = [row[4].value for row in read_xlsx(tmp_path / "cases.xlsx")[1:]]
+    assert set(fast) == {"是", "否"}
+    assert {row[4] for row in read_csv(tmp_path / "cases.csv")[1:]} == {"是", "否"}
+    set_language("en")
+    export_list(demo, "cases", tmp_path / "cases.csv", format="csv")
+    assert {row[4] for row in read_csv(tmp_path / "cases.csv")[1:]} == {"Yes", "No"}
 
 
 def test_filters_that_do_not_apply_are_refused(
