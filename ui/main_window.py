@@ -13,9 +13,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, QTimer, Signal
+from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -23,6 +25,9 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QStackedWidget,
+    QTableView,
+    QTabWidget,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +41,7 @@ if TYPE_CHECKING:
 from ui.hub import Hub
 
 if TYPE_CHECKING:
+    from ui.dialogs.shortcuts import Shortcut
     from ui.quick_log.panel import QuickLogPanel
     from ui.search.panel import SearchPanel
     from ui.views.today import TodayView
@@ -368,6 +374,10 @@ class MainWindow(QMainWindow):
         self.search_box.textEdited.connect(self._search_box_typed)
         self.search_box.returnPressed.connect(lambda: self._search_box_typed(""))
         self.menuBar().setCornerWidget(self.search_box)
+        self.export_list_action = QAction(self)
+        self.export_list_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_list_action.triggered.connect(self.export_list)
+        self.file_menu.addAction(self.export_list_action)
         self.import_contacts_action = QAction(self)
         self.import_contacts_action.triggered.connect(self.import_contacts)
         self.file_menu.addAction(self.import_contacts_action)
@@ -408,6 +418,10 @@ class MainWindow(QMainWindow):
         self.language_menu.addAction(self.chinese_action)
         self.language_menu.addAction(self.english_action)
         self.help_menu = self.menuBar().addMenu("")
+        self.shortcuts_action = QAction(self)
+        self.shortcuts_action.setShortcuts([QKeySequence("F1"), QKeySequence("Ctrl+/")])
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        self.help_menu.addAction(self.shortcuts_action)
         self.about_action = QAction(self)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)  # macOS: the app's menu
         self.about_action.triggered.connect(self.about)
@@ -443,6 +457,7 @@ class MainWindow(QMainWindow):
         self.search_action.setText(_("&Search everything…"))
         self.search_box.setPlaceholderText(_("Search (Ctrl+K)"))
         self.search_box.setAccessibleName(_("Search"))
+        self.export_list_action.setText(_("&Export this list (Excel, CSV)…"))
         self.import_contacts_action.setText(_("&Import contacts (vCard, CSV)…"))
         self.quit_action.setText(_("&Quit"))
         self.view_menu.setTitle(_("&View"))
@@ -453,7 +468,10 @@ class MainWindow(QMainWindow):
         self.chinese_action.setChecked(current_language() == "zh_CN")
         self.english_action.setChecked(current_language() == "en")
         self.help_menu.setTitle(_("&Help"))
+        self.shortcuts_action.setText(_("&Keyboard shortcuts"))
         self.about_action.setText(_("&About Liaison Hub"))
+        for n, action in enumerate(self.pinned_actions, start=1):
+            action.setText(_("Open pinned case {n}").format(n=n))
         self.pinned_label.setText(_("Pinned cases (Ctrl+1…9)"))
         row = max(self.sidebar.currentRow(), 0)
         self.sidebar.blockSignals(True)
@@ -681,10 +699,81 @@ class MainWindow(QMainWindow):
 
         ImportContactsDialog(self.store, self.hub, self).exec()
 
+    def export_target(self) -> tuple[QAbstractItemView, str] | None:
+        """The list Ctrl+E exports, and its title: the one with the keyboard focus on the
+        page shown, else its largest list (None on Today, Reports or an empty page)."""
+        index = self.stack.currentIndex()
+        page = self._pages.get(index)
+        if page is None or index in (PAGE_TODAY, PAGE_REPORTS):
+            return None
+        lists = [
+            v
+            for v in page.findChildren(QAbstractItemView)
+            if isinstance(v, QTableView | QTreeView) and v.isVisible() and v.model() is not None
+        ]
+        if not lists:
+            return None
+        focus = QApplication.focusWidget()
+        chosen = next(
+            (v for v in lists if focus is not None and (v is focus or v.isAncestorOf(focus))),
+            None,
+        ) or max(lists, key=lambda v: v.width() * v.height())
+        title = _page_titles()[index]
+        for tabs in page.findChildren(QTabWidget):
+            shown = tabs.currentWidget()
+            if shown is not None and (shown is chosen or shown.isAncestorOf(chosen)):
+                title = tabs.tabText(tabs.currentIndex()).replace("&", "")
+        return chosen, title
+
+    def export_list(self) -> None:
+        """Ctrl+E: the list on screen, as it is filtered and sorted, to Excel or CSV."""
+        if not self.attached:
+            return
+        target = self.export_target()
+        if target is None:
+            self.statusBar().showMessage(_("There is no list on this screen to export."), 5000)
+            return
+        from ui.widgets.list_export import export_view
+
+        exported = export_view(*target, self)
+        if exported is not None:
+            self.statusBar().showMessage(
+                _("{rows} rows written to {path}.").format(rows=exported.rows, path=exported.path),
+                8000,
+            )
+
+    def shortcut_list(self) -> list[Shortcut]:
+        """Every key of the app, every screen built first so that none is missing."""
+        from ui.dialogs.shortcuts import shortcuts_of
+
+        groups: list[tuple[str, QObject]] = []
+        if self.attached:
+            titles = _page_titles()
+            for index in range(PAGE_COUNT):
+                groups.append((titles[index], self.page(index)))
+            if self.quick_log_panel is not None:
+                groups.append((_("Quick log"), self.quick_log_panel))
+            if self.search_panel is not None:
+                groups.append((_("Search"), self.search_panel))
+        return shortcuts_of(self, groups, _("Everywhere"))
+
+    def show_shortcuts(self) -> None:
+        from ui.dialogs.shortcuts import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self.shortcut_list(), self)
+        dialog.exec()
+        dialog.deleteLater()
+
     def about(self) -> None:
         from ui.dialogs.about import AboutDialog
 
-        AboutDialog(self.store.data_dir, self).exec()
+        store = self.store
+        AboutDialog(
+            store.data_dir,
+            self,
+            officer=store.officer,
+            server=store.where if store.on_server else None,
+        ).exec()
 
     def new_case(self) -> None:
         from ui.dialogs.new_case import open_new_case

@@ -41,9 +41,9 @@ __all__ = [
     "Cell",
     "Row",
     "neutralise",
-    "yes_no",
     "write_csv",
     "write_xlsx",
+    "yes_no",
 ]
 
 Cell = str | int | float | Decimal | datetime | date | bool | None

@@ -18,6 +18,7 @@ from pytestqt.qtbot import QtBot
 from coordinator import __version__
 from coordinator.cli import commands as cli
 from coordinator.i18n import set_language
+from coordinator.paths import DATABASE_NAME
 from coordinator.safety.opening import open_store
 from coordinator.store.storage import Store
 from ui.app import DESKTOP_FILE_NAME, Application, start_app
@@ -62,7 +63,7 @@ def test_help_about_shows_the_version_and_the_data_folder(
     assert seen["title"] == "关于招商联络工作台"
     assert seen["version"] == __version__
     assert seen["folder"] == str(store.data_dir)
-    assert str(seen["database"]).endswith(" MB")
+    assert str(seen["database"]).endswith(" MB）")
     clipboard = str(seen["clipboard"])
     assert clipboard.startswith(f"招商联络工作台 {__version__}\n")
     assert f"数据文件夹: {store.data_dir}" in clipboard
@@ -71,7 +72,8 @@ def test_help_about_shows_the_version_and_the_data_folder(
 def test_about_says_when_there_is_no_database_yet(qtbot: QtBot, tmp_path: Path) -> None:
     dialog = AboutDialog(tmp_path / "empty")
     qtbot.addWidget(dialog)
-    assert dialog.value_labels["Database"].text() == "not created yet"
+    database = dialog.value_labels["Database"].text()
+    assert database == f"{tmp_path / 'empty' / DATABASE_NAME} (not created yet)"
     assert dialog.value_labels["Runs from"].text().startswith("Python ")
 
 

@@ -89,7 +89,7 @@ def test_export_cases_to_excel(
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     messages: list[str] = []
     monkeypatch.setattr(
-        "ui.views.cases.QMessageBox.information", lambda _p, _t, text: messages.append(text)
+        "ui.widgets.list_export.QMessageBox.information", lambda _p, _t, text: messages.append(text)
     )
     window.cases.export_action.trigger()
     sheet = load_workbook(target).active

@@ -1,6 +1,8 @@
-"""Help → About: the version, where the data lives and where the app runs from.
+"""Help → About: the version, where the data lives, who works here and where the app
+runs from.
 
-What the office's IT asks for when something is wrong, with a button that copies it all.
+What the office's IT asks for when something is wrong, with buttons that open or copy
+the data folder's path and one that copies it all.
 """
 
 from __future__ import annotations
@@ -36,8 +38,18 @@ def _size_text(path: Path) -> str:
     return _("{size:.1f} MB").format(size=size / 1_000_000)
 
 
-def facts(data_dir: Path) -> list[tuple[str, str]]:
-    """The label and value of each line the box shows (and copies)."""
+def _database_text(data_dir: Path, server: str | None) -> str:
+    if server is not None:
+        return _("office server {where}").format(where=server)
+    path = data_dir / DATABASE_NAME
+    return _("{path} ({size})").format(path=path, size=_size_text(path))
+
+
+def facts(
+    data_dir: Path, *, officer: str | None = None, server: str | None = None
+) -> list[tuple[str, str]]:
+    """The label and value of each line the box shows (and copies); ``server`` is the
+    office server's address when the database is one (None: the file in the folder)."""
     runs_from = (
         _("the app's folder {path}").format(path=Path(sys.executable).parent)
         if is_frozen()
@@ -48,7 +60,8 @@ def facts(data_dir: Path) -> list[tuple[str, str]]:
     return [
         (_("Version"), __version__),
         (_("Data folder"), str(data_dir)),
-        (_("Database"), _size_text(data_dir / DATABASE_NAME)),
+        (_("Database"), _database_text(data_dir, server)),
+        (_("Officer"), officer or _("not named yet")),
         (_("Runs from"), runs_from),
         (_("Qt"), f"{qVersion()} (PySide6 {pyside_version})"),
         (_("System"), f"{platform.system()} {platform.release()} ({platform.machine()})"),
@@ -56,7 +69,14 @@ def facts(data_dir: Path) -> list[tuple[str, str]]:
 
 
 class AboutDialog(QDialog):
-    def __init__(self, data_dir: Path, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        parent: QWidget | None = None,
+        *,
+        officer: str | None = None,
+        server: str | None = None,
+    ) -> None:
         super().__init__(parent)
         self.data_dir = data_dir
         self.setWindowTitle(_("About Liaison Hub"))
@@ -76,7 +96,7 @@ class AboutDialog(QDialog):
         header.addWidget(title, 1)
         layout.addLayout(header)
         form = QFormLayout()
-        self.lines = facts(data_dir)
+        self.lines = facts(data_dir, officer=officer, server=server)
         self.value_labels: dict[str, QLabel] = {}
         for label, value in self.lines:
             shown = QLabel(value, self)
@@ -96,10 +116,13 @@ class AboutDialog(QDialog):
         layout.addWidget(licence)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         self.open_folder_button = QPushButton(_("Open data folder"), self)
+        self.copy_path_button = QPushButton(_("Copy its path"), self)
         self.copy_button = QPushButton(_("Copy details"), self)
         buttons.addButton(self.open_folder_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.copy_path_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.open_folder_button.clicked.connect(self.open_folder)
+        self.copy_path_button.clicked.connect(self.copy_path)
         self.copy_button.clicked.connect(self.copy_details)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -111,6 +134,9 @@ class AboutDialog(QDialog):
         QGuiApplication.clipboard().setText(
             f"{_('Liaison Hub')} {__version__}\n{self.details_text()}"
         )
+
+    def copy_path(self) -> None:
+        QGuiApplication.clipboard().setText(str(self.data_dir))
 
     def open_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.data_dir)))

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator.errors import EditConflictError
+from coordinator.held_words import duration_text
 from coordinator.i18n import _
 from coordinator.kinds import ActionStatus
 from coordinator.labels import ACTION_STATUS
@@ -55,7 +56,6 @@ from ui.views.department_sources import (
     A_WAITING,
     ACTION_SORT_KEYS,
     ActionsModel,
-    duration_text,
 )
 from ui.widgets import ask
 from ui.widgets.conflict import attempt_edit

@@ -5,7 +5,6 @@ template, Ctrl+P prints the selected case's summary, Ctrl+M keeps the officer's 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -13,18 +12,15 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QTableView,
     QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
-from coordinator.errors import DomainError
-from coordinator.exchange import table_export
+from coordinator.exchange.sheets import Cell
 from coordinator.i18n import _
 from coordinator.kinds import CaseStatus
 from coordinator.labels import CASE_STATUS, cap
@@ -34,6 +30,7 @@ from coordinator.store.storage import Store
 from ui.hub import Hub
 from ui.printing.report_actions import print_case_summary
 from ui.widgets.lazy_table import LazyIdModel
+from ui.widgets.list_export import export_view
 from ui.widgets.mine import MineFilter
 from ui.widgets.search import search_field
 from ui.widgets.tables import set_up_table
@@ -86,7 +83,6 @@ class CasesView(QWidget):
         self.print_action.triggered.connect(self.print_summary)
         self.toolbar.addAction(self.print_action)
         self.export_action = QAction(self)
-        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
         self.export_action.triggered.connect(self.export_list)
         self.toolbar.addAction(self.export_action)
         self.table.addAction(self.print_action)
@@ -167,31 +163,8 @@ class CasesView(QWidget):
             print_case_summary(self.store, case_id, self)
 
     def export_list(self) -> None:
-        """All cases to Excel or CSV (text that looks like a formula is made inert)."""
-        path_text, chosen = QFileDialog.getSaveFileName(
-            self,
-            _("Export cases"),
-            "cases.xlsx",
-            ";;".join((_("Excel workbook (*.xlsx)"), _("CSV, UTF-8 (*.csv)"))),
-        )
-        if not path_text:
-            return
-        path = Path(path_text)
-        fmt: table_export.Format = (
-            "csv" if path.suffix.lower() == ".csv" or chosen.endswith("(*.csv)") else "xlsx"
-        )
-        if path.suffix.lower() != f".{fmt}":
-            path = path.with_suffix(f".{fmt}")
-        try:
-            exported = table_export.export_list(self.store, "cases", path, format=fmt)
-        except DomainError as exc:
-            QMessageBox.warning(self, _("Export cases"), exc.message())
-            return
-        QMessageBox.information(
-            self,
-            _("Export cases"),
-            _("{rows} rows written to {path}.").format(rows=exported.rows, path=path),
-        )
+        """The cases as listed (filter and order) to Excel or CSV; Ctrl+E in the window."""
+        export_view(self.table, _("Cases"), self)
 
     def refresh(self) -> None:
         """Labels, then the rows: in place if no case was added or removed."""
@@ -200,6 +173,7 @@ class CasesView(QWidget):
         self.open_action.setText(_("Open the case"))
         self.print_action.setText(_("Print case summary…"))
         self.export_action.setText(_("Export to Excel or CSV…"))
+        self.export_action.setToolTip(_("Export the list as shown to Excel or CSV (Ctrl+E)"))
         for index, label in enumerate(
             (_("All cases"), _("Open and on hold"), _("Open"), _("On hold"), _("Closed"))
         ):
@@ -278,21 +252,31 @@ class CaseSource:
         return cq.ids(store, self.filter, sort or cq.SORT_OPENED, descending, limit)
 
     def rows(self, store: Store, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
-        return {
-            i: (
-                r.reference,
-                r.title,
-                r.company_name,
-                cap(CASE_STATUS[r.status]),
-                r.owner,
-                _("yes") if r.fast_track else "",
-                r.opened_at.strftime("%Y-%m-%d %H:%M"),
-                f"{r.amount:,.2f} {r.currency}" if r.amount is not None else "",
-            )
-            for i, r in cq.rows(store, ids).items()
-        }
+        return {i: _case_cells(r) for i, r in cq.rows(store, ids).items()}
+
+    def export_rows(self, store: Store, ids: Sequence[int]) -> dict[int, Sequence[Cell]]:
+        found: dict[int, Sequence[Cell]] = {}
+        for i, r in cq.rows(store, ids).items():
+            values: list[Cell] = list(_case_cells(r))
+            values[COL_FAST] = r.fast_track  # "yes" or blank on screen: 是/否 in a sheet
+            values[COL_OPENED] = r.opened_at
+            found[i] = values
+        return found
 
     def alignment(self, column: int) -> int | None:
         if column == COL_AMOUNT:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+
+def _case_cells(r: cq.CaseRow) -> tuple[str, ...]:
+    return (
+        r.reference,
+        r.title,
+        r.company_name,
+        cap(CASE_STATUS[r.status]),
+        r.owner,
+        _("yes") if r.fast_track else "",
+        r.opened_at.strftime("%Y-%m-%d %H:%M"),
+        f"{r.amount:,.2f} {r.currency}" if r.amount is not None else "",
+    )

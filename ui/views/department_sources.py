@@ -29,6 +29,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from coordinator.calendar.working_time import WorkingCalendar
+from coordinator.exchange.sheets import Cell
 from coordinator.foresight.forecast import CaseForecast
 from coordinator.formatting import short_datetime
 from coordinator.held_words import duration_text, margin_text
@@ -211,6 +212,17 @@ class ActionSource(_OneSortSource):
         now = self.clock()
         return {i: action_cells(row, calendar, now) for i, row in aq.rows(store, ids).items()}
 
+    def export_rows(self, store: Store, ids: Sequence[int]) -> dict[int, Sequence[Cell]]:
+        calendar = self.store.calendar()
+        now = self.clock()
+        found: dict[int, Sequence[Cell]] = {}
+        for i, row in aq.rows(store, ids).items():
+            values: list[Cell] = list(action_cells(row, calendar, now))
+            values[A_DUE] = row.due_at
+            values[A_REQUESTED] = row.requested_at
+            found[i] = values
+        return found
+
     def alignment(self, column: int) -> int | None:
         return _RIGHT if column in (A_WAITING, A_LEFT) else None
 
@@ -318,6 +330,14 @@ class DocumentSource(_OneSortSource):
         now = self.clock()
         return {i: document_cells(row, calendar, now) for i, row in dq.rows(store, ids).items()}
 
+    def export_rows(self, store: Store, ids: Sequence[int]) -> dict[int, Sequence[Cell]]:
+        found: dict[int, Sequence[Cell]] = {}
+        for i, cells in self.rows(store, ids).items():
+            values: list[Cell] = list(cells)
+            values[D_FILES] = int(cells[D_FILES] or 0)
+            found[i] = values
+        return found
+
     def alignment(self, column: int) -> int | None:
         return _RIGHT if column in (D_WAITING, D_FILES) else None
 
@@ -349,6 +369,9 @@ class _Unread:
         return []
 
     def rows(self, store: Store, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        return {}
+
+    def export_rows(self, store: Store, ids: Sequence[int]) -> dict[int, Sequence[Cell]]:
         return {}
 
     def alignment(self, column: int) -> int | None:
@@ -476,6 +499,11 @@ class ActionsModel(FlaggedListModel):
     def retranslate(self) -> None:
         self._forecasts.clear()  # their words, and the moment they were judged at
         super().retranslate()
+
+    def export_cell(self, row: int, column: int, values: Sequence[Cell]) -> Cell:
+        if column == A_FORECAST:
+            return self.forecast_at(row).cell
+        return super().export_cell(row, column, values)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.column() != A_FORECAST:

@@ -15,11 +15,12 @@ cases are others (``ui/views/department_sources.py``, ``ui/views/contacts/source
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 
+from coordinator.exchange.sheets import Cell, Row
 from coordinator.formatting import short_datetime
 from coordinator.i18n import _
 from coordinator.labels import CHANNEL, DIRECTION, cap
@@ -51,6 +52,11 @@ class ListSource(Protocol):
     ) -> list[int]: ...
 
     def rows(self, store: Store, ids: Sequence[int]) -> dict[int, tuple[str, ...]]: ...
+
+    def export_rows(self, store: Store, ids: Sequence[int]) -> Mapping[int, Sequence[Cell]]:
+        """The cells of some ids for a spreadsheet: as :meth:`rows`, but a time in full
+        and typed, a yes/no as a bool, a note whole. Column for column as ``rows``."""
+        ...
 
     def alignment(self, column: int) -> int | None:
         """A Qt alignment for the column's cells, or None for the default."""
@@ -174,6 +180,23 @@ class LazyIdModel(QAbstractTableModel):
         _ids, rows = self._window(row // WINDOW)
         offset = row % WINDOW
         return rows[offset] if offset < len(rows) else None
+
+    def export_rows(self, columns: Sequence[int]) -> Iterator[Row]:
+        """Every row in the order shown, ``columns`` of each, read window by window from
+        the source (the cache of the rows on screen is left alone)."""
+        ids = list(self._ensure_all())
+        for start in range(0, len(ids), WINDOW):
+            chunk = ids[start : start + WINDOW]
+            found = self._source.export_rows(self.store, chunk)
+            for offset, ident in enumerate(chunk):
+                values = found.get(ident)
+                if values is None:  # deleted since the list was read
+                    continue
+                yield tuple(self.export_cell(start + offset, c, values) for c in columns)
+
+    def export_cell(self, row: int, column: int, values: Sequence[Cell]) -> Cell:
+        """One cell of an exported row (a subclass fills the columns it draws itself)."""
+        return values[column] if column < len(values) else ""
 
     # -- Qt model API ----------------------------------------------------------------
 
@@ -357,6 +380,15 @@ class CommunicationSource:
 
     def rows(self, store: Store, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
         return {i: cells(row) for i, row in cq.rows(store, ids).items()}
+
+    def export_rows(self, store: Store, ids: Sequence[int]) -> dict[int, Sequence[Cell]]:
+        found: dict[int, Sequence[Cell]] = {}
+        for i, row in cq.rows(store, ids).items():
+            values: list[Cell] = list(cells(row))
+            values[COL_AT] = row.at
+            values[COL_NOTES] = row.notes_start
+            found[i] = values
+        return found
 
     def alignment(self, column: int) -> int | None:
         if column == COL_DURATION:

@@ -93,5 +93,6 @@ class MineFilter(QObject):
             self.box.setText(_("My cases"))
             tip = _("Only the cases you own ({key})")
         self.box.setToolTip(tip.format(key=key))
+        self.action.setText(self.box.text())  # its name in the shortcut list (F1)
         if self.hint.isVisible():
             self.hint.setText(self.no_name_text())

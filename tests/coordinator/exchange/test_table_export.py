@@ -25,9 +25,9 @@ from coordinator.errors import DomainError, StorageError, ValidationError
 from coordinator.exchange import sheets, table_export
 from coordinator.exchange.sheets import neutralise, write_csv, write_xlsx
 from coordinator.exchange.table_export import LISTS, export_list
+from coordinator.held_words import duration_text, margin_text
 from coordinator.i18n import set_language, translate
 from coordinator.labels import CASE_STATUS
-from coordinator.held_words import duration_text, margin_text
 from coordinator.queries import actions as action_queries
 from coordinator.queries import cases as case_queries
 from coordinator.queries import documents as document_queries

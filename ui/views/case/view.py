@@ -239,6 +239,11 @@ class CaseView(QWidget):
         self.status_actions[CaseStatus.CLOSED].setText(_("Close…"))
         self.status_actions[CaseStatus.CANCELLED].setText(_("Cancel the case…"))
         self.save_notes_button.setText(_("Save notes (Ctrl+S)"))
+        # Named for the shortcut list (F1), which reads every action's text.
+        self.pin_action.setText(_("Pin or unpin the case"))
+        self.edit_action.setText(_("Edit case…"))
+        self.print_action.setText(_("Print summary…"))
+        self.save_notes_action.setText(_("Save notes"))
         for index, label in enumerate(
             (_("Steps"), _("Documents"), _("Communications"), _("Notes"), _("Timeline"))
         ):

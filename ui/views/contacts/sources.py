@@ -12,6 +12,7 @@ from datetime import datetime
 
 from PySide6.QtCore import Qt
 
+from coordinator.exchange.sheets import Cell
 from coordinator.formatting import short_datetime
 from coordinator.i18n import _
 from coordinator.labels import ORGANISATION_KIND
@@ -101,6 +102,16 @@ class ContactSource:
             for i, row in q.contact_rows(store, ids).items()
         }
 
+    def export_rows(self, store: Store, ids: Sequence[int]) -> dict[int, Sequence[Cell]]:
+        found: dict[int, Sequence[Cell]] = {}
+        for i, row in q.contact_rows(store, ids).items():
+            values: list[Cell] = list(
+                contact_cells(row, draft=False, of_one_organisation=self.of_one_organisation)
+            )
+            values[-1] = row.last_contact_at  # the time in full: "today" means nothing later
+            found[i] = values
+        return found
+
     def alignment(self, column: int) -> int | None:
         return None
 
@@ -149,6 +160,12 @@ class OrganisationSource:
     def rows(self, store: Store, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
         return {
             i: organisation_cells(row, draft=i in self.drafts)
+            for i, row in q.organisation_rows(store, ids).items()
+        }
+
+    def export_rows(self, store: Store, ids: Sequence[int]) -> dict[int, Sequence[Cell]]:
+        return {
+            i: (row.name, ORGANISATION_KIND[row.kind].tr(), row.contact_count, row.open_case_count)
             for i, row in q.organisation_rows(store, ids).items()
         }
 
