@@ -140,7 +140,8 @@ def test_reports_view_reads_whole_as_soon_as_it_is_built(
         buttons += [b for _label, preview, save, _name in view._rows for b in (preview, save)]
         assert all(label.text().strip() for label in labels)
         assert all(button.text().strip() for button in buttons)
-        assert view.daily.title() and view.yearly.title()
+        assert view.daily.title()
+        assert view.yearly.title()
         shown = view.office_edit.text()
         assert shown
         pdf = tmp_path / "handover.pdf"
