@@ -66,21 +66,27 @@ def _indexes(view: QAbstractItemView, column: int) -> Iterator[QModelIndex]:
                 pending.append(first)
 
 
-def _cut_cells(view: QAbstractItemView, where: str) -> list[str]:
-    """The cells of never-cut kinds whose text is wider than their column leaves it."""
+def _cut_cells(view: QAbstractItemView, where: str, qtbot: QtBot) -> list[str]:
+    """The cells of never-cut kinds whose text is wider than their column leaves it: every
+    item of a tree; a table's rows page by page, as the officer scrolls through them."""
     kinds = column_kinds(view)
     model = view.model()
     assert len(kinds) == model.columnCount(), f"{where}: a kind for every column"
-    widths = _header(view)
     style = view.style()
     margin = 2 * (style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1)
     grid = 1 if isinstance(view, QTableView) and view.showGrid() else 0
-    cut = []
+    columns = [
+        (c, k)
+        for c, k in enumerate(kinds)
+        if k in NEVER_CUT and not view.isColumnHidden(c)  # type: ignore[attr-defined]
+    ]
+    cut: list[str] = []
     checked = 0
-    for column, kind in enumerate(kinds):
-        if kind not in NEVER_CUT or view.isColumnHidden(column):  # type: ignore[attr-defined]
-            continue
-        for index in _indexes(view, column):
+
+    def check(indexes: Iterator[QModelIndex], column: int, kind: Kind) -> None:
+        nonlocal checked
+        width = _header(view)[column]
+        for index in indexes:
             text = index.data()
             if not text:
                 continue
@@ -88,8 +94,25 @@ def _cut_cells(view: QAbstractItemView, where: str) -> list[str]:
             metrics = QFontMetricsF(font if isinstance(font, QFont) else view.font())
             needed = math.ceil(metrics.horizontalAdvance(text)) + margin + grid
             checked += 1
-            if needed > widths[column]:
-                cut.append(f"{where} [{kind.value}] {text!r}: {needed} > {widths[column]}")
+            if needed > width:
+                cut.append(f"{where} [{kind.value}] {text!r}: {needed} > {width}")
+
+    if isinstance(view, QTreeView):
+        for column, kind in columns:
+            check(_indexes(view, column), column, kind)
+    else:
+        assert isinstance(view, QTableView)
+        top = 0
+        while top < model.rowCount():
+            view.scrollTo(model.index(top, 0), QAbstractItemView.ScrollHint.PositionAtTop)
+            _settle(qtbot)
+            first = view.rowAt(0)
+            last = view.rowAt(view.viewport().height() - 1)
+            last = model.rowCount() - 1 if last < 0 else last
+            for column, kind in columns:
+                rows = range(first, last + 1)
+                check((model.index(r, column) for r in rows), column, kind)
+            top = last + 1
     assert checked, f"{where}: no cell was checked"
     return cut
 
@@ -106,7 +129,7 @@ def test_no_time_duration_status_or_phone_is_cut_at_1366(window: MainWindow, qtb
             view.tabs.setCurrentIndex(tab)
             _settle(qtbot)
             if table.model().rowCount():
-                cut += _cut_cells(table, f"{case.reference} tab {tab}")
+                cut += _cut_cells(table, f"{case.reference} tab {tab}", qtbot)
     for page, name in (
         (PAGE_ACTIONS, "actions"),
         (PAGE_DOCUMENTS, "documents"),
@@ -117,14 +140,14 @@ def test_no_time_duration_status_or_phone_is_cut_at_1366(window: MainWindow, qtb
         _settle(qtbot)
         page_view = window.page(page)
         if page == PAGE_ACTIONS:
-            cut += _cut_cells(page_view.departments, "departments")
+            cut += _cut_cells(page_view.departments, "departments", qtbot)
             page_view.status.setCurrentIndex(1)  # every step, the done ones too
             _settle(qtbot)
         if page == PAGE_DOCUMENTS:
             page_view.state.setCurrentIndex(page_view.state.findData("all"))
             _settle(qtbot)
         table = page_view.contacts.list.table if page == PAGE_CONTACTS else page_view.table
-        cut += _cut_cells(table, name)
+        cut += _cut_cells(table, name, qtbot)
     assert cut == []
 
 

@@ -134,8 +134,9 @@ class ActionsView(AcrossCasesList):
         self.splitter.addWidget(left)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
-        # The department names need ~150 px; the steps need every pixel left over.
-        self.splitter.setSizes([290, 1000])
+        # The department names need ~150 px and their three figures ~200 px; the steps
+        # need every pixel left over.
+        self.splitter.setSizes([350, 1000])
         layout = QVBoxLayout(self)
         layout.addWidget(self.splitter)
 

@@ -7,8 +7,8 @@ header only tells the model.
 
 A list declares what each column holds (:class:`Kind`) and :class:`ColumnFitter` sizes
 it: a time, a duration, a status, a phone number, a reference or a count is never cut
-short (its column fits the widest text among the rows on screen and the first
-:data:`FIT_ROWS`, and grows as the officer scrolls to longer ones); a name or a title
+short (its column fits the widest text of the rows on screen and a screenful below,
+and grows as the officer scrolls to longer ones); a name or a title
 fits up to a cap; notes take the width left over. Any cell that is cut short shows its
 whole text when pointed at (:class:`ElidedTipDelegate`). A column the officer drags
 keeps the width given to it.
@@ -76,11 +76,15 @@ _CAP_EMS = {Kind.NAME: 9, Kind.TEXT: 15}
 """The widest a name or a title column gets from its text, in character heights (a Chinese
 character is about as wide as the font is high)."""
 
+SHORT_EMS = 6
+"""The narrowest a name or a title column is made to keep the list from scrolling sideways."""
+
 NOTES_MIN_EMS = 12
 """The narrowest a notes column gets when the others fill the window."""
 
-FIT_ROWS = 200
-"""Rows measured below the first one on screen (one window of a lazy list)."""
+FIT_ROWS_MIN = 30
+"""Rows measured at least from the first one on screen (more if the screen holds more:
+twice what it shows). Measuring costs ~50 µs a cell; a long list's reset must stay quick."""
 
 _TREE_ITEMS_MAX = 2000
 """Items of a tree measured at most (a case's steps or documents are far fewer)."""
@@ -238,8 +242,10 @@ class ColumnFitter(QObject):
             yield from _tree_indexes(model, column)
             return
         rows = model.rowCount()
-        first = max(0, self.view.rowAt(0)) if isinstance(self.view, QTableView) else 0
-        for row in range(first, min(rows, first + FIT_ROWS)):
+        assert isinstance(self.view, QTableView)
+        first = max(0, self.view.rowAt(0))
+        on_screen = self.view.viewport().height() // max(1, self.view.rowHeight(first)) + 1
+        for row in range(first, min(rows, first + max(FIT_ROWS_MIN, 2 * on_screen))):
             yield model.index(row, column)
 
     def needed(self, column: int) -> int:
@@ -248,14 +254,23 @@ class ColumnFitter(QObject):
         margin = text_margin(self.view)
         plain = QFontMetricsF(self.view.font())
         measured: dict[str, QFontMetricsF] = {}
+        # The trees' items carry fonts (a bold group line); the tables' models give none,
+        # and asking each of their cells would double the cost of measuring.
+        fonts = isinstance(self.view, QTreeView)
+        seen: set[str] = set()  # a status or a channel repeats down the column
         for index in self._indexes(column):
             text = index.data(Qt.ItemDataRole.DisplayRole)
             if not isinstance(text, str) or not text:
                 continue
-            font = index.data(Qt.ItemDataRole.FontRole)
             metrics = plain
-            if isinstance(font, QFont):
-                metrics = measured.setdefault(font.key(), QFontMetricsF(font))
+            if fonts:
+                font = index.data(Qt.ItemDataRole.FontRole)
+                if isinstance(font, QFont):
+                    metrics = measured.setdefault(font.key(), QFontMetricsF(font))
+            elif text in seen:
+                continue
+            else:
+                seen.add(text)
             indent = self._indent(index) if column == 0 else 0
             for line in text.split("\n"):
                 widest = max(widest, text_width(metrics, line) + margin + indent)
@@ -319,14 +334,16 @@ class ColumnFitter(QObject):
             return
         need: dict[int, int] = {}
         width: dict[int, int] = {}
+        least: dict[int, int] = {}  # what a name or title keeps when the window is short
         for column in free:
             kind = self.kinds[column]
             if kind is Kind.NOTES:
-                need[column] = width[column] = NOTES_MIN_EMS * em
+                need[column] = width[column] = least[column] = NOTES_MIN_EMS * em
                 continue
             title = self.header.sectionSizeHint(column)
             need[column] = max(self._needs.get(column, 0), title)
             width[column] = max(min(need[column], _CAP_EMS.get(kind, 0) * em), title)
+            least[column] = max(title, min(width[column], SHORT_EMS * em))
         fixed = sum(
             self.header.sectionSize(c)
             for c in range(self.header.count())
@@ -340,6 +357,16 @@ class ColumnFitter(QObject):
             for column, missing in short.items():
                 width[column] += missing * given // wanted
             spare -= given
+        slack = {c: width[c] - least[c] for c in free if width[c] > least[c]}
+        room = sum(slack.values())
+        if 0 < -spare <= room:
+            # Names and titles give up width (their cells show it as a tooltip) when
+            # that spares the list a sideways scroll; a list that scrolls anyway keeps
+            # them readable.
+            taken = -spare
+            for column, extra in slack.items():
+                width[column] -= -(-extra * taken // room)
+            spare += taken
         takers = [c for c in self.takers if c in width]
         if spare > 0 and takers:
             for column in takers:
