@@ -129,6 +129,8 @@ class MainWindow(QMainWindow):
         self.pinned = QListWidget(self)
         self.pinned.itemActivated.connect(self._pinned_activated)
         self.pinned.itemClicked.connect(self._pinned_activated)
+        # The sidebar is narrow: a long title wraps onto more lines rather than being cut.
+        self.pinned.setWordWrap(True)
         side = QWidget(self)
         side.setFixedWidth(190)
         side_layout = QVBoxLayout(side)

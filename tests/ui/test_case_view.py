@@ -486,7 +486,7 @@ def test_each_change_shows_in_today_the_department_views_and_the_timeline(
     """The issue's walk-through: open from a template, move a step (waiting on the company
     pauses its clock), add a file to a document and accept it — and find each change in
     Today, in Actions and Documents across cases, and in the Timeline."""
-    from ui.views.department_sources import A_STATUS, A_STEP, D_STATE, D_TITLE
+    from ui.views.department_sources import A_REASON, A_STATUS, A_STEP, D_STATE, D_TITLE
 
     case_id = _open_from_template(window, qtbot, monkeypatch)
     actions_view = window.actions_view  # built now: it must follow changes made elsewhere
@@ -506,8 +506,9 @@ def test_each_change_shows_in_today_the_department_views_and_the_timeline(
     assert _column_of(window.today.due_today.model, 3) == ["Waiting on the company"]
     steps = _column_of(actions_view.model, A_STEP)
     statuses = dict(zip(steps, _column_of(actions_view.model, A_STATUS), strict=True))
-    waiting = statuses["园区入驻审核与注册地址确认"].lower()
-    assert waiting == "waiting on the company: 租赁协议未盖章"
+    reasons = dict(zip(steps, _column_of(actions_view.model, A_REASON), strict=True))
+    assert statuses["园区入驻审核与注册地址确认"].lower() == "waiting on the company"
+    assert reasons["园区入驻审核与注册地址确认"] == "租赁协议未盖章"
 
     window.case_view.tabs.setCurrentIndex(TAB_DOCUMENTS)
     scan = tmp_path / "租赁协议.pdf"

@@ -23,9 +23,11 @@ from ui.views.actions import ActionsView
 from ui.views.department_sources import (
     A_DEPARTMENT,
     A_LEFT,
+    A_REASON,
     A_STATUS,
     A_STEP,
     D_HOLDER,
+    D_NOTE,
     D_STATE,
     D_TITLE,
     LATE_COLOUR,
@@ -261,7 +263,8 @@ def test_waiting_on_the_company_key_changes_the_row_in_place(
     assert step in broadcast.args[0].ids_of("action")
     assert any(first <= before <= last for first, last in refreshed)
     assert view.model.row_of(step) == before
-    assert cell(view, step, A_STATUS) == "waiting on the company: 等企业补交租赁合同"
+    assert cell(view, step, A_STATUS) == "waiting on the company"
+    assert cell(view, step, A_REASON) == "等企业补交租赁合同"
     assert cell(view, step, A_LEFT).endswith("paused")  # its clock stands still
     assert view.selected_ids() == [step]
 
@@ -290,7 +293,8 @@ def test_blocked_asks_why_and_cancel_changes_nothing(
     assert status_of(store, step) == "blocked"
     reason = sql(store, f"SELECT blocked_reason FROM actions WHERE id = {step}")[0][0]
     assert reason == "系统维护，明日恢复"
-    assert cell(view, step, A_STATUS) == "blocked: 系统维护，明日恢复"
+    assert cell(view, step, A_STATUS) == "blocked"
+    assert cell(view, step, A_REASON) == "系统维护，明日恢复"
 
 
 def test_a_refused_change_shows_the_reason_and_changes_nothing(
@@ -485,7 +489,8 @@ def test_accept_with_items_missing_and_return(
     press_on(qtbot, view, report, Qt.Key.Key_M)
     assert cell(view, report, D_STATE) == "forwarded"
     press_on(qtbot, view, report, Qt.Key.Key_M)
-    assert cell(view, report, D_STATE) == "accepted with items missing, promised by 11-27 17:00"
+    assert cell(view, report, D_STATE) == "accepted with items missing"
+    assert cell(view, report, D_NOTE) == "promised by 11-27 17:00"
     items, when = sql(
         store, f"SELECT missing_items, promised_completion_at FROM documents WHERE id = {report}"
     )[0]
@@ -493,7 +498,8 @@ def test_accept_with_items_missing_and_return(
 
     charter = document_id(store, "董事会增资决议", "2026-0007")
     press_on(qtbot, view, charter, Qt.Key.Key_X)
-    assert cell(view, charter, D_STATE) == "returned for correction: 盖章不清晰"
+    assert cell(view, charter, D_STATE) == "returned for correction"
+    assert cell(view, charter, D_NOTE) == "盖章不清晰"
     assert cell(view, charter, D_HOLDER) == "宁波恒屹新材料有限公司"
 
 

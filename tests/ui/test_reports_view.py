@@ -116,3 +116,38 @@ def test_targets_and_office_name_from_the_reports_view(window: MainWindow, qtbot
     view.office_edit.insert("骆驼街道投资服务办公室")  # QtTest types ASCII only
     qtbot.keyClick(view.office_edit, Qt.Key.Key_Return)
     assert setting_queries.office_name(window.store) == "骆驼街道投资服务办公室"
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_reports_view_reads_whole_as_soon_as_it_is_built(
+    demo_dir: Path, qtbot: QtBot, tmp_path: Path, language: str
+) -> None:
+    """No tick of the minute timer: every label and button has its words at once, and the
+    office name on screen is the one the printouts carry."""
+    from coordinator.reports import handover
+    from ui.printing.pdf import write_pdf
+    from ui.views.reports import ReportsView
+
+    set_language(language)
+    store = open_store(demo_dir, clock=lambda: NOW)
+    try:
+        view = ReportsView(store)
+        qtbot.addWidget(view)
+        labels = [view.office_label, view.year_label, *view.target_labels.values()]
+        labels += [label for label, _preview, _save, _name in view._rows]
+        buttons = [view.office_save, view.save_targets_button, view.preview_indicators]
+        buttons += [view.save_indicators]
+        buttons += [b for _label, preview, save, _name in view._rows for b in (preview, save)]
+        assert all(label.text().strip() for label in labels)
+        assert all(button.text().strip() for button in buttons)
+        assert view.daily.title()
+        assert view.yearly.title()
+        shown = view.office_edit.text()
+        assert shown
+        pdf = tmp_path / "handover.pdf"
+        write_pdf(handover(store), pdf)
+        first_page = "".join(PdfReader(pdf).pages[0].extract_text().split())
+        assert "".join(shown.split()) in first_page
+    finally:
+        set_language("en")
+        store.close()

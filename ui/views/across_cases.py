@@ -8,7 +8,7 @@ its case, and following the changes made anywhere (:func:`~ui.widgets.tables.fol
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
 from PySide6.QtCore import QModelIndex, Qt
@@ -20,8 +20,9 @@ from coordinator.store.changes import ChangeKind, ChangeSet
 from coordinator.store.storage import Store
 from ui.hub import Hub
 from ui.views.department_sources import FlaggedListModel
-from ui.widgets.search import search_field
+from ui.widgets.search import keys_to_list, search_field
 from ui.widgets.tables import (
+    Kind,
     follow_changes,
     list_or_empty_page,
     select_ids,
@@ -44,7 +45,7 @@ class AcrossCasesList(QWidget):
         clock: Callable[[], datetime],
         model: FlaggedListModel,
         sort_keys: Mapping[int, str],
-        widths: Mapping[int, int],
+        kinds: Sequence[Kind],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -60,7 +61,7 @@ class AcrossCasesList(QWidget):
         self.model = model
         self.table = QTableView(self)
         self.table.setModel(model)
-        set_up_table(self.table, widths, sortable=True)
+        set_up_table(self.table, kinds=kinds, sortable=True)
         sort_indicator(self.table, sort_keys, model)
         self.table.horizontalHeader().sortIndicatorChanged.connect(self._sort_changed)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
@@ -71,6 +72,9 @@ class AcrossCasesList(QWidget):
 
         self.model.modelReset.connect(self._list_changed)
         self.table.doubleClicked.connect(self._double_clicked)
+        keys_to_list(
+            self.search, self.search_timer, self._apply_filter, self.table, self.open_current
+        )
         hub.changed.connect(self._on_changed)
 
     def filter_bar(self, *filters: QWidget) -> QHBoxLayout:

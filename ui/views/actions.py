@@ -43,17 +43,8 @@ from coordinator.store.storage import Store
 from ui.hub import Hub
 from ui.views.across_cases import AcrossCasesList
 from ui.views.department_sources import (
-    A_CASE,
-    A_COMPANY,
     A_DEPARTMENT,
-    A_DUE,
-    A_FORECAST,
-    A_LEFT,
-    A_OWNER,
-    A_REQUESTED,
-    A_STATUS,
-    A_STEP,
-    A_WAITING,
+    ACTION_KINDS,
     ACTION_SORT_KEYS,
     ActionsModel,
 )
@@ -62,27 +53,13 @@ from ui.widgets.conflict import attempt_edit
 from ui.widgets.keys import name_status_actions, status_actions
 from ui.widgets.mine import MineFilter
 from ui.widgets.rows_model import RowsModel
-from ui.widgets.tables import reload_keeping_selection, select_ids, set_up_table
+from ui.widgets.tables import Kind, reload_keeping_selection, select_ids, set_up_table
 
 ALL_DEPARTMENTS = 0  # the id of the summary's first row
 STATUS_OPEN = "open"
 STATUS_ALL = "all"
 
 L_NAME, L_OPEN, L_LONGEST, L_OVERDUE = range(4)
-
-_COLUMN_WIDTHS = {
-    A_CASE: 76,
-    A_DEPARTMENT: 130,
-    A_STEP: 180,
-    A_STATUS: 100,
-    A_WAITING: 116,
-    A_LEFT: 140,
-    A_DUE: 84,
-    A_FORECAST: 150,
-    A_REQUESTED: 84,
-    A_OWNER: 76,
-    A_COMPANY: 180,
-}
 
 
 class ActionsView(AcrossCasesList):
@@ -100,7 +77,7 @@ class ActionsView(AcrossCasesList):
         model = ActionsModel(
             store, clock, forecasts=lambda cases, now: hub.foresight.forecasts(cases, now)
         )
-        super().__init__(store, hub, clock, model, ACTION_SORT_KEYS, _COLUMN_WIDTHS, parent)
+        super().__init__(store, hub, clock, model, ACTION_SORT_KEYS, ACTION_KINDS, parent)
         model.setParent(self)
         hub.foresight.ready.connect(model.drop_forecasts)
         # "Overdue" is judged at one moment, taken when the box is ticked or the view
@@ -115,9 +92,8 @@ class ActionsView(AcrossCasesList):
         self.departments.setModel(self.departments_model)
         set_up_table(
             self.departments,
-            {L_OPEN: 48, L_LONGEST: 116, L_OVERDUE: 58},
+            kinds=(Kind.NAME, Kind.NUMBER, Kind.DURATION, Kind.NUMBER),
             selection=QAbstractItemView.SelectionMode.SingleSelection,
-            stretch=L_NAME,
         )
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
@@ -158,8 +134,9 @@ class ActionsView(AcrossCasesList):
         self.splitter.addWidget(left)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
-        # The department names need ~150 px; the steps need every pixel left over.
-        self.splitter.setSizes([290, 1000])
+        # The department names need ~150 px and their three figures ~200 px; the steps
+        # need every pixel left over.
+        self.splitter.setSizes([350, 1000])
         layout = QVBoxLayout(self)
         layout.addWidget(self.splitter)
 

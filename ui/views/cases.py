@@ -32,8 +32,8 @@ from ui.printing.report_actions import print_case_summary
 from ui.widgets.lazy_table import LazyIdModel
 from ui.widgets.list_export import export_view
 from ui.widgets.mine import MineFilter
-from ui.widgets.search import search_field
-from ui.widgets.tables import set_up_table
+from ui.widgets.search import keys_to_list, search_field
+from ui.widgets.tables import Kind, set_up_table
 
 
 class CasesView(QWidget):
@@ -56,7 +56,7 @@ class CasesView(QWidget):
         self.table.setModel(self.model)
         set_up_table(
             self.table,
-            (90, 270, 190, 70, 80, 70, 120, 150),
+            kinds=CASE_KINDS,
             selection=QAbstractItemView.SelectionMode.SingleSelection,
             sortable=True,
         )
@@ -87,6 +87,9 @@ class CasesView(QWidget):
         self.toolbar.addAction(self.export_action)
         self.table.addAction(self.print_action)
         self.table.doubleClicked.connect(lambda _index: self.open_selected())
+        keys_to_list(
+            self.search, self.search_timer, self._apply_filter, self.table, self.open_selected
+        )
         bar = QHBoxLayout()
         bar.addWidget(self.status)
         bar.addWidget(self.fast_track)
@@ -213,6 +216,16 @@ _STATUS_CHOICES: tuple[tuple[CaseStatus | None, bool], ...] = (
     COL_OPENED,
     COL_AMOUNT,
 ) = range(8)
+CASE_KINDS = (
+    Kind.CODE,
+    Kind.TEXT,
+    Kind.TEXT,
+    Kind.STATUS,
+    Kind.NAME,
+    Kind.STATUS,  # fast-track
+    Kind.TIME,
+    Kind.NUMBER,  # the amount
+)
 _SORT_KEYS = {
     COL_REFERENCE: cq.SORT_REFERENCE,
     COL_TITLE: cq.SORT_TITLE,

@@ -41,32 +41,15 @@ from coordinator.store.storage import Store
 from ui.hub import Hub
 from ui.widgets.lazy_table import (
     COL_AT,
-    COL_CASE,
-    COL_CHANNEL,
-    COL_DIRECTION,
-    COL_DURATION,
-    COL_FOLLOW_UP,
-    COL_NOTES,
-    COL_WHO,
+    COMMUNICATION_KINDS,
     SORT_KEYS,
     LazyCommunicationsModel,
 )
-from ui.widgets.search import search_field
+from ui.widgets.search import keys_to_list, search_field
 from ui.widgets.tables import set_up_table
 
 PICKER_DELAY_MS = 150
 PICKER_SHOWN = 20
-
-_COLUMN_WIDTHS = {
-    COL_AT: 130,
-    COL_DIRECTION: 70,
-    COL_CHANNEL: 80,
-    COL_WHO: 130,
-    COL_CASE: 110,
-    COL_DURATION: 70,
-    COL_FOLLOW_UP: 140,
-}
-
 
 Lookup = Callable[[str], list[tuple[int, str]]]
 """What a picker searches: the typed text -> (id, label) of the first matches."""
@@ -208,7 +191,7 @@ class CommunicationsView(QWidget):
         self.table = QTableView(self)
         self.table.setModel(self.model)
         # The notes are what the officer reads: they take the room that is left.
-        set_up_table(self.table, _COLUMN_WIDTHS, stretch=COL_NOTES, sortable=True)
+        set_up_table(self.table, kinds=COMMUNICATION_KINDS, sortable=True)
         horizontal = self.table.horizontalHeader()
         horizontal.setSortIndicator(COL_AT, Qt.SortOrder.DescendingOrder)
         horizontal.sortIndicatorChanged.connect(self._sort_changed)
@@ -227,6 +210,10 @@ class CommunicationsView(QWidget):
         self.until.dateChanged.connect(self._apply_filter)
         self.model.modelReset.connect(self._update_count)
         self.table.doubleClicked.connect(self._open_case_of_row)
+        self.table.activated.connect(self._open_case_of_row)  # Enter on a row
+        keys_to_list(
+            self.search, self.search_timer, self._apply_filter, self.table, self._open_case_of_row
+        )
         hub.changed.connect(self.on_changed)
         self.retranslate()
 

@@ -43,6 +43,7 @@ from coordinator.queries.documents import DocumentFilter, DocumentRow
 from coordinator.store.storage import Store
 from ui.widgets.forecast_text import NO_FORECAST, WARNING_COLOUR, ForecastText, step_text
 from ui.widgets.lazy_table import WINDOW, Index, LazyIdModel
+from ui.widgets.tables import Kind
 
 Clock = Callable[[], datetime]
 Forecasts = Callable[[Iterable[int], datetime], Mapping[int, CaseForecast]]
@@ -69,7 +70,9 @@ _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     A_OWNER,
     A_COMPANY,
 ) = range(11)
-A_CASE_ID = A_COMPANY + 1
+A_REASON = A_COMPANY + 1
+"""Why a step waits or is blocked: its status stays a word read at a glance."""
+A_CASE_ID = A_REASON + 1
 """The hidden cell holding the step's case id (then its version, then the flag)."""
 A_VERSION = A_CASE_ID + 1
 
@@ -101,7 +104,25 @@ def action_headers() -> list[str]:
         _("Requested"),
         _("Owner"),
         _("Company"),
+        _("Reason"),
     ]
+
+
+ACTION_KINDS = (
+    Kind.CODE,
+    Kind.NAME,
+    Kind.TEXT,
+    Kind.STATUS,
+    Kind.DURATION,
+    Kind.DURATION,
+    Kind.TIME,
+    Kind.TIME,
+    Kind.TIME,
+    Kind.NAME,
+    Kind.TEXT,
+    Kind.NOTES,
+)
+"""What the steps list's columns hold (:class:`~ui.widgets.tables.Kind`)."""
 
 
 def action_cells(row: ActionRow, calendar: WorkingCalendar, now: datetime) -> tuple[str, ...]:
@@ -110,19 +131,19 @@ def action_cells(row: ActionRow, calendar: WorkingCalendar, now: datetime) -> tu
     per_day = calendar.seconds_per_day
     held = aq.held_seconds(row, calendar, now)
     margin = aq.due_margin(row, calendar, now)
-    status = ACTION_STATUS[row.status].tr()
+    reason = ""
     if row.reason and row.status in (
         ActionStatus.BLOCKED,
         ActionStatus.WAITING,
         ActionStatus.WAITING_COMPANY,
     ):
-        status = _("{status}: {reason}").format(status=status, reason=_one_line(row.reason))
+        reason = _one_line(row.reason)
     late = margin is not None and margin.over and not margin.paused and not margin.finished
     return (
         row.case_reference,
         row.department_name,
         row.title,
-        status,
+        ACTION_STATUS[row.status].tr(),
         duration_text(held, per_day) if held is not None else "",
         margin_text(margin, per_day),
         short_datetime(row.due_at, now),
@@ -130,6 +151,7 @@ def action_cells(row: ActionRow, calendar: WorkingCalendar, now: datetime) -> tu
         short_datetime(row.requested_at, now),
         row.owner,
         row.company_name or "",
+        reason,
         str(row.case_id),
         str(row.row_version),
         FLAG_LATE if late else "",
@@ -242,7 +264,9 @@ class ActionSource(_OneSortSource):
     D_FILES,
     D_COMPANY,
 ) = range(8)
-D_VERSION = D_COMPANY + 1
+D_NOTE = D_COMPANY + 1
+"""What the state leaves open: the promised completion, why it was returned."""
+D_VERSION = D_NOTE + 1
 """The hidden cell holding the document's version (then the flag)."""
 
 DOCUMENT_SORT_KEYS: dict[int, str] = {
@@ -265,7 +289,22 @@ def document_headers() -> list[str]:
         _("Original / stamped"),
         _("Files"),
         _("Company"),
+        _("Note"),
     ]
+
+
+DOCUMENT_KINDS = (
+    Kind.CODE,
+    Kind.TEXT,
+    Kind.STATUS,
+    Kind.NAME,
+    Kind.DURATION,
+    Kind.NAME,
+    Kind.NUMBER,
+    Kind.TEXT,
+    Kind.NOTES,
+)
+"""What the documents list's columns hold (:class:`~ui.widgets.tables.Kind`)."""
 
 
 def _paper(row: DocumentRow) -> str:
@@ -281,24 +320,23 @@ def _paper(row: DocumentRow) -> str:
 def document_cells(row: DocumentRow, calendar: WorkingCalendar, now: datetime) -> tuple[str, ...]:
     """The display text of one document, column by column, then its version and its flag."""
     held = dq.held_seconds(row, calendar, now)
-    state = DOCUMENT_STATE[row.state].tr()
+    note = ""
     late = False
     if row.state == DocumentState.ACCEPTED_MISSING and row.promised_completion_at is not None:
-        state = _("{state}, promised by {time}").format(
-            state=state, time=short_datetime(row.promised_completion_at, now)
-        )
+        note = _("promised by {time}").format(time=short_datetime(row.promised_completion_at, now))
         late = row.promised_completion_at < now
     elif row.state == DocumentState.RETURNED and row.return_reason:
-        state = _("{status}: {reason}").format(status=state, reason=_one_line(row.return_reason))
+        note = _one_line(row.return_reason)
     return (
         row.case_reference,
         row.title,
-        state,
+        DOCUMENT_STATE[row.state].tr(),
         row.holder_name if row.holder_name is not None else _("me"),
         duration_text(held, calendar.seconds_per_day) if held is not None else "",
         _paper(row),
         str(row.files) if row.files else "",
         row.company_name or "",
+        note,
         str(row.row_version),
         FLAG_LATE if late else "",
     )
@@ -342,7 +380,7 @@ class DocumentSource(_OneSortSource):
         return _RIGHT if column in (D_WAITING, D_FILES) else None
 
     def flag_columns(self) -> frozenset[int]:
-        return frozenset({D_STATE})
+        return frozenset({D_STATE, D_NOTE})
 
 
 # -- the models ----------------------------------------------------------------------------
@@ -404,11 +442,6 @@ class FlaggedListModel(LazyIdModel):
             if cells is not None and cells[-1] == FLAG_LATE:
                 return QBrush(LATE_COLOUR)
             return None
-        if role == Qt.ItemDataRole.ToolTipRole:
-            # The columns are narrow on a laptop: any cell may be cut short, so each one
-            # can be read whole by pointing at it.
-            text = super().data(index, Qt.ItemDataRole.DisplayRole)
-            return text or None
         return super().data(index, role)
 
 

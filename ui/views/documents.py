@@ -32,14 +32,7 @@ from coordinator.store.storage import Store
 from ui.hub import Hub
 from ui.views.across_cases import AcrossCasesList
 from ui.views.department_sources import (
-    D_CASE,
-    D_COMPANY,
-    D_FILES,
-    D_HOLDER,
-    D_PAPER,
-    D_STATE,
-    D_TITLE,
-    D_WAITING,
+    DOCUMENT_KINDS,
     DOCUMENT_SORT_KEYS,
     DocumentsModel,
 )
@@ -58,18 +51,6 @@ STATE_GROUPS: tuple[tuple[str, tuple[DocumentState, ...] | None], ...] = (
 HOLDER_CHOICES: tuple[Holder, ...] = (Holder.ANYONE, Holder.ME, Holder.COMPANY, Holder.DEPARTMENT)
 
 
-_COLUMN_WIDTHS = {
-    D_CASE: 76,
-    D_TITLE: 250,
-    D_STATE: 150,
-    D_HOLDER: 170,
-    D_WAITING: 130,
-    D_PAPER: 116,
-    D_FILES: 44,
-    D_COMPANY: 180,
-}
-
-
 class DocumentsView(AcrossCasesList):
     opens = ChangeKind.DOCUMENT
     model: DocumentsModel
@@ -82,7 +63,7 @@ class DocumentsView(AcrossCasesList):
         parent: QWidget | None = None,
     ) -> None:
         model = DocumentsModel(store, clock)
-        super().__init__(store, hub, clock, model, DOCUMENT_SORT_KEYS, _COLUMN_WIDTHS, parent)
+        super().__init__(store, hub, clock, model, DOCUMENT_SORT_KEYS, DOCUMENT_KINDS, parent)
         model.setParent(self)
 
         self.state_label = QLabel(self)

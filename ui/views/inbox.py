@@ -54,16 +54,12 @@ from coordinator.store.storage import Store
 from ui.hub import Hub, confirm
 from ui.views.filing import CaseChoice, Filing, suggested_cases
 from ui.views.inbox_model import (
-    COL_AT,
-    COL_CHANNEL,
-    COL_NOTES,
-    COL_WHO,
     COLUMN_COUNT,
     InboxModel,
 )
 from ui.widgets.conflict import attempt_edit
 from ui.widgets.lazy_table import row_runs
-from ui.widgets.tables import set_up_table
+from ui.widgets.tables import Kind, set_up_table
 
 NUMBERED = 9
 ROWS_CONSIDERED = 200
@@ -105,7 +101,7 @@ class InboxView(QWidget):
         self.model = InboxModel(store, clock, self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
-        set_up_table(self.table, {COL_AT: 120, COL_CHANNEL: 80, COL_WHO: 130}, stretch=COL_NOTES)
+        set_up_table(self.table, kinds=(Kind.TIME, Kind.STATUS, Kind.NAME, Kind.NOTES))
         self.table.setTabKeyNavigation(False)  # Tab goes on to the case search box
         self.empty = QLabel(self)
         self.empty.setWordWrap(True)

@@ -119,6 +119,8 @@ class ReportsView(QWidget):
         self.browser = QTextBrowser(self.yearly)
         yearly_layout.addWidget(self.browser, 1)
         layout.addWidget(self.yearly, 1)
+        # Every word, the office name and the targets now: the minute tick comes later.
+        self.refresh()
 
     def run_sheet(self) -> Report:
         """The run sheet as of now, with the forecasts of its cases when they are known."""

@@ -27,6 +27,7 @@ from coordinator.labels import CHANNEL, DIRECTION, cap
 from coordinator.queries import communications as cq
 from coordinator.queries.communications import CommunicationFilter, CommunicationRow
 from coordinator.store.storage import Store
+from ui.widgets.tables import Kind
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -211,15 +212,12 @@ class LazyIdModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return self._source.alignment(index.column())
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return None
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None  # a cell cut short shows its text as a tooltip (the delegate's)
         row = self.cells_at(index.row())
         if row is None or index.column() >= len(row):
             return ""
-        text = row[index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return text if len(text) > 40 else None
-        return text
+        return row[index.column()]
 
     def headerData(  # noqa: N802
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -293,6 +291,17 @@ COL_AT, COL_DIRECTION, COL_CHANNEL, COL_WHO, COL_CASE, COL_DURATION, COL_NOTES, 
     range(8)
 )
 COLUMN_COUNT = 8
+COMMUNICATION_KINDS = (
+    Kind.TIME,
+    Kind.STATUS,  # the direction
+    Kind.STATUS,  # the channel
+    Kind.NAME,
+    Kind.CODE,
+    Kind.DURATION,
+    Kind.NOTES,
+    Kind.TIME,  # the follow-up's due time, and whether it is done
+)
+"""What the communications list's columns hold (:class:`~ui.widgets.tables.Kind`)."""
 
 SORT_KEYS: dict[int, str] = {
     COL_AT: cq.SORT_AT,

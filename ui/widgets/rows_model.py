@@ -6,7 +6,9 @@ check, the preview of a file to import) hold their items, which is cheap.
 
 :class:`ItemsModel` is the one implementation: a subclass says what a cell shows
 (:meth:`~ItemsModel.text`, and optionally its tooltip, colour and alignment), the base
-does the rest of Qt's table protocol. :class:`RowsModel` is the case where the rows are
+does the rest of Qt's table protocol. A cell's text cut short by its column is shown
+whole as its tooltip by the lists' delegate (:mod:`ui.widgets.tables`), so a tooltip
+here is for what the cell does not say. :class:`RowsModel` is the case where the rows are
 already display text, each with the id of its record.
 """
 
@@ -46,7 +48,7 @@ class ItemsModel(QAbstractTableModel, Generic[T]):
         raise NotImplementedError
 
     def tooltip(self, item: T, column: int) -> str | None:
-        return self.text(item, column)
+        return None
 
     def colour(self, item: T, column: int) -> QColor | None:
         return None

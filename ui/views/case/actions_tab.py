@@ -20,7 +20,6 @@ from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QAction, QBrush, QKeySequence, QStandardItem
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHeaderView,
     QLabel,
     QToolBar,
     QVBoxLayout,
@@ -42,6 +41,7 @@ from ui.widgets import ask
 from ui.widgets.conflict import attempt_edit
 from ui.widgets.forecast_text import WARNING_COLOUR, ForecastText, step_text
 from ui.widgets.keys import name_status_actions, status_actions
+from ui.widgets.tables import Kind, fit_columns
 from ui.widgets.tree_items import ItemTree, children
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -57,6 +57,17 @@ ID_ROLE = Qt.ItemDataRole.UserRole
     COL_REASON,
 ) = range(9)
 COLUMNS = 9
+COLUMN_KINDS = (
+    Kind.TEXT,  # the step (a department on its group's line)
+    Kind.STATUS,
+    Kind.NAME,
+    Kind.TIME,
+    Kind.TIME,
+    Kind.TIME,  # the forecast finish, "11-26 15:30, likely late"
+    Kind.DURATION,
+    Kind.TEXT,
+    Kind.NOTES,  # the reason
+)
 
 
 class CaseActionsTab(QWidget):
@@ -94,20 +105,7 @@ class CaseActionsTab(QWidget):
             self.addAction(extra)
         self.tree = ItemTree(COLUMNS, self)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        header = self.tree.header()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in (
-            (COL_STEP, 300),
-            (COL_STATUS, 110),
-            (COL_OWNER, 80),
-            (COL_REQUESTED, 110),
-        ):
-            self.tree.setColumnWidth(column, width)
-        for column in (COL_DUE, COL_TIME, COL_WAITS):
-            self.tree.setColumnWidth(column, 120)
-        # Wide enough for "11-26 15:30, likely late" without eliding it.
-        self.tree.setColumnWidth(COL_FORECAST, 170)
+        fit_columns(self.tree, COLUMN_KINDS)
         self.tree.doubleClicked.connect(lambda _index: self.edit_step())
         self.empty = QLabel(self)
         self.empty.setWordWrap(True)
@@ -206,7 +204,8 @@ class CaseActionsTab(QWidget):
                     bold = item.font()
                     bold.setBold(True)
                     item.setFont(bold)
-                    item.setToolTip(_("On the critical path"))
+                    # The step's whole title too: the tooltip stands in for the cut text.
+                    item.setToolTip(step.title + "\n" + _("On the critical path"))
                 reason = self.tree.cell(item, COL_REASON)
                 if step.notes and reason is not None:
                     reason.setToolTip(step.notes)

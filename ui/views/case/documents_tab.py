@@ -29,7 +29,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
-    QHeaderView,
     QLabel,
     QToolBar,
     QVBoxLayout,
@@ -49,11 +48,13 @@ from ui.widgets import ask
 from ui.widgets.background import ProgressReport, run_with_progress
 from ui.widgets.conflict import attempt_edit
 from ui.widgets.keys import name_state_actions, state_actions
+from ui.widgets.tables import Kind, fit_columns
 from ui.widgets.tree_items import ItemTree, children
 
 DOC_ROLE = Qt.ItemDataRole.UserRole
 FILE_ROLE = Qt.ItemDataRole.UserRole + 1
 COL_TITLE, COL_STATE, COL_HOLDER, COL_DESTINATION, COL_SINCE, COL_MARKS = range(6)
+COLUMN_KINDS = (Kind.TEXT, Kind.STATUS, Kind.NAME, Kind.NAME, Kind.TIME, Kind.NOTES)
 
 
 def _size(size: int) -> str:
@@ -182,17 +183,7 @@ class CaseDocumentsTab(QWidget):
             self.toolbar.addAction(action)
             self.addAction(action)
         self.tree = DocumentTree(self.attach, self)
-        header = self.tree.header()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in (
-            (COL_TITLE, 300),
-            (COL_STATE, 120),
-            (COL_HOLDER, 160),
-            (COL_DESTINATION, 160),
-            (COL_SINCE, 110),
-        ):
-            self.tree.setColumnWidth(column, width)
+        fit_columns(self.tree, COLUMN_KINDS)
         self.tree.doubleClicked.connect(lambda _index: self.open_current_file())
         self.hint = QLabel(self)
         self.hint.setWordWrap(True)

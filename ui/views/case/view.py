@@ -61,9 +61,9 @@ from ui.views.case.documents_tab import CaseDocumentsTab
 from ui.widgets import ask
 from ui.widgets.conflict import ConflictBar, attempt_edit
 from ui.widgets.forecast_text import close_text, close_tooltip
-from ui.widgets.lazy_table import LazyCommunicationsModel
+from ui.widgets.lazy_table import COL_CASE, COMMUNICATION_KINDS, LazyCommunicationsModel
 from ui.widgets.rows_model import RowsModel
-from ui.widgets.tables import set_up_table
+from ui.widgets.tables import Kind, set_up_table
 
 TAB_ACTIONS, TAB_DOCUMENTS, TAB_COMMUNICATIONS, TAB_NOTES, TAB_TIMELINE = range(5)
 
@@ -179,7 +179,9 @@ class CaseView(QWidget):
         )
         self.comm_table = QTableView(self)
         self.comm_table.setModel(self.comm_model)
-        set_up_table(self.comm_table)
+        set_up_table(self.comm_table, kinds=COMMUNICATION_KINDS)
+        # Every row is of this case: its reference would only repeat the title's.
+        self.comm_table.setColumnHidden(COL_CASE, True)
         self.comm_table.doubleClicked.connect(self._open_communication)
         self.notes = QPlainTextEdit(self)
         self.notes.textChanged.connect(self._notes_edited)
@@ -205,7 +207,7 @@ class CaseView(QWidget):
         self.timeline_model = RowsModel(["", "", "", ""], self)  # when, record, change, who
         self.timeline_table = QTableView(self)
         self.timeline_table.setModel(self.timeline_model)
-        set_up_table(self.timeline_table, {0: 110, 1: 300, 3: 90}, stretch=2)
+        set_up_table(self.timeline_table, kinds=(Kind.TIME, Kind.TEXT, Kind.NOTES, Kind.NAME))
         self.tabs.addTab(self.actions_tab, "")
         self.tabs.addTab(self.documents_tab, "")
         self.tabs.addTab(self.comm_table, "")

@@ -56,17 +56,13 @@ from ui.views.contacts.parts import (
 )
 from ui.views.contacts.record_page import NEW, RecordPage
 from ui.views.contacts.related import case_headers, case_rows, cases_table
-from ui.views.contacts.sources import C_LAST, C_NAME, C_ORGANISATION, C_PHONE, ContactSource
+from ui.views.contacts.sources import CONTACT_KINDS, ContactSource
 from ui.widgets.conflict import attempt_edit
 from ui.widgets.lazy_table import (
-    COL_AT,
-    COL_CASE,
-    COL_CHANNEL,
     COL_DIRECTION,
     COL_DURATION,
-    COL_FOLLOW_UP,
-    COL_NOTES,
     COL_WHO,
+    COMMUNICATION_KINDS,
     LazyCommunicationsModel,
 )
 
@@ -103,8 +99,7 @@ class ContactsPage(RecordPage[ContactDraft, ContactRecord]):
             lambda text, kind, drafts: ContactSource(
                 ContactFilter(text=text, kind=kind), drafts, store.clock
             ),
-            {C_NAME: 105, C_ORGANISATION: 150, C_PHONE: 140, C_LAST: 90},
-            C_ORGANISATION,
+            CONTACT_KINDS,
         )
         super().__init__(store, hub, records, parent)
         self.org_ids: dict[str, int] = {}
@@ -192,8 +187,7 @@ class ContactsPage(RecordPage[ContactDraft, ContactRecord]):
         self.communications_table = small_table(
             self,
             self.communications_model,
-            {COL_AT: 115, COL_CHANNEL: 60, COL_CASE: 85, COL_FOLLOW_UP: 110},
-            COL_NOTES,
+            COMMUNICATION_KINDS,
         )
         # The pane is narrow and the notes are what the officer reads here; who it was is
         # this person, and the full list (Communications view) keeps the other columns.

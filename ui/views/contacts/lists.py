@@ -7,7 +7,7 @@ record the officer chose current across reloads and marks the records with draft
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -27,8 +27,8 @@ from coordinator.labels import ORGANISATION_KIND
 from coordinator.store.storage import Store
 from ui.views.contacts.parts import empty_label, reload_if_count_changed
 from ui.widgets.lazy_table import LazyIdModel, ListSource
-from ui.widgets.search import search_field
-from ui.widgets.tables import set_up_table
+from ui.widgets.search import keys_to_list, search_field
+from ui.widgets.tables import Kind, set_up_table
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -51,8 +51,7 @@ class RecordList(QWidget):
         self,
         store: Store,
         make_source: SourceFactory,
-        widths: dict[int, int],
-        stretch: int,
+        kinds: Sequence[Kind],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -80,9 +79,8 @@ class RecordList(QWidget):
         self.table.setModel(self.model)
         set_up_table(
             self.table,
-            widths,
+            kinds=kinds,
             selection=QAbstractItemView.SelectionMode.SingleSelection,
-            stretch=stretch,
         )
         header = self.table.horizontalHeader()
         header.setSortIndicatorShown(True)
@@ -105,6 +103,10 @@ class RecordList(QWidget):
         layout.addWidget(self.stack, 1)
 
         self.search.returnPressed.connect(self.apply_filter)
+        # The one match found is shown in the detail pane, the list keeping the keyboard.
+        keys_to_list(
+            self.search, self.search_timer, self.apply_filter, self.table, self.table.setFocus
+        )
         self.kind.currentIndexChanged.connect(self.apply_filter)
         self.model.modelReset.connect(self._after_reset)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)

@@ -34,19 +34,13 @@ from ui.views.contacts.parts import (
 from ui.views.contacts.record_page import NEW, RecordPage
 from ui.views.contacts.related import case_headers, case_rows, cases_table
 from ui.views.contacts.sources import (
-    C_LAST,
-    C_NAME,
-    C_PHONE,
-    C_ROLE,
-    O_CONTACTS,
-    O_KIND,
-    O_NAME,
-    O_OPEN_CASES,
+    ORGANISATION_KINDS,
     ContactSource,
     OrganisationSource,
 )
 from ui.widgets.conflict import attempt_edit
 from ui.widgets.lazy_table import LazyIdModel
+from ui.widgets.tables import Kind
 
 NEW_ORGANISATION_KIND: Final = OrganisationKind.COMPANY
 """The kind of a new organisation until the officer chooses another, and of one typed into a
@@ -75,8 +69,7 @@ class OrganisationsPage(RecordPage[OrganisationDraft, OrganisationRecord]):
             lambda text, kind, drafts: OrganisationSource(
                 OrganisationFilter(text=text, kind=kind), drafts
             ),
-            {O_NAME: 220, O_KIND: 90, O_CONTACTS: 70, O_OPEN_CASES: 80},
-            O_NAME,
+            ORGANISATION_KINDS,
         )
         super().__init__(store, hub, records, parent)
         self.kind_label = QLabel(self.detail)
@@ -96,7 +89,7 @@ class OrganisationsPage(RecordPage[OrganisationDraft, OrganisationRecord]):
         )
         self.contacts_model.set_sort(q.SORT_NAME, False)
         self.contacts_table = small_table(
-            self, self.contacts_model, {C_NAME: 90, C_PHONE: 130, C_LAST: 100}, C_ROLE
+            self, self.contacts_model, (Kind.NAME, Kind.NAME, Kind.PHONE, Kind.TIME)
         )
         self.cases_model, self.cases_table = cases_table(self, hub)
         self.related.addTab(self.contacts_table, "")

@@ -7,6 +7,8 @@ a form, and the one rule for following a lazy list after a change.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -19,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from ui.widgets.lazy_table import LazyIdModel
 from ui.widgets.rows_model import RowsModel
-from ui.widgets.tables import set_up_table
+from ui.widgets.tables import Kind, set_up_table
 
 ERROR_STYLE = "color: #b3261e;"
 HINT_STYLE = "color: palette(mid);"
@@ -27,14 +29,12 @@ DRAFT_STYLE = "background: #fff4ce; color: #5c4300; border-radius: 3px; padding:
 
 
 def small_table(
-    parent: QWidget, model: RowsModel | LazyIdModel, widths: dict[int, int], stretch: int
+    parent: QWidget, model: RowsModel | LazyIdModel, kinds: Sequence[Kind]
 ) -> QTableView:
-    """A table of the detail pane: one row chosen at a time, ``stretch`` takes the room."""
+    """A table of the detail pane: one row chosen at a time, columns sized by ``kinds``."""
     table = QTableView(parent)
     table.setModel(model)
-    set_up_table(
-        table, widths, selection=QAbstractItemView.SelectionMode.SingleSelection, stretch=stretch
-    )
+    set_up_table(table, kinds=kinds, selection=QAbstractItemView.SelectionMode.SingleSelection)
     return table
 
 

@@ -19,8 +19,9 @@ from coordinator.store.changes import ChangeKind
 from ui.hub import Hub
 from ui.views.contacts.parts import small_table
 from ui.widgets.rows_model import RowsModel
+from ui.widgets.tables import Kind
 
-CASE_WIDTHS = {0: 80, 2: 150, 3: 60, 4: 115}
+CASE_KINDS = (Kind.CODE, Kind.TEXT, Kind.TEXT, Kind.STATUS, Kind.TIME)
 
 
 def case_headers() -> list[str]:
@@ -46,7 +47,7 @@ def case_rows(lines: Sequence[CaseLine]) -> list[tuple[int, tuple[str, ...]]]:
 def cases_table(parent: QWidget, hub: Hub) -> tuple[RowsModel, QTableView]:
     """The model and table of a record's cases; activating a row opens that case."""
     model = RowsModel(case_headers(), parent)
-    table = small_table(parent, model, CASE_WIDTHS, 1)
+    table = small_table(parent, model, CASE_KINDS)
 
     def open_case(index: QModelIndex) -> None:
         hub.request_open(ChangeKind.CASE, model.id_at(index.row()))

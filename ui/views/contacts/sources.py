@@ -24,11 +24,14 @@ from coordinator.queries.contacts import (
     OrganisationRow,
 )
 from coordinator.store.storage import Store
+from ui.widgets.tables import Kind
 
 # -- contacts ------------------------------------------------------------------------------
 
 C_NAME, C_ORGANISATION, C_PHONE, C_LAST = range(4)
 C_ROLE = C_ORGANISATION
+CONTACT_KINDS = (Kind.NAME, Kind.TEXT, Kind.PHONE, Kind.TIME)
+"""What the contacts list's columns hold (:class:`~ui.widgets.tables.Kind`)."""
 """The people of one organisation show their role where the others show the organisation."""
 
 CONTACT_SORT_KEYS: dict[int, str] = {
@@ -119,6 +122,7 @@ class ContactSource:
 # -- organisations -------------------------------------------------------------------------
 
 O_NAME, O_KIND, O_CONTACTS, O_OPEN_CASES = range(4)
+ORGANISATION_KINDS = (Kind.TEXT, Kind.STATUS, Kind.NUMBER, Kind.NUMBER)
 
 ORGANISATION_SORT_KEYS: dict[int, str] = {O_NAME: q.SORT_NAME, O_KIND: q.SORT_KIND}
 
