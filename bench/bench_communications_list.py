@@ -83,8 +83,6 @@ def main(argv: list[str] | None = None) -> int:
     today = TodayView(store, hub, store.clock)
     today.refresh()
     today.likely_late_timer.stop()
-    today.fast_track_timer.stop()
-    today.show_fast_track()
     today.deleteLater()
     app.processEvents()
     rss_start = rss_mb()

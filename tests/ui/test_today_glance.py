@@ -220,3 +220,24 @@ def test_at_1366_by_768_the_page_scrolls_once_and_no_list_inside_it(
         qtbot.wait(1)
         top = section.heading.mapTo(today.viewport(), section.heading.rect().topLeft()).y()
         assert 0 <= top < today.viewport().height(), section.title()
+
+
+def test_moving_down_a_list_with_the_keys_scrolls_the_page(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    today = window.today
+    today.verticalScrollBar().setValue(0)
+    table = today.unfiled.table
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    last = table.model().rowCount() - 1
+    assert table.currentIndex().row() == last
+    rect = table.visualRect(table.currentIndex())
+    top = table.viewport().mapTo(today.viewport(), rect.topLeft()).y()
+    assert today.verticalScrollBar().value() > 0
+    assert top >= 0
+    assert top + rect.height() <= today.viewport().height()
+    # And Enter opens what the row shows: the communication.
+    with qtbot.waitSignal(window.hub.open_requested) as opened:
+        qtbot.keyClick(table, Qt.Key.Key_Return)
+    assert opened.args == ["communication", today.unfiled.model.id_at(last)]

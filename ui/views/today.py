@@ -248,7 +248,7 @@ class TodayView(QScrollArea):
         self.documents = ListSection(hub, ChangeKind.DOCUMENT, 1, body)
         self.unfiled = ListSection(hub, ChangeKind.COMMUNICATION, 3, body)
         # The unfiled calls go last: the longest list, and the Unfiled inbox has them all.
-        self.sections: list[Section] = [
+        lists = [
             self.overdue,
             self.due_today,
             self.likely_late,
@@ -257,14 +257,12 @@ class TodayView(QScrollArea):
             self.documents,
             self.unfiled,
         ]
-        for section in self.sections:
+        self.sections: list[Section] = list(lists)  # in page order, the reminders first
+        for section in lists:
             layout.addWidget(section)
+            self._follow_current_row(section.table)
         layout.addStretch(1)
         self.setWidget(body)
-        self.fast_track_timer = QTimer(self)
-        self.fast_track_timer.setSingleShot(True)
-        self.fast_track_timer.setInterval(0)
-        self.fast_track_timer.timeout.connect(self.show_fast_track)
         self.likely_late_timer = QTimer(self)
         self.likely_late_timer.setSingleShot(True)
         self.likely_late_timer.setInterval(0)
@@ -280,9 +278,22 @@ class TodayView(QScrollArea):
         self.reminders.body.addWidget(reminders)
         self.reminders.fitted = reminders.table
         reminders.model.modelReset.connect(self.show_reminders)
+        self._follow_current_row(reminders.table)
         self.body_layout.insertWidget(0, self.reminders)
         self.sections.insert(0, self.reminders)
         self.show_reminders()
+
+    def _follow_current_row(self, table: QTableView) -> None:
+        """The lists do not scroll: moving down one with the keys scrolls the page."""
+
+        def follow(current: QModelIndex, _previous: QModelIndex) -> None:
+            page = self.widget()
+            if current.isValid() and page is not None:
+                rect = table.visualRect(current)
+                centre = table.viewport().mapTo(page, rect.center())
+                self.ensureVisible(0, centre.y(), 0, rect.height())
+
+        table.selectionModel().currentChanged.connect(follow)
 
     def show_reminders(self) -> None:
         reminders = self.reminders_list
@@ -411,8 +422,8 @@ class TodayView(QScrollArea):
         )
         if hasattr(self, "reminders"):
             self.show_reminders()
-        # The forecasts cost a little more: they follow just after the lists paint.
-        self.fast_track_timer.start()
+        self.show_fast_track()
+        # The forecasts cost more: they follow just after the lists paint.
         self.likely_late_timer.start()
         return counts
 
