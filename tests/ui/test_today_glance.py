@@ -241,3 +241,13 @@ def test_moving_down_a_list_with_the_keys_scrolls_the_page(
     with qtbot.waitSignal(window.hub.open_requested) as opened:
         qtbot.keyClick(table, Qt.Key.Key_Return)
     assert opened.args == ["communication", today.unfiled.model.id_at(last)]
+
+
+def test_a_list_cut_at_its_limit_says_how_many_there_are(window: MainWindow) -> None:
+    unfiled = window.today.unfiled
+    rows = [(i, ("today 09:00", "13905741234", "Phone", "来电")) for i in range(1, 4)]
+    headers = ["When", "Who", "Channel", "Notes"]
+    unfiled.show_rows("Unfiled communications", headers, rows, "", total=350)
+    assert unfiled.title() == "Unfiled communications (the first 3 of 350)"
+    unfiled.show_rows("Unfiled communications", headers, rows, "", total=3)
+    assert unfiled.title() == "Unfiled communications (3)"

@@ -58,8 +58,13 @@ DOCUMENT_WAITING_COLUMN = 4
 FAST_TRACK_PROMISED_COLUMN = 4  # then the normal duration
 
 
-def heading_text(title: str, count: int) -> str:
-    """“Overdue steps (2)” / “逾期步骤（2）”: a heading with the count of its list."""
+def heading_text(title: str, count: int, total: int | None = None) -> str:
+    """“Overdue steps (2)” / “逾期步骤（2）”: a heading with the count of its list, and
+    the whole count when the list holds only the first of them."""
+    if total is not None and total > count:
+        return _("{title} (the first {count} of {total})").format(
+            title=title, count=count, total=total
+        )
     return _("{title} ({count})").format(title=title, count=count)
 
 
@@ -137,10 +142,18 @@ class Section(QWidget):
         """The heading as shown, its count included."""
         return self.heading.text()
 
-    def set_heading(self, title: str, count: int, empty_text: str, late: bool = False) -> None:
-        """``late``: the heading is red while the list holds anything (overdue steps)."""
+    def set_heading(
+        self,
+        title: str,
+        count: int,
+        empty_text: str,
+        late: bool = False,
+        total: int | None = None,
+    ) -> None:
+        """``late``: the heading is red while the list holds anything (overdue steps);
+        ``total``: how many there are when the list shows only the first ``count``."""
         self.count = count
-        self.heading.setText(heading_text(title, count))
+        self.heading.setText(heading_text(title, count, total))
         palette = self.palette()
         if late and count:
             palette.setColor(QPalette.ColorRole.WindowText, LATE_COLOUR)
@@ -184,6 +197,7 @@ class ListSection(Section):
         red: dict[int, frozenset[int]] | None = None,
         tips: dict[tuple[int, int], str] | None = None,
         late: bool = False,
+        total: int | None = None,
     ) -> None:
         current = self.table.currentIndex()
         keep = self.model.id_at(current.row()) if current.isValid() else None
@@ -197,7 +211,7 @@ class ListSection(Section):
             row = next((r for r, (ident, _cells) in enumerate(rows) if ident == keep), None)
             if row is not None:
                 self.table.setCurrentIndex(self.model.index(row, 0))
-        self.set_heading(title, len(rows), empty_text, late)
+        self.set_heading(title, len(rows), empty_text, late, total)
         self.table.setVisible(bool(rows))
         fit_table(self.table, len(rows))
 
@@ -340,6 +354,7 @@ class TodayView(QScrollArea):
             _("Nothing is overdue."),
             red={a.action_id: OVERDUE_COLUMNS for a in overdue},
             late=True,
+            total=counts.overdue_actions,
         )
         self.due_today.show_rows(
             _("Due today"),
@@ -357,6 +372,7 @@ class TodayView(QScrollArea):
                 for a in due_today
             ],
             _("No step falls due today."),
+            total=counts.actions_due_today,
         )
         self.follow_ups.show_rows(
             _("Follow-ups"),
@@ -375,6 +391,7 @@ class TodayView(QScrollArea):
                 for f in follow_ups
             ],
             _("No follow-up is due. Promises made on a call appear here when they fall due."),
+            total=counts.open_follow_ups,
         )
         self.documents.show_rows(
             _("Documents waiting"),
@@ -402,6 +419,7 @@ class TodayView(QScrollArea):
                 for d in documents
                 if d.since is not None
             },
+            total=counts.documents_waiting,
         )
         self.unfiled.show_rows(
             _("Unfiled communications"),
@@ -419,6 +437,7 @@ class TodayView(QScrollArea):
                 for u in unfiled
             ],
             _("Every communication is filed to a case."),
+            total=counts.unfiled_communications,
         )
         if hasattr(self, "reminders"):
             self.show_reminders()
