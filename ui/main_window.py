@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QBrush, QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from ui.views.today import TodayView
 
 USER_ROLE = 0x0100  # Qt.ItemDataRole.UserRole, by value (see the frame's note on Qt)
+FOREGROUND_ROLE = 9  # Qt.ItemDataRole.ForegroundRole, likewise
 PINNED_MAX = 9  # one per Ctrl+1 … Ctrl+9 (coordinator.services.settings keeps as many)
 REFRESH_MS = 60_000  # working-time clocks move; a minute is the finest unit shown
 
@@ -61,6 +62,7 @@ REFRESH_MS = 60_000  # working-time clocks move; a minute is the finest unit sho
     PAGE_REPORTS,
 ) = range(8)
 PAGE_COUNT = 8
+LATE_COLOUR = QColor("#b3261e")  # Today's red for what is overdue
 
 
 def _page_titles() -> list[str]:
@@ -164,6 +166,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.counts_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.counts_label)
+        self.sidebar_counts: dict[int, int] = {}  # page -> the count beside its entry
         self._build_menus()
         self._retranslate_frame()
         self.sidebar.setCurrentRow(PAGE_TODAY)
@@ -481,6 +484,28 @@ class MainWindow(QMainWindow):
         self.sidebar.addItems(_page_titles())
         self.sidebar.setCurrentRow(row)
         self.sidebar.blockSignals(False)
+        self._show_sidebar_counts()
+
+    def _show_sidebar_counts(self) -> None:
+        """Beside Today the overdue steps (red), beside the inbox the unfiled calls."""
+        if not self.sidebar_counts:  # the frame, before the data is open
+            return
+        titles = _page_titles()
+        tips = {
+            PAGE_TODAY: _("Overdue steps: {n}"),
+            PAGE_INBOX: _("Unfiled communications: {n}"),
+        }
+        for page, tip in tips.items():
+            item = self.sidebar.item(page)
+            count = self.sidebar_counts.get(page, 0)
+            if count:
+                item.setText(_("{title} ({count})").format(title=titles[page], count=count))
+                item.setToolTip(tip.format(n=count))
+            else:
+                item.setText(titles[page])
+                item.setToolTip("")
+            late = page == PAGE_TODAY and count > 0
+            item.setData(FOREGROUND_ROLE, QBrush(LATE_COLOUR) if late else None)
 
     # -- refreshing ------------------------------------------------------------------
 
@@ -496,6 +521,11 @@ class MainWindow(QMainWindow):
             if view is not None:
                 view.tick()  # working times move; rows, selection and scroll stay
         self._refresh_pinned()
+        self.sidebar_counts = {
+            PAGE_TODAY: counts.overdue_actions,
+            PAGE_INBOX: counts.unfiled_communications,
+        }
+        self._show_sidebar_counts()
         self.counts_label.setText(
             _(
                 "Overdue: {overdue}   Due today: {today}   Follow-ups: {follow_ups}   "

@@ -84,7 +84,8 @@ def test_today_lists_what_needs_the_officer(store: Store, window: MainWindow) ->
     assert _column(window.today.follow_ups.model, 4) == ["答应下午回电"]
     documents_held = _column(window.today.documents.model, 3)
     assert set(documents_held) == {"宁波澄明光电科技有限公司"}
-    assert window.today.due_today.stack.currentWidget() is window.today.due_today.empty
+    assert window.today.due_today.is_empty
+    assert window.today.due_today.table.isHidden()
     assert "No step falls due today" in window.today.due_today.empty.text()
     status = window.counts_label.text()
     assert "Overdue: 1" in status
