@@ -1,4 +1,6 @@
-"""A case's clock: elapsed working time, time saved, who held what, the critical path."""
+"""A case's clock: elapsed working time, time saved, who held what, the critical chain
+(:func:`coordinator.calendar.case_timing.critical_chain`: the steps that decided when the
+case finished, by the times they were actually done)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from datetime import datetime
 from coordinator.calendar.case_timing import (
     COMPANY,
     ActionTiming,
-    critical_path,
+    critical_chain,
     department_waiting,
 )
 from coordinator.kinds import ActionStatus
@@ -29,8 +31,10 @@ class CaseClock:
     normal_seconds: int | None
     saved_seconds: int | None  # normal minus elapsed; negative when slower than normal
     department_seconds: dict[str, int]  # department name (or COMPANY_KEY) -> working seconds
+    # The critical chain; the screen (◆ steps) and the printed summary both show it.
     critical_path: tuple[int, ...]
-    critical_path_seconds: int
+    critical_path_seconds: int  # its first request to its last finish, working time
+    critical_path_paused_seconds: int  # of which its steps waited on the company
     uncovered_years: tuple[int, ...]  # years the calendar guesses (no holiday data)
 
 
@@ -57,7 +61,7 @@ def case_clock(store: Store, case_id: int, now: datetime | None = None) -> CaseC
     normal = (
         round(case.normal_duration_hours * 3600) if case.normal_duration_hours is not None else None
     )
-    path = critical_path(timings, calendar, until)
+    path = critical_chain(timings, calendar, until)
     return CaseClock(
         case_id=case.id,
         opened_at=case.opened_at,
@@ -69,5 +73,6 @@ def case_clock(store: Store, case_id: int, now: datetime | None = None) -> CaseC
         department_seconds=department_waiting(timings, calendar, until),
         critical_path=path.action_ids,
         critical_path_seconds=path.working_seconds,
+        critical_path_paused_seconds=path.paused_seconds,
         uncovered_years=tuple(calendar.uncovered_years(case.opened_at.date(), until.date())),
     )

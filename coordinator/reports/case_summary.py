@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from coordinator.bidi import isolate
 from coordinator.calendar.case_timing import ActionTiming, critical_path
 from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.errors import DomainError, ValidationError
@@ -100,7 +101,7 @@ class Clock:
     figures: tuple[BigFigure, ...]  # the big figures: taken, normal, saved
     details: tuple[Fact, ...]  # opened, closed or now, target, limits
     verdict: str
-    chain: str  # the longest chain of steps and its working time
+    chain: str  # the critical chain of steps and its working time
     warning: str
 
 
@@ -396,10 +397,20 @@ def _clock(
     titles = {s.id: s.title for s in steps}
     chain = ""
     if clock.critical_path:
-        chain = _("Longest chain of steps: {steps} ({time}).").format(
-            steps=" → ".join(titles.get(i, "?") for i in clock.critical_path),
-            time=d(clock.critical_path_seconds),
-        )
+        links = " → ".join(isolate(titles.get(i, "?")) for i in clock.critical_path)
+        if clock.critical_path_paused_seconds:
+            chain = _(
+                "Critical chain (the steps that decided when the case finished): {steps}, "
+                "{time}, of which {paused} waiting on the company."
+            ).format(
+                steps=links,
+                time=d(clock.critical_path_seconds),
+                paused=d(clock.critical_path_paused_seconds),
+            )
+        else:
+            chain = _(
+                "Critical chain (the steps that decided when the case finished): {steps}, {time}."
+            ).format(steps=links, time=d(clock.critical_path_seconds))
     warning = ""
     if clock.uncovered_years:
         warning = _(
@@ -511,21 +522,21 @@ def _documents(
             flags.append(_("version {n}").format(n=doc.version))
         remarks = []
         if doc.return_reason and doc.state in (DocumentState.RETURNED, DocumentState.RESUBMITTED):
-            remarks.append(_("Returned: {reason}").format(reason=doc.return_reason))
+            remarks.append(_("Returned: {reason}").format(reason=isolate(doc.return_reason)))
         elif doc.return_reason:
-            remarks.append(_("Once returned: {reason}").format(reason=doc.return_reason))
+            remarks.append(_("Once returned: {reason}").format(reason=isolate(doc.return_reason)))
         if doc.missing_items:
             promise = figures.day(doc.promised_completion_at)
             remarks.append(
                 _("Missing: {items} (promised by {day})").format(
-                    items=doc.missing_items, day=promise
+                    items=isolate(doc.missing_items), day=promise
                 )
                 if promise
-                else _("Missing: {items}").format(items=doc.missing_items)
+                else _("Missing: {items}").format(items=isolate(doc.missing_items))
             )
         destination = organisations.get(doc.destination_id) if doc.destination_id else None
         if destination is not None and doc.holder_id != destination.id:
-            remarks.insert(0, _("For {department}").format(department=destination.name))
+            remarks.insert(0, _("For {department}").format(department=isolate(destination.name)))
         rows.append(
             DocumentRow(
                 title=doc.title,

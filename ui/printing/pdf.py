@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QWidget
 
 from coordinator.errors import StorageError
 from coordinator.i18n import N_, _
-from ui.printing.fonts import register_fonts
+from ui.printing.fonts import font_families
 
 if TYPE_CHECKING:
     from coordinator.reports import Report  # the package imports Jinja2: only when printing
@@ -47,29 +47,31 @@ def _page_layout(report: Report) -> QPageLayout:
 
 def render(report: Report, device: QPagedPaintDevice) -> int:
     """Paint the report on a paged device (PDF writer or printer); returns the page count."""
-    family = register_fonts()
+    families = font_families()
     device.setPageLayout(_page_layout(report))
     painter = QPainter()
     if not painter.begin(device):
         raise StorageError(N_("The printer or PDF file could not be opened."))
     try:
-        return _paint(report, device, painter, family)
+        return _paint(report, device, painter, families)
     finally:
         painter.end()
 
 
-def _paint(report: Report, device: QPagedPaintDevice, painter: QPainter, family: str) -> int:
+def _paint(
+    report: Report, device: QPagedPaintDevice, painter: QPainter, families: list[str]
+) -> int:
     dpi = device.logicalDpiY()
     area = QRectF(device.pageLayout().paintRectPixels(device.logicalDpiX()))
     area.moveTo(0, 0)  # the painter's origin is already the printable area's corner
-    edge_font = _print_font(family)
+    edge_font = _print_font(families)
     edge_font.setPointSizeF(EDGE_POINT_SIZE)
     edge_height = QFontMetricsF(edge_font, device).height() * 1.8
     body = QRectF(0, edge_height, area.width(), area.height() - 2 * edge_height)
 
     document = QTextDocument()
     document.documentLayout().setPaintDevice(device)
-    body_font = _print_font(family)
+    body_font = _print_font(families)
     body_font.setPointSizeF(BODY_POINT_SIZE)
     document.setDefaultFont(body_font)
     document.setDocumentMargin(0)
@@ -117,10 +119,11 @@ def _paint(report: Report, device: QPagedPaintDevice, painter: QPainter, family:
     return pages
 
 
-def _print_font(family: str) -> QFont:
+def _print_font(families: list[str]) -> QFont:
     # Ligatures (fi, ff, fl) would print fine but extract as nothing: "Office" copied out of
     # the PDF would read "Oce". Printed text must stay searchable and copyable.
-    font = QFont(family)
+    font = QFont()
+    font.setFamilies(families)
     for tag in ("liga", "clig"):
         font.setFeature(QFont.Tag(tag), 0)
     return font

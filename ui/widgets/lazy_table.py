@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 
+from coordinator.bidi import isolate
 from coordinator.formatting import short_datetime
 from coordinator.i18n import _
 from coordinator.labels import CHANNEL, DIRECTION, cap
@@ -193,7 +194,7 @@ class LazyIdModel(QAbstractTableModel):
         row = self.cells_at(index.row())
         if row is None or index.column() >= len(row):
             return ""
-        text = row[index.column()]
+        text = isolate(row[index.column()])
         if role == Qt.ItemDataRole.ToolTipRole:
             return text if len(text) > 40 else None
         return text
