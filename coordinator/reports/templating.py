@@ -30,6 +30,9 @@ from coordinator.i18n import N_, _
 from coordinator.paths import RESOURCES_DIR
 
 REPORTS_DIR = RESOURCES_DIR / "reports"
+# A note longer than this (characters) is printed below its row across the page's whole
+# width, rather than down a narrow column for pages on end.
+LONG_NOTE_CHARS = 240
 STYLESHEET = "style.css"
 
 
@@ -61,6 +64,7 @@ def environment(folder: Path = REPORTS_DIR) -> Environment:
     )
     env.filters["isolate"] = isolate
     env.globals["_"] = _
+    env.globals["long_note"] = LONG_NOTE_CHARS
     env.filters["lines"] = lines
     return env
 
