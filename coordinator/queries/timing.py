@@ -4,15 +4,18 @@ case finished, by the times they were actually done)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from coordinator.bidi import isolate
 from coordinator.calendar.case_timing import (
     COMPANY,
     ActionTiming,
     critical_chain,
     department_waiting,
 )
+from coordinator.i18n import _
 from coordinator.kinds import ActionStatus
 from coordinator.queries import actions as action_queries
 from coordinator.queries import cases as case_queries
@@ -76,3 +79,26 @@ def case_clock(store: Store, case_id: int, now: datetime | None = None) -> CaseC
         critical_path_paused_seconds=path.paused_seconds,
         uncovered_years=tuple(calendar.uncovered_years(case.opened_at.date(), until.date())),
     )
+
+
+def chain_sentence(
+    clock: CaseClock, titles: Mapping[int, str], duration: Callable[[int], str]
+) -> str:
+    """The critical chain in words, the same on paper and on screen: its steps and its
+    length (``duration`` writes working seconds as the page or screen does); "" when
+    no step has been requested yet."""
+    if not clock.critical_path:
+        return ""
+    links = " → ".join(isolate(titles.get(i, "?")) for i in clock.critical_path)
+    if clock.critical_path_paused_seconds:
+        return _(
+            "Critical chain (the steps that decided when the case finished): {steps}, "
+            "{time}, of which {paused} waiting on the company."
+        ).format(
+            steps=links,
+            time=duration(clock.critical_path_seconds),
+            paused=duration(clock.critical_path_paused_seconds),
+        )
+    return _(
+        "Critical chain (the steps that decided when the case finished): {steps}, {time}."
+    ).format(steps=links, time=duration(clock.critical_path_seconds))

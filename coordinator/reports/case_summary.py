@@ -27,7 +27,7 @@ from coordinator.queries import documents as document_queries
 from coordinator.queries import indicators as indicator_queries
 from coordinator.queries import templates as template_queries
 from coordinator.queries import timeline as timeline_service
-from coordinator.queries.timing import COMPANY_KEY, CaseClock, case_clock
+from coordinator.queries.timing import COMPANY_KEY, CaseClock, case_clock, chain_sentence
 from coordinator.reports import _data, case_history, figures
 from coordinator.reports.base import Report
 from coordinator.reports.blocks import Bar, BigFigure, page, printing_time
@@ -394,23 +394,7 @@ def _clock(
     promised = _limit_chain(steps, "promised_limit_hours", calendar, clock.until)
     if promised is not None:
         details.append(Fact(_("Promised limit"), d(promised)))
-    titles = {s.id: s.title for s in steps}
-    chain = ""
-    if clock.critical_path:
-        links = " → ".join(isolate(titles.get(i, "?")) for i in clock.critical_path)
-        if clock.critical_path_paused_seconds:
-            chain = _(
-                "Critical chain (the steps that decided when the case finished): {steps}, "
-                "{time}, of which {paused} waiting on the company."
-            ).format(
-                steps=links,
-                time=d(clock.critical_path_seconds),
-                paused=d(clock.critical_path_paused_seconds),
-            )
-        else:
-            chain = _(
-                "Critical chain (the steps that decided when the case finished): {steps}, {time}."
-            ).format(steps=links, time=d(clock.critical_path_seconds))
+    chain = chain_sentence(clock, {s.id: s.title for s in steps}, d)
     warning = ""
     if clock.uncovered_years:
         warning = _(

@@ -447,6 +447,12 @@ def test_the_critical_chain_is_what_finished_last_on_paper_and_on_screen(
         if child is not None and tree.text(child, 0).startswith("◆")
     }
     assert marked == {"◆ Licence", "◆ Bank account"}
+    # The case's clock says the chain in the printed words, with the same steps.
+    on_screen = window.case_view.clock_label.toolTip()
+    assert on_screen.startswith(
+        "Critical chain (the steps that decided when the case finished): Licence → Bank account,"
+    )
+    assert "waiting on the company" in on_screen
     steps = {s.id: s for s in action_queries.for_case(store, case.id)}
     assert steps[bank].pauses  # it did wait on the company
 
