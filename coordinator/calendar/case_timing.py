@@ -16,7 +16,9 @@ from coordinator.calendar.working_time import WorkingCalendar, merge_spans
 __all__ = [
     "COMPANY",
     "ActionTiming",
+    "CriticalChain",
     "CriticalPath",
+    "critical_chain",
     "critical_path",
     "department_waiting",
     "elapsed",
@@ -46,6 +48,15 @@ class ActionTiming:
 class CriticalPath:
     action_ids: tuple[int, ...]
     working_seconds: int
+
+
+@dataclass(frozen=True)
+class CriticalChain:
+    """See :func:`critical_chain`."""
+
+    action_ids: tuple[int, ...]  # first step first
+    working_seconds: int  # from the first step's request to the last step's finish
+    paused_seconds: int  # of which the chain's steps waited on the company
 
 
 def _held_span(action: ActionTiming, now: datetime) -> _Span | None:
@@ -153,13 +164,15 @@ def _find_cycle(remaining: set[int], deps: dict[int, tuple[int, ...]]) -> list[i
 def critical_path(
     actions: Iterable[ActionTiming], calendar: WorkingCalendar, now: datetime
 ) -> CriticalPath:
-    """The dependency chain with the greatest total working duration.
+    """The dependency chain with the greatest total working duration: a plan's view.
 
-    An action weighs its actual working duration once requested (requested to done or
-    ``now``, minus pauses), else its ``normal_hours``, else 0.  Cancelled actions and
-    dependencies on unknown ids are left out of the graph.  Among equally long chains the
-    one ending at the lowest id wins, and each step back picks the lowest-id predecessor
-    among equally long ones.  Duplicate ids or a dependency cycle raise ``ValueError``.
+    Used to weigh limits (each step weighing its promised or statutory hours); what
+    actually decided a case's end is :func:`critical_chain`.  An action weighs its
+    actual working duration once requested (requested to done or ``now``, minus
+    pauses), else its ``normal_hours``, else 0.  Cancelled actions and dependencies on
+    unknown ids are left out of the graph.  Among equally long chains the one ending at
+    the lowest id wins, and each step back picks the lowest-id predecessor among
+    equally long ones.  Duplicate ids or a dependency cycle raise ``ValueError``.
     """
     by_id: dict[int, ActionTiming] = {}
     for action in actions:
@@ -211,6 +224,84 @@ def critical_path(
         cursor = previous[cursor]
     chain.reverse()
     return CriticalPath(tuple(chain), best[end])
+
+
+def _finish(action: ActionTiming, until: datetime) -> datetime | None:
+    if action.requested_at is None:
+        return None
+    return action.done_at if action.done_at is not None else max(until, action.requested_at)
+
+
+def critical_chain(
+    actions: Iterable[ActionTiming], calendar: WorkingCalendar, until: datetime
+) -> CriticalChain:
+    """The critical chain: the steps that determined when the case finished.
+
+    It is read from the times things were actually done, not from durations:
+
+    * it ends at the step that finished last: done latest, a step still open counting
+      as finishing at ``until`` (the case's closing, or now while it runs); on equal
+      finishes the step requested first (it was held longer), then the lowest id;
+    * from each step it runs back to the dependency that finished last, the one the
+      step was waiting for (on equal finishes the lowest id), until a step that waited
+      on nothing;
+    * its length is the working time from its first step's request to its last step's
+      finish.  A pause for the company is part of it: while the company was asked for
+      a signature, the case could not finish either.  ``paused_seconds`` says how much
+      of the length the chain's steps spent waiting on the company.
+
+    Cancelled steps, steps never requested (they have decided nothing yet) and
+    dependencies on unknown ids are left out, so a step paused for the company that
+    ended the case last is on the chain however little working time its department
+    held it.  A dependency cycle cannot loop it: a step already on the chain ends it.
+    """
+    finishes: dict[int, tuple[ActionTiming, datetime]] = {}
+    for action in actions:
+        finish = _finish(action, until)
+        if action.cancelled or finish is None:
+            continue
+        if action.id in finishes:
+            raise ValueError(f"duplicate action id {action.id}")
+        finishes[action.id] = (action, finish)
+    if not finishes:
+        return CriticalChain((), 0, 0)
+
+    def order(item: int) -> tuple[float, datetime, int]:
+        action, finish = finishes[item]
+        assert action.requested_at is not None
+        # Latest finish first, then the earliest request, then the lowest id.
+        return (-_ordinal(finish), action.requested_at, item)
+
+    cursor: int | None = min(finishes, key=order)
+    chain: list[int] = []
+    while cursor is not None and cursor not in chain:
+        chain.append(cursor)
+        known = [d for d in finishes[cursor][0].depends_on if d in finishes]
+        cursor = min(known, key=lambda d: (-_ordinal(finishes[d][1]), d)) if known else None
+    chain.reverse()
+    first = finishes[chain[0]][0].requested_at
+    assert first is not None
+    last = finishes[chain[-1]][1]
+    paused: list[_Span] = []
+    for step in chain:
+        action, finish = finishes[step]
+        assert action.requested_at is not None
+        if action.requested_at < finish:
+            paused.extend(_clipped_pauses(action, (action.requested_at, finish)))
+    return CriticalChain(
+        tuple(chain),
+        calendar.working_seconds(first, last) if first < last else 0,
+        _union_seconds(paused, calendar),
+    )
+
+
+def _ordinal(moment: datetime) -> float:
+    """A moment as a number, so that ``min`` can sort it descending."""
+    return (
+        moment.timestamp()
+        if moment.tzinfo is not None
+        else (moment - datetime(1970, 1, 1)).total_seconds()
+    )
 
 
 def elapsed(

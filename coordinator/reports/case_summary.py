@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from coordinator.bidi import isolate
 from coordinator.calendar.case_timing import ActionTiming, critical_path
 from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.errors import DomainError, ValidationError
@@ -26,7 +27,7 @@ from coordinator.queries import documents as document_queries
 from coordinator.queries import indicators as indicator_queries
 from coordinator.queries import templates as template_queries
 from coordinator.queries import timeline as timeline_service
-from coordinator.queries.timing import COMPANY_KEY, CaseClock, case_clock
+from coordinator.queries.timing import COMPANY_KEY, CaseClock, case_clock, chain_sentence
 from coordinator.reports import _data, case_history, figures
 from coordinator.reports.base import Report
 from coordinator.reports.blocks import Bar, BigFigure, page, printing_time
@@ -100,7 +101,7 @@ class Clock:
     figures: tuple[BigFigure, ...]  # the big figures: taken, normal, saved
     details: tuple[Fact, ...]  # opened, closed or now, target, limits
     verdict: str
-    chain: str  # the longest chain of steps and its working time
+    chain: str  # the critical chain of steps and its working time
     warning: str
 
 
@@ -393,13 +394,7 @@ def _clock(
     promised = _limit_chain(steps, "promised_limit_hours", calendar, clock.until)
     if promised is not None:
         details.append(Fact(_("Promised limit"), d(promised)))
-    titles = {s.id: s.title for s in steps}
-    chain = ""
-    if clock.critical_path:
-        chain = _("Longest chain of steps: {steps} ({time}).").format(
-            steps=" → ".join(titles.get(i, "?") for i in clock.critical_path),
-            time=d(clock.critical_path_seconds),
-        )
+    chain = chain_sentence(clock, {s.id: s.title for s in steps}, d)
     warning = ""
     if clock.uncovered_years:
         warning = _(
@@ -511,21 +506,21 @@ def _documents(
             flags.append(_("version {n}").format(n=doc.version))
         remarks = []
         if doc.return_reason and doc.state in (DocumentState.RETURNED, DocumentState.RESUBMITTED):
-            remarks.append(_("Returned: {reason}").format(reason=doc.return_reason))
+            remarks.append(_("Returned: {reason}").format(reason=isolate(doc.return_reason)))
         elif doc.return_reason:
-            remarks.append(_("Once returned: {reason}").format(reason=doc.return_reason))
+            remarks.append(_("Once returned: {reason}").format(reason=isolate(doc.return_reason)))
         if doc.missing_items:
             promise = figures.day(doc.promised_completion_at)
             remarks.append(
                 _("Missing: {items} (promised by {day})").format(
-                    items=doc.missing_items, day=promise
+                    items=isolate(doc.missing_items), day=promise
                 )
                 if promise
-                else _("Missing: {items}").format(items=doc.missing_items)
+                else _("Missing: {items}").format(items=isolate(doc.missing_items))
             )
         destination = organisations.get(doc.destination_id) if doc.destination_id else None
         if destination is not None and doc.holder_id != destination.id:
-            remarks.insert(0, _("For {department}").format(department=destination.name))
+            remarks.insert(0, _("For {department}").format(department=isolate(destination.name)))
         rows.append(
             DocumentRow(
                 title=doc.title,

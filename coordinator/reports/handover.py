@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from coordinator.bidi import isolate
 from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.i18n import N_, Msg, _
 from coordinator.kinds import ActionStatus, CaseStatus, DocumentState
@@ -161,10 +162,10 @@ def _brief(
         detail = ACTION_STATUS[s.status].tr()
         if s.status == ActionStatus.WAITING and s.depends_on:
             detail = _("waits on: {steps}").format(
-                steps=figures.listing(titles.get(i, "?") for i in s.depends_on)
+                steps=figures.listing(isolate(titles.get(i, "?")) for i in s.depends_on)
             )
         if s.blocked_reason:
-            detail = f"{detail} — {s.blocked_reason}"
+            detail = f"{detail} — {isolate(s.blocked_reason)}"
         items.append(
             (kind, s.due_at or now, Item(_kind(kind), kind == OVERDUE, s.title, detail, whom, when))
         )
@@ -238,7 +239,7 @@ def _brief(
     if case.target_at is not None:
         facts.append(_("target {time}").format(time=figures.stamp(case.target_at)))
     if case.owner:
-        facts.append(_("owner {name}").format(name=case.owner))
+        facts.append(_("owner {name}").format(name=isolate(case.owner)))
     return CaseBrief(
         reference=case.reference,
         title=case.title,

@@ -20,6 +20,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from coordinator.bidi import isolate
 from coordinator.foresight.forecast import Basis, CaseForecast, StepForecast
 from coordinator.i18n import _
 from coordinator.kinds import OrganisationKind
@@ -208,9 +209,9 @@ def run_sheet(
         waited = calendar.working_seconds(d.since, moment) if d.since is not None else -1
         remark = ""
         if d.missing_items:
-            remark = _("Missing: {items}").format(items=d.missing_items)
+            remark = _("Missing: {items}").format(items=isolate(d.missing_items))
         elif d.return_reason:
-            remark = _("Returned: {reason}").format(reason=d.return_reason)
+            remark = _("Returned: {reason}").format(reason=isolate(d.return_reason))
         entry.papers.append(
             (
                 waited,

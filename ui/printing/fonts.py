@@ -4,8 +4,11 @@ Neither a fresh laptop nor a CI machine is guaranteed to have a CJK font, and wi
 one every Chinese character is drawn as a box, on screen and in printed PDFs alike.
 ``resources/fonts`` therefore ships "Liaison Hub Sans SC", a renamed subset of Noto
 Sans CJK SC (SIL OFL 1.1, see ``resources/fonts/README.md``).  It holds Latin as well,
-so one family serves all of the app's text; Qt still falls back to system fonts for
-anything it lacks (e.g. CJK Extension B characters).
+so one family serves all of the app's text.  Symbols and emoji pasted into notes
+(☎ ✓ 😀) are beyond it: "Liaison Hub Symbols", a renamed subset of Symbola, is
+registered beside it as the fallback family, so they print as glyphs rather than
+boxes or blanks on a machine with no fonts of its own.  Qt still falls back to system
+fonts for anything both lack (e.g. CJK Extension B characters).
 
 Call :func:`apply_app_font` once, after the ``QApplication`` exists and before any
 window is built.  Printing code that needs the family name calls
@@ -25,6 +28,8 @@ FONTS_DIR = RESOURCES_DIR / "fonts"
 FONT_SUFFIXES = frozenset({".otf", ".ttf"})
 # The face whose family register_fonts() returns; the others (Bold) join its family.
 PRIMARY_FONT_FILE = "LiaisonHubSansSC-Regular.otf"
+# The symbols and emoji the primary family lacks.
+FALLBACK_FONT_FILE = "LiaisonHubSymbols-Regular.ttf"
 
 # Font file -> QFontDatabase id.  Qt registers a file again (new id, duplicate faces)
 # each time it is added, so each file is added once per process.
@@ -77,23 +82,41 @@ def register_fonts(fonts_dir: Path | None = None) -> str:
             "(or regenerate it, see resources/fonts/README.md)."
         )
     family = ""
+    fallback = ""
     for path in files:
         families = _add_font(path)
         if path == primary:
             family = families[0]
+        elif path.name == FALLBACK_FONT_FILE:
+            fallback = families[0]
+    if fallback and fallback not in QFont.substitutes(family):
+        # Text set in the primary family alone (a stylesheet, a widget's own font)
+        # still finds the symbols: Qt tries a family's substitutes before system fonts.
+        QFont.insertSubstitution(family, fallback)
+    if fallback and fallback not in QFontDatabase.applicationEmojiFontFamilies():
+        # Qt sends characters of emoji presentation (😀 👍) to the emoji families
+        # rather than along the substitutes.
+        QFontDatabase.addApplicationEmojiFontFamily(fallback)
     return family
+
+
+def font_families(fonts_dir: Path | None = None) -> list[str]:
+    """The shipped families in the order Qt should try them: the primary, then the
+    symbols fallback (when it is shipped)."""
+    family = register_fonts(fonts_dir)
+    return [family, *QFont.substitutes(family)]
 
 
 def apply_app_font(app: QApplication, point_size: float | None = None) -> QFont:
     """Make the shipped family the application's default font and return that font.
 
     ``point_size`` overrides the platform's default size; ``None`` keeps it.  The
-    family covers Latin too, so it is used alone rather than after a Latin font:
-    mixing two families on one line gives uneven baselines and x-heights.
+    family covers Latin too, so it is not put after a Latin font (mixing two families
+    on one line gives uneven baselines and x-heights); only the symbols fallback
+    follows it, for the characters it lacks.
     """
-    family = register_fonts()
     font = QFont(app.font())
-    font.setFamilies([family])
+    font.setFamilies(font_families())
     if point_size is not None:
         if point_size <= 0:
             raise ValueError(f"point_size must be positive, not {point_size}")

@@ -7,17 +7,21 @@ the shipped font so a summary looks the same on every laptop.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt
+from PySide6.QtCore import QBuffer, QCoreApplication, QIODevice, QMarginsF, QObject, QRectF, Qt
 from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
     QFont,
     QFontMetricsF,
     QPagedPaintDevice,
     QPageLayout,
     QPageSize,
     QPainter,
+    QPalette,
     QPdfWriter,
     QTextDocument,
 )
@@ -25,7 +29,8 @@ from PySide6.QtWidgets import QWidget
 
 from coordinator.errors import StorageError
 from coordinator.i18n import N_, _
-from ui.printing.fonts import register_fonts
+from ui.printing.fonts import font_families
+from ui.printing.pagination import Slice, paginate
 
 if TYPE_CHECKING:
     from coordinator.reports import Report  # the package imports Jinja2: only when printing
@@ -34,6 +39,11 @@ PDF_DPI = 300
 MARGINS_MM = QMarginsF(16, 14, 16, 14)
 BODY_POINT_SIZE = 10.0
 EDGE_POINT_SIZE = 8.0
+# A last page filled less than this is "near empty": worth setting the report smaller
+# by a few per cent (at most 9 %, still well readable) to do without it.
+NEAR_EMPTY_SHARE = 0.15
+SQUEEZE_SCALES = (0.97, 0.94, 0.91)
+BAND_EDGE = 0.1  # device pixels: beyond Qt's rounding of line positions to 1/64 pixel
 
 
 def _page_layout(report: Report) -> QPageLayout:
@@ -45,46 +55,112 @@ def _page_layout(report: Report) -> QPageLayout:
     )
 
 
+@dataclass
+class LaidOut:
+    """A report laid out for one paint device's page and resolution: its pages are
+    painted by :func:`paint`, on that device or another of the same resolution."""
+
+    report: Report
+    document: QTextDocument
+    pages: list[Slice]
+    scale: float  # below 1 when the report was set a little smaller to save a last page
+    resolution: tuple[int, int]
+    area: QRectF
+    body: QRectF
+    edge_font: QFont
+    edge_height: float
+    metrics: tuple[QObject, ...] = ()  # the device the layout measured with, kept alive
+
+
+def lay_out(report: Report, device: QPagedPaintDevice) -> LaidOut:
+    """Lay the report out on ``device``'s pages (no painting: safe on a worker thread
+    with a device of its own)."""
+    families = font_families()
+    device.setPageLayout(_page_layout(report))
+    area = QRectF(device.pageLayout().paintRectPixels(device.logicalDpiX()))
+    area.moveTo(0, 0)  # the painter's origin is already the printable area's corner
+    edge_font = _print_font(families)
+    edge_font.setPointSizeF(EDGE_POINT_SIZE)
+    edge_height = QFontMetricsF(edge_font, device).height() * 1.8
+    body = QRectF(0, edge_height, area.width(), area.height() - 2 * edge_height)
+    body_font = _print_font(families)
+    body_font.setPointSizeF(BODY_POINT_SIZE)
+
+    def attempt(scale: float) -> tuple[QTextDocument, list[Slice]]:
+        document = QTextDocument()
+        document.documentLayout().setPaintDevice(device)
+        document.setDefaultFont(body_font)
+        document.setDocumentMargin(0)
+        document.setHtml(report.html)
+        document.setTextWidth(body.width() / scale)
+        return document, paginate(document, body.height() / scale)
+
+    document, pages = attempt(1.0)
+    scale = 1.0
+    if len(pages) > 1 and pages[-1].height < NEAR_EMPTY_SHARE * body.height():
+        # A last page holding a line or two: set the report slightly smaller if that
+        # brings it onto the pages before.
+        for smaller in SQUEEZE_SCALES:
+            squeezed, fewer = attempt(smaller)
+            if len(fewer) < len(pages):
+                document, pages, scale = squeezed, fewer, smaller
+                break
+    return LaidOut(
+        report,
+        document,
+        pages,
+        scale,
+        (device.logicalDpiX(), device.logicalDpiY()),
+        area,
+        body,
+        edge_font,
+        edge_height,
+    )
+
+
 def render(report: Report, device: QPagedPaintDevice) -> int:
     """Paint the report on a paged device (PDF writer or printer); returns the page count."""
-    family = register_fonts()
-    device.setPageLayout(_page_layout(report))
+    return paint(lay_out(report, device), device)
+
+
+def paint(laid: LaidOut, device: QPagedPaintDevice) -> int:
+    """Paint pages laid out by :func:`lay_out` on ``device``; returns the page count."""
+    device.setPageLayout(_page_layout(laid.report))
     painter = QPainter()
     if not painter.begin(device):
         raise StorageError(N_("The printer or PDF file could not be opened."))
     try:
-        return _paint(report, device, painter, family)
+        return _paint(laid, device, painter)
     finally:
         painter.end()
 
 
-def _paint(report: Report, device: QPagedPaintDevice, painter: QPainter, family: str) -> int:
+def _paint(laid: LaidOut, device: QPagedPaintDevice, painter: QPainter) -> int:
+    report, document, body, area = laid.report, laid.document, laid.body, laid.area
+    edge_font, edge_height, scale = laid.edge_font, laid.edge_height, laid.scale
     dpi = device.logicalDpiY()
-    area = QRectF(device.pageLayout().paintRectPixels(device.logicalDpiX()))
-    area.moveTo(0, 0)  # the painter's origin is already the printable area's corner
-    edge_font = _print_font(family)
-    edge_font.setPointSizeF(EDGE_POINT_SIZE)
-    edge_height = QFontMetricsF(edge_font, device).height() * 1.8
-    body = QRectF(0, edge_height, area.width(), area.height() - 2 * edge_height)
-
-    document = QTextDocument()
-    document.documentLayout().setPaintDevice(device)
-    body_font = _print_font(family)
-    body_font.setPointSizeF(BODY_POINT_SIZE)
-    document.setDefaultFont(body_font)
-    document.setDocumentMargin(0)
-    document.setHtml(report.html)
-    document.setPageSize(QSizeF(body.width(), body.height()))
-    pages = max(document.pageCount(), 1)
+    pages = len(laid.pages)
     printed = report.printed_at.strftime("%Y-%m-%d %H:%M")
     line_pen_width = max(dpi / 150, 1.0)
+    width = body.width() / scale
 
-    for page in range(pages):
+    for page, band in enumerate(laid.pages):
         if page:
             device.newPage()
         painter.save()
-        painter.translate(body.left(), body.top() - page * body.height())
-        document.drawContents(painter, QRectF(0, page * body.height(), body.width(), body.height()))
+        painter.translate(body.left(), body.top())
+        painter.scale(scale, scale)
+        offset = 0.0
+        if band.header is not None:
+            # The table this page continues: its header rows again.
+            head_top, head_bottom = band.header
+            painter.save()
+            painter.translate(0, -head_top)
+            _draw_band(document, painter, width, head_top, head_bottom)
+            painter.restore()
+            offset = head_bottom - head_top
+        painter.translate(0, offset - band.top)
+        _draw_band(document, painter, width, band.top, band.bottom)
         painter.restore()
 
         painter.save()
@@ -117,17 +193,43 @@ def _paint(report: Report, device: QPagedPaintDevice, painter: QPainter, family:
     return pages
 
 
-def _print_font(family: str) -> QFont:
+def _draw_band(
+    document: QTextDocument, painter: QPainter, width: float, top: float, bottom: float
+) -> None:
+    """Draw the document's band ``top``–``bottom`` (cut where no line is)."""
+    painter.save()
+    # Qt draws every block and cell that touches the clip, even by an edge: clipped out
+    # on paper, but its text would still be in the PDF, copied out with the wrong page;
+    # so the band is drawn a hair short at both ends.  (Of a paragraph cut between its
+    # lines, Qt still draws the line above the band, clipped out: that line's text is
+    # in the PDF twice.)
+    clip = QRectF(0, top + BAND_EDGE, width, bottom - top - 2 * BAND_EDGE)
+    painter.setClipRect(clip)
+    context = QAbstractTextDocumentLayout.PaintContext()
+    context.clip = clip
+    context.palette.setColor(QPalette.ColorRole.Text, painter.pen().color())
+    document.documentLayout().draw(painter, context)
+    painter.restore()
+
+
+def _print_font(families: list[str]) -> QFont:
     # Ligatures (fi, ff, fl) would print fine but extract as nothing: "Office" copied out of
     # the PDF would read "Oce". Printed text must stay searchable and copyable.
-    font = QFont(family)
+    font = QFont()
+    font.setFamilies(families)
     for tag in ("liga", "clig"):
         font.setFeature(QFont.Tag(tag), 0)
     return font
 
 
-def write_pdf(report: Report, path: Path) -> int:
-    """Write the report as a PDF file, atomically; returns the page count."""
+def write_pdf(
+    report: Report, path: Path, on_laid_out: Callable[[LaidOut], None] | None = None
+) -> int:
+    """Write the report as a PDF file, atomically; returns the page count.
+
+    Needs no GUI thread: the case summary is written on a worker.  ``on_laid_out`` is
+    told when the pages are laid out, before they are painted (for a progress bar).
+    """
     target = Path(path)
     partial = target.with_name(f".{target.name}.partial")
     writer = QPdfWriter(str(partial))
@@ -135,7 +237,11 @@ def write_pdf(report: Report, path: Path) -> int:
     writer.setTitle(report.title)
     writer.setCreator("Liaison Hub")
     try:
-        pages = render(report, writer)
+        laid = lay_out(report, writer)
+        if on_laid_out is not None:
+            on_laid_out(laid)
+        pages = paint(laid, writer)
+        del laid  # its document measured with the writer: gone before the writer is
     finally:
         del writer  # flushes and closes the file
     try:
@@ -150,13 +256,62 @@ def write_pdf(report: Report, path: Path) -> int:
     return pages
 
 
-def preview(report: Report, parent: QWidget | None = None) -> None:
-    """The print preview, from which the officer prints or changes the page set-up."""
+def printer_resolution() -> int:
+    """The resolution the print preview's printer draws at (read on the GUI thread)."""
+    from PySide6.QtPrintSupport import QPrinter
+
+    return QPrinter(QPrinter.PrinterMode.HighResolution).resolution()
+
+
+def lay_out_for_printer(report: Report, resolution: int) -> LaidOut:
+    """Lay the report out for the print preview at ``resolution`` without the printer
+    (printers belong to the GUI thread; this may run on a worker), and hand the result
+    to the GUI thread, where :func:`preview` paints it."""
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    metrics = QPdfWriter(buffer)
+    metrics.setResolution(resolution)
+    laid = lay_out(report, metrics)
+    gui = QCoreApplication.instance()
+    if gui is not None:
+        for thing in (laid.document, metrics, buffer):
+            thing.moveToThread(gui.thread())
+    laid.metrics = (metrics, buffer)
+    return laid
+
+
+def preview(report: Report | LaidOut, parent: QWidget | None = None) -> None:
+    """The print preview, from which the officer prints or changes the page set-up.
+
+    Pages laid out beforehand (off the GUI thread) are painted as they are while the
+    printer matches them; a change of page set-up lays the report out again.
+    """
     from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 
+    laid = report if isinstance(report, LaidOut) else None
+    source = report.report if isinstance(report, LaidOut) else report
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-    printer.setDocName(report.title)
+    printer.setDocName(source.title)
     dialog = QPrintPreviewDialog(printer, parent)
-    dialog.setWindowTitle(report.title)
-    dialog.paintRequested.connect(lambda device: render(report, device))
+    dialog.setWindowTitle(source.title)
+
+    def paint_requested(device: QPagedPaintDevice) -> None:
+        if laid is not None and _fits(laid, device):
+            paint(laid, device)
+        else:
+            render(source, device)
+
+    dialog.paintRequested.connect(paint_requested)
     dialog.exec()
+
+
+def _fits(laid: LaidOut, device: QPagedPaintDevice) -> bool:
+    """Whether pages laid out earlier are right for ``device`` as it is set up now."""
+    if (device.logicalDpiX(), device.logicalDpiY()) != laid.resolution:
+        return False
+    current = device.pageLayout()
+    wanted = _page_layout(laid.report)
+    return (
+        current.pageSize().id() == wanted.pageSize().id()
+        and current.orientation() == wanted.orientation()
+    )

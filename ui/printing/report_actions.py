@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,9 +19,13 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator.errors import DomainError
-from coordinator.i18n import _
+from coordinator.i18n import N_, _
 from coordinator.store.storage import Store
+from ui import threads
 from ui.printing import pdf as printing
+from ui.printing.fonts import font_families
+from ui.printing.pdf import LaidOut
+from ui.widgets.background import ProgressReport, run_with_progress
 
 if TYPE_CHECKING:
     from coordinator.reports import Report  # the package imports Jinja2: only when printing
@@ -81,15 +86,21 @@ class SummaryOptionsDialog(QDialog):
         return self.notes_box.isChecked()
 
 
-def save_pdf(report: Report, parent: QWidget | None, suggested_name: str) -> Path | None:
+def ask_pdf_path(parent: QWidget | None, suggested_name: str) -> Path | None:
+    """Where to save a PDF (asked in a file dialog), ending in ``.pdf``; None: cancelled."""
     path_text, _filter = QFileDialog.getSaveFileName(
         parent, _("Save as PDF"), suggested_name, _("PDF files (*.pdf)")
     )
     if not path_text:
         return None
     path = Path(path_text)
-    if path.suffix.lower() != ".pdf":
-        path = path.with_suffix(".pdf")
+    return path if path.suffix.lower() == ".pdf" else path.with_suffix(".pdf")
+
+
+def save_pdf(report: Report, parent: QWidget | None, suggested_name: str) -> Path | None:
+    path = ask_pdf_path(parent, suggested_name)
+    if path is None:
+        return None
     try:
         printing.write_pdf(report, path)
     except DomainError as exc:
@@ -113,6 +124,55 @@ def run_report(
         printing.preview(report, parent)
 
 
+@dataclass(frozen=True)
+class _Step:
+    """How far a case summary is (what :class:`ProgressDialog` reads)."""
+
+    stage: str
+    fraction: float | None = None
+
+
+SUMMARY_STAGES = {
+    "build": N_("Reading the case…"),
+    "layout": N_("Laying out the pages…"),
+    "write": N_("Writing the PDF…"),
+}
+
+
+def make_case_summary(
+    parent: QWidget | None,
+    build: Callable[[], Report],
+    *,
+    save_to: Path | None,
+) -> LaidOut | int | None:
+    """Build and lay out a case summary on a worker thread, with progress, the window
+    painting and answering meanwhile (a long case takes a second or more).
+
+    With ``save_to`` the PDF is written there too and its page count returned; else
+    the pages laid out for the print preview are.  None when it failed (the error has
+    been shown) or was cancelled.
+    """
+    font_families()  # fonts are registered on the GUI thread, once
+    resolution = printing.printer_resolution() if save_to is None else 0
+
+    def work(progress: Callable[[ProgressReport], None]) -> LaidOut | int:
+        progress(_Step("build"))
+        report = build()
+        progress(_Step("layout"))
+        if save_to is None:
+            return printing.lay_out_for_printer(report, resolution)
+
+        return printing.write_pdf(report, save_to, lambda _laid: progress(_Step("write")))
+
+    threads.worker_started()  # no cycle collection on the worker: it allocates a lot
+    try:
+        return run_with_progress(
+            parent, _("Case summary"), work, stages=SUMMARY_STAGES, show_after_ms=200
+        )
+    finally:
+        threads.worker_ended()
+
+
 def print_case_summary(store: Store, case_id: int, parent: QWidget) -> None:
     """Ask which sections, then preview or save one case's summary."""
     dialog = SummaryOptionsDialog(parent)
@@ -123,14 +183,16 @@ def print_case_summary(store: Store, case_id: int, parent: QWidget) -> None:
     from coordinator.queries import cases as case_queries
 
     reference = case_queries.get(store, case_id).reference
-    run_report(
-        lambda: reports.case_summary(
-            store,
-            case_id,
-            sections=dialog.sections(),
-            include_notes=dialog.include_notes(),
-        ),
-        parent,
-        f"{reference}.pdf",
-        save=choice == SummaryOptionsDialog.SAVE,
-    )
+    sections, include_notes = dialog.sections(), dialog.include_notes()
+
+    def build() -> Report:
+        return reports.case_summary(store, case_id, sections=sections, include_notes=include_notes)
+
+    if choice == SummaryOptionsDialog.SAVE:
+        path = ask_pdf_path(parent, f"{reference}.pdf")
+        if path is not None:
+            make_case_summary(parent, build, save_to=path)
+        return
+    laid = make_case_summary(parent, build, save_to=None)
+    if isinstance(laid, printing.LaidOut):
+        printing.preview(laid, parent)

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 
+from coordinator.bidi import isolate
 from coordinator.exchange.sheets import Cell, Row
 from coordinator.formatting import short_datetime
 from coordinator.i18n import _
@@ -217,7 +218,7 @@ class LazyIdModel(QAbstractTableModel):
         row = self.cells_at(index.row())
         if row is None or index.column() >= len(row):
             return ""
-        return row[index.column()]
+        return isolate(row[index.column()])
 
     def headerData(  # noqa: N802
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole

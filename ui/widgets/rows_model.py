@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from coordinator.bidi import isolate
 from coordinator.i18n import Msg
 
 Index = QModelIndex | QPersistentModelIndex
@@ -96,9 +97,10 @@ class ItemsModel(QAbstractTableModel, Generic[T]):
         item = self._items[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.text(item, column)
+            return isolate(self.text(item, column))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self.tooltip(item, column)
+            tip = self.tooltip(item, column)
+            return isolate(tip) if isinstance(tip, str) else tip
         if role == Qt.ItemDataRole.ForegroundRole:
             colour = self.colour(item, column)
             return None if colour is None else QBrush(colour)

@@ -12,6 +12,8 @@ from PySide6.QtCore import QModelIndex, QPoint, QRect
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QTreeView, QWidget
 
+from coordinator.bidi import isolate
+
 
 class ItemTree(QTreeView):
     def __init__(self, columns: int, parent: QWidget | None = None) -> None:
@@ -30,7 +32,7 @@ class ItemTree(QTreeView):
         self.items.removeRows(0, self.items.rowCount())
 
     def add(self, cells: Sequence[str], parent: QStandardItem | None = None) -> QStandardItem:
-        row = [QStandardItem(text) for text in cells]
+        row = [QStandardItem(isolate(text)) for text in cells]
         for item in row:
             item.setEditable(False)
         (parent or self.items.invisibleRootItem()).appendRow(row)

@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from coordinator.calendar.case_timing import (
     COMPANY,
     ActionTiming,
+    CriticalChain,
     CriticalPath,
+    critical_chain,
     critical_path,
     department_waiting,
     elapsed,
@@ -169,6 +171,53 @@ def test_cycle_refused() -> None:
 def test_duplicate_ids_refused() -> None:
     with pytest.raises(ValueError, match="duplicate"):
         critical_path([action(1), action(1)], CAL, dt(FRI))
+
+
+# -- critical_chain -------------------------------------------------------------------
+
+
+def test_critical_chain_follows_what_finished_last_pauses_and_all() -> None:
+    """1 opens the case; 2 (held a whole day by its department) and 3 (held one hour,
+    then paused two days for the company's signature) both wait on it.  3 finished
+    last, so it decided the case's end: the chain is 1 -> 3, although 1 -> 2 holds
+    more department time, which is what the longest-chain reading picks."""
+    actions = [
+        action(1, requested_at=dt(MON, 8, 30), done_at=dt(MON, 12)),
+        action(2, "税务", requested_at=dt(MON, 13, 30), done_at=dt(TUE, 12), depends_on=(1,)),
+        action(
+            3,
+            "银行",
+            requested_at=dt(MON, 13, 30),
+            done_at=dt(THU, 9, 30),
+            pauses=((dt(MON, 14, 30), dt(THU, 8, 30)),),
+            depends_on=(1,),
+        ),
+        action(4, depends_on=(3,), normal_hours=50),  # not requested: decided nothing yet
+        action(5, requested_at=dt(MON, 9), done_at=dt(FRI), cancelled=True),
+    ]
+    until = dt(THU, 17, 30)
+    assert critical_path(actions[:3], CAL, until).action_ids == (1, 2)
+    # Mon 8:30 to Thu 9:30: three working days and an hour, of which Mon 14:30-17:30,
+    # Tuesday and Wednesday paused.
+    assert critical_chain(actions, CAL, until) == CriticalChain(
+        (1, 3), 3 * DAY + HOUR, 2 * DAY + 3 * HOUR
+    )
+
+
+def test_critical_chain_of_a_running_case_ends_at_now() -> None:
+    actions = [
+        action(1, requested_at=dt(MON, 8, 30), done_at=dt(MON, 17, 30)),
+        action(2, requested_at=dt(TUE, 8, 30), depends_on=(1, 99)),  # open
+        action(3, requested_at=dt(TUE, 8, 30), done_at=dt(WED, 12), depends_on=(1,)),
+    ]
+    assert critical_chain(actions, CAL, dt(WED, 17, 30)) == CriticalChain((1, 2), 3 * DAY, 0)
+    assert critical_chain([], CAL, dt(WED)) == CriticalChain((), 0, 0)
+    # A cycle (an import may bring one) ends the chain instead of looping.
+    looped = [
+        action(1, requested_at=dt(MON, 8, 30), done_at=dt(MON, 10), depends_on=(2,)),
+        action(2, requested_at=dt(MON, 8, 30), done_at=dt(MON, 12), depends_on=(1,)),
+    ]
+    assert critical_chain(looped, CAL, dt(WED)).action_ids == (1, 2)
 
 
 # -- elapsed --------------------------------------------------------------------------

@@ -13,8 +13,11 @@ Monday 9 and Tuesday 10 June 2025 are ordinary working days.
 
 Now is Tuesday 11:00. The case has run Mon 9:00-12:00 (3 h), 13:30-17:30 (4 h) and
 Tue 8:30-11:00 (2.5 h): 9.5 h = 34 200 s, against a normal 30 h = 108 000 s.
-Longest chain: park -> licence -> social = 1.5 + 2.5 + 4.25 = 8.25 h = 29 700 s
-(park -> licence -> seal -> bank is 7.5 h; park -> licence -> tax is 7 h).
+Critical chain: social, still open, finishes last (now); it waited on licence, which
+waited on park: park -> licence -> social, from Mon 9:00 to now = 9.5 h = 34 200 s, of
+which licence's 1 h paused for the company.  (Held time alone would have ranked
+park -> licence -> seal -> bank at 7.5 h close behind: the chain is decided by when
+things finished, not by how long departments held them.)
 """
 
 from __future__ import annotations
@@ -108,7 +111,8 @@ def test_case_clock(store: Store, landed: tuple[int, dict[str, int]]) -> None:
             COMPANY_KEY: 3_600,
         },
         critical_path=(ids["park"], ids["licence"], ids["social"]),
-        critical_path_seconds=29_700,
+        critical_path_seconds=34_200,
+        critical_path_paused_seconds=3_600,
         uncovered_years=(),
     )
 
@@ -119,7 +123,7 @@ def test_case_clock_at_another_moment(store: Store, landed: tuple[int, dict[str,
     later = timing.case_clock(store, case_id, now=tue(17, 30))
     assert later.elapsed_seconds == 14 * H + 30 * 60
     assert later.department_seconds["区人力资源和社会保障局"] == int(9.25 * H)
-    assert later.critical_path_seconds == int((1.5 + 2.5 + 9.25) * H)
+    assert later.critical_path_seconds == later.elapsed_seconds == int(14.5 * H)
 
 
 def test_a_closed_case_stops_its_clock(
@@ -137,7 +141,7 @@ def test_a_closed_case_stops_its_clock(
 def test_cancelled_and_unrequested_steps_are_not_charged(store: Store, clock: FixedClock) -> None:
     clock.now = mon(9)
     case_id = cases.open_case(store, "x", template_key="company_landing").value.id
-    park, licence, seal, bank, *_ = action_queries.for_case(store, case_id)
+    park, licence, *_ = action_queries.for_case(store, case_id)
     actions.set_status(store, park.id, "in_progress")
     clock.now = mon(10)
     actions.set_status(store, licence.id, "in_progress")
@@ -145,10 +149,10 @@ def test_cancelled_and_unrequested_steps_are_not_charged(store: Store, clock: Fi
     actions.set_status(store, licence.id, "cancelled")
     result = timing.case_clock(store, case_id, now=mon(11, 30))
     assert result.department_seconds == {"园区管委会": 9_000}
-    # Steps not yet requested weigh their normal duration; the cancelled licence step
-    # drops out of the graph, so seal (4 h) -> bank (7.5 h) is the longest chain.
-    assert result.critical_path == (seal.id, bank.id)
-    assert result.critical_path_seconds == int(11.5 * H)
+    # Steps not yet requested have decided nothing and the cancelled licence step drops
+    # out: park, open since 9:00, is the whole chain so far.
+    assert result.critical_path == (park.id,)
+    assert result.critical_path_seconds == int(2.5 * H)
     assert result.saved_seconds == 108_000 - 9_000
 
 

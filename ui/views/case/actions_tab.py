@@ -3,7 +3,9 @@
 Keys on the list: 1 to do, 2 in progress, 3 waiting on another step, 4 waiting on the
 company (its clock stops), 5 blocked (asks why), 6 done, 7 cancelled; Enter (or a
 double-click) edits the step, its owner among its fields. A department's line says how
-long it has held the case's steps; steps on the critical path are bold and marked ◆.
+long it has held the case's steps; steps on the critical chain (the steps that decided
+when the case finished, :func:`coordinator.calendar.case_timing.critical_chain`) are bold
+and marked ◆.
 Beside each open step's due time, its forecast finish (:mod:`ui.widgets.forecast_text`),
 once the department's history is read.
 
@@ -205,7 +207,11 @@ class CaseActionsTab(QWidget):
                     bold.setBold(True)
                     item.setFont(bold)
                     # The step's whole title too: the tooltip stands in for the cut text.
-                    item.setToolTip(step.title + "\n" + _("On the critical path"))
+                    item.setToolTip(
+                        step.title
+                        + "\n"
+                        + _("On the critical chain: decided when the case finished")
+                    )
                 reason = self.tree.cell(item, COL_REASON)
                 if step.notes and reason is not None:
                     reason.setToolTip(step.notes)

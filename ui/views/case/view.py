@@ -50,7 +50,7 @@ from coordinator.queries import templates as template_queries
 from coordinator.queries import timeline
 from coordinator.queries.communications import CommunicationFilter
 from coordinator.queries.timeline import describe
-from coordinator.queries.timing import CaseClock, case_clock
+from coordinator.queries.timing import CaseClock, case_clock, chain_sentence
 from coordinator.services import cases, settings
 from coordinator.store.changes import ChangeKind, ChangeSet
 from coordinator.store.records import CaseRecord
@@ -336,6 +336,15 @@ class CaseView(QWidget):
         self._action_ids = {s.id for s in steps}
         forecast = self._forecast()
         self.actions_tab.show_steps(steps, self.case_clock, calendar, forecast)
+        per_day = calendar.seconds_per_day
+        # The chain the steps' ◆ marks, in the words the printed summary uses.
+        self.clock_label.setToolTip(
+            chain_sentence(
+                self.case_clock,
+                {s.id: s.title for s in steps},
+                lambda seconds: working_duration(seconds, per_day),
+            )
+        )
         self._show_close(forecast)
         docs = document_queries.for_case(self.store, self.case.id)
         self._document_ids = {d.id for d in docs}
