@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 USER_ROLE = 0x0100  # Qt.ItemDataRole.UserRole, by value (see the frame's note on Qt)
 PINNED_MAX = 9  # one per Ctrl+1 … Ctrl+9 (coordinator.services.settings keeps as many)
 REFRESH_MS = 60_000  # working-time clocks move; a minute is the finest unit shown
+SAID_MS = 15_000  # what was just done stays in the status bar long enough to read and undo
 
 (
     PAGE_TODAY,
@@ -184,6 +185,8 @@ class MainWindow(QMainWindow):
         self._install(PAGE_TODAY, self.today)
         self.hub.changed.connect(self.on_changed)
         self.hub.open_requested.connect(self.open_record)
+        self.hub.said.connect(lambda text: self.statusBar().showMessage(text, SAID_MS))
+        self.hub.undo_changed.connect(self._show_undo)
         self.sidebar.currentRowChanged.connect(self.show_page)
         self._start_reminders()
         from ui.dialogs.safety_actions import SafetyActions
@@ -376,6 +379,12 @@ class MainWindow(QMainWindow):
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
         self.file_menu.addAction(self.quit_action)
+        self.edit_menu = self.menuBar().addMenu("")
+        self.undo_action = QAction(self)
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_action.setEnabled(False)
+        self.undo_action.triggered.connect(self.undo)
+        self.edit_menu.addAction(self.undo_action)
         # Filled in attach(): its dialogs' module is not needed for the first frame.
         self.data_menu = self.menuBar().addMenu("")
         self.workplace_action = QAction(self)
@@ -437,6 +446,8 @@ class MainWindow(QMainWindow):
             self.safety.retranslate()
         if self.opening is not None:
             self.opening_label.setText(_("Opening your data…"))
+        self.edit_menu.setTitle(_("&Edit"))
+        self._show_undo()
         self.file_menu.setTitle(_("&File"))
         self.new_case_action.setText(_("&New case…"))
         self.quick_log_action.setText(_("&Log a call or message…"))
@@ -625,6 +636,7 @@ class MainWindow(QMainWindow):
         self.reminders.deleteLater()
         self.store = store
         self.hub.store = store  # the hub (and every connection to it) stays
+        self.hub.forget_undo()
         self.today = TodayView(store, self.hub, self.clock, self)
         self._install(PAGE_TODAY, self.today)
         self._start_reminders()
@@ -680,6 +692,19 @@ class MainWindow(QMainWindow):
         from ui.dialogs.import_contacts import ImportContactsDialog
 
         ImportContactsDialog(self.store, self.hub, self).exec()
+
+    def undo(self) -> None:
+        """Ctrl+Z: the last status change, filing or deletion, whichever screen made it."""
+        self.hub.undo(self)
+
+    def _show_undo(self) -> None:
+        hub: Hub | None = getattr(self, "hub", None)  # none until the data is open
+        stack = hub.undo_stack if hub is not None else []
+        self.undo_action.setEnabled(bool(stack))
+        self.undo_action.setText(_("&Undo"))
+        self.undo_action.setToolTip(
+            _("Undo: {what}").format(what=stack[-1].said) if stack else _("Nothing to undo.")
+        )
 
     def about(self) -> None:
         from ui.dialogs.about import AboutDialog
