@@ -34,6 +34,7 @@ from coordinator.store.changes import ChangeKind, ChangeSet
 if TYPE_CHECKING:
     from coordinator.store.storage import Store
 from ui.hub import Hub
+from ui.widgets.schedule_warning import attach_schedule_warning
 
 if TYPE_CHECKING:
     from ui.quick_log.panel import QuickLogPanel
@@ -183,6 +184,9 @@ class MainWindow(QMainWindow):
         self.hub = Hub(store, self)
         self.today: TodayView = TodayView(store, self.hub, self.clock, self)
         self._install(PAGE_TODAY, self.today)
+        self.schedule_warning = attach_schedule_warning(
+            self.today, self.hub, self.clock, self.edit_calendar
+        )
         self.hub.changed.connect(self.on_changed)
         self.hub.open_requested.connect(self.open_record)
         self.hub.said.connect(lambda text: self.statusBar().showMessage(text, SAID_MS))
@@ -196,6 +200,7 @@ class MainWindow(QMainWindow):
         )
         self.data_menu.addActions(self.safety.menu_actions())
         self.data_menu.addSeparator()
+        self.data_menu.addAction(self.calendar_action)
         self.data_menu.addAction(self.workplace_action)
         self.safety.auto_backup.start()  # every few hours of use, off the GUI thread
         self._watch_changes()
@@ -389,6 +394,8 @@ class MainWindow(QMainWindow):
         self.data_menu = self.menuBar().addMenu("")
         self.workplace_action = QAction(self)
         self.workplace_action.triggered.connect(self.change_workplace)
+        self.calendar_action = QAction(self)
+        self.calendar_action.triggered.connect(lambda: self.edit_calendar())
         self.view_menu = self.menuBar().addMenu("")
         self.page_actions: list[QAction] = []
         for index in range(PAGE_COUNT):
@@ -442,6 +449,9 @@ class MainWindow(QMainWindow):
             self.connection.retranslate()
         self.data_menu.setTitle(_("&Data"))
         self.workplace_action.setText(_("Your &name and office server…"))
+        self.calendar_action.setText(_("Working &calendar: holidays…"))
+        if self.attached:
+            self.schedule_warning.retranslate()
         if self.attached:
             self.safety.retranslate()
         if self.opening is not None:
@@ -639,6 +649,9 @@ class MainWindow(QMainWindow):
         self.hub.forget_undo()
         self.today = TodayView(store, self.hub, self.clock, self)
         self._install(PAGE_TODAY, self.today)
+        self.schedule_warning = attach_schedule_warning(
+            self.today, self.hub, self.clock, self.edit_calendar
+        )
         self._start_reminders()
         self.connection.drop()
         self._watch_changes()
@@ -692,6 +705,12 @@ class MainWindow(QMainWindow):
         from ui.dialogs.import_contacts import ImportContactsDialog
 
         ImportContactsDialog(self.store, self.hub, self).exec()
+
+    def edit_calendar(self, year: int | None = None) -> None:
+        """Data ▸ Working calendar: a year's holidays (the warning on Today opens its year)."""
+        from ui.dialogs.calendar import CalendarDialog
+
+        CalendarDialog(self.hub, self.clock, self, year).exec()
 
     def undo(self) -> None:
         """Ctrl+Z: the last status change, filing or deletion, whichever screen made it."""
