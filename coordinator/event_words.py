@@ -62,6 +62,8 @@ FIELD_NAMES: Final[dict[str, Msg]] = {
     "created": N_("added"),
     "logged": N_("logged"),
     "deleted": N_("deleted"),
+    "restored": N_("restored"),
+    "undone": N_("last change undone"),
     "opened": N_("opened"),
     "status": N_("status"),
     "state": N_("state"),
@@ -98,7 +100,7 @@ FIELD_NAMES: Final[dict[str, Msg]] = {
 }
 """The readable name of each field a service records."""
 
-NAMED_ONLY: Final = frozenset({"created", "deleted", "opened"})
+NAMED_ONLY: Final = frozenset({"created", "deleted", "opened", "restored", "undone"})
 """Fields whose event says the record's name, not a change of value."""
 
 _ACTION_VALUES = frozenset(s.value for s in ActionStatus)

@@ -23,6 +23,7 @@ from coordinator.errors import DomainError
 from coordinator.i18n import _, normalise_language, set_language
 from coordinator.paths import RESOURCES_DIR, resolve_data_dir
 from ui.main_window import MainWindow
+from ui.platform_check import missing_platform_library
 from ui.printing.fonts import apply_app_font
 from ui.single_instance import SingleInstance
 
@@ -137,6 +138,11 @@ def start_app(
     # Everything the app writes is the officer's alone: companies' papers, phone numbers.
     # (The store sets 0700/0600 on its own files; this covers ui.ini, backups, exports.)
     os.umask(0o077)
+    if QApplication.instance() is None:
+        missing = missing_platform_library()
+        if missing is not None:  # Qt would abort with a message naming no package
+            print(missing, file=sys.stderr)
+            return 1
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Liaison Hub")

@@ -6,11 +6,17 @@ shows its refusal in words the officer understands, and broadcasts the change se
 :attr:`Hub.changed`; each view listens and refreshes only when it shows one of those
 records, and then only those rows. :attr:`Hub.open_requested` asks the main window to
 show a record (a row of Today opening its case, a contact's case opening, ...).
+
+What a screen did is said through :meth:`Hub.did` (the status bar shows it), with the way
+to undo it: one stack for the whole window, so Ctrl+Z anywhere undoes the last status
+change, filing or deletion, whichever screen made it. An undo calls the services like any
+edit (refused when a colleague changed the record since) and is recorded as an Event.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from PySide6.QtCore import QObject, Signal
@@ -27,16 +33,32 @@ if TYPE_CHECKING:  # the window's frame is built before the database layer is im
 T = TypeVar("T")
 P = ParamSpec("P")
 
+UNDO_DEPTH = 20
+
+
+@dataclass(frozen=True)
+class Undoable:
+    """One thing done that Ctrl+Z can take back."""
+
+    said: str
+    """What was done, as the status bar said it."""
+    undo: Callable[[QWidget | None], str | None]
+    """Takes it back through the services: the sentence saying so, or None when it was
+    refused (the hub has shown why)."""
+
 
 class Hub(QObject):
     changed = Signal(object)  # a ChangeSet
     open_requested = Signal(str, int)  # (a ChangeKind, id)
+    said = Signal(str)  # what was just done or undone, for the status bar
+    undo_changed = Signal()  # something to undo now, or nothing any more
 
     def __init__(self, store: Store, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.last_error: str | None = None  # the last refusal shown (read by tests)
         self._foresight: Foresight | None = None
+        self.undo_stack: list[Undoable] = []
 
     @property
     def foresight(self) -> Foresight:
@@ -93,6 +115,33 @@ class Hub(QObject):
             return exc
         self.broadcast(outcome.changes)
         return outcome
+
+    def did(self, text: str, undo: Callable[[QWidget | None], str | None] | None = None) -> None:
+        """Say what was done; with ``undo``, Ctrl+Z can take it back."""
+        if undo is not None:
+            self.undo_stack.append(Undoable(text, undo))
+            del self.undo_stack[:-UNDO_DEPTH]
+            self.undo_changed.emit()
+        self.said.emit(text)
+
+    def undo(self, widget: QWidget | None = None) -> str | None:
+        """Take back the last thing done: the sentence said, None when it was refused.
+        A refused undo is dropped: what it would undo has changed since."""
+        if not self.undo_stack:
+            nothing = _("Nothing to undo.")
+            self.said.emit(nothing)
+            return nothing
+        done = self.undo_stack.pop()
+        self.undo_changed.emit()
+        text = done.undo(widget)
+        if text is not None:
+            self.said.emit(text)
+        return text
+
+    def forget_undo(self) -> None:
+        """Another database: what was done in the last one cannot be undone here."""
+        self.undo_stack.clear()
+        self.undo_changed.emit()
 
     def show_error(self, widget: QWidget | None, message: str) -> None:
         self.last_error = message

@@ -39,6 +39,7 @@ from coordinator.store.changes import ChangeKind, ChangeSet
 if TYPE_CHECKING:
     from coordinator.store.storage import Store
 from ui.hub import Hub
+from ui.widgets.schedule_warning import attach_schedule_warning
 
 if TYPE_CHECKING:
     from ui.dialogs.shortcuts import Shortcut
@@ -50,6 +51,7 @@ USER_ROLE = 0x0100  # Qt.ItemDataRole.UserRole, by value (see the frame's note o
 FOREGROUND_ROLE = 9  # Qt.ItemDataRole.ForegroundRole, likewise
 PINNED_MAX = 9  # one per Ctrl+1 … Ctrl+9 (coordinator.services.settings keeps as many)
 REFRESH_MS = 60_000  # working-time clocks move; a minute is the finest unit shown
+SAID_MS = 15_000  # what was just done stays in the status bar long enough to read and undo
 
 (
     PAGE_TODAY,
@@ -193,8 +195,13 @@ class MainWindow(QMainWindow):
         self.hub = Hub(store, self)
         self.today: TodayView = TodayView(store, self.hub, self.clock, self)
         self._install(PAGE_TODAY, self.today)
+        self.schedule_warning = attach_schedule_warning(
+            self.today, self.hub, self.clock, self.edit_calendar
+        )
         self.hub.changed.connect(self.on_changed)
         self.hub.open_requested.connect(self.open_record)
+        self.hub.said.connect(lambda text: self.statusBar().showMessage(text, SAID_MS))
+        self.hub.undo_changed.connect(self._show_undo)
         self.sidebar.currentRowChanged.connect(self.show_page)
         self._start_reminders()
         from ui.dialogs.safety_actions import SafetyActions
@@ -204,6 +211,7 @@ class MainWindow(QMainWindow):
         )
         self.data_menu.addActions(self.safety.menu_actions())
         self.data_menu.addSeparator()
+        self.data_menu.addAction(self.calendar_action)
         self.data_menu.addAction(self.workplace_action)
         self.safety.auto_backup.start()  # every few hours of use, off the GUI thread
         self._watch_changes()
@@ -391,10 +399,18 @@ class MainWindow(QMainWindow):
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
         self.file_menu.addAction(self.quit_action)
+        self.edit_menu = self.menuBar().addMenu("")
+        self.undo_action = QAction(self)
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_action.setEnabled(False)
+        self.undo_action.triggered.connect(self.undo)
+        self.edit_menu.addAction(self.undo_action)
         # Filled in attach(): its dialogs' module is not needed for the first frame.
         self.data_menu = self.menuBar().addMenu("")
         self.workplace_action = QAction(self)
         self.workplace_action.triggered.connect(self.change_workplace)
+        self.calendar_action = QAction(self)
+        self.calendar_action.triggered.connect(lambda: self.edit_calendar())
         self.view_menu = self.menuBar().addMenu("")
         self.page_actions: list[QAction] = []
         for index in range(PAGE_COUNT):
@@ -452,10 +468,15 @@ class MainWindow(QMainWindow):
             self.connection.retranslate()
         self.data_menu.setTitle(_("&Data"))
         self.workplace_action.setText(_("Your &name and office server…"))
+        self.calendar_action.setText(_("Working &calendar: holidays…"))
+        if self.attached:
+            self.schedule_warning.retranslate()
         if self.attached:
             self.safety.retranslate()
         if self.opening is not None:
             self.opening_label.setText(_("Opening your data…"))
+        self.edit_menu.setTitle(_("&Edit"))
+        self._show_undo()
         self.file_menu.setTitle(_("&File"))
         self.new_case_action.setText(_("&New case…"))
         self.quick_log_action.setText(_("&Log a call or message…"))
@@ -675,8 +696,12 @@ class MainWindow(QMainWindow):
         self.reminders.deleteLater()
         self.store = store
         self.hub.store = store  # the hub (and every connection to it) stays
+        self.hub.forget_undo()
         self.today = TodayView(store, self.hub, self.clock, self)
         self._install(PAGE_TODAY, self.today)
+        self.schedule_warning = attach_schedule_warning(
+            self.today, self.hub, self.clock, self.edit_calendar
+        )
         self._start_reminders()
         self.connection.drop()
         self._watch_changes()
@@ -795,6 +820,25 @@ class MainWindow(QMainWindow):
         dialog = ShortcutsDialog(self.shortcut_list(), self)
         dialog.exec()
         dialog.deleteLater()
+
+    def edit_calendar(self, year: int | None = None) -> None:
+        """Data ▸ Working calendar: a year's holidays (the warning on Today opens its year)."""
+        from ui.dialogs.calendar import CalendarDialog
+
+        CalendarDialog(self.hub, self.clock, self, year).exec()
+
+    def undo(self) -> None:
+        """Ctrl+Z: the last status change, filing or deletion, whichever screen made it."""
+        self.hub.undo(self)
+
+    def _show_undo(self) -> None:
+        hub: Hub | None = getattr(self, "hub", None)  # none until the data is open
+        stack = hub.undo_stack if hub is not None else []
+        self.undo_action.setEnabled(bool(stack))
+        self.undo_action.setText(_("&Undo"))
+        self.undo_action.setToolTip(
+            _("Undo: {what}").format(what=stack[-1].said) if stack else _("Nothing to undo.")
+        )
 
     def about(self) -> None:
         from ui.dialogs.about import AboutDialog

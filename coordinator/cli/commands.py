@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coordinator import __version__
+from coordinator.cli import calendar as cli_calendar
 from coordinator.cli import contacts as cli_contacts
 from coordinator.cli import desktop as cli_desktop
 from coordinator.cli import safety as cli_safety
@@ -143,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--pdf", required=True, type=Path, metavar="FILE")
     report.add_argument("--year", type=int, help="the indicators' year (default: this year)")
     cli_contacts.register(sub)
+    cli_calendar.register(sub)
     cli_search.register(sub)
     cli_desktop.register(sub)
     cli_safety.register(sub)
@@ -320,6 +322,7 @@ COMMANDS = {
     "info": cmd_info,
     "settings": cmd_settings,
     "import-contacts": cli_contacts.run,
+    "calendar": cli_calendar.run,
     "search": cli_search.run,
     "desktop-entry": cli_desktop.run,
 }

@@ -33,10 +33,10 @@ from coordinator.validation import required_datetime
 
 __all__ = ["EXAMPLES", "follow_up_from_text", "parse_follow_up"]
 
-EXAMPLES = (
-    "in 2 working hours, 2h, 2小时后, tomorrow 9:00, 明天上午9点, next working day, "
-    "下个工作日, Friday, 周五, 2026-12-01, 12-01 14:30"
+EXAMPLES = N_(
+    "in 2 working hours, 2h, tomorrow 9:00, next working day, Friday, 2026-12-01, 12-01 14:30"
 )
+"""What a refusal offers as examples, in the officer's language (both are understood)."""
 MAX_TEXT = 80
 MAX_HOURS = 2000.0
 MAX_DAYS = 500

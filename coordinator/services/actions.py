@@ -7,6 +7,7 @@ and when it closes, the due time moves on by the working time paused.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -404,17 +405,42 @@ def set_status(
     return Outcome(record, work.changes)
 
 
-def delete(store: Store, action_id: int) -> Outcome[None]:
+@dataclass(frozen=True)
+class DeletedStep:
+    """A deleted step as it was, with its links: what :func:`restore` puts back."""
+
+    record: ActionRecord
+    position: int
+    template_key: str
+    created_at: datetime
+    pauses: tuple[tuple[datetime, datetime | None, str], ...]
+    dependants: tuple[int, ...]
+    """The steps that waited on it (the database dropped those links with it)."""
+
+
+def delete(store: Store, action_id: int) -> Outcome[DeletedStep]:
+    """Delete a step; the outcome keeps what :func:`restore` needs to put it back."""
     with store.work() as work:
         action = get_or_raise(work.session, Action, action_id, WHAT_ACTION)
         _open_case(work, action.case_id)
+        dependants = tuple(
+            work.session.scalars(
+                select(ActionDependency.action_id)
+                .where(ActionDependency.depends_on_id == action.id)
+                .order_by(ActionDependency.action_id)
+            ).all()
+        )
+        deleted = DeletedStep(
+            ActionRecord.of(action, _dependencies(work, action.id)),
+            action.position,
+            action.template_key,
+            action.created_at,
+            tuple((p.started_at, p.ended_at, p.reason) for p in action.pauses),
+            dependants,
+        )
         work.record(ENTITY, action.id, "deleted", action.title, None, case_id=action.case_id)
         # Steps that waited on this one lose the link (the database cascades it): say so.
-        for dependant_id in work.session.scalars(
-            select(ActionDependency.action_id)
-            .where(ActionDependency.depends_on_id == action.id)
-            .order_by(ActionDependency.action_id)
-        ).all():
+        for dependant_id in dependants:
             current = list(_dependencies(work, dependant_id))
             remaining = [d for d in current if d != action.id]
             work.record(
@@ -432,4 +458,147 @@ def delete(store: Store, action_id: int) -> Outcome[None]:
         work.session.delete(action)
         work.changed(ChangeKind.ACTION, action_id)
         work.changed(ChangeKind.CASE, action.case_id)
-    return Outcome(None, work.changes)
+    return Outcome(deleted, work.changes)
+
+
+def restore(store: Store, deleted: DeletedStep) -> Outcome[ActionRecord]:
+    """Put a deleted step back under its own id (its timeline goes on), with its pauses,
+    the steps it waited on and the steps that waited on it, those still there.
+
+    Its department must still exist; a contact deleted since is left out. A link that
+    would now close a circle (the steps were linked otherwise since) is left out too.
+    """
+    step = deleted.record
+    with store.work() as work:
+        case = _open_case(work, step.case_id)
+        if work.session.get(Action, step.id) is not None:
+            raise TransitionError(N_("The step “{title}” is already there."), title=step.title)
+        get_or_raise(work.session, Organisation, step.department_id, WHAT_ORGANISATION)
+        contact_id = step.contact_id
+        if contact_id is not None and work.session.get(Contact, contact_id) is None:
+            contact_id = None
+        action = Action(
+            id=step.id,
+            case_id=case.id,
+            department_id=step.department_id,
+            contact_id=contact_id,
+            title=step.title,
+            status=step.status,
+            requested_at=step.requested_at,
+            due_at=step.due_at,
+            done_at=step.done_at,
+            blocked_reason=step.blocked_reason,
+            statutory_limit_hours=step.statutory_limit_hours,
+            promised_limit_hours=step.promised_limit_hours,
+            normal_duration_hours=step.normal_duration_hours,
+            notes=step.notes,
+            position=deleted.position,
+            template_key=deleted.template_key,
+            owner=step.owner,
+            created_at=deleted.created_at,
+            updated_at=work.now,
+        )
+        for started, ended, reason in deleted.pauses:
+            action.pauses.append(ActionPause(started_at=started, ended_at=ended, reason=reason))
+        work.session.add(action)
+        work.session.flush()
+        work.record(ENTITY, action.id, "restored", None, action.title, case_id=case.id)
+        siblings = set(
+            work.session.scalars(
+                select(Action.id).where(Action.case_id == case.id, Action.id != action.id)
+            )
+        )
+        _replace_dependencies(work, action, [d for d in step.depends_on if d in siblings])
+        reached = _reached_from(work, action.id)
+        for dependant_id in deleted.dependants:
+            if dependant_id not in siblings or dependant_id in reached:
+                continue
+            current = list(_dependencies(work, dependant_id))
+            work.session.add(ActionDependency(action_id=dependant_id, depends_on_id=action.id))
+            work.record(
+                ENTITY,
+                dependant_id,
+                "depends_on",
+                current or None,
+                sorted([*current, action.id]),
+                case_id=case.id,
+            )
+            dependant = work.session.get(Action, dependant_id)
+            if dependant is not None:
+                touch(work, dependant)
+            work.changed(ChangeKind.ACTION, dependant_id)
+        work.changed(ChangeKind.ACTION, action.id)
+        work.changed(ChangeKind.CASE, case.id)
+        record = _record(work, action)
+    return Outcome(record, work.changes)
+
+
+def _reached_from(work: Work, action_id: int) -> set[int]:
+    """The steps ``action_id`` waits on, directly or through others."""
+    reached: set[int] = set()
+    stack = list(_dependencies(work, action_id))
+    while stack:
+        node = stack.pop()
+        if node not in reached:
+            reached.add(node)
+            stack.extend(_dependencies(work, node))
+    return reached
+
+
+def undo_status(
+    store: Store,
+    action_id: int,
+    before: ActionRecord,
+    *,
+    expected_version: int | None = None,
+) -> Outcome[ActionRecord]:
+    """Put a step's status back as ``before`` had it (undoing :func:`set_status`): its
+    status, reason, requested, due and done times, and its pauses on the company.
+
+    Not a transition: done goes straight back to to do, say, since the step returns to
+    where it was rather than moving on. ``expected_version`` is the version the status
+    change left: a colleague's change since is refused, saying who changed what.
+    """
+    with store.work() as work:
+        action = get_or_raise(work.session, Action, action_id, WHAT_ACTION)
+        check_version(work, ENTITY, action, expected_version)
+        _open_case(work, action.case_id)
+        case_id = action.case_id
+        if action.status != before.status:
+            work.record(
+                ENTITY,
+                action.id,
+                "status",
+                action.status.value,
+                before.status.value,
+                case_id=case_id,
+            )
+            action.status = before.status
+        for field in ("requested_at", "due_at", "done_at"):
+            set_field(
+                work,
+                action,
+                field,
+                getattr(before, field),
+                entity=ENTITY,
+                entity_id=action.id,
+                case_id=case_id,
+            )
+        if action.blocked_reason != before.blocked_reason:
+            if before.blocked_reason:
+                work.record(
+                    ENTITY, action.id, "reason", None, before.blocked_reason, case_id=case_id
+                )
+            action.blocked_reason = before.blocked_reason
+        ends = dict(before.pauses)
+        for pause in list(action.pauses):
+            if pause.started_at not in ends:
+                action.pauses.remove(pause)  # opened by the change undone
+            else:
+                pause.ended_at = ends[pause.started_at]
+        work.record(ENTITY, action.id, "undone", None, None, case_id=case_id)
+        touch(work, action)
+        work.changed(ChangeKind.ACTION, action.id)
+        work.changed(ChangeKind.CASE, case_id)
+        record = _record(work, action, expected_version)
+    return Outcome(record, work.changes)

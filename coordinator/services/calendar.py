@@ -1,24 +1,37 @@
-"""The officer's working calendar: hours, day exceptions and entered years' schedules."""
+"""The officer's working calendar: hours, day exceptions and entered years' schedules.
+
+A year's schedule is entered one piece at a time as the State Council publishes it:
+holiday ranges (:func:`add_holidays`), make-up working days (:func:`add_make_up_day`), and
+the office's own closures (:func:`add_closure`), each a day of ``calendar_days`` with its
+name. The first piece entered for a year the ``chinese_calendar`` library does not know
+marks the year entered (weekends plus these days from then on); for a year it knows, the
+days are corrections on top of it. Closures are days off like holidays; which days are
+the office's own is kept in the ``calendar_closures`` setting, so that the year view can
+tell them apart (no column of the table says so).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, time
+from datetime import date, time, timedelta
 
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import extract
 
 from coordinator.calendar.working_time import WorkingHours
-from coordinator.errors import ValidationError
+from coordinator.errors import NotFoundError, ValidationError
 from coordinator.i18n import N_
-from coordinator.labels import F_DATE, F_NOTES
+from coordinator.labels import F_DATE, F_NAME, F_NOTES
 from coordinator.store.changes import ChangeKind, Outcome
 from coordinator.store.models import NAME_MAX, CalendarDay, CalendarYear, Setting
-from coordinator.store.storage import Store
+from coordinator.store.storage import Store, Work
 from coordinator.validation import check_date, clean_text
 
 ENTITY = "calendar"
 HOURS_SETTING = "working_hours"
+CLOSURES_SETTING = "calendar_closures"
+RANGE_MAX_DAYS = 31
+"""The longest range entered at once (the Spring Festival holiday is nine days at most)."""
 
 
 def set_working_hours(store: Store, spans: Sequence[tuple[time, time]]) -> Outcome[None]:
@@ -123,4 +136,102 @@ def enter_year(
             },
         )
         work.changed(ChangeKind.CALENDAR, year)
+    return Outcome(None, work.changes)
+
+
+# -- a year's schedule, piece by piece ---------------------------------------------------
+
+
+def _days(start: date, end: date | None) -> list[date]:
+    first = check_date(start, F_DATE)
+    last = first if end is None else check_date(end, F_DATE)
+    if last < first:
+        raise ValidationError(N_("The range ends before it starts."))
+    if (last - first).days >= RANGE_MAX_DAYS:
+        raise ValidationError(
+            N_("A range is {days} days at most: enter a longer one in parts."),
+            days=RANGE_MAX_DAYS,
+        )
+    for d in (first, last):
+        if not 2000 <= d.year <= 2100:
+            raise ValidationError(N_("The year must be between 2000 and 2100."))
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _closures(work: Work) -> set[str]:
+    row = work.session.get(Setting, CLOSURES_SETTING)
+    return set(row.value.get("days", [])) if row is not None else set()
+
+
+def _keep_closures(work: Work, days: set[str]) -> None:
+    row = work.session.get(Setting, CLOSURES_SETTING)
+    value = {"days": sorted(days)}
+    if row is None:
+        work.session.add(Setting(key=CLOSURES_SETTING, value=value))
+    elif row.value != value:
+        row.value = value
+    work.changed(ChangeKind.SETTING, 0)
+
+
+def _put_days(
+    store: Store, days: Sequence[date], is_workday: bool, name: str, *, closure: bool
+) -> Outcome[None]:
+    text = clean_text(name, F_NAME, max_length=NAME_MAX, required=True)
+    calendar = store.calendar()
+    with store.work() as work:
+        closures = _closures(work)
+        for d in days:
+            row = work.session.get(CalendarDay, d)
+            before = None if row is None else row.is_workday
+            if row is None:
+                work.session.add(CalendarDay(day=d, is_workday=is_workday, note=text))
+            else:
+                row.is_workday, row.note = is_workday, text
+            work.record(ENTITY, d.toordinal(), f"day:{d.isoformat()}", before, is_workday)
+            work.changed(ChangeKind.CALENDAR, d.toordinal())
+            if closure:
+                closures.add(d.isoformat())
+            else:
+                closures.discard(d.isoformat())
+        # A year the library does not know is entered from its first piece on (its
+        # warning goes); a year it knows keeps the library's days under these.
+        for year in sorted({d.year for d in days}):
+            known = calendar.coverage(year) != "fallback"
+            if not closure and not known and work.session.get(CalendarYear, year) is None:
+                work.session.add(CalendarYear(year=year, entered_at=work.now, note=text))
+                work.record(ENTITY, year, "year", None, text)
+                work.changed(ChangeKind.CALENDAR, year)
+        _keep_closures(work, closures)
+    return Outcome(None, work.changes)
+
+
+def add_holidays(store: Store, start: date, end: date | None, name: str) -> Outcome[None]:
+    """Public holidays from ``start`` to ``end`` (included; None: one day), named."""
+    return _put_days(store, _days(start, end), False, name, closure=False)
+
+
+def add_make_up_day(store: Store, day: date, name: str) -> Outcome[None]:
+    """A make-up working day (调休上班), usually a weekend day, named after its holiday."""
+    return _put_days(store, _days(day, None), True, name, closure=False)
+
+
+def add_closure(store: Store, start: date, end: date | None, name: str) -> Outcome[None]:
+    """The office's own days off (a move, a local event): no working time on them."""
+    return _put_days(store, _days(start, end), False, name, closure=True)
+
+
+def remove_day(store: Store, day: date) -> Outcome[None]:
+    """Take an entered day out again: the day is as weekends and the library say."""
+    checked = check_date(day, F_DATE)
+    with store.work() as work:
+        row = work.session.get(CalendarDay, checked)
+        if row is None:
+            raise NotFoundError(N_("{day} is not among the days entered."), day=checked.isoformat())
+        work.record(ENTITY, checked.toordinal(), f"day:{checked.isoformat()}", row.is_workday, None)
+        work.session.delete(row)
+        work.changed(ChangeKind.CALENDAR, checked.toordinal())
+        closures = _closures(work)
+        if checked.isoformat() in closures:
+            closures.discard(checked.isoformat())
+            _keep_closures(work, closures)
     return Outcome(None, work.changes)

@@ -203,8 +203,10 @@ def file_to_case(
     case_id: int | None,
     *,
     expected_versions: Mapping[int, int] | None = None,
+    undoing: bool = False,
 ) -> Outcome[list[int]]:
     """File many communications to one case at once (``None`` makes them unfiled again).
+    ``undoing``: this puts back an earlier filing, and each timeline says so.
 
     ``expected_versions`` (communication id → the version the list showed): when a
     colleague has changed one of them since (filed it elsewhere), nothing is filed and
@@ -248,6 +250,8 @@ def file_to_case(
                     case_id,
                     case_id=case_id if case_id is not None else row.case_id,
                 )
+                if undoing:
+                    work.record(ENTITY, row.id, "undone", None, None, case_id=row.case_id)
         if moved:
             # One statement for many rows: their versions move on here, as the ORM's own
             # save would move them, and only from the versions just read (a colleague's

@@ -335,4 +335,4 @@ def test_the_message_itself_ranks_the_cases_and_1_files_to_the_best(
     view.table.setFocus()
     qtbot.keyClick(view.table, "1")
     assert _case_of(store, [outcome.value.id]) == {case_id}
-    assert view.status.text() == f"Filed 1 to {reference}. Press U to undo."
+    assert view.status.text() == f"Filed 1 to {reference}. U or Ctrl+Z to undo."

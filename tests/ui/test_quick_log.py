@@ -363,7 +363,8 @@ def test_the_pinned_current_case_serves_callers_without_an_open_case(
     qtbot.keyClick(panel.who, Qt.Key.Key_Return)
     # The officer's current case is one of this caller's: it wins over the latest.
     assert panel.case_id() == office["older"]
-    panel.discard()
+    panel.reset()
+    panel.who.setFocus()
     # 温春芳 has no open case at all: the current case is offered.
     qtbot.keyClicks(panel.who, "wcf")
     qtbot.keyClick(panel.who, Qt.Key.Key_Down)
@@ -496,7 +497,9 @@ def test_an_invalid_number_is_said_plainly_and_nothing_is_saved(
     panel.notes.insertPlainText("这条不该保存")
     qtbot.keyClick(panel.notes, Qt.Key.Key_Return)
     assert panel.isVisible()
-    assert "1234567890123456789" in panel.status.text()
+    assert "1234567890123456789" in panel.who_message.text()  # beside the field, once
+    assert "1234567890123456789" not in panel.status.text()
+    assert panel.status.text() == "Not saved: fix the field marked in red."
     assert panel.who.hasFocus()
     assert errors == []
     assert len(_logged(store)) == before
@@ -658,8 +661,12 @@ def test_a_half_typed_log_survives_hiding_and_a_restart(
     assert ui_settings.value(DRAFT_KEY) is None  # saved: no draft left
 
 
-def test_discard_forgets_the_draft(
-    window: MainWindow, store: Store, qtbot: QtBot, ui_settings: QSettings
+def test_discard_asks_then_forgets_the_draft(
+    window: MainWindow,
+    store: Store,
+    qtbot: QtBot,
+    ui_settings: QSettings,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     before = len(_logged(store))
     panel = _open(window, qtbot)
@@ -667,7 +674,21 @@ def test_discard_forgets_the_draft(
     panel.notes.insertPlainText("草稿")
     panel.store_draft()
     assert ui_settings.value(DRAFT_KEY) is not None
+    asked: list[str] = []
+    answer = QMessageBox.StandardButton.No
+
+    def question(_parent: QWidget, _title: str, text: str, *_a: object) -> object:
+        asked.append(text)
+        return answer
+
+    monkeypatch.setattr(QMessageBox, "question", question)
     qtbot.mouseClick(panel.discard_button, Qt.MouseButton.LeftButton)
+    assert asked == ["Throw away what you typed in this log? It cannot be brought back."]
+    assert panel.notes.toPlainText() == "草稿"  # No, the default: nothing lost
+    assert ui_settings.value(DRAFT_KEY) is not None
+    answer = QMessageBox.StandardButton.Yes
+    qtbot.mouseClick(panel.discard_button, Qt.MouseButton.LeftButton)
+    assert len(asked) == 2
     assert ui_settings.value(DRAFT_KEY) is None
     assert (panel.who.text(), panel.notes.toPlainText()) == ("", "")
     assert panel.candidates_model.rowCount() == 0
@@ -719,7 +740,8 @@ def test_a_follow_up_is_parsed_as_typed_and_stored(
     qtbot.keyClick(panel.follow_up, Qt.Key.Key_Return)
     assert panel.isVisible()
     assert panel.follow_up.hasFocus()
-    assert "someday" in panel.status.text()
+    assert "someday" in panel.follow_up_result.text()
+    assert "someday" not in panel.status.text()  # said once, beside the field
     assert len(_logged(store)) == before
     panel.follow_up.clear()
     qtbot.keyClicks(panel.follow_up, "in 2 working hours")
@@ -817,3 +839,117 @@ def test_counting_keys_counts_what_is_sent(qtbot: QtBot) -> None:
     keys.commit(line, "魏晨帆")
     assert keys.count == 6
     assert line.text() == "2786魏晨帆"
+
+
+# -- the form's messages, the duration, discarding ---------------------------------------------
+
+
+def test_every_problem_is_said_once_beside_its_field(
+    window: MainWindow, store: Store, qtbot: QtBot, errors: list[str]
+) -> None:
+    before = len(_logged(store))
+    panel = _open(window, qtbot)
+    panel.resize(940, 560)
+    qtbot.keyClicks(panel.who, "zzzz")  # nobody
+    panel.case.setFocus()
+    panel.case.setEditText("no such case")
+    panel.duration.setFocus()
+    panel.duration.selectAll()
+    qtbot.keyClicks(panel.duration, "abc")
+    qtbot.keyClicks(panel.follow_up, "someday")
+    bottom = panel.status.geometry().bottom()
+    assert not panel.save()
+    assert len(_logged(store)) == before
+    assert errors == []
+    red = "b3261e"
+    assert "zzzz" in panel.who_message.text()
+    assert red in panel.who_message.styleSheet()
+    assert panel.details.case_message.isVisible()
+    assert red in panel.details.case_message.styleSheet()
+    assert "abc" in panel.details.duration_message.text()
+    assert red in panel.details.duration_message.styleSheet()
+    assert "someday" in panel.follow_up_result.text()
+    # The bottom line only counts them, on one line that never grows over the form.
+    assert panel.status.text() == "Not saved: fix the 4 fields marked in red."
+    assert not panel.status.wordWrap()
+    assert panel.status.geometry().bottom() == bottom
+    for message in (panel.who_message.text(), panel.follow_up_result.text()):
+        assert message not in panel.status.text()
+    assert panel.who.hasFocus()  # the first field to fix
+    # Typing a duration again takes its refusal away.
+    panel.duration.setFocus()
+    panel.duration.selectAll()
+    qtbot.keyClicks(panel.duration, "5")
+    assert not panel.details.duration_message.isVisible()
+
+
+def test_the_follow_up_examples_speak_the_screens_language(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    set_language("zh_CN")
+    window.retranslate()
+    panel = _open(window, qtbot)
+    panel.follow_up.insert("某天")  # typed through the input method
+    said = panel.follow_up_result.text()
+    assert "某天" in said
+    assert "明天" in said
+    for english in ("working", "tomorrow", "Friday", "next", "Write"):
+        assert english not in said
+    set_language("en")
+    window.retranslate()
+    panel.follow_up.clear()
+    qtbot.keyClicks(panel.follow_up, "someday")
+    assert "tomorrow 9:00" in panel.follow_up_result.text()
+    assert "明天" not in panel.follow_up_result.text()
+
+
+def test_the_duration_saved_is_what_the_box_says_beside_the_running_clock(
+    window: MainWindow,
+    store: Store,
+    clock: Clock,
+    qtbot: QtBot,
+    office: dict[str, int],
+    errors: list[str],
+) -> None:
+    panel = _open(window, qtbot)
+    clock.advance(95)
+    panel.duration.show_running()  # the tick, once a second
+    assert panel.duration.text() == "1:35"
+    assert panel.details.clock_label.text() == "⏱ 1:35, running"
+    # The officer says the call took seven minutes: the box keeps it, the clock runs on.
+    panel.duration.setFocus()
+    panel.duration.selectAll()
+    qtbot.keyClicks(panel.duration, "7")
+    clock.advance(20)
+    panel.duration.show_running()
+    assert panel.duration.text() == "7"
+    assert panel.details.clock_label.text() == "⏱ 1:55, not used"
+    panel.notes.insertPlainText("约好下周见面")
+    qtbot.keyClick(panel.notes, Qt.Key.Key_Return)
+    assert errors == []
+    assert _logged(store)[-1].duration_seconds == 7 * 60
+    # Cleared, the box follows the clock again: what it shows when saved is saved.
+    panel = _open(window, qtbot)
+    clock.advance(42)
+    panel.duration.setFocus()
+    panel.duration.selectAll()
+    qtbot.keyClicks(panel.duration, "9")
+    panel.duration.clear()
+    qtbot.keyClicks(panel.duration, "")  # the box emptied by the officer
+    panel.duration.textEdited.emit("")
+    panel.duration.show_running()
+    assert panel.duration.text() == "0:42"
+    panel.notes.insertPlainText("短信确认")
+    qtbot.keyClick(panel.notes, Qt.Key.Key_Return)
+    assert _logged(store)[-1].duration_seconds == 42
+
+
+def test_discard_does_not_ask_when_nothing_would_be_lost(
+    window: MainWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append("asked"))
+    panel = _open(window, qtbot)
+    qtbot.mouseClick(panel.discard_button, Qt.MouseButton.LeftButton)
+    assert asked == []
+    assert panel.who.hasFocus()

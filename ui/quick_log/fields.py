@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QWidget,
 )
 
@@ -36,7 +37,7 @@ from coordinator.queries.caller_card import CardCase, defaults
 from coordinator.queries.follow_up import follow_up_from_text
 from coordinator.store.storage import Store
 from ui.quick_log.draft import CallTime, format_duration, parse_duration, when_text
-from ui.quick_log.style import ERROR_STYLE, OK_STYLE, say
+from ui.quick_log.style import ERROR_STYLE, HINT_STYLE, OK_STYLE, say
 
 OTHER_CASES: Final = 300
 """Open cases offered besides the caller's own, the most recently opened first."""
@@ -201,17 +202,19 @@ class CaseBox(QComboBox):
 
 
 class DurationBox(QLineEdit):
-    """How long the call took: the running time, ticking while the panel is shown, or
-    what the officer typed ("5" is five minutes; cleared, the timer fills it again)."""
+    """How long the call took, as saved: the call's clock, ticking in the box while the
+    panel is shown, until the officer types their own figure ("5" is five minutes;
+    cleared, the clock fills it again). What is saved is what the box says."""
 
     typed = Signal()  # the officer typed a duration (or cleared theirs)
+    clock_moved = Signal()  # the call's clock reads another second
 
     def __init__(self, clock: Callable[[], datetime], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.call = CallTime(clock)
         self.by_hand = False
         """The officer typed the duration: the timer no longer writes over it."""
-        self.setMaximumWidth(self.fontMetrics().horizontalAdvance("0:00:00") * 2)
+        self.setMaximumWidth(self.fontMetrics().horizontalAdvance("0:00:00") + 24)
         self.tick = QTimer(self)
         self.tick.setInterval(TICK_MS)
         self.tick.timeout.connect(self.show_running)
@@ -224,10 +227,14 @@ class DurationBox(QLineEdit):
     def show_running(self) -> None:
         if not self.by_hand:
             self.setText(format_duration(self.call.seconds()))
+        self.clock_moved.emit()
 
     def seconds(self) -> int:
-        """The duration to log; ValidationError when the typed text is none."""
-        return parse_duration(self.text()) if self.by_hand else self.call.seconds()
+        """The duration to log, read from the box (brought up to the clock's second first
+        while it follows the clock); ValidationError when the typed text is none."""
+        if not self.by_hand:
+            self.show_running()
+        return parse_duration(self.text())
 
     def as_typed(self) -> str | None:
         """What a draft keeps: the officer's text, or None while the timer fills it."""
@@ -278,6 +285,21 @@ class LogDetails(QWidget):
         self.duration_label = QLabel(self)
         self.duration = DurationBox(clock, self)
         self.duration_label.setBuddy(self.duration)
+        # The call's clock beside the box, always: the officer sees that the duration
+        # follows it (or that their own figure is kept), and why a figure is refused.
+        self.clock_label = QLabel(self)
+        self.clock_label.setTextFormat(Qt.TextFormat.PlainText)
+        # It never widens the panel: the box's own width comes first.
+        self.clock_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.duration.setMinimumWidth(self.fontMetrics().horizontalAdvance("0:00:00") + 16)
+        self.case_message = QLabel(self)
+        self.case_message.setTextFormat(Qt.TextFormat.PlainText)
+        self.case_message.setWordWrap(True)
+        self.case_message.hide()
+        self.duration_message = QLabel(self)
+        self.duration_message.setTextFormat(Qt.TextFormat.PlainText)
+        self.duration_message.setWordWrap(True)
+        self.duration_message.hide()
         self.notes_label = QLabel(self)
         self.notes = QPlainTextEdit(self)
         self.notes.setTabChangesFocus(True)
@@ -294,23 +316,29 @@ class LogDetails(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         grid.addWidget(self.case_label, 0, 0)
         grid.addWidget(self.case, 0, 1, 1, 5)
-        grid.addWidget(self.channel_label, 1, 0)
-        grid.addWidget(self.channel, 1, 1)
-        grid.addWidget(self.direction_button, 1, 2)
-        grid.addWidget(self.duration_label, 1, 3, Qt.AlignmentFlag.AlignRight)
-        grid.addWidget(self.duration, 1, 4)
+        grid.addWidget(self.case_message, 1, 1, 1, 5)
+        grid.addWidget(self.channel_label, 2, 0)
+        grid.addWidget(self.channel, 2, 1)
+        grid.addWidget(self.direction_button, 2, 2)
+        grid.addWidget(self.duration_label, 2, 3, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(self.duration, 2, 4)
+        grid.addWidget(self.clock_label, 2, 5)
+        grid.addWidget(self.duration_message, 3, 1, 1, 5)
         grid.setColumnStretch(5, 1)
-        grid.setRowStretch(2, 1)
-        grid.addWidget(self.notes_label, 2, 0, Qt.AlignmentFlag.AlignTop)
-        grid.addWidget(self.notes, 2, 1, 1, 5)
-        grid.addWidget(self.follow_up_label, 3, 0)
-        grid.addWidget(self.follow_up, 3, 1, 1, 2)
-        grid.addWidget(self.follow_up_result, 3, 3, 1, 3)
+        grid.setRowStretch(4, 1)
+        grid.addWidget(self.notes_label, 4, 0, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(self.notes, 4, 1, 1, 5)
+        grid.addWidget(self.follow_up_label, 5, 0)
+        grid.addWidget(self.follow_up, 5, 1, 1, 2)
+        # Below the field, the form's whole width: a refusal lists examples.
+        grid.addWidget(self.follow_up_result, 6, 1, 1, 5)
 
         self.case.chosen.connect(self.edited)
         self.channel.activated.connect(self._channel_activated)
         self.direction_button.toggled.connect(self._direction_toggled)
         self.duration.typed.connect(self.edited)
+        self.duration.typed.connect(self._duration_typed)
+        self.duration.clock_moved.connect(self.show_clock)
         self.duration.returnPressed.connect(self.save_requested)
         self.notes.textChanged.connect(self.edited)
         self.follow_up.textChanged.connect(self._follow_up_edited)
@@ -322,7 +350,13 @@ class LogDetails(QWidget):
         for i, value in enumerate(Channel):
             self.channel.setItemText(i, cap(CHANNEL[value]))
         self.duration_label.setText(_("Duration:"))
-        self.duration.setToolTip(_("Filled by the running timer; type minutes (5) or 3:20."))
+        self.duration.setToolTip(
+            _(
+                "What is saved. It follows the call's clock until you type your own figure: "
+                "minutes (5) or 3:20. Clear it to follow the clock again."
+            )
+        )
+        self.show_clock()
         self.notes_label.setText(_("Notes:"))
         self.notes.setPlaceholderText(
             _("What was said. Enter saves; Shift+Enter starts a new line.")
@@ -338,6 +372,40 @@ class LogDetails(QWidget):
         self.case.chosen_by_hand = False
         self.channel_chosen = False
         self.direction_button.setChecked(False)
+        self.show_case_message("", "")
+        self.show_duration_problem("")
+
+    # -- case and duration messages --------------------------------------------------
+
+    def show_case_message(self, text: str, style: str) -> None:
+        say(self.case_message, text, style)
+        self.case_message.setVisible(bool(text))
+
+    def _duration_typed(self) -> None:
+        self.show_duration_problem("")
+        self.show_clock()
+
+    def show_duration_problem(self, text: str) -> None:
+        """A duration that is none, said below the box until it is typed again."""
+        say(self.duration_message, text, ERROR_STYLE)
+        self.duration_message.setVisible(bool(text))
+
+    def show_clock(self) -> None:
+        """Beside the box: the call's clock, and whether the box follows it."""
+        running = format_duration(self.duration.call.seconds())
+        if self.duration.by_hand:
+            say(self.clock_label, _("⏱ {time}, not used").format(time=running), HINT_STYLE)
+            self.clock_label.setToolTip(
+                _(
+                    "The call's clock. The duration you typed is saved; "
+                    "clear it to follow the clock."
+                )
+            )
+        else:
+            say(self.clock_label, _("⏱ {time}, running").format(time=running), OK_STYLE)
+            self.clock_label.setToolTip(
+                _("The call's clock, since the panel opened: the duration follows it.")
+            )
 
     # -- channel and direction -------------------------------------------------------
 

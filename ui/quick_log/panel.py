@@ -44,7 +44,15 @@ from PySide6.QtGui import (
     QShowEvent,
     QTextCursor,
 )
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from coordinator.errors import DomainError
 from coordinator.i18n import _
@@ -54,7 +62,7 @@ from coordinator.services import communications
 from coordinator.store.changes import ChangeKind, ChangeSet
 from coordinator.store.storage import Store
 from ui.dialogs.chat_paste import ChatPasteDialog
-from ui.hub import Hub
+from ui.hub import Hub, confirm
 from ui.quick_log.draft import DRAFT_DELAY_MS, Draft, forget_draft, keep_draft, load_draft
 from ui.quick_log.fields import LogDetails, case_problem_text
 from ui.quick_log.style import ERROR_STYLE, HINT_STYLE, say
@@ -125,9 +133,10 @@ class QuickLogPanel(QDialog):
 
         self.paste_button = QPushButton(self)
         self.discard_button = QPushButton(self)
+        # One short line: what is wrong is said beside each field, not here again.
         self.status = QLabel(self)
-        self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.save_button = QPushButton(self)
         # Enter is the panel's own key (accept the caller, save): no button takes it.
         for button in (self.paste_button, self.discard_button, self.save_button):
@@ -281,10 +290,7 @@ class QuickLogPanel(QDialog):
             self.case.show_problem()
 
     def _show_case_problem(self, problem: str) -> None:
-        if problem:
-            say(self.status, problem, HINT_STYLE)
-        elif self.status.text() == case_problem_text():
-            say(self.status, "", "")
+        self.details.show_case_message(problem, HINT_STYLE)
 
     def _apply_defaults(self) -> None:
         """Case and channel for the caller shown, unless the officer chose them.
@@ -355,12 +361,11 @@ class QuickLogPanel(QDialog):
         if self.new_contact_open():
             self.caller.create_contact()
             return False
-        problem, focus = self._problem()
-        if problem:
-            say(self.status, problem, ERROR_STYLE)
-            if focus is not None:
-                focus.setFocus()
+        problems = self._problems()
+        if problems:
+            self._show_problems(problems)
             return False
+        say(self.status, "", "")
         contact_id = self.shown_contact_id()
         number = "" if contact_id is not None else self.caller.unknown_number()
         due = self.details.follow_up_due()
@@ -388,37 +393,70 @@ class QuickLogPanel(QDialog):
         self.logged.emit(outcome.value.id, summary)
         return True
 
-    def _problem(self) -> tuple[str, QWidget | None]:
-        """What keeps the log from being saved, in words, and the field to fix."""
-        if self.who_problem:
-            return self.who_problem, self.who
+    def _problems(self) -> list[tuple[str, QWidget]]:
+        """Everything that keeps the log from being saved, in words, each with the field
+        to fix (in the order of the form)."""
+        problems: list[tuple[str, QWidget]] = []
         typed = self.who.text().strip()
-        if typed and self.shown_contact_id() is None and not self.caller.unknown_number():
-            return (
-                _(
-                    "Nobody is chosen for “{text}”: choose a caller, or clear the line to log "
-                    "without one."
-                ).format(text=typed),
-                self.who,
+        if self.who_problem:
+            problems.append((self.who_problem, self.who))
+        elif typed and self.shown_contact_id() is None and not self.caller.unknown_number():
+            problems.append(
+                (
+                    _(
+                        "Nobody is chosen for “{text}”: choose a caller, or clear the line to "
+                        "log without one."
+                    ).format(text=typed),
+                    self.who,
+                )
             )
-        if not typed and not self.notes.toPlainText().strip():
-            return _("Nothing to log yet: type who called, or a note."), self.who
+        elif not typed and not self.notes.toPlainText().strip():
+            problems.append((_("Nothing to log yet: type who called, or a note."), self.who))
         if not self.case_text_matches():
-            return case_problem_text(), self.case
-        try:
-            self.details.follow_up_due()
-        except DomainError as exc:
-            return exc.message(), self.follow_up
+            problems.append((case_problem_text(), self.case))
         try:
             self.duration.seconds()
         except DomainError as exc:
-            return exc.message(), self.duration
-        return "", None
+            problems.append((exc.message(), self.duration))
+        try:
+            self.details.follow_up_due()
+        except DomainError as exc:
+            problems.append((exc.message(), self.follow_up))
+        return problems
 
-    def discard(self) -> None:
-        """Throw the log away, here and in QSettings, and start afresh."""
+    def _show_problems(self, problems: list[tuple[str, QWidget]]) -> None:
+        """Each problem in red beside its field; a short line at the bottom; the
+        keyboard on the first field to fix."""
+        for message, field in problems:
+            if field is self.who:
+                say(self.who_message, message, ERROR_STYLE)
+            elif field is self.case:
+                self.details.show_case_message(message, ERROR_STYLE)
+            elif field is self.duration:
+                self.details.show_duration_problem(message)
+            else:  # the follow-up says its own refusal beside it as it is typed
+                self.details.show_follow_up()
+        say(
+            self.status,
+            _("Not saved: fix the field marked in red.")
+            if len(problems) == 1
+            else _("Not saved: fix the {n} fields marked in red.").format(n=len(problems)),
+            ERROR_STYLE,
+        )
+        problems[0][1].setFocus()
+
+    def discard(self) -> bool:
+        """Throw the log away, here and in QSettings, and start afresh; asked first when
+        something typed would be lost (No, the default, keeps it)."""
+        if self.has_input() and not confirm(
+            self,
+            _("Discard this log"),
+            _("Throw away what you typed in this log? It cannot be brought back."),
+        ):
+            return False
         self.reset()
         self.who.setFocus()
+        return True
 
     def reset(self) -> None:
         self._loading = True

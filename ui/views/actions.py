@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coordinator.errors import EditConflictError
+from coordinator.errors import DomainError, EditConflictError
 from coordinator.held_words import duration_text
 from coordinator.i18n import _
 from coordinator.kinds import ActionStatus
@@ -39,6 +39,7 @@ from coordinator.queries import actions as aq
 from coordinator.queries.actions import ActionFilter, DepartmentLoad
 from coordinator.services import actions
 from coordinator.store.changes import ChangeKind, ChangeSet
+from coordinator.store.records import ActionRecord
 from coordinator.store.storage import Store
 from ui.hub import Hub
 from ui.views.across_cases import AcrossCasesList
@@ -54,6 +55,7 @@ from ui.widgets.keys import name_status_actions, status_actions
 from ui.widgets.mine import MineFilter
 from ui.widgets.rows_model import RowsModel
 from ui.widgets.tables import Kind, reload_keeping_selection, select_ids, set_up_table
+from ui.widgets.undo import statuses_changed
 
 ALL_DEPARTMENTS = 0  # the id of the summary's first row
 STATUS_OPEN = "open"
@@ -323,8 +325,13 @@ class ActionsView(AcrossCasesList):
                 return
             reason = answer
         self._own_change = True
+        changed: list[tuple[ActionRecord, ActionRecord]] = []
         try:
             for action_id in ids:
+                try:
+                    before = aq.get(self.store, action_id)
+                except DomainError:  # deleted a moment ago: the service says so below
+                    before = None
                 outcome = attempt_edit(
                     self.hub,
                     self,
@@ -340,8 +347,11 @@ class ActionsView(AcrossCasesList):
                     break
                 if outcome is None:
                     break
+                if before is not None:
+                    changed.append((before, outcome.value))
         finally:
             self._own_change = False
+            statuses_changed(self.hub, changed)
 
     def _version_shown(self, action_id: int) -> int | None:
         row = self.model.row_of(action_id)

@@ -66,7 +66,6 @@ ROWS_CONSIDERED = 200
 RANKED_ROWS = 20
 """Selected messages the filing model reads (their scores add up)."""
 SEARCH_DELAY_MS = 150
-UNDO_DEPTH = 20
 
 
 def _list(names: Sequence[str]) -> str:
@@ -86,7 +85,6 @@ class InboxView(QWidget):
         self.store = store
         self.hub = hub
         self.clock = clock
-        self.undo_stack: list[Filing] = []
         self._suggestions: list[CaseChoice] = []
         self._suggested_for: tuple[object, ...] | None = None
         self._syncing = False
@@ -190,6 +188,7 @@ class InboxView(QWidget):
         self.model.rowsInserted.connect(self._count_changed)
         self.model.modelReset.connect(self._count_changed)
         hub.changed.connect(self.on_changed)
+        hub.undo_changed.connect(self._update_buttons)
         self.foresight = hub.foresight
         self.foresight.ready.connect(self.suggest_again)
         self.foresight.start()
@@ -375,36 +374,45 @@ class InboxView(QWidget):
         if outcome is None:
             return False
         if outcome.value:
-            self.undo_stack.append(Filing(tuple(outcome.value), choice.case_id, choice.reference))
-            del self.undo_stack[:-UNDO_DEPTH]
-        self.status.setText(
-            _("Filed {n} to {case}. Press U to undo.").format(n=len(ids), case=choice.reference)
-        )
+            filing = Filing(tuple(outcome.value), choice.case_id, choice.reference)
+            said = _("Filed {n} to {case}. U or Ctrl+Z to undo.").format(
+                n=len(ids), case=choice.reference
+            )
+            self.hub.did(said, lambda widget: self._unfile(filing, widget))
+            self.status.setText(said)
         self._after_rows_left(first_row)
         return True
 
     def undo(self) -> None:
-        """File the rows of the last filing back to unfiled (those still in that case)."""
-        if not self.undo_stack:
-            self.status.setText(_("Nothing to undo."))
-            return
-        filing = self.undo_stack.pop()
+        """U: the last thing done in the window taken back (here, most often a filing)."""
+        text = self.hub.undo(self)
+        if text is not None:
+            self.status.setText(text)
+        self._update_buttons()
+
+    def _unfile(self, filing: Filing, widget: QWidget | None) -> str | None:
+        """The rows of ``filing`` back to unfiled (those still in that case)."""
         found = cq.rows(self.store, filing.ids)
         still = [i for i in filing.ids if i in found and found[i].case_id == filing.case_id]
         if not still:
-            self.status.setText(
-                _("Those communications were moved or deleted since: nothing to undo.")
-            )
-            self._update_buttons()
-            return
-        if self.hub.call(self, communications.file_to_case, still, None) is None:
-            self.undo_stack.append(filing)
-            return
+            return _("Those communications were moved or deleted since: nothing to undo.")
+        outcome = attempt_edit(
+            self.hub,
+            widget,
+            communications.file_to_case,
+            still,
+            None,
+            expected_versions={i: found[i].row_version for i in still},
+            undoing=True,
+        )
+        if isinstance(outcome, EditConflictError):
+            self.hub.show_error(widget, outcome.message())
+            return None
+        if outcome is None:
+            return None
         self.select_ids(still)
         self.table.setFocus()
-        self.status.setText(
-            _("{n} back in the inbox from {case}.").format(n=len(still), case=filing.reference)
-        )
+        return _("{n} back in the inbox from {case}.").format(n=len(still), case=filing.reference)
 
     def delete_selected(self) -> None:
         ids = self.selected_ids()
@@ -552,7 +560,7 @@ class InboxView(QWidget):
         has_rows = bool(self.table.selectionModel().selectedRows())
         self.file_button.setEnabled(has_rows and self.chosen_case() is not None)
         self.delete_button.setEnabled(has_rows)
-        self.undo_button.setEnabled(bool(self.undo_stack))
+        self.undo_button.setEnabled(bool(self.hub.undo_stack))
 
     def retranslate(self) -> None:
         self.keys_hint.setText(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from coordinator.errors import NotFoundError, TransitionError, ValidationError
+from coordinator.errors import EditConflictError, NotFoundError, TransitionError, ValidationError
 from coordinator.kinds import ActionStatus
 from coordinator.queries import actions as action_queries
 from coordinator.services import actions, cases, contacts, organisations
@@ -16,7 +16,7 @@ from coordinator.store.records import ActionRecord
 from coordinator.store.storage import Store
 
 if TYPE_CHECKING:
-    from tests.conftest import EventLog, Refused
+    from tests.conftest import EventLog, FixedClock, Refused
 
 MON = (2025, 6, 9)  # an ordinary working week: Mon 9 - Fri 13 June 2025
 TUE = (2025, 6, 10)
@@ -570,3 +570,76 @@ def test_get_returns_one_step_with_its_dependencies(store: Store) -> None:
     assert action_queries.get(store, with_deps.id) == with_deps
     with pytest.raises(NotFoundError):
         action_queries.get(store, 999_999)
+
+
+def test_undo_status_puts_back_the_clock_and_the_pauses(
+    store: Store, landing: dict[str, ActionRecord], log: EventLog, clock: FixedClock
+) -> None:
+    park = landing["park"]
+    clock.set(*MON, 9)
+    started = actions.set_status(store, park.id, "in_progress").value
+    clock.set(*MON, 10)
+    paused = actions.set_status(store, park.id, "waiting_company", reason="等企业补材料").value
+    assert len(paused.pauses) == 1
+    clock.set(*TUE, 10)
+    resumed = actions.set_status(store, park.id, "in_progress").value
+    assert resumed.due_at != paused.due_at  # moved on by the working time paused
+    log.new()
+
+    # Undoing the resume reopens the pause and puts the due time back.
+    back = actions.undo_status(store, park.id, paused, expected_version=resumed.row_version)
+    assert back.value.status == ActionStatus.WAITING_COMPANY
+    assert back.value.pauses == paused.pauses
+    assert back.value.due_at == paused.due_at
+    assert back.value.blocked_reason == "等企业补材料"
+    fields = [e.field for e in log.new()]
+    assert fields[0] == "status"
+    assert fields[-1] == "undone"
+    assert "due_at" in fields
+
+    # Undoing the pause itself drops the pause it opened.
+    again = actions.undo_status(
+        store, park.id, started, expected_version=back.value.row_version
+    ).value
+    assert again.status == ActionStatus.IN_PROGRESS
+    assert again.pauses == ()
+    assert again.blocked_reason == ""
+
+    # Done straight back to to do, which no transition allows: an undo is no transition.
+    fresh = landing["licence"]
+    done = actions.set_status(store, fresh.id, "in_progress").value
+    todo = actions.undo_status(store, fresh.id, fresh, expected_version=done.row_version).value
+    assert (todo.status, todo.requested_at, todo.due_at) == (ActionStatus.TODO, None, None)
+
+
+def test_undo_status_refuses_a_step_changed_since(
+    store: Store, landing: dict[str, ActionRecord]
+) -> None:
+    park = landing["park"]
+    moved = actions.set_status(store, park.id, "in_progress").value
+    actions.update(store, park.id, notes="改了备注")
+    with pytest.raises(EditConflictError):
+        actions.undo_status(store, park.id, park, expected_version=moved.row_version)
+    assert action_queries.get(store, park.id).status == ActionStatus.IN_PROGRESS
+
+
+def test_a_deleted_step_is_restored_with_its_links_and_pauses(
+    store: Store, landing: dict[str, ActionRecord], log: EventLog
+) -> None:
+    licence, seal, bank = landing["licence"], landing["seal"], landing["bank"]
+    actions.set_status(store, seal.id, "waiting_company", reason="等企业来人")
+    kept = action_queries.get(store, seal.id)
+    gone = actions.delete(store, seal.id).value
+    assert gone.dependants == (bank.id,)
+    log.new()
+    back = actions.restore(store, gone)
+    assert back.value == kept  # the same id, fields, links and pauses
+    assert back.changes.ids_of(ChangeKind.ACTION) == {seal.id, bank.id}
+    assert action_queries.get(store, bank.id).depends_on == tuple(sorted((licence.id, seal.id)))
+    assert [(e.entity_id, e.field) for e in log.new()] == [
+        (seal.id, "restored"),
+        (seal.id, "depends_on"),
+        (bank.id, "depends_on"),
+    ]
+    with pytest.raises(TransitionError):
+        actions.restore(store, gone)  # it is there already

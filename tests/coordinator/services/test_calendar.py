@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
-from coordinator.errors import ValidationError
+from coordinator.errors import NotFoundError, ValidationError
 from coordinator.queries import calendar as calendar_queries
 from coordinator.queries.calendar import CalendarStatus
 from coordinator.services import actions, calendar, cases, organisations
@@ -217,3 +217,93 @@ def test_year_refusals(store: Store, refused: Refused) -> None:
         holidays=[date(2027, 2, 6)],
         make_up_workdays=[date(2027, 2, 6)],
     )
+
+
+# -- a year's schedule entered piece by piece ---------------------------------------------------
+
+
+def test_a_new_years_schedule_entered_piece_by_piece(store: Store, log: EventLog) -> None:
+    assert store.calendar().coverage(2031) == "fallback"  # no library knows it
+    calendar.add_holidays(store, date(2031, 1, 22), date(2031, 1, 28), "春节")
+    calendar.add_make_up_day(store, date(2031, 2, 8), "春节")
+    out = calendar.add_closure(store, date(2031, 3, 3), None, "办公室搬迁")
+    assert out.changes.touches(ChangeKind.CALENDAR)
+    working = store.calendar()
+    assert working.coverage(2031) == "entered"  # its warning goes
+    assert not working.is_workday(date(2031, 1, 22))  # a Wednesday off
+    assert working.is_workday(date(2031, 2, 8))  # a Saturday worked
+    assert not working.is_workday(date(2031, 3, 3))
+    year = calendar_queries.year_schedule(store, 2031)
+    assert [(d.day.isoformat(), d.kind, d.name) for d in year.days] == [
+        *((f"2031-01-{n}", "holiday", "春节") for n in range(22, 29)),
+        ("2031-02-08", "make_up", "春节"),
+        ("2031-03-03", "closure", "办公室搬迁"),
+    ]
+    assert all(d.entered for d in year.days)
+    assert ("calendar", date(2031, 2, 8).toordinal(), "day:2031-02-08") in log.fields()
+
+    calendar.remove_day(store, date(2031, 3, 3))
+    assert store.calendar().is_workday(date(2031, 3, 3))
+    assert calendar_queries.year_schedule(store, 2031).of_kind("closure") == []
+
+
+def test_a_known_years_days_stay_the_librarys_under_the_offices(store: Store) -> None:
+    before = calendar_queries.year_schedule(store, 2025)
+    assert before.coverage == "library"
+    national = [d for d in before.days if d.day == date(2025, 10, 1)]
+    assert national == [national[0]]
+    assert national[0].kind == "holiday"
+    assert not national[0].entered
+    assert any(d.kind == "make_up" for d in before.days)  # the library's 调休 days
+    calendar.add_closure(store, date(2025, 6, 9), None, "区里停电")
+    after = calendar_queries.year_schedule(store, 2025)
+    assert after.coverage == "library"  # a correction, not a schedule of its own
+    assert len(after.days) == len(before.days) + 1
+    assert not store.calendar().is_workday(date(2025, 6, 9))
+
+
+def test_ranges_are_checked(store: Store, refused: Refused) -> None:
+    refused(
+        ValidationError,
+        "The range ends before it starts.",
+        calendar.add_holidays,
+        store,
+        date(2031, 5, 5),
+        date(2031, 5, 1),
+        "劳动节",
+    )
+    refused(
+        ValidationError,
+        "A range is 31 days at most: enter a longer one in parts.",
+        calendar.add_closure,
+        store,
+        date(2031, 1, 1),
+        date(2031, 3, 1),
+        "x",
+    )
+    nameless = refused(
+        ValidationError,
+        "Name is required.",
+        calendar.add_make_up_day,
+        store,
+        date(2031, 2, 8),
+        "  ",
+    )
+    assert nameless.params
+    refused(
+        NotFoundError,
+        "2031-02-08 is not among the days entered.",
+        calendar.remove_day,
+        store,
+        date(2031, 2, 8),
+    )
+
+
+def test_the_year_to_warn_about_comes_in_december(store: Store) -> None:
+    working = store.calendar()
+    unknown = next(y for y in range(2020, 2100) if working.coverage(y) == "fallback")
+    assert calendar_queries.year_to_warn(store, date(unknown - 1, 11, 30)) is None
+    assert calendar_queries.year_to_warn(store, date(unknown - 1, 12, 1)) == unknown
+    assert calendar_queries.year_to_warn(store, date(unknown, 6, 1)) == unknown
+    calendar.add_holidays(store, date(unknown, 1, 1), None, "元旦")
+    assert calendar_queries.year_to_warn(store, date(unknown - 1, 12, 1)) is None

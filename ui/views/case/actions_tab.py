@@ -38,13 +38,14 @@ from coordinator.labels import ACTION_STATUS, cap
 from coordinator.queries.timing import COMPANY_KEY, CaseClock
 from coordinator.services import actions
 from coordinator.store.records import ActionRecord
-from ui.hub import Hub, confirm
+from ui.hub import Hub
 from ui.widgets import ask
 from ui.widgets.conflict import attempt_edit
 from ui.widgets.forecast_text import WARNING_COLOUR, ForecastText, step_text
 from ui.widgets.keys import name_status_actions, status_actions
 from ui.widgets.tables import Kind, fit_columns
 from ui.widgets.tree_items import ItemTree, children
+from ui.widgets.undo import statuses_changed, step_deleted
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 (
@@ -316,14 +317,10 @@ class CaseActionsTab(QWidget):
         step = self.step_of(self.current_id())
         if step is None:
             return
-        if confirm(
-            self,
-            _("Delete the step"),
-            _("Delete “{title}” of {department}? Its history stays in the timeline.").format(
-                title=step.title, department=step.department_name
-            ),
-        ):
-            self.hub.call(self, actions.delete, step.id)
+        # No question first: Ctrl+Z puts the step back, with its links.
+        outcome = self.hub.call(self, actions.delete, step.id)
+        if outcome is not None:
+            step_deleted(self.hub, outcome.value)
 
     def set_status(self, status: ActionStatus, asks: bool, required: bool) -> None:
         current = self.current_id()
@@ -344,8 +341,10 @@ class CaseActionsTab(QWidget):
             if answer is None:
                 return
             reason = answer
-        shown = {s.id: s.row_version for s in self.steps}
+        shown = {s.id: s for s in self.steps}
+        changed: list[tuple[ActionRecord, ActionRecord]] = []
         for action_id in ids:
+            before = shown.get(action_id)
             outcome = attempt_edit(
                 self.hub,
                 self,
@@ -353,7 +352,7 @@ class CaseActionsTab(QWidget):
                 action_id,
                 status,
                 reason=reason,
-                expected_version=shown.get(action_id),
+                expected_version=None if before is None else before.row_version,
             )
             if isinstance(outcome, EditConflictError):
                 self.refresh_requested.emit()  # the list shows what the colleague did
@@ -361,6 +360,9 @@ class CaseActionsTab(QWidget):
                 break
             if outcome is None:
                 break
+            if before is not None:
+                changed.append((before, outcome.value))
+        statuses_changed(self.hub, changed)
 
 
 def _show_forecast(cell: QStandardItem, text: ForecastText) -> None:
