@@ -542,8 +542,12 @@ def test_defaults_for_an_unknown_number(
     assert card_queries.defaults(store, raw_number="+86 189 0018 8000") == card_queries.LogDefaults(
         None, Channel.PHONE
     )
+    # A hotline is a number (short numbers are numbers); four digits no plan knows are not.
+    assert card_queries.defaults(store, raw_number="12345") == card_queries.LogDefaults(
+        None, Channel.PHONE
+    )
     with pytest.raises(ValidationError) as info:
-        card_queries.defaults(store, raw_number="12345")
+        card_queries.defaults(store, raw_number="1234")
     in_chinese(info.value)
 
 
@@ -560,3 +564,14 @@ def test_the_card_of_a_missing_contact(store: Store, in_chinese: InChinese) -> N
     in_chinese(info.value)
     with pytest.raises(NotFoundError):
         card_queries.defaults(store, contact_id=999)
+
+
+def test_a_hotline_is_recognised_as_its_contact(store: Store, people: People) -> None:
+    bank = contacts.create(store, "工商银行客服", phones=["95588"]).value.id
+    result = recognise(store, "95588")
+    assert result.number is not None and result.number.display == "95588"
+    assert _found(store, "95588")[0] == (bank, MatchReason.NUMBER)
+    # An unknown hotline is a whole number, offered as a new contact, not a fragment.
+    unknown = recognise(store, "12345")
+    assert unknown.number is not None and unknown.number.is_short
+    assert unknown.candidates == ()
