@@ -89,12 +89,7 @@ class EditConflictError(ConflictError):
 
     def changes_text(self, lang: str | None = None) -> str:
         """“status: In progress → Done; notes: — → call back” (the first few)."""
-        from coordinator.event_words import change_text
-
-        parts = [
-            change_text(c.entity, c.field, c.before, c.after, lang, longest=CONFLICT_VALUE_MAX)
-            for c in self.changes[:CONFLICT_CHANGES_SHOWN]
-        ]
+        parts = [c.text(lang, CONFLICT_VALUE_MAX) for c in self.changes[:CONFLICT_CHANGES_SHOWN]]
         text = _BETWEEN_CHANGES.tr(lang).join(parts)
         hidden = len(self.changes) - CONFLICT_CHANGES_SHOWN
         if hidden > 0:

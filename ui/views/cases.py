@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from coordinator.errors import DomainError
 from coordinator.exchange import table_export
+from coordinator.formatting import money
 from coordinator.i18n import _
 from coordinator.kinds import CaseStatus
 from coordinator.labels import CASE_STATUS, cap
@@ -287,7 +288,7 @@ class CaseSource:
                 r.owner,
                 _("yes") if r.fast_track else "",
                 r.opened_at.strftime("%Y-%m-%d %H:%M"),
-                f"{r.amount:,.2f} {r.currency}" if r.amount is not None else "",
+                money(r.amount, r.currency),
             )
             for i, r in cq.rows(store, ids).items()
         }

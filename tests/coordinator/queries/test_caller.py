@@ -569,9 +569,11 @@ def test_the_card_of_a_missing_contact(store: Store, in_chinese: InChinese) -> N
 def test_a_hotline_is_recognised_as_its_contact(store: Store, people: People) -> None:
     bank = contacts.create(store, "工商银行客服", phones=["95588"]).value.id
     result = recognise(store, "95588")
-    assert result.number is not None and result.number.display == "95588"
+    assert result.number is not None
+    assert result.number.display == "95588"
     assert _found(store, "95588")[0] == (bank, MatchReason.NUMBER)
     # An unknown hotline is a whole number, offered as a new contact, not a fragment.
     unknown = recognise(store, "12345")
-    assert unknown.number is not None and unknown.number.is_short
+    assert unknown.number is not None
+    assert unknown.number.is_short
     assert unknown.candidates == ()
