@@ -17,7 +17,8 @@ class DomainError(Exception):
 
     Carries an untranslated message id and its parameters, so the same error can be
     shown in Chinese in a dialog and in English in a log. Parameters that are
-    themselves :class:`Msg` (a status name, a field label) are translated too.
+    themselves :class:`Msg` (a status name, a field label) are translated too, and so is
+    an error given as a parameter (a refusal said inside a sentence naming where).
     """
 
     def __init__(self, message: Msg | str, **params: Any) -> None:
@@ -28,7 +29,13 @@ class DomainError(Exception):
     def message(self, lang: str | None = None) -> str:
         language = lang or current_language()
         values = {
-            key: (value.tr(language) if isinstance(value, Msg) else value)
+            key: (
+                value.tr(language)
+                if isinstance(value, Msg)
+                else value.message(language)
+                if isinstance(value, DomainError)
+                else value
+            )
             for key, value in self.params.items()
         }
         return translate(self.msgid, language).format(**values)

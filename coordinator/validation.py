@@ -1,13 +1,14 @@
 """Checks on values typed by a person: length, control characters, dates in range.
 
 Whatever passes is stored exactly as typed (emoji included); whatever fails raises a
-ValidationError naming the field in the reader's language.
+ValidationError naming the field in the reader's language. The services check what a
+person types here, and an import checks each row of a file by the same rules
+(:mod:`coordinator.exchange.transfer_specs`).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, datetime
 
 from coordinator.errors import ValidationError
@@ -18,7 +19,9 @@ LATEST = datetime(2100, 12, 31, 23, 59, 59)
 
 # Tabs and newlines are fine inside notes; the other C0/C1 controls (NUL, escape,
 # backspace, NEL ...) come from broken pastes and would corrupt exports and printouts.
-_ALLOWED_CONTROLS_MULTILINE = {"\n", "\t"}
+# The C0 and C1 controls are Unicode's category Cc; lone surrogates (Cs) cannot be stored.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 # Ordinary spaces (ASCII, no-break, ideographic and the other Unicode "Zs" spaces).
 _SPACES = " \u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000"
 # A one-line value loses spaces, tabs and line breaks at both ends. Other controls are
@@ -46,14 +49,13 @@ def clean_text(
         text = _LEADING_BLANK_LINES.sub("", text)
     else:
         text = value.strip(_EDGE_SPACE)
-    allowed = _ALLOWED_CONTROLS_MULTILINE if multiline else set()
-    for char in text:
-        if char not in allowed and unicodedata.category(char) in ("Cc", "Cs"):
-            raise ValidationError(
-                N_("{field} contains an invisible control character (U+{code:04X})."),
-                field=field,
-                code=ord(char),
-            )
+    found = (_CONTROL_MULTILINE if multiline else _CONTROL).search(text)
+    if found is not None:
+        raise ValidationError(
+            N_("{field} contains an invisible control character (U+{code:04X})."),
+            field=field,
+            code=ord(found.group()),
+        )
     if required and not text:
         raise ValidationError(N_("{field} is required."), field=field)
     if len(text) > max_length:
