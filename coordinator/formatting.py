@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from coordinator.calendar.working_time import format_working_duration
-from coordinator.i18n import _, current_language
+from coordinator.i18n import _, current_language, ngettext
 
 # Chinese offices count money in 万 (10^4) and 亿 (10^8); English readers in millions.
 ZH_CURRENCY_UNITS: dict[str, str] = {"CNY": "元", "USD": "美元", "EUR": "欧元", "HKD": "港元"}
@@ -29,7 +29,7 @@ def working_duration(seconds: int, seconds_per_day: int) -> str:
     days, hours, minutes = format_working_duration(abs(seconds), seconds_per_day / 3600)
     parts = []
     if days:
-        parts.append(_("{n} working days").format(n=days) if days > 1 else _("1 working day"))
+        parts.append(ngettext("{n} working day", "{n} working days", days).format(n=days))
     if hours:
         parts.append(_("{n} h").format(n=hours))
     if not days and (minutes or not parts):
@@ -58,6 +58,14 @@ def money(amount: Decimal | None, currency: str, lang: str | None = None) -> str
     if abs(amount) >= MILLION:
         return f"{currency} {_grouped(amount / MILLION, 2)} m"
     return f"{currency} {_grouped(amount, 2)}"
+
+
+def wan_unit(currency: str, lang: str | None = None) -> str:
+    """Ten thousand of ``currency``, the unit a target is typed in: “万元”, “万美元”;
+    in English “10,000 CNY”."""
+    if (lang or current_language()) == "zh_CN":
+        return f"万{ZH_CURRENCY_UNITS.get(currency, currency)}"
+    return f"10,000 {currency}"
 
 
 def listing(items: Iterable[str], *, long: bool = False, lang: str | None = None) -> str:

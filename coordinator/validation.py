@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 
 from coordinator.errors import ValidationError
 from coordinator.i18n import N_, Msg
@@ -128,3 +129,63 @@ def check_hours(value: float | None, field: Msg) -> float | None:
             N_("{field} must be between 0 and {limit} working hours."), field=field, limit=43800
         )
     return hours
+
+
+# How an amount may be typed: a currency code or name around it, thousands separators, and
+# the units a Chinese office counts in (5000万, 1.5亿元) or an English reader (250m).
+_MULTIPLIERS: dict[str, Decimal] = {
+    "亿": Decimal(100_000_000),
+    "万": Decimal(10_000),
+    "million": Decimal(1_000_000),
+    "m": Decimal(1_000_000),
+}
+_CURRENCY_WORDS: dict[str, str] = {"元": "CNY", "美元": "USD", "欧元": "EUR", "港元": "HKD"}
+_AMOUNT = re.compile(
+    r"^(?P<number>[-+]?(?:\d+(?:\.\d*)?|\.\d+))"
+    r"(?P<multiplier>亿|万|million|m)?"
+    r"(?P<currency>元|美元|欧元|港元|[a-z]{3})?$",
+    re.IGNORECASE,
+)
+
+
+def parse_amount(
+    text: str, field: Msg, *, bare_unit: Decimal = Decimal(1), currency: str = ""
+) -> Decimal | None:
+    """An amount as typed: “50000000”, “5,000万”, “5000万元”, “1.5亿”, “CNY 1.5 m”; None when
+    empty. A number without 万, 亿 or m counts in ``bare_unit`` (a field asking for 万元
+    gives 10 000). A currency named with it must be ``currency`` (when given)."""
+    if not text.strip():
+        return None
+    clean = "".join(text.split()).replace(",", "").replace("，", "")
+    code = clean[:3].upper()
+    if len(clean) > 3 and code.isascii() and code.isalpha() and not clean[3].isalpha():
+        clean = clean[3:]  # a leading code: CNY 1.5m
+        named: str | None = code
+    else:
+        named = None
+    found = _AMOUNT.match(clean)
+    if found is None:
+        raise ValidationError(N_("{field} must be a number, such as 5000万 or 1.5亿."), field=field)
+    try:
+        number = Decimal(found["number"])
+    except InvalidOperation:
+        raise ValidationError(
+            N_("{field} must be a number, such as 5000万 or 1.5亿."), field=field
+        ) from None
+    multiplier = found["multiplier"]
+    words = found["currency"]
+    if words is not None:
+        named = _CURRENCY_WORDS.get(words, words.upper())
+    if multiplier:
+        unit = _MULTIPLIERS[multiplier.lower()]
+    else:
+        # “250000000元”, “CNY 25000”: a currency said, the number is in its units.
+        unit = Decimal(1) if named is not None else bare_unit
+    if currency and named is not None and named != currency:
+        raise ValidationError(
+            N_("{field} is counted in {currency}, not {named}."),
+            field=field,
+            currency=currency,
+            named=named,
+        )
+    return number * unit

@@ -34,6 +34,7 @@ from coordinator.store.changes import ChangeKind, ChangeSet
 if TYPE_CHECKING:
     from coordinator.store.storage import Store
 from ui.hub import Hub
+from ui.widgets import status_words
 
 if TYPE_CHECKING:
     from ui.quick_log.panel import QuickLogPanel
@@ -229,9 +230,11 @@ class MainWindow(QMainWindow):
             self.close_store()
             self.reopen_store()
         self._retranslate_frame()
-        self.statusBar().showMessage(
-            _("Working as {name} on {where}.").format(
-                name=self.store.officer, where=self.store.where
+        store = self.store
+        status_words.say(
+            self.statusBar(),
+            lambda: _("Working as {name} on {where}.").format(
+                name=store.officer, where=store.where
             ),
             8000,
         )
@@ -416,6 +419,7 @@ class MainWindow(QMainWindow):
     def retranslate(self) -> None:
         """Every visible text again, in the current language (views keep their state)."""
         self._retranslate_frame()
+        status_words.retranslate(self.statusBar())
         if not self.attached:
             return
         for index, view in self._pages.items():

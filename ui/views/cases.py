@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from coordinator.errors import DomainError
 from coordinator.exchange import table_export
 from coordinator.formatting import money
-from coordinator.i18n import _
+from coordinator.i18n import _, ngettext
 from coordinator.kinds import CaseStatus
 from coordinator.labels import CASE_STATUS, cap
 from coordinator.queries import cases as cq
@@ -123,7 +123,7 @@ class CasesView(QWidget):
 
     def _update_count(self) -> None:
         n = self.model.rowCount()
-        self.count_label.setText(_("{n} cases").format(n=n))
+        self.count_label.setText(ngettext("{n} case", "{n} cases", n).format(n=n))
         self.empty.setVisible(n == 0)
         self.table.setVisible(n > 0)
         flt = self.current_filter()
@@ -191,7 +191,9 @@ class CasesView(QWidget):
         QMessageBox.information(
             self,
             _("Export cases"),
-            _("{rows} rows written to {path}.").format(rows=exported.rows, path=path),
+            ngettext(
+                "{rows} row written to {path}.", "{rows} rows written to {path}.", exported.rows
+            ).format(rows=exported.rows, path=path),
         )
 
     def refresh(self) -> None:

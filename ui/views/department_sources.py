@@ -30,10 +30,10 @@ from PySide6.QtGui import QBrush, QColor
 
 from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.foresight.forecast import CaseForecast
-from coordinator.formatting import short_datetime, working_duration
+from coordinator.formatting import listing, short_datetime, working_duration
 from coordinator.i18n import _
 from coordinator.kinds import ActionStatus, DocumentState
-from coordinator.labels import ACTION_STATUS, DOCUMENT_STATE
+from coordinator.labels import ACTION_STATUS, DOCUMENT_STATE, cap
 from coordinator.queries import actions as aq
 from coordinator.queries import documents as dq
 from coordinator.queries.actions import ActionFilter, ActionRow
@@ -130,7 +130,7 @@ def action_cells(row: ActionRow, calendar: WorkingCalendar, now: datetime) -> tu
     per_day = calendar.seconds_per_day
     held = aq.held_seconds(row, calendar, now)
     margin = aq.due_margin(row, calendar, now)
-    status = ACTION_STATUS[row.status].tr()
+    status = cap(ACTION_STATUS[row.status])
     if row.reason and row.status in (
         ActionStatus.BLOCKED,
         ActionStatus.WAITING,
@@ -283,14 +283,13 @@ def _paper(row: DocumentRow) -> str:
         marks.append(_("original"))
     if row.stamped:
         marks.append(_("stamped"))
-    # TRANSLATORS: between the marks of a paper ("original, stamped"); Chinese uses 、
-    return _(", ").join(marks)
+    return listing(marks)
 
 
 def document_cells(row: DocumentRow, calendar: WorkingCalendar, now: datetime) -> tuple[str, ...]:
     """The display text of one document, column by column, then its version and its flag."""
     held = dq.held_seconds(row, calendar, now)
-    state = DOCUMENT_STATE[row.state].tr()
+    state = cap(DOCUMENT_STATE[row.state])
     late = False
     if row.state == DocumentState.ACCEPTED_MISSING and row.promised_completion_at is not None:
         state = _("{state}, promised by {time}").format(
