@@ -84,6 +84,18 @@ def is_short_number(parsed: phonenumbers.PhoneNumber) -> bool:
     )
 
 
+def shown(raw: str, e164: str, extension: str = "") -> str:
+    """A stored number on screen: a Chinese one as the officer typed it, one abroad with its
+    country code (“001 650 253 0000” shows as +1 650-253-0000)."""
+    try:
+        parsed = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return raw
+    if parsed.country_code == HOME_COUNTRY_CODE:
+        return raw
+    return NormalisedNumber(raw, e164, extension, str(parsed.national_number)).display
+
+
 def normalise(raw: str, *, area_code: str = DEFAULT_AREA_CODE) -> NormalisedNumber:
     """Parse a number as typed; raise ValidationError with a readable reason if it is not one."""
     if raw is not None and not isinstance(raw, str):

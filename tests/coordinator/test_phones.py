@@ -261,3 +261,14 @@ def test_a_number_abroad_shows_its_country_code(typed: str, shown: str) -> None:
     number = normalise(typed)
     assert not number.is_short
     assert number.display == shown
+
+
+def test_a_stored_number_is_shown_as_typed_at_home_and_with_its_code_abroad() -> None:
+    from coordinator.phones import shown
+
+    home = normalise("0574-87654321 转 808")
+    assert shown(home.raw, home.e164, home.extension) == "0574-87654321 转 808"
+    hotline = normalise("95588")
+    assert shown(hotline.raw, hotline.e164) == "95588"
+    abroad = normalise("001 650 253 0000 ext 7")
+    assert shown(abroad.raw, abroad.e164, abroad.extension) == "+1 650-253-0000 转 7"

@@ -577,3 +577,13 @@ def test_a_hotline_is_recognised_as_its_contact(store: Store, people: People) ->
     assert unknown.number is not None
     assert unknown.number.is_short
     assert unknown.candidates == ()
+
+
+def test_the_contacts_list_shows_a_number_abroad_with_its_country_code(
+    store: Store, people: People
+) -> None:
+    abroad = contacts.create(store, "Jane Doe", phones=["0044 20 7946 0958"]).value.id
+    rows = contact_queries.contact_rows(store, [abroad, people.smith, people.zhang])
+    assert rows[abroad].first_phone == "+44 20 7946 0958"
+    assert rows[people.smith].first_phone == "+1 650-253-0000"
+    assert rows[people.zhang].first_phone == "+86 138 0013 8000"  # at home: as typed

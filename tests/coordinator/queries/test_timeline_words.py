@@ -3,13 +3,18 @@ record marked so), labels for kinds and states, money as money, in both language
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from collections.abc import Iterator
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
+from coordinator.demo.build import build_demo
 from coordinator.i18n import set_language
 from coordinator.queries import timeline
+from coordinator.safety.opening import open_store
 from coordinator.services import (
     actions,
     cases,
@@ -19,6 +24,7 @@ from coordinator.services import (
     indicators,
 )
 from coordinator.services import organisations as orgs
+from coordinator.store.models import Event
 from coordinator.store.storage import Store
 
 
@@ -150,3 +156,40 @@ def test_indicator_targets_and_removed_amounts_read_as_money(store: Store) -> No
     assert timeline.describe(events[-1], {}, known).change == (
         "Target: Foreign capital actually used: USD 20.00 m"
     )
+
+
+# -- every line of a lived-in store --------------------------------------------------------
+
+_DATABASE_WORD = re.compile(r"\b[a-z]+_[a-z_]+\b|\b(?:wechat|dingtalk|sms|phone|in|out)\b")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    store = open_store(tmp_path_factory.mktemp("demo") / "data")
+    build_demo(store, datetime(2026, 11, 25, 10, 30))
+    yield store
+    store.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_no_line_of_the_demo_speaks_database(demo: Store, lang: str) -> None:
+    """Every event of every case of the demo, in words: no stored value (a channel's
+    value, an id, a field's name) shows through."""
+    with demo.read() as session:
+        case_ids = sorted(
+            set(session.scalars(select(Event.case_id).where(Event.case_id.is_not(None))))
+        )
+    seen = 0
+    for case_id in case_ids:
+        assert case_id is not None
+        for line in _lines(demo, case_id, lang):
+            change = line.partition(" | ")[2]
+            name, _colon, value = change.replace("：", ": ", 1).partition(": ")
+            assert not _DATABASE_WORD.search(name), line
+            for part in value.split(" → "):
+                assert not part.strip().isdigit(), line
+                assert not _DATABASE_WORD.fullmatch(part.split(" · ")[0].strip()), line
+            if lang == "zh_CN":
+                assert re.search("[\u4e00-\u9fff]", name), line  # the field said in Chinese
+            seen += 1
+    assert seen > 300

@@ -32,7 +32,7 @@ from coordinator.formatting import listing
 from coordinator.i18n import _, counted
 from coordinator.kinds import Channel
 from coordinator.labels import CHANNEL, F_HANDLE, F_NUMBER, ORGANISATION_KIND
-from coordinator.phones import normalise
+from coordinator.phones import normalise, shown
 from coordinator.queries import contacts as q
 from coordinator.queries.communications import CommunicationFilter
 from coordinator.queries.contacts import ContactFilter
@@ -407,7 +407,10 @@ class ContactsPage(RecordPage[ContactDraft, ContactRecord]):
             return numbers
         if self.record is None:
             return []
-        return [(p.id, p.raw, p.label, f"{p.e164}/{p.extension}") for p in self.record.phones]
+        return [
+            (p.id, shown(p.raw, p.e164, p.extension), p.label, f"{p.e164}/{p.extension}")
+            for p in self.record.phones
+        ]
 
     def show_phones(self) -> None:
         self.phone_list.clear()
