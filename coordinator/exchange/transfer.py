@@ -99,6 +99,15 @@ CORE_TABLES: Final = (
     "documents",
     "actions",
 )
+# Each named in the reader's language when a refusal lists them.
+RECORD_KINDS: Final = {
+    "organisations": N_("Organisations"),
+    "contacts": N_("Contacts"),
+    "cases": N_("Cases"),
+    "communications": N_("Communications"),
+    "documents": N_("Documents"),
+    "actions": N_("Steps"),
+}
 
 _MSG_DANGLING = N_(
     "Table {table}, row {row}: column {column} refers to {target} {value}, which is neither "
@@ -287,7 +296,7 @@ def _refuse_if_not_empty(conn: Connection) -> None:
         and conn.execute(select(literal(1)).select_from(specs[name].table).limit(1)).first()
     ]
     if filled:
-        raise ConflictError(_MSG_NOT_EMPTY, tables=", ".join(filled))
+        raise ConflictError(_MSG_NOT_EMPTY, tables=tuple(RECORD_KINDS[name] for name in filled))
 
 
 def _check_foreign_keys_enforced(conn: Connection) -> None:

@@ -689,7 +689,11 @@ def test_refuse_mode_refuses_a_store_with_data_and_changes_nothing(
     in_chinese(info.value)
     message = info.value.message("en")
     assert message.startswith("The store is not empty: it already holds")
-    assert table in message
+    # The kind of record in the reader's words, not the table's name.
+    assert transfer.RECORD_KINDS[table].tr("en") in message
+    chinese = info.value.message("zh_CN")
+    assert transfer.RECORD_KINDS[table].tr("zh_CN") in chinese
+    assert table not in chinese
     assert sql_dump(target) == before
     assert database_fingerprint(target) == before_hash
 
