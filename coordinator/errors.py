@@ -17,7 +17,9 @@ class DomainError(Exception):
 
     Carries an untranslated message id and its parameters, so the same error can be
     shown in Chinese in a dialog and in English in a log. Parameters that are
-    themselves :class:`Msg` (a status name, a field label) are translated too.
+    themselves :class:`Msg` (a status name, a field label) are translated too, so is an
+    error given as a parameter (a refusal said inside a sentence naming where), and a
+    tuple of labels is said as a list the reader's way.
     """
 
     def __init__(self, message: Msg | str, **params: Any) -> None:
@@ -27,14 +29,25 @@ class DomainError(Exception):
 
     def message(self, lang: str | None = None) -> str:
         language = lang or current_language()
-        values = {
-            key: (value.tr(language) if isinstance(value, Msg) else value)
-            for key, value in self.params.items()
-        }
+        values = {key: _said(value, language) for key, value in self.params.items()}
         return translate(self.msgid, language).format(**values)
 
     def __str__(self) -> str:
         return self.message()
+
+
+def _said(value: Any, language: str) -> Any:
+    """A parameter in the reader's language: a label, an error, or several labels as a
+    list the reader's way (“事项、联系人”)."""
+    if isinstance(value, Msg):
+        return value.tr(language)
+    if isinstance(value, DomainError):
+        return value.message(language)
+    if isinstance(value, tuple) and value and all(isinstance(v, Msg) for v in value):
+        from coordinator.formatting import listing  # the formatting needs no errors
+
+        return listing((v.tr(language) for v in value), lang=language)
+    return value
 
 
 class ValidationError(DomainError):
@@ -89,12 +102,7 @@ class EditConflictError(ConflictError):
 
     def changes_text(self, lang: str | None = None) -> str:
         """“status: In progress → Done; notes: — → call back” (the first few)."""
-        from coordinator.event_words import change_text
-
-        parts = [
-            change_text(c.entity, c.field, c.before, c.after, lang, longest=CONFLICT_VALUE_MAX)
-            for c in self.changes[:CONFLICT_CHANGES_SHOWN]
-        ]
+        parts = [c.text(lang, CONFLICT_VALUE_MAX) for c in self.changes[:CONFLICT_CHANGES_SHOWN]]
         text = _BETWEEN_CHANGES.tr(lang).join(parts)
         hidden = len(self.changes) - CONFLICT_CHANGES_SHOWN
         if hidden > 0:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -82,6 +82,22 @@ def translate(message: str, lang: str | None = None) -> str:
 
 def _(message: str) -> str:
     return translate(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The form for ``n`` (“1 page”, “3 pages”; Chinese has one form), not yet formatted:
+    both forms keep the same placeholders, ``{n}`` usually."""
+    return _translations(_current).ngettext(singular, plural, n)
+
+
+Counted = Callable[[int], str]
+"""A count in words, the form chosen by the number (see :func:`ngettext`)."""
+
+
+def counted(singular: str, plural: str) -> Counted:
+    """``n`` in words with the form for it, formatted: ``counted("{n} case", "{n} cases")(1)``
+    is “1 case”. For a label said again whenever its count changes."""
+    return lambda n: ngettext(singular, plural, n).format(n=n)
 
 
 def missing_translations(lang: str = "zh_CN") -> list[str]:

@@ -39,13 +39,19 @@ PROJECT_NAME = "Liaison Hub"
 # Packages scanned for messages, relative to the project folder; a missing one is skipped.
 SOURCE_DIRS: tuple[str, ...] = ("coordinator", "ui")
 METHOD_MAP: list[tuple[str, str]] = [("**.py", "python")]
-# The gettext markers: ``N_("...")`` (lazy, returns a Msg) and ``_("...")``.
-KEYWORDS: dict[str, None] = {"N_": None, "_": None}
+# The gettext markers: ``N_("...")`` (lazy, returns a Msg), ``_("...")``, and the plural
+# forms ``ngettext("{n} page", "{n} pages", n)`` and ``counted("{n} case", "{n} cases")``.
+KEYWORDS: dict[str, tuple[int, ...] | None] = {
+    "N_": None,
+    "_": None,
+    "ngettext": (1, 2),
+    "counted": (1, 2),
+}
 # Report layouts (Jinja2 templates) label things with ``{{ _("...") }}``; Jinja2's own
 # Babel extractor reads them. Folders relative to the project folder.
 TEMPLATE_DIRS: tuple[str, ...] = ("resources/reports",)
 TEMPLATE_METHOD_MAP: list[tuple[str, str]] = [("**.html", "jinja2.ext:babel_extract")]
-TEMPLATE_KEYWORDS: dict[str, None] = {"_": None}
+TEMPLATE_KEYWORDS: dict[str, tuple[int, ...] | None] = {"_": None}
 # ``# TRANSLATORS: ...`` just above a marked string reaches the translator as a comment.
 COMMENT_TAGS: tuple[str, ...] = ("TRANSLATORS:",)
 POT_PATH = LOCALE_DIR / f"{DOMAIN}.pot"

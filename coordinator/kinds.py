@@ -71,6 +71,15 @@ class Indicator(enum.StrEnum):
     FOREIGN_USED = "foreign_used"  # 实际使用外资
 
 
+INDICATOR_CURRENCY: dict[Indicator, str] = {
+    Indicator.DOMESTIC_OUTSIDE_CITY: "CNY",
+    Indicator.OUTSIDE_PROVINCE: "CNY",
+    Indicator.FOREIGN_CONTRACTED: "USD",
+    Indicator.FOREIGN_USED: "USD",
+}
+"""The currency each indicator is counted in."""
+
+
 class ReminderKind(enum.StrEnum):
     """What a reminder is about: a follow-up promised on a communication, or a step."""
 

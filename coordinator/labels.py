@@ -9,6 +9,7 @@ from coordinator.kinds import (
     Channel,
     Direction,
     DocumentState,
+    Indicator,
     OrganisationKind,
 )
 
@@ -63,6 +64,13 @@ ACTION_STATUS: dict[ActionStatus, Msg] = {
     ActionStatus.BLOCKED: N_("blocked"),
     ActionStatus.DONE: N_("done"),
     ActionStatus.CANCELLED: N_("cancelled"),
+}
+
+INDICATOR: dict[Indicator, Msg] = {
+    Indicator.DOMESTIC_OUTSIDE_CITY: N_("Domestic capital from outside the city"),
+    Indicator.OUTSIDE_PROVINCE: N_("Capital from outside the province"),
+    Indicator.FOREIGN_CONTRACTED: N_("Contracted foreign capital"),
+    Indicator.FOREIGN_USED: N_("Foreign capital actually used"),
 }
 
 # Field names, as they appear in error messages.

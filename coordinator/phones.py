@@ -3,6 +3,12 @@
 +86 138 0013 8000, 0086-13800138000, 138-0013-8000, (0574) 8765 4321, 8765 4321 (a local
 landline, the office's area code assumed), 0574-87654321 转 808: each maps to E.164
 plus an extension, so a caller is recognised however the number was typed.
+
+Short numbers are numbers too: a service hotline (12345), a bank's or a carrier's
+(95588, 10086) is accepted when the phone library's short-number data knows it as one in
+China, kept under the same normal form (+86 and its digits) and shown as dialled. A
+number abroad shows with its country code (+1 650-253-0000); a Chinese one as dialled at
+home (138 0013 8000, 0574 8765 4321).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 
 import phonenumbers
+from phonenumbers import shortnumberinfo
 
 from coordinator.errors import ValidationError
 from coordinator.i18n import N_
@@ -49,10 +56,44 @@ class NormalisedNumber:
     digits: str  # national significant number, for "any part of the number" search
 
     @property
+    def is_short(self) -> bool:
+        """A short number (a hotline, a bank's or a carrier's), dialled as it is."""
+        return is_short_number(phonenumbers.parse(self.e164))
+
+    @property
     def display(self) -> str:
         parsed = phonenumbers.parse(self.e164)
-        text = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+        if is_short_number(parsed):
+            text = str(parsed.national_number)
+        elif parsed.country_code == HOME_COUNTRY_CODE:
+            text = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+        else:
+            text = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
         return f"{text} 转 {self.extension}" if self.extension else text
+
+
+HOME_COUNTRY_CODE = 86
+
+
+def is_short_number(parsed: phonenumbers.PhoneNumber) -> bool:
+    """A number the short-number data knows in China and the full plan does not."""
+    return (
+        parsed.country_code == HOME_COUNTRY_CODE
+        and not phonenumbers.is_valid_number(parsed)
+        and shortnumberinfo.is_valid_short_number_for_region(parsed, DEFAULT_REGION)
+    )
+
+
+def shown(raw: str, e164: str, extension: str = "") -> str:
+    """A stored number on screen: a Chinese one as the officer typed it, one abroad with its
+    country code (“001 650 253 0000” shows as +1 650-253-0000)."""
+    try:
+        parsed = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return raw
+    if parsed.country_code == HOME_COUNTRY_CODE:
+        return raw
+    return NormalisedNumber(raw, e164, extension, str(parsed.national_number)).display
 
 
 def normalise(raw: str, *, area_code: str = DEFAULT_AREA_CODE) -> NormalisedNumber:
@@ -91,7 +132,9 @@ def normalise(raw: str, *, area_code: str = DEFAULT_AREA_CODE) -> NormalisedNumb
         if digits and exc.error_type in _WRONG_LENGTH:
             raise ValidationError(_WRONG_DIGITS, number=raw.strip()) from None
         raise ValidationError(N_("“{number}” is not a phone number."), number=raw.strip()) from None
-    if not phonenumbers.is_valid_number(parsed):
+    # A short number counts only dialled at home: "+86 12345" is no number anywhere.
+    domestic = candidate == digits
+    if not phonenumbers.is_valid_number(parsed) and not (domestic and is_short_number(parsed)):
         raise ValidationError(_WRONG_DIGITS, number=raw.strip())
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     return NormalisedNumber(

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from coordinator.store.storage import Store
 from ui.hub import Hub
 from ui.widgets.schedule_warning import attach_schedule_warning
+from ui.widgets import status_words
 
 if TYPE_CHECKING:
     from ui.dialogs.shortcuts import Shortcut
@@ -248,9 +249,11 @@ class MainWindow(QMainWindow):
             self.close_store()
             self.reopen_store()
         self._retranslate_frame()
-        self.statusBar().showMessage(
-            _("Working as {name} on {where}.").format(
-                name=self.store.officer, where=self.store.where
+        store = self.store
+        status_words.say(
+            self.statusBar(),
+            lambda: _("Working as {name} on {where}.").format(
+                name=store.officer, where=store.where
             ),
             8000,
         )
@@ -451,6 +454,7 @@ class MainWindow(QMainWindow):
     def retranslate(self) -> None:
         """Every visible text again, in the current language (views keep their state)."""
         self._retranslate_frame()
+        status_words.retranslate(self.statusBar())
         if not self.attached:
             return
         for index, view in self._pages.items():

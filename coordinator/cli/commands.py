@@ -212,8 +212,8 @@ def cmd_export_list(args: argparse.Namespace) -> int:
     from datetime import date
 
     from coordinator.errors import ValidationError
-    from coordinator.exchange.table_export import export_list
-    from coordinator.i18n import N_
+    from coordinator.exchange.table_export import LISTS, export_list
+    from coordinator.i18n import N_, ngettext
     from coordinator.queries import cases as case_queries
 
     days: dict[str, date | None] = {}
@@ -237,10 +237,13 @@ def cmd_export_list(args: argparse.Namespace) -> int:
         since=days["since"],
         until=days["until"],
     )
+    # The list by its title in the reader's language (“事项”), not the word typed for it.
     print(
-        _("Exported the list {name} to {path}: {count} rows.").format(
-            name=args.name, path=result.path, count=result.rows
-        )
+        ngettext(
+            "Exported the list {name} to {path}: {count} row.",
+            "Exported the list {name} to {path}: {count} rows.",
+            result.rows,
+        ).format(name=LISTS[args.name].title.tr(), path=result.path, count=result.rows)
     )
     return 0
 

@@ -12,10 +12,13 @@ Datetimes and dates are ISO 8601, JSON columns are plain JSON, booleans are bool
 and integers are exact.
 
 Import checks the whole file before it writes anything, then writes everything in one
-transaction. The file is read twice as a stream (a first pass that validates and a
-second that inserts), so memory stays proportional to the keys, not to the rows: an
-export of a million communications imports on an ordinary laptop. A hash of the bytes
-read in both passes must agree, so a file that changes in between imports nothing.
+transaction. Each row is held to the rules the services hold what a person types to
+(control characters, lengths, kinds), and an attached file's row is refused unless its
+content is in the data folder already (the file does not carry attachments). The file
+is read twice as a stream (a first pass that validates and a second that inserts), so
+memory stays proportional to the keys, not to the rows: an export of a million
+communications imports on an ordinary laptop. A hash of the bytes read in both passes
+must agree, so a file that changes in between imports nothing.
 
 Two modes:
 
@@ -64,6 +67,7 @@ from coordinator.exchange.transfer_specs import (
     Converter,
     select_expr,
     show,
+    show_text,
     table_specs,
 )
 from coordinator.exchange.transfer_stream import read_export
@@ -71,8 +75,9 @@ from coordinator.exchange.transfer_write import MSG_CHANGED, ImportMode, Writer
 from coordinator.i18n import N_
 from coordinator.queries.sql import chunks
 from coordinator.store.changes import Outcome
+from coordinator.store.filestore import SHA256_HEX, path_for
 from coordinator.store.migrate import head_revision
-from coordinator.store.models import record_tables
+from coordinator.store.models import FileChunk, record_tables
 from coordinator.store.storage import Store
 
 __all__ = [
@@ -94,10 +99,24 @@ CORE_TABLES: Final = (
     "documents",
     "actions",
 )
+# Each named in the reader's language when a refusal lists them.
+RECORD_KINDS: Final = {
+    "organisations": N_("Organisations"),
+    "contacts": N_("Contacts"),
+    "cases": N_("Cases"),
+    "communications": N_("Communications"),
+    "documents": N_("Documents"),
+    "actions": N_("Steps"),
+}
 
 _MSG_DANGLING = N_(
     "Table {table}, row {row}: column {column} refers to {target} {value}, which is neither "
     "in the file nor in the database."
+)
+_MSG_NO_CONTENT = N_(
+    "Table document_files, row {row}: the content of the attached file “{name}” is neither "
+    "in the file nor in this data folder (an export does not carry attachments; an archive "
+    "does), so nothing was imported."
 )
 _MSG_NOT_EMPTY = N_(
     "The store is not empty: it already holds {tables}. Import into an empty data folder, "
@@ -277,7 +296,7 @@ def _refuse_if_not_empty(conn: Connection) -> None:
         and conn.execute(select(literal(1)).select_from(specs[name].table).limit(1)).first()
     ]
     if filled:
-        raise ConflictError(_MSG_NOT_EMPTY, tables=", ".join(filled))
+        raise ConflictError(_MSG_NOT_EMPTY, tables=tuple(RECORD_KINDS[name] for name in filled))
 
 
 def _check_foreign_keys_enforced(conn: Connection) -> None:
@@ -321,6 +340,32 @@ def _check_references(conn: Connection, checker: Checker) -> None:
             )
 
 
+def _check_contents(store: Store, conn: Connection, checker: Checker) -> None:
+    """Every attached file the file's rows name has its content in the store already: a
+    row without it would be a document whose file can never be opened."""
+    wanted = checker.contents
+    if not wanted:
+        return
+    if store.on_server:
+        present: set[str] = set()
+        for chunk in chunks(sorted(wanted)):
+            present.update(
+                conn.execute(
+                    select(FileChunk.sha256).where(FileChunk.sha256.in_(chunk)).distinct()
+                ).scalars()
+            )
+    else:
+        present = {
+            sha
+            for sha in wanted
+            if SHA256_HEX.fullmatch(sha) and path_for(store.files_dir, sha).is_file()
+        }
+    missing = [wanted[sha] for sha in wanted if sha not in present]
+    if missing:
+        row, name = min(missing)
+        raise ValidationError(_MSG_NO_CONTENT, row=row, name=show_text(name))
+
+
 def import_json(store: Store, path: Path, mode: ImportMode = "refuse") -> Outcome[ImportSummary]:
     """Import an export file: check all of it, then write it in one transaction.
 
@@ -343,6 +388,7 @@ def import_json(store: Store, path: Path, mode: ImportMode = "refuse") -> Outcom
         if mode == "refuse":
             _refuse_if_not_empty(conn)
         _check_references(conn, checker)
+        _check_contents(store, conn, checker)
         writer = Writer(work, mode, checker)
         if read_export(path, writer)[1] != digest:
             raise ValidationError(MSG_CHANGED, name=path.name)

@@ -40,6 +40,7 @@ _MSG_UNEXPECTED_ENTRY = N_("The file {name} has an unexpected entry {key}.")
 _MSG_NO_TABLES = N_("The file {name} has no tables.")
 _MSG_UNKNOWN_TABLE = N_("The file {name} has an unknown table {table}.")
 _MSG_TABLE_TWICE = N_("The file {name} lists the table {table} twice.")
+_FILES_TABLE = "document_files"
 _MSG_DUPLICATE = N_(
     "Table {table}, row {row}: the value {value} of {columns} appears more than once."
 )
@@ -79,6 +80,9 @@ class Checker:
         self.tables: dict[str, _TableCheck] = {}
         # (table, column) -> {referenced value: first row referring to it}
         self.references: dict[tuple[str, str], dict[Any, int]] = {}
+        # The attachments' content the file's document_files rows need (the file does
+        # not carry it): SHA-256 -> (the first row naming it, its file name).
+        self.contents: dict[str, tuple[int, str]] = {}
         self._deferred: ValidationError | None = None
 
     # The header normally comes first. When it does not, a problem found before it waits
@@ -155,6 +159,8 @@ class Checker:
             value = row[fk.column]
             if value is not None:
                 self.references[(spec.name, fk.column)].setdefault(value, index)
+        if spec.name == _FILES_TABLE:
+            self.contents.setdefault(row["sha256"], (index, row["original_name"]))
         if spec.surrogate is not None:
             ident = row[spec.surrogate]
             if state.max_id is None or ident > state.max_id:

@@ -2,7 +2,9 @@
 
 A :class:`TableSpec` is made once per table from the metadata: the converter of every
 column (exact integers, finite floats, booleans, naive datetimes, dates, enumerations,
-text within its length, JSON of the shape the mapped class annotates), the defaults of
+text within its length, JSON of the shape the mapped class annotates), the rules the
+services hold what a person types to (:mod:`coordinator.validation`: no control
+characters, the notes' length, required text, the years accepted), the defaults of
 missing columns, the foreign keys, the unique keys and the natural keys "merge" matches
 stored rows by. A table added to the models is checked without any change here.
 """
@@ -38,8 +40,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from coordinator.errors import ValidationError
 from coordinator.i18n import N_, Msg
-from coordinator.store.models import Base, record_tables
+from coordinator.store.models import NOTE_MAX, Base, record_tables
 from coordinator.store.storage import working_hours_from_setting
+from coordinator.validation import check_date, check_datetime, check_hours, clean_text
 
 # What the file's header says it is: an export of this kind and of this version.
 FORMAT: Final = "liaison-hub-export"
@@ -95,6 +98,7 @@ _MSG_JSON_OBJECT = N_(
 )
 _MSG_JSON_LIST = N_("Table {table}, row {row}: column {column} must be a JSON list, not {value}.")
 _MSG_JSON_DEEP = N_("Table {table}, row {row}: column {column} nests values too deeply.")
+_MSG_RULE = N_("Table {table}, row {row}: {problem}")
 _MSG_SETTING = N_("Table {table}, row {row}: the setting {key} is not valid: {reason}")
 
 
@@ -365,6 +369,92 @@ _ROW_CHECKS: Final[Mapping[str, Callable[[TableSpec, int, dict[str, Any]], None]
     MappingProxyType({"settings": _check_setting})
 )
 
+# Text the services refuse empty (coordinator.services: ``required=True``).
+REQUIRED_TEXT: Final = frozenset(
+    {
+        ("organisations", "name"),
+        ("contacts", "name"),
+        ("cases", "title"),
+        ("documents", "title"),
+        ("actions", "title"),
+        ("handles", "handle"),
+        ("case_tags", "tag"),
+        ("templates", "key"),
+        ("templates", "name"),
+    }
+)
+# Text the services write themselves, without a person's limit: an event's values.
+_UNLIMITED_TEXT: Final = frozenset({("events", "before"), ("events", "after")})
+
+
+class _ColumnName(Msg):
+    """A column of the file, named as the file names it (in either language)."""
+
+    __slots__ = ()
+
+    def tr(self, lang: str | None = None) -> str:
+        return str(self)
+
+
+RowRule = Callable[[Any], object]
+
+
+def _service_rule(table: Table, column: Column[Any]) -> RowRule | None:
+    """The check a service makes of what a person types into ``column``, if any
+    (:mod:`coordinator.validation`): text without control characters (line breaks and
+    tabs only in the notes' kind of text) and, unless it has a length of its own, within
+    the notes' limit, not empty where required; times and dates within the years the
+    app accepts; hours within their range."""
+    field = _ColumnName(column.name)
+    kind = column.type
+    if isinstance(kind, Enum):
+        return None
+    if isinstance(kind, String):
+        limit = kind.length if kind.length is not None else NOTE_MAX
+        multiline = kind.length is None
+        if (table.name, column.name) in _UNLIMITED_TEXT:
+            limit = 2**62
+        required = (table.name, column.name) in REQUIRED_TEXT
+        return lambda value: clean_text(
+            value, field, max_length=limit, required=required, multiline=multiline
+        )
+    if isinstance(kind, DateTime):
+        return lambda value: check_datetime(value, field)
+    if isinstance(kind, Date):
+        return lambda value: check_date(value, field)
+    if isinstance(kind, Float) and column.name.endswith("_hours"):
+        return lambda value: check_hours(value, field)
+    return None
+
+
+def _service_rules(table: Table) -> Callable[[TableSpec, int, dict[str, Any]], None] | None:
+    """A row checked by the services' rules: what they refuse, an import refuses, naming
+    the table and the row."""
+    rules = tuple(
+        (column.name, rule)
+        for column in table.columns
+        if (rule := _service_rule(table, column)) is not None
+    )
+    own = _ROW_CHECKS.get(table.name)
+    if not rules and own is None:
+        return None
+
+    def check(spec: TableSpec, index: int, row: dict[str, Any]) -> None:
+        for name, rule in rules:
+            value = row[name]
+            if value is None:
+                continue
+            try:
+                rule(value)
+            except ValidationError as refused:
+                raise ValidationError(
+                    _MSG_RULE, table=spec.name, row=index, problem=refused
+                ) from None
+        if own is not None:
+            own(spec, index, row)
+
+    return check
+
 
 def _table_spec(table: Table) -> TableSpec:
     primary = tuple(c.name for c in table.primary_key.columns)
@@ -403,7 +493,7 @@ def _table_spec(table: Table) -> TableSpec:
         natural=natural,
         parents=frozenset(fk.target for fk in foreign_keys if fk.target != table.name),
         plan=tuple((c.name, c.convert, c.nullable, c.required, c.default) for c in columns),
-        row_check=_ROW_CHECKS.get(table.name),
+        row_check=_service_rules(table),
     )
 
 

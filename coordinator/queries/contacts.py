@@ -31,7 +31,7 @@ from sqlalchemy import ColumnElement, Select, String, func, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from coordinator.kinds import CaseStatus, OrganisationKind
-from coordinator.phones import normalise, search_digits
+from coordinator.phones import normalise, search_digits, shown
 from coordinator.queries.sql import (
     chunks,
     contains_any_case,
@@ -222,12 +222,18 @@ def contact_rows(store: Store, ids: Sequence[int]) -> dict[int, ContactRow]:
             first_phone: dict[int, str] = {}
             phone_count: dict[int, int] = {}
             phones = (
-                select(PhoneNumber.contact_id, PhoneNumber.raw)
+                select(
+                    PhoneNumber.contact_id,
+                    PhoneNumber.raw,
+                    PhoneNumber.e164,
+                    PhoneNumber.extension,
+                )
                 .where(PhoneNumber.contact_id.in_(chunk))
                 .order_by(PhoneNumber.contact_id, PhoneNumber.position, PhoneNumber.id)
             )
-            for contact_id, raw in session.execute(phones):
-                first_phone.setdefault(contact_id, raw)
+            for contact_id, raw, e164, extension in session.execute(phones):
+                if contact_id not in first_phone:
+                    first_phone[contact_id] = shown(raw, e164, extension)
                 phone_count[contact_id] = phone_count.get(contact_id, 0) + 1
             last = dict(
                 session.execute(

@@ -9,15 +9,23 @@ event says which officer made it (empty for a change made before officers were n
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 
-from coordinator.event_words import NAMED_ONLY, change_text, entity_name
-from coordinator.i18n import _
-from coordinator.store.models import Event
+from coordinator.event_words import (
+    NAMED_ONLY,
+    Referents,
+    change_text,
+    entity_name,
+    record_name,
+    referents,
+)
+from coordinator.i18n import _, current_language
+from coordinator.store.models import Case, Event
+from coordinator.store.referents import names_of
 from coordinator.store.storage import Store
 
 
@@ -71,12 +79,35 @@ class TimelineLine:
     officer: str = ""  # who made it ("" when nobody was named)
 
 
-def describe(event: EventRecord, names: Mapping[tuple[str, int], str]) -> TimelineLine:
-    """``names`` maps (entity, id) to the record's current name, for the subject."""
+def referred(store: Store, events: Iterable[EventRecord], case_id: int | None = None) -> Referents:
+    """What ``events`` refer to by id or key, looked up once: the names their lines say
+    instead of numbers (a record deleted since named by its deletion), and the currency
+    of the case ``case_id``, which its amounts are in."""
+    wanted = {
+        referent
+        for e in events
+        for value in (e.before, e.after)
+        for referent in referents(e.field, value)
+    }
+    with store.read() as session:
+        names = names_of(session, wanted, english=current_language() == "en")
+        currency = None if case_id is None else session.get(Case, case_id)
+        return Referents(names, currency.currency if currency is not None else "CNY")
+
+
+def describe(
+    event: EventRecord,
+    names: Mapping[tuple[str, int], str],
+    known: Referents | None = None,
+) -> TimelineLine:
+    """``names`` maps (entity, id) to the record's current name, for the subject;
+    ``known`` (from :func:`referred`) names the records the change refers to."""
     kind_text = entity_name(event.entity)
     name = names.get((event.entity, event.entity_id))
     if name is None and event.field in NAMED_ONLY:
-        name = event.after or event.before  # a deleted record keeps its name in its event
+        # a deleted record keeps its name in its event
+        name = record_name(event.entity, event.after or event.before or "")
     subject = _("{kind} · {name}").format(kind=kind_text, name=name) if name else kind_text
-    change = change_text(event.entity, event.field, event.before, event.after)
+    change = change_text(event.entity, event.field, event.before, event.after, known=known)
+    change = change[:1].upper() + change[1:]  # a line of its own: “Status: …”, as “Due time: …”
     return TimelineLine(event.at, subject, change, event.entity == "case", event.officer)

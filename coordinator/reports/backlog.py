@@ -85,8 +85,8 @@ def backlog(store: Store, now: datetime | None = None) -> Report:
             open=t.open,
             requested=len(t.waits),
             overdue=t.overdue,
-            average=figures.compact_duration(t.average, calendar) if t.waits else "—",
-            worst=figures.compact_duration(t.worst, calendar) if t.waits else "—",
+            average=figures.duration(t.average, calendar) if t.waits else "—",
+            worst=figures.duration(t.worst, calendar) if t.waits else "—",
             worst_step=t.worst_step,
         )
         for t in departments
@@ -95,7 +95,7 @@ def backlog(store: Store, now: datetime | None = None) -> Report:
     worst_bars = tuple(
         Bar(
             label=t.name,
-            value=figures.compact_duration(t.worst, calendar),
+            value=figures.duration(t.worst, calendar),
             percent=round(100 * t.worst / top) if top > 0 else 0,
         )
         for t in departments
@@ -106,13 +106,13 @@ def backlog(store: Store, now: datetime | None = None) -> Report:
         BigFigure(str(sum(t.open for t in departments)), _("Open steps")),
         BigFigure(str(sum(t.overdue for t in departments)), _("Overdue")),
         BigFigure(
-            figures.compact_duration(round(sum(all_waits) / len(all_waits)), calendar)
+            figures.duration(round(sum(all_waits) / len(all_waits)), calendar)
             if all_waits
             else "—",
             _("Average wait"),
         ),
         BigFigure(
-            figures.compact_duration(max(all_waits), calendar) if all_waits else "—",
+            figures.duration(max(all_waits), calendar) if all_waits else "—",
             _("Longest wait"),
         ),
     )

@@ -354,7 +354,7 @@ def _clock(
         return figures.duration(seconds, calendar)
 
     def big_figure(seconds: int, label: str) -> BigFigure:
-        return BigFigure(figures.compact_duration(seconds, calendar), label)
+        return BigFigure(figures.duration(seconds, calendar), label)
 
     big = [big_figure(clock.elapsed_seconds, _("Working time taken"))]
     verdicts = []
@@ -410,9 +410,7 @@ def _limit_text(step: ActionRecord, calendar: WorkingCalendar) -> tuple[str, flo
     promised = step.promised_limit_hours
     statutory = step.statutory_limit_hours
     parts = [
-        figures.compact_duration(round(h * 3600), calendar)
-        for h in (promised, statutory)
-        if h is not None
+        figures.duration(round(h * 3600), calendar) for h in (promised, statutory) if h is not None
     ]
     binding = promised if promised is not None else statutory
     return " / ".join(parts), binding

@@ -143,7 +143,7 @@ def _brief(
             kind = OVERDUE
             when = _("due {time}, {late} late").format(
                 time=figures.when(s.due_at, year),
-                late=figures.compact_duration(calendar.working_seconds(s.due_at, now), calendar),
+                late=figures.duration(calendar.working_seconds(s.due_at, now), calendar),
             )
         elif is_due_today(s.status, s.due_at, now):
             kind = DUE_TODAY
@@ -232,9 +232,7 @@ def _brief(
     clock_seconds = calendar.working_seconds(case.opened_at, now)
     facts = [
         _("opened {time}").format(time=figures.stamp(case.opened_at)),
-        _("{time} of working time so far").format(
-            time=figures.compact_duration(clock_seconds, calendar)
-        ),
+        _("{time} of working time so far").format(time=figures.duration(clock_seconds, calendar)),
     ]
     if case.target_at is not None:
         facts.append(_("target {time}").format(time=figures.stamp(case.target_at)))

@@ -191,7 +191,7 @@ def run_sheet(
                     requested=figures.when(a.requested_at, year),
                     due=figures.when(a.due_at, year),
                     overdue=overdue,
-                    waiting="" if waited < 0 else figures.compact_duration(waited, calendar),
+                    waiting="" if waited < 0 else figures.duration(waited, calendar),
                     contact=contact.name if contact is not None else "",
                     phone=_data.first_phone(contact),
                     forecast=expected,
@@ -222,7 +222,7 @@ def run_sheet(
                     remark=remark,
                     state=DOCUMENT_STATE[d.state].tr(),
                     since=figures.when(d.since, year),
-                    waiting="" if waited < 0 else figures.compact_duration(waited, calendar),
+                    waiting="" if waited < 0 else figures.duration(waited, calendar),
                 ),
             )
         )
@@ -243,9 +243,7 @@ def run_sheet(
         parts.append(_("documents held: {n}").format(n=len(entry.papers)))
         wait = longest(entry)
         if wait > 0:
-            parts.append(
-                _("longest wait: {time}").format(time=figures.compact_duration(wait, calendar))
-            )
+            parts.append(_("longest wait: {time}").format(time=figures.duration(wait, calendar)))
         pages.append(
             DepartmentPage(
                 name=entry.name,

@@ -49,7 +49,7 @@ from pathlib import Path
 from coordinator.errors import StorageError
 from coordinator.i18n import N_
 from coordinator.paths import DATABASE_NAME
-from coordinator.safety import copying
+from coordinator.safety import copying, unfinished
 from coordinator.safety.catalogue import (
     AUTOMATIC_REASONS,
     FILES,
@@ -287,7 +287,7 @@ def backup_data_dir(
     if not database.is_file():
         raise StorageError(_MSG_NO_DATABASE)
     backups_dir = data_dir / "backups"
-    with LOCK:
+    with LOCK, contextlib.ExitStack() as stack:
         partial: Path | None = None
         try:
             copying.private_dir(backups_dir)
@@ -309,6 +309,9 @@ def backup_data_dir(
                     return BackupResult(None, True)
                 now = clock()
                 backup_id = _new_id(backups_dir, now, reason)
+                # Held until the folder is renamed or removed: a crash lets go of it,
+                # and the next start sweeps the folder (coordinator.safety.unfinished).
+                stack.enter_context(unfinished.building(backups_dir, backup_id))
                 partial = backups_dir / f"{PARTIAL_PREFIX}{backup_id}"
                 copying.private_dir(partial)
                 copy = partial / DATABASE_NAME
@@ -350,6 +353,7 @@ def backup_data_dir(
         finally:
             if partial is not None:
                 shutil.rmtree(partial, ignore_errors=True)
+            stack.close()
         info = read_manifest(final)
         assert info is not None  # just written by this function
         pruned: tuple[str, ...] = ()

@@ -53,6 +53,7 @@ from sqlalchemy.exc import DatabaseError as SADatabaseError
 
 from coordinator.errors import DomainError, StorageError
 from coordinator.i18n import N_, Msg
+from coordinator.safety import unfinished
 from coordinator.safety.backup import make_backup
 from coordinator.safety.catalogue import FILES, BackupInfo, list_backups
 from coordinator.safety.copying import (
@@ -100,6 +101,10 @@ _MSG_CHANGED_BACKED_UP = N_(
 )
 _MSG_ORPHANS = N_("Files in the attachments folder that belong to no document: {count}.")
 _MSG_PARTIAL = N_("Unfinished copies of attachments left by an interruption: {count}.")
+_MSG_PARTIAL_BACKUPS = N_(
+    "Unfinished backups left by an interruption: {count} ({size} MB). They are removed "
+    "the next time the app starts."
+)
 _MSG_PERMISSIONS = N_(
     "Files or folders in the data folder that other users of this computer can read: {count}."
 )
@@ -202,6 +207,7 @@ def check_store(
         findings.extend(_leftover_findings(store.files_dir, referenced, grace))
     if store.uses_data_dir_database or store.on_server:
         findings.extend(_permission_findings(store.data_dir))
+    findings.extend(_unfinished_backup_findings(store.data_dir))
     report(progress, "check", 3, 4)
     findings.extend(search_index_findings(store))
     calendar = store.calendar()
@@ -357,6 +363,35 @@ def _unreferenced_findings(store: Store) -> list[Finding]:
             tuple(found),
         )
     ]
+
+
+def _unfinished_backup_findings(data_dir: Path) -> list[Finding]:
+    """Backups a crash cut short that no live process is still building."""
+    left = unfinished.abandoned(data_dir)
+    if not left:
+        return []
+    size = sum(_tree_size(p) for p in left)
+    params = (("count", len(left)), ("size", f"{size / 1_000_000:.1f}"))
+    return [
+        Finding(
+            "warning",
+            _MSG_PARTIAL_BACKUPS,
+            params,
+            code="unfinished-backups",
+            targets=tuple(p.name for p in left),
+        )
+    ]
+
+
+def _tree_size(folder: Path) -> int:
+    total = 0
+    for root, _dirs, names in os.walk(folder):
+        for name in names:
+            try:
+                total += (Path(root) / name).lstat().st_size
+            except OSError:
+                continue
+    return total
 
 
 def _leftovers(

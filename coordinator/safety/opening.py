@@ -7,6 +7,7 @@ In order::
     store = open_store(data_dir)       # a verified backup if the schema is older, the
                                        # upgrade, then the store
 
+Opening also sweeps the backups a crash cut short (:mod:`coordinator.safety.unfinished`).
 The app runs the first two steps itself (they ask the officer); every headless command
 and test opens through :func:`open_store`, which refuses a damaged or foreign file in
 plain words. :class:`~coordinator.store.storage.Store` only opens a database: it never
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Final
 
 from coordinator.paths import resolve_data_dir
+from coordinator.safety import unfinished
 from coordinator.safety.backup import backup_data_dir
 from coordinator.safety.copying import ProgressCallback, report
 from coordinator.safety.server_backup import make_server_backup
@@ -55,6 +57,8 @@ def open_store(
     """
     store = Store(resolve_data_dir(data_dir), url=url, clock=clock, officer=officer)
     try:
+        # Backups a crash cut short, each the size of a database copy.
+        unfinished.sweep(store.data_dir)
         upgrade_with_backup(store)
         if needs_index(store):
             index.build(store, progress)

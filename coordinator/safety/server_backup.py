@@ -49,7 +49,7 @@ from sqlalchemy.exc import DBAPIError
 
 from coordinator.errors import StorageError
 from coordinator.i18n import N_
-from coordinator.safety import copying, pg_tools
+from coordinator.safety import copying, pg_tools, unfinished
 from coordinator.safety.catalogue import (
     AUTOMATIC_REASONS,
     FORMAT,
@@ -201,7 +201,7 @@ def make_server_backup(
         return BackupResult(None, True)
     backups_dir = store.backups_dir
     conninfo, env = pg_tools.connection(store.url)
-    with LOCK:
+    with LOCK, contextlib.ExitStack() as stack:
         partial: Path | None = None
         try:
             copying.private_dir(backups_dir)
@@ -215,6 +215,7 @@ def make_server_backup(
                     facts = _facts(conn)
                     now = store.clock()
                     backup_id = _new_id(backups_dir, f"{now:%Y%m%d-%H%M%S}-{reason}")
+                    stack.enter_context(unfinished.building(backups_dir, backup_id))
                     partial = backups_dir / f"{PARTIAL_PREFIX}{backup_id}"
                     copying.private_dir(partial)
                     dump = partial / DUMP_NAME
@@ -262,6 +263,7 @@ def make_server_backup(
         finally:
             if partial is not None:
                 shutil.rmtree(partial, ignore_errors=True)
+            stack.close()
         info = read_manifest(final)
         assert info is not None  # just written by this function
         pruned: tuple[str, ...] = ()

@@ -12,9 +12,10 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from coordinator.errors import EditConflictError
-from coordinator.event_words import THIS_RECORD, ChangeBy
-from coordinator.i18n import Msg
+from coordinator.event_words import THIS_RECORD, ChangeBy, Referents, referents, value_text
+from coordinator.i18n import Msg, current_language
 from coordinator.store.models import Case, Event
+from coordinator.store.referents import names_of
 from coordinator.store.storage import Work
 
 
@@ -59,7 +60,8 @@ def touch(work: Work, obj: Any) -> None:
 
 def changes_since(session: Session, entity: str, entity_id: int, version: int) -> list[ChangeBy]:
     """The saved changes of a record made after it reached ``version``, oldest first.
-    A case a communication was filed to is named by its reference, not its number."""
+    A record a change refers to (the case a communication was filed to, a document's
+    holder) is named, not numbered."""
     rows = list(
         session.execute(
             select(Event.officer, Event.at, Event.field, Event.before, Event.after)
@@ -71,22 +73,22 @@ def changes_since(session: Session, entity: str, entity_id: int, version: int) -
             .order_by(Event.id)
         )
     )
-    case_ids = {
-        int(value)
+    wanted = {
+        referent
         for r in rows
-        if r.field == "case_id"
         for value in (r.before, r.after)
-        if value is not None and value.isdigit()
+        for referent in referents(r.field, value)
     }
-    references: dict[int, str] = {}
-    if case_ids:
-        found = session.execute(select(Case.id, Case.reference).where(Case.id.in_(case_ids)))
-        references = {ident: reference for ident, reference in found}
+    known = Referents(names_of(session, wanted, english=current_language() == "en"))
+    currency = None
+    if any(r.field == "amount_minor" for r in rows) and entity == "case":
+        currency = session.scalar(select(Case.currency).where(Case.id == entity_id))
 
     def shown(field: str, value: str | None) -> str | None:
-        if field == "case_id" and value is not None and value.isdigit():
-            return references.get(int(value), value)
-        return value
+        # Said now, while the names can be read: the refusal is told later, elsewhere.
+        if value is None or not referents(field, value):
+            return value
+        return value_text(entity, field, value, known=known)
 
     return [
         ChangeBy(
@@ -96,6 +98,7 @@ def changes_since(session: Session, entity: str, entity_id: int, version: int) -
             r.field,
             shown(r.field, r.before),
             shown(r.field, r.after),
+            currency,
         )
         for r in rows
     ]

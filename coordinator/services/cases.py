@@ -50,7 +50,13 @@ from coordinator.store.models import (
 )
 from coordinator.store.records import CaseRecord
 from coordinator.store.storage import Store, Work
-from coordinator.validation import check_datetime, check_hours, clean_text, required_datetime
+from coordinator.validation import (
+    check_datetime,
+    check_hours,
+    clean_text,
+    parse_amount,
+    required_datetime,
+)
 
 ENTITY = "case"
 MAX_AMOUNT = Decimal("1e15")  # a quadrillion: far above any single investment
@@ -70,15 +76,17 @@ def _amount_minor(amount: Decimal | int | float | str | None) -> int | None:
         return None
     if isinstance(amount, bool):
         raise ValidationError(N_("{field} must be a number."), field=F_AMOUNT)
-    text = str(amount)
     if isinstance(amount, str):
-        if not text.strip():
+        # As typed: "50000000", "5,000万", "1.5亿元" (coordinator.validation.parse_amount).
+        typed = parse_amount(amount, F_AMOUNT)
+        if typed is None:
             return None
-        text = text.strip().replace(",", "").replace("，", "")  # thousands separators
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValidationError(N_("{field} must be a number."), field=F_AMOUNT) from None
+        value = typed
+    else:
+        try:
+            value = Decimal(str(amount))
+        except InvalidOperation:
+            raise ValidationError(N_("{field} must be a number."), field=F_AMOUNT) from None
     if not value.is_finite() or value < 0 or value >= MAX_AMOUNT:
         raise ValidationError(N_("{field} must be a positive number below 10^15."), field=F_AMOUNT)
     # Fractions of a fen are rounded half up (四舍五入), as on any receipt.

@@ -10,9 +10,9 @@ from datetime import date
 from decimal import Decimal
 
 from coordinator.errors import ValidationError
-from coordinator.i18n import N_, Msg
-from coordinator.kinds import Indicator
-from coordinator.labels import F_DATE, F_NOTES
+from coordinator.i18n import N_
+from coordinator.kinds import INDICATOR_CURRENCY, Indicator
+from coordinator.labels import F_DATE, F_NOTES, INDICATOR
 from coordinator.services.cases import _amount_minor
 from coordinator.store.changes import ChangeKind, Outcome
 from coordinator.store.lookup import WHAT_CASE, get_or_raise
@@ -23,19 +23,8 @@ from coordinator.validation import check_date, clean_text
 
 ENTITY = "indicator"
 
-CURRENCY: dict[Indicator, str] = {
-    Indicator.DOMESTIC_OUTSIDE_CITY: "CNY",
-    Indicator.OUTSIDE_PROVINCE: "CNY",
-    Indicator.FOREIGN_CONTRACTED: "USD",
-    Indicator.FOREIGN_USED: "USD",
-}
-
-LABEL: dict[Indicator, Msg] = {
-    Indicator.DOMESTIC_OUTSIDE_CITY: N_("Domestic capital from outside the city"),
-    Indicator.OUTSIDE_PROVINCE: N_("Capital from outside the province"),
-    Indicator.FOREIGN_CONTRACTED: N_("Contracted foreign capital"),
-    Indicator.FOREIGN_USED: N_("Foreign capital actually used"),
-}
+CURRENCY = INDICATOR_CURRENCY
+LABEL = INDICATOR
 
 
 def _indicator(value: Indicator | str) -> Indicator:

@@ -840,11 +840,11 @@ BAD_AMOUNTS: list[tuple[object, str]] = [
     (Decimal("sNaN"), "Amount must be a positive number below 10^15."),
     (math.inf, "Amount must be a positive number below 10^15."),
     (1e20, "Amount must be a positive number below 10^15."),
-    ("1e15", "Amount must be a positive number below 10^15."),
-    ("abc", "Amount must be a number."),
-    ("12,34.5.6", "Amount must be a number."),
-    ("十万", "Amount must be a number."),
-    (",", "Amount must be a number."),
+    ("1e15", "Amount must be a number, such as 5000万 or 1.5亿."),
+    ("abc", "Amount must be a number, such as 5000万 or 1.5亿."),
+    ("12,34.5.6", "Amount must be a number, such as 5000万 or 1.5亿."),
+    ("十万", "Amount must be a number, such as 5000万 or 1.5亿."),
+    (",", "Amount must be a number, such as 5000万 or 1.5亿."),
     (True, "Amount must be a number."),
 ]
 

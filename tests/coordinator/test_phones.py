@@ -142,7 +142,7 @@ def test_display_is_the_national_format() -> None:
             "138\t0013 8000",
             "“138\t0013 8000” is not a phone number: only digits, spaces, +, - and brackets.",
         ),
-        ("123", "“123” is not a valid phone number (check the number of digits)."),
+        ("1234", "“1234” is not a valid phone number (check the number of digits)."),
         ("1380013", "“1380013” is not a valid phone number (check the number of digits)."),
         (
             "138001380001",  # one digit too many
@@ -212,3 +212,63 @@ def test_every_typing_of_a_mobile_gives_one_form(prefix: str, rest: int, layout:
     expected = normalise(prefix + line).e164
     typed = layout.format(a=prefix, b=f"{line[:4]} {line[4:]}")
     assert normalise(typed).e164 == expected == f"+86{prefix}{line}"
+
+
+# -- short numbers and numbers abroad ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("12345", "12345"),  # the citizens' service hotline
+        ("95588", "95588"),  # a bank
+        ("10086", "10086"),  # a carrier
+        ("９５５８８", "95588"),
+        ("  12315 ", "12315"),
+        ("110", "110"),
+    ],
+)
+def test_short_numbers_are_numbers_shown_as_dialled(typed: str, shown: str) -> None:
+    number = normalise(typed)
+    assert number.is_short
+    assert number.display == shown
+    assert number.digits == shown
+    assert number.e164 == "+86" + shown
+    # Typed twice, the same normal form: a caller from a hotline is recognised.
+    assert normalise(shown) == NormalisedNumber(shown, number.e164, "", shown)
+
+
+@pytest.mark.parametrize("typed", ["1234", "99999", "123456", "+86 12345", "0086 95588"])
+def test_digits_no_short_number_list_knows_are_still_refused(typed: str) -> None:
+    with pytest.raises(ValidationError, match="check the number of digits"):
+        normalise(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("+1 650 253 0000", "+1 650-253-0000"),
+        ("001 650 253 0000", "+1 650-253-0000"),
+        ("+44 20 7946 0958", "+44 20 7946 0958"),
+        ("0044 20 7946 0958 ext 12", "+44 20 7946 0958 转 12"),
+        ("+852 2123 4567", "+852 2123 4567"),
+        # At home, a number reads as dialled at home: no +86.
+        ("+86 138 0013 8000", "138 0013 8000"),
+        ("0574-87654321 转 808", "0574 8765 4321 转 808"),
+    ],
+)
+def test_a_number_abroad_shows_its_country_code(typed: str, shown: str) -> None:
+    number = normalise(typed)
+    assert not number.is_short
+    assert number.display == shown
+
+
+def test_a_stored_number_is_shown_as_typed_at_home_and_with_its_code_abroad() -> None:
+    from coordinator.phones import shown
+
+    home = normalise("0574-87654321 转 808")
+    assert shown(home.raw, home.e164, home.extension) == "0574-87654321 转 808"
+    hotline = normalise("95588")
+    assert shown(hotline.raw, hotline.e164) == "95588"
+    abroad = normalise("001 650 253 0000 ext 7")
+    assert shown(abroad.raw, abroad.e164, abroad.extension) == "+1 650-253-0000 转 7"

@@ -201,9 +201,9 @@ def test_a_step_through_its_states_with_one_key_each(
     model = window.case_view.timeline_model
     changes = [str(model.data(model.index(r, 2))) for r in range(model.rowCount())]
     subjects = [str(model.data(model.index(r, 1))) for r in range(model.rowCount())]
-    assert changes[0] == "status: In progress → Done"
-    assert "status: Waiting on the company → In progress" in changes
-    assert "status: In progress → Waiting on the company" in changes
+    assert changes[0] == "Status: In progress → Done"
+    assert "Status: Waiting on the company → In progress" in changes
+    assert "Status: In progress → Waiting on the company" in changes
     assert "Reason: 租赁协议未盖章" in changes
     assert subjects[0] == "Step · 园区管委会: 园区入驻审核与注册地址确认"
 
@@ -336,8 +336,12 @@ def test_a_document_gets_a_dropped_file_and_is_accepted(
     # the timeline tells the story
     model = window.case_view.timeline_model
     changes = [str(model.data(model.index(r, 2))) for r in range(model.rowCount())]
-    assert "state: Forwarded → Accepted" in changes
-    assert any(c.startswith("file: 章程扫描件.pdf") for c in changes)
+    assert "State: Forwarded → Accepted" in changes
+    assert any(c.startswith("File: 章程扫描件.pdf") for c in changes)
+    # who holds a document is named, never numbered (“Holder: 14”)
+    holders = [c for c in changes if c.startswith("Holder: ")]
+    assert holders
+    assert not any(part.strip().isdigit() for c in holders for part in c[8:].split("→"))
 
 
 def test_notes_draft_survives_switching_cases_and_saves_with_ctrl_s(
@@ -536,9 +540,9 @@ def test_each_change_shows_in_today_the_department_views_and_the_timeline(
     assert shown.get("住所使用证明（园区租赁协议）", "accepted").lower() == "accepted"
 
     timeline = _column_of(window.case_view.timeline_model, 2)
-    assert "status: In progress → Waiting on the company" in timeline
-    assert "state: Forwarded → Accepted" in timeline
-    assert any(line.startswith("file: 租赁协议.pdf") for line in timeline)
+    assert "Status: In progress → Waiting on the company" in timeline
+    assert "State: Forwarded → Accepted" in timeline
+    assert any(line.startswith("File: 租赁协议.pdf") for line in timeline)
 
 
 def test_add_and_delete_steps_and_documents_by_hand(

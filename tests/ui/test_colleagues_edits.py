@@ -119,7 +119,7 @@ def test_a_status_key_on_a_step_a_colleague_changed_meanwhile_is_refused_and_sho
     step = first_step(store, landing)
     row = view.model.row_of(step.id)
     assert row is not None
-    assert view.model.index(row, A_STATUS).data() == "to do"
+    assert view.model.index(row, A_STATUS).data() == "To do"
     assert view.model.index(row, A_OWNER).data() == ME
     actions.set_status(colleague, step.id, ActionStatus.IN_PROGRESS)  # his laptop
 
@@ -132,7 +132,7 @@ def test_a_status_key_on_a_step_a_colleague_changed_meanwhile_is_refused_and_sho
     assert warnings[0].endswith(TAIL)
     assert action_queries.get(store, step.id).status == ActionStatus.IN_PROGRESS
     # The row shows what he did; pressed again, the key acts on it.
-    assert view.model.index(row, A_STATUS).data() == "in progress"
+    assert view.model.index(row, A_STATUS).data() == "In progress"
     qtbot.keyClick(view.table, Qt.Key.Key_6)
     assert len(warnings) == 1
     assert action_queries.get(store, step.id).status == ActionStatus.DONE
@@ -345,8 +345,8 @@ def test_the_timeline_says_who_made_each_change(
     model = view.timeline_model
     assert model.headerData(3, Qt.Orientation.Horizontal) == "Officer"
     rows = [tuple(str(model.index(r, c).data()) for c in range(4)) for r in range(model.rowCount())]
-    assert rows[0][2:] == ("status: To do → In progress", COLLEAGUE)  # newest first
-    assert rows[-1][2:] == ("opened", ME)
+    assert rows[0][2:] == ("Status: To do → In progress", COLLEAGUE)  # newest first
+    assert rows[-1][2:] == ("Opened", ME)
 
 
 # -- my steps, my cases ------------------------------------------------------------------
@@ -401,7 +401,7 @@ def test_my_cases_and_the_owner_column(
     view.table.setFocus()
     qtbot.keyClick(view.table, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
     assert [view.model.id_at(r) for r in range(view.model.rowCount())] == [landing.id]
-    assert "1 cases" in view.count_label.text()
+    assert "1 case" in view.count_label.text()
 
 
 def test_without_a_name_the_filter_says_one_is_needed(
@@ -468,7 +468,7 @@ def test_a_document_key_on_one_a_colleague_moved_meanwhile_is_refused_and_shown(
     doc = document_queries.for_case(store, landing.id)[0]
     row = view.model.row_of(doc.id)
     assert row is not None
-    assert view.model.index(row, D_STATE).data() == "requested"
+    assert view.model.index(row, D_STATE).data() == "Requested"
     documents.update(colleague, doc.id, notes="企业说明天送来")  # his laptop
 
     assert view.select("document", doc.id)
@@ -482,7 +482,7 @@ def test_a_document_key_on_one_a_colleague_moved_meanwhile_is_refused_and_shown(
     # The row was read again: pressed again, the key acts on what he left.
     qtbot.keyClick(view.table, Qt.Key.Key_R)
     assert len(warnings) == 1
-    assert view.model.index(row, D_STATE).data() == "received"
+    assert view.model.index(row, D_STATE).data() == "Received"
 
 
 def test_a_document_key_in_the_case_refused_the_same_way(

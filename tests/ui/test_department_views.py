@@ -263,7 +263,7 @@ def test_waiting_on_the_company_key_changes_the_row_in_place(
     assert step in broadcast.args[0].ids_of("action")
     assert any(first <= before <= last for first, last in refreshed)
     assert view.model.row_of(step) == before
-    assert cell(view, step, A_STATUS) == "waiting on the company"
+    assert cell(view, step, A_STATUS) == "Waiting on the company"
     assert cell(view, step, A_REASON) == "等企业补交租赁合同"
     assert cell(view, step, A_LEFT).endswith("paused")  # its clock stands still
     assert view.selected_ids() == [step]
@@ -287,13 +287,13 @@ def test_blocked_asks_why_and_cancel_changes_nothing(
         press_on(qtbot, view, step, Qt.Key.Key_5)
     assert asked == [True]
     assert status_of(store, step) == "in_progress"
-    assert cell(view, step, A_STATUS) == "in progress"
+    assert cell(view, step, A_STATUS) == "In progress"
 
     press_on(qtbot, view, step, Qt.Key.Key_5)
     assert status_of(store, step) == "blocked"
     reason = sql(store, f"SELECT blocked_reason FROM actions WHERE id = {step}")[0][0]
     assert reason == "系统维护，明日恢复"
-    assert cell(view, step, A_STATUS) == "blocked"
+    assert cell(view, step, A_STATUS) == "Blocked"
     assert cell(view, step, A_REASON) == "系统维护，明日恢复"
 
 
@@ -308,7 +308,7 @@ def test_a_refused_change_shows_the_reason_and_changes_nothing(
     assert warnings == ["“竞买资格审查” cannot be done before “挂牌出让公告发布” is done."]
     assert hub.last_error == warnings[0]
     assert status_of(store, step) == "todo"
-    assert cell(view, step, A_STATUS) == "to do"
+    assert cell(view, step, A_STATUS) == "To do"
 
 
 def test_several_steps_move_together(
@@ -366,7 +366,7 @@ def test_select_clears_the_filters_that_hide_a_step(
     assert not view.overdue.isChecked()
     assert view.status.currentData() == "all"
     assert view.selected_ids() == [done]
-    assert cell(view, done, A_STATUS) == "done"
+    assert cell(view, done, A_STATUS) == "Done"
     assert not view.select("action", 999_999)
 
 
@@ -414,15 +414,15 @@ def test_receive_forward_accept_with_keys(
     view = DocumentsView(store, hub, lambda: NOW)
     shown_view(qtbot, view)
     doc = document_id(store, "财务负责人及办税人员身份证明", "2026-0010")
-    assert cell(view, doc, D_STATE) == "requested"
+    assert cell(view, doc, D_STATE) == "Requested"
     assert cell(view, doc, D_HOLDER) == "宁波澜拓智能装备有限公司"
     row = view.model.row_of(doc)
     with qtbot.assertNotEmitted(view.model.modelReset):
         press_on(qtbot, view, doc, Qt.Key.Key_R)
-        assert cell(view, doc, D_STATE) == "received"
+        assert cell(view, doc, D_STATE) == "Received"
         assert cell(view, doc, D_HOLDER) == "me"
         qtbot.keyClick(view.table, Qt.Key.Key_F)
-        assert cell(view, doc, D_STATE) == "forwarded"
+        assert cell(view, doc, D_STATE) == "Forwarded"
         assert cell(view, doc, D_HOLDER) == "区税务局"
         qtbot.keyClick(view.table, Qt.Key.Key_A)
     assert warnings == []
@@ -431,7 +431,7 @@ def test_receive_forward_accept_with_keys(
     assert (state, holder) == ("accepted", tax)
     # Accepted is outside "not yet accepted", but the row stays under the keyboard.
     assert view.model.row_of(doc) == row
-    assert cell(view, doc, D_STATE) == "accepted"
+    assert cell(view, doc, D_STATE) == "Accepted"
     assert cell(view, doc, D_HOLDER) == "区税务局"
     view.refresh()
     assert view.model.row_of(doc) is None
@@ -470,9 +470,9 @@ def test_forward_without_a_destination_asks_for_one(
     shown_view(qtbot, view)
     with qtbot.assertNotEmitted(hub.changed):
         press_on(qtbot, view, doc, Qt.Key.Key_F)
-    assert cell(view, doc, D_STATE) == "received"
+    assert cell(view, doc, D_STATE) == "Received"
     press_on(qtbot, view, doc, Qt.Key.Key_F)
-    assert cell(view, doc, D_STATE) == "forwarded"
+    assert cell(view, doc, D_STATE) == "Forwarded"
     assert cell(view, doc, D_HOLDER) == "区人力资源和社会保障局"
 
 
@@ -487,9 +487,9 @@ def test_accept_with_items_missing_and_return(
     shown_view(qtbot, view)
     report = document_id(store, "土地估价报告", "2026-0005")
     press_on(qtbot, view, report, Qt.Key.Key_M)
-    assert cell(view, report, D_STATE) == "forwarded"
+    assert cell(view, report, D_STATE) == "Forwarded"
     press_on(qtbot, view, report, Qt.Key.Key_M)
-    assert cell(view, report, D_STATE) == "accepted with items missing"
+    assert cell(view, report, D_STATE) == "Accepted with items missing"
     assert cell(view, report, D_NOTE) == "promised by 11-27 17:00"
     items, when = sql(
         store, f"SELECT missing_items, promised_completion_at FROM documents WHERE id = {report}"
@@ -498,7 +498,7 @@ def test_accept_with_items_missing_and_return(
 
     charter = document_id(store, "董事会增资决议", "2026-0007")
     press_on(qtbot, view, charter, Qt.Key.Key_X)
-    assert cell(view, charter, D_STATE) == "returned for correction"
+    assert cell(view, charter, D_STATE) == "Returned for correction"
     assert cell(view, charter, D_NOTE) == "盖章不清晰"
     assert cell(view, charter, D_HOLDER) == "宁波恒屹新材料有限公司"
 
@@ -511,7 +511,7 @@ def test_document_refusal_is_shown(
     doc = document_id(store, "劳动合同", "2026-0006")  # requested: not received yet
     press_on(qtbot, view, doc, Qt.Key.Key_A)
     assert warnings == ["“劳动合同” cannot be accepted: it has not been received yet."]
-    assert cell(view, doc, D_STATE) == "requested"
+    assert cell(view, doc, D_STATE) == "Requested"
 
 
 def test_document_filters_and_open(qtbot: QtBot, store: Store, hub: Hub, english: None) -> None:
@@ -609,7 +609,7 @@ def test_chinese_after_switching_language(
     qtbot.addWidget(actions_view)
     qtbot.addWidget(documents_view)
     step = action_id(store, "核发营业执照", "2026-0010")
-    assert cell(actions_view, step, A_STATUS) == "in progress"
+    assert cell(actions_view, step, A_STATUS) == "In progress"
     set_language("zh_CN")
     actions_view.retranslate()
     documents_view.retranslate()

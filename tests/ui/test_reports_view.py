@@ -105,7 +105,7 @@ def test_targets_and_office_name_from_the_reports_view(window: MainWindow, qtbot
     view.year.setValue(2026)
     edit = view.target_edits[Indicator.FOREIGN_USED]
     edit.clear()
-    qtbot.keyClicks(edit, "25,000,000")
+    qtbot.keyClicks(edit, "2,500")  # in 万美元
     qtbot.mouseClick(view.save_targets_button, Qt.MouseButton.LeftButton)
     figure = {f.indicator: f for f in indicator_queries.yearly(window.store, 2026)}[
         Indicator.FOREIGN_USED

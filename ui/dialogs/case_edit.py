@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator.errors import EditConflictError
+from coordinator.formatting import listing
 from coordinator.i18n import _
 from coordinator.kinds import OrganisationKind
 from coordinator.queries import actions as action_queries
@@ -281,7 +282,7 @@ class EditStepDialog(RecordForm[ActionRecord]):
 
     def shown(self, field: str, value: Any) -> str:
         if field == "waits_on":
-            return ", ".join(self.step_titles.get(i, f"#{i}") for i in value) or "—"
+            return listing(self.step_titles.get(i, f"#{i}") for i in value) or "—"
         if field == "limit":
             return self.limit.textFromValue(value) + self.limit.suffix() if value else _("none")
         return str(value)

@@ -11,7 +11,8 @@ put back) and Keep editing.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import Qt
@@ -26,15 +27,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coordinator.errors import EditConflictError
+from coordinator.errors import EditConflictError, ValidationError
+from coordinator.formatting import listing
 from coordinator.i18n import _
 from coordinator.kinds import OrganisationKind
+from coordinator.labels import F_AMOUNT
 from coordinator.queries import cases as case_queries
 from coordinator.queries import contacts as contact_queries
 from coordinator.services import cases, organisations
 from coordinator.store.changes import Outcome
 from coordinator.store.records import CaseRecord
 from coordinator.store.storage import Store
+from coordinator.validation import parse_amount
 from ui.hub import Hub
 from ui.widgets.conflict import ConflictBar, attempt_edit
 
@@ -187,16 +191,17 @@ def _amount_text(amount: Decimal | None) -> str:
 
 
 def _parse_amount(text: str) -> Decimal | None:
-    clean = text.strip().replace(",", "")
-    return Decimal(clean) if clean else None
+    """Yuan as typed, or with the office's units: "50000000", "5000万", "1.5亿"."""
+    return parse_amount(text, F_AMOUNT)
 
 
 def _tags_text(tags: tuple[str, ...]) -> str:
-    return ", ".join(tags)
+    return listing(tags)
 
 
 def _parse_tags(text: str) -> list[str]:
-    return [t.strip() for t in text.replace("，", ",").split(",") if t.strip()]
+    """Tags typed apart by commas (either width) or by 、, as a Chinese list shows them."""
+    return [t.strip() for t in re.split("[,，、;；]", text) if t.strip()]
 
 
 class EditCaseDialog(RecordForm[CaseRecord]):
@@ -218,7 +223,7 @@ class EditCaseDialog(RecordForm[CaseRecord]):
         self.owner = owner_combo(store, self, case.owner)
         self.fast_track = QCheckBox(_("Fast-track (the clock against the normal duration)"), self)
         self.amount = QLineEdit(self)
-        self.amount.setPlaceholderText(_("optional, e.g. 50000000"))
+        self.amount.setPlaceholderText(_("optional, e.g. 5000万 or 50000000"))
         self.currency = QComboBox(self)
         self.currency.addItems(sorted(set(CURRENCIES) | {case.currency}))
         self.tags = QLineEdit(self)
@@ -288,8 +293,8 @@ class EditCaseDialog(RecordForm[CaseRecord]):
             return _("Give the case a title.")
         try:
             amount = _parse_amount(values["amount"])
-        except InvalidOperation:
-            return _("The amount must be a number, such as 50000000 or 1.5.")
+        except ValidationError as refused:
+            return refused.message()
         if amount is not None and (not amount.is_finite() or amount < 0):
             return _("The amount must be a positive number.")
         return ""

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from coordinator.errors import DomainError
 from coordinator.exchange import contact_import
 from coordinator.exchange.contact_import import ImportPreview, ImportResult, PreviewRow, RowAction
+from coordinator.formatting import listing
 from coordinator.i18n import N_, _, current_language
 from coordinator.store.storage import Store
 from ui.hub import Hub
@@ -63,7 +64,7 @@ def _details(row: PreviewRow) -> str:
         parts.append(row.reason.message())
     elif row.action is RowAction.MERGE and row.new_numbers:
         parts.append(
-            _("adds {numbers}").format(numbers=", ".join(n.display for n in row.new_numbers))
+            _("adds {numbers}").format(numbers=listing(n.display for n in row.new_numbers))
         )
     parts += [problem.message() for problem in row.left_out]
     return " ".join(parts)
@@ -98,7 +99,7 @@ class PreviewModel(ItemsModel[PreviewRow]):
         if column == COL_ORGANISATION:
             return entry.organisation
         if column == COL_NUMBERS:
-            return ", ".join(number for number, _label in entry.phones)
+            return listing(number for number, _label in entry.phones)
         if column == COL_ACTION:
             return _action_text(item)
         return _details(item)

@@ -52,6 +52,7 @@ from ui.dialogs.safety import (
     when_text,
 )
 from ui.hub import confirm
+from ui.widgets import status_words
 from ui.widgets.background import Delivery, ProgressReport, run_with_progress
 
 if TYPE_CHECKING:
@@ -153,15 +154,21 @@ class AutoBackup(QObject):
         if not ok:
             if not isinstance(value, DomainError):
                 raise value
-            message = _("The automatic backup failed: {message}").format(message=value.message())
-            bar.showMessage(message)  # stays until replaced: the officer should see it
-            self.failed.emit(message)
+            error = value
+
+            def failed() -> str:
+                return _("The automatic backup failed: {message}").format(message=error.message())
+
+            status_words.say(bar, failed)  # stays until replaced: the officer should see it
+            self.failed.emit(failed())
             return
         result: BackupResult | None = value
         if result is None or result.backup is None:
             return  # not due, or nothing changed since the newest backup
-        bar.showMessage(
-            _("Backed up automatically ({size}).").format(size=size_text(result.backup.size)),
+        size = result.backup.size
+        status_words.say(
+            bar,
+            lambda: _("Backed up automatically ({size}).").format(size=size_text(size)),
             STATUS_MS,
         )
         self.backed_up.emit(result)

@@ -12,7 +12,7 @@ import os
 import sys
 
 from coordinator.errors import DomainError
-from coordinator.i18n import _, language_from_environment, set_language
+from coordinator.i18n import _, language_from_environment, ngettext, set_language
 from coordinator.reports import ALL, Report, build_report, parse_sections, summary_by_reference
 from coordinator.safety.opening import open_store
 from coordinator.store.storage import Store
@@ -54,8 +54,10 @@ def run(args: argparse.Namespace) -> int:
         print(_("Error: {message}").format(message=exc.message()), file=sys.stderr)
         return 2
     print(
-        _("{title}: {pages} pages written to {path}").format(
-            title=report.title, pages=pages, path=args.pdf
-        )
+        ngettext(
+            "{title}: {pages} page written to {path}",
+            "{title}: {pages} pages written to {path}",
+            pages,
+        ).format(title=report.title, pages=pages, path=args.pdf)
     )
     return 0

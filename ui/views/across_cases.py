@@ -15,7 +15,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTableView, QToolBar, QWidget
 
-from coordinator.i18n import _
+from coordinator.i18n import Counted, _
 from coordinator.store.changes import ChangeKind, ChangeSet
 from coordinator.store.storage import Store
 from ui.hub import Hub
@@ -157,10 +157,10 @@ class AcrossCasesList(QWidget):
         if candidates:
             follow_changes(self.table, self.model, candidates, now, self._own_change)
 
-    def show_count(self, text: str, empty: str, filtered: bool) -> bool:
+    def show_count(self, text: Counted, empty: str, filtered: bool) -> bool:
         """The count, and the empty page's sentence; True if the list has rows."""
         count = self.model.rowCount()
-        self.count_label.setText(text.format(n=count))
+        self.count_label.setText(text(count))
         self.pages.setCurrentIndex(0 if count else 1)
         sort_indicator(self.table, self.sort_keys, self.model)
         if not count:

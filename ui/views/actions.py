@@ -32,9 +32,9 @@ from PySide6.QtWidgets import (
 
 from coordinator.errors import DomainError, EditConflictError
 from coordinator.held_words import duration_text
-from coordinator.i18n import _
+from coordinator.i18n import _, counted
 from coordinator.kinds import ActionStatus
-from coordinator.labels import ACTION_STATUS
+from coordinator.labels import ACTION_STATUS, cap
 from coordinator.queries import actions as aq
 from coordinator.queries.actions import ActionFilter, DepartmentLoad
 from coordinator.services import actions
@@ -315,7 +315,7 @@ class ActionsView(AcrossCasesList):
         if asks:
             answer = ask.text(
                 self,
-                ACTION_STATUS[status].tr(),
+                cap(ACTION_STATUS[status]),
                 _("Why is the step blocked?")
                 if required
                 else _("Why? (the company's missing papers, the other step, …)"),
@@ -405,7 +405,7 @@ class ActionsView(AcrossCasesList):
                 "or clear the search."
             )
         )
-        self.show_count(_("{n} steps"), empty, not nothing_open)
+        self.show_count(counted("{n} step", "{n} steps"), empty, not nothing_open)
 
     def retranslate(self) -> None:
         self.departments_label.setText(_("Departments"))
@@ -413,7 +413,7 @@ class ActionsView(AcrossCasesList):
         self.status.setItemText(0, _("Open steps"))
         self.status.setItemText(1, _("All statuses"))
         for i, status in enumerate(aq.STATUS_ORDER, start=2):
-            self.status.setItemText(i, ACTION_STATUS[status].tr())
+            self.status.setItemText(i, cap(ACTION_STATUS[status]))
         self.overdue.setText(_("Overdue only"))
         self.fast_track.setText(_("Fast-track cases only"))
         self.mine.retranslate()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator.exchange.sheets import Cell
+from coordinator.formatting import money
 from coordinator.i18n import _
 from coordinator.kinds import CaseStatus
 from coordinator.labels import CASE_STATUS, cap
@@ -121,7 +122,7 @@ class CasesView(QWidget):
 
     def _update_count(self) -> None:
         n = self.model.rowCount()
-        self.count_label.setText(_("{n} cases").format(n=n))
+        self.count_label.setText(ngettext("{n} case", "{n} cases", n).format(n=n))
         self.empty.setVisible(n == 0)
         self.table.setVisible(n > 0)
         flt = self.current_filter()
@@ -291,5 +292,5 @@ def _case_cells(r: cq.CaseRow) -> tuple[str, ...]:
         r.owner,
         _("yes") if r.fast_track else "",
         r.opened_at.strftime("%Y-%m-%d %H:%M"),
-        f"{r.amount:,.2f} {r.currency}" if r.amount is not None else "",
+        money(r.amount, r.currency),
     )

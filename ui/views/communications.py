@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coordinator.i18n import _
+from coordinator.i18n import _, ngettext
 from coordinator.kinds import Channel
 from coordinator.labels import CHANNEL
 from coordinator.queries import cases as caseq
@@ -347,7 +347,8 @@ class CommunicationsView(QWidget):
         self.model.reload()
 
     def _update_count(self) -> None:
-        self.count_label.setText(_("{n} communications").format(n=self.model.rowCount()))
+        n = self.model.rowCount()
+        self.count_label.setText(ngettext("{n} communication", "{n} communications", n).format(n=n))
 
     def retranslate(self) -> None:
         self.channel_label.setText(_("Channel:"))

@@ -31,11 +31,11 @@ from PySide6.QtGui import QBrush, QColor
 from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.exchange.sheets import Cell
 from coordinator.foresight.forecast import CaseForecast
-from coordinator.formatting import short_datetime
+from coordinator.formatting import listing, short_datetime
 from coordinator.held_words import duration_text, margin_text
 from coordinator.i18n import _
 from coordinator.kinds import ActionStatus, DocumentState
-from coordinator.labels import ACTION_STATUS, DOCUMENT_STATE
+from coordinator.labels import ACTION_STATUS, DOCUMENT_STATE, cap
 from coordinator.queries import actions as aq
 from coordinator.queries import documents as dq
 from coordinator.queries.actions import ActionFilter, ActionRow
@@ -131,6 +131,7 @@ def action_cells(row: ActionRow, calendar: WorkingCalendar, now: datetime) -> tu
     per_day = calendar.seconds_per_day
     held = aq.held_seconds(row, calendar, now)
     margin = aq.due_margin(row, calendar, now)
+    status = cap(ACTION_STATUS[row.status])
     reason = ""
     if row.reason and row.status in (
         ActionStatus.BLOCKED,
@@ -143,7 +144,7 @@ def action_cells(row: ActionRow, calendar: WorkingCalendar, now: datetime) -> tu
         row.case_reference,
         row.department_name,
         row.title,
-        ACTION_STATUS[row.status].tr(),
+        status,
         duration_text(held, per_day) if held is not None else "",
         margin_text(margin, per_day),
         short_datetime(row.due_at, now),
@@ -313,13 +314,13 @@ def _paper(row: DocumentRow) -> str:
         marks.append(_("original"))
     if row.stamped:
         marks.append(_("stamped"))
-    # TRANSLATORS: between the marks of a paper ("original, stamped"); Chinese uses 、
-    return _(", ").join(marks)
+    return listing(marks)
 
 
 def document_cells(row: DocumentRow, calendar: WorkingCalendar, now: datetime) -> tuple[str, ...]:
     """The display text of one document, column by column, then its version and its flag."""
     held = dq.held_seconds(row, calendar, now)
+    state = cap(DOCUMENT_STATE[row.state])
     note = ""
     late = False
     if row.state == DocumentState.ACCEPTED_MISSING and row.promised_completion_at is not None:
@@ -330,7 +331,7 @@ def document_cells(row: DocumentRow, calendar: WorkingCalendar, now: datetime) -
     return (
         row.case_reference,
         row.title,
-        DOCUMENT_STATE[row.state].tr(),
+        state,
         row.holder_name if row.holder_name is not None else _("me"),
         duration_text(held, calendar.seconds_per_day) if held is not None else "",
         _paper(row),

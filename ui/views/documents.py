@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator.errors import EditConflictError
-from coordinator.i18n import _
+from coordinator.i18n import _, counted
 from coordinator.kinds import DocumentState
-from coordinator.labels import DOCUMENT_STATE
+from coordinator.labels import DOCUMENT_STATE, cap
 from coordinator.queries import documents as dq
 from coordinator.queries.documents import DocumentFilter, Holder
 from coordinator.services import documents
@@ -184,7 +184,7 @@ class DocumentsView(AcrossCasesList):
         docs = [found[i] for i in chosen if i in found and found[i].state != state]
         if not docs:
             return
-        label = DOCUMENT_STATE[state].tr()
+        label = cap(DOCUMENT_STATE[state])
         step = ask.document_step(self, self.store, state, label, self.clock())
         if step is None:
             return
@@ -259,7 +259,7 @@ class DocumentsView(AcrossCasesList):
                 "from a template brings its checklist of documents here."
             )
         )
-        self.show_count(_("{n} documents"), empty, filtered)
+        self.show_count(counted("{n} document", "{n} documents"), empty, filtered)
 
     def retranslate(self) -> None:
         self.state_label.setText(_("State:"))
@@ -272,7 +272,7 @@ class DocumentsView(AcrossCasesList):
         for i, (key, _states) in enumerate(STATE_GROUPS):
             self.state.setItemText(i, group_names[key])
         for i, state in enumerate(dq.STATE_ORDER, start=len(STATE_GROUPS)):
-            self.state.setItemText(i, DOCUMENT_STATE[state].tr())
+            self.state.setItemText(i, cap(DOCUMENT_STATE[state]))
         self.holder_label.setText(_("Held by:"))
         self._name_holder_choices()
         self.search.setPlaceholderText(_("Search case, company or document"))

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator.formatting import short_datetime
-from coordinator.i18n import N_, _
+from coordinator.i18n import N_, _, ngettext
 from coordinator.kinds import ReminderKind
 from coordinator.paths import RESOURCES_DIR
 from coordinator.queries import reminders
@@ -220,7 +220,9 @@ class ReminderCentre(QObject):
             if item.case_reference:
                 body = f"{item.case_reference} · {body}" if body else item.case_reference
         else:
-            title = _("{n} reminders due").format(n=len(items))
+            title = ngettext("{n} reminder due", "{n} reminders due", len(items)).format(
+                n=len(items)
+            )
             lines = [_one_line(i) for i in items[:BALLOON_LINES]]
             if len(items) > BALLOON_LINES:
                 lines.append(_("and {n} more").format(n=len(items) - BALLOON_LINES))

@@ -28,12 +28,14 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator.errors import DomainError
+from coordinator.formatting import WAN, money, wan_unit
 from coordinator.i18n import _
 from coordinator.kinds import Indicator
 from coordinator.queries import indicators as indicator_queries
 from coordinator.queries import settings as setting_queries
 from coordinator.services import indicators, settings
 from coordinator.store.storage import Store
+from coordinator.validation import parse_amount
 from ui.printing.report_actions import run_report
 
 if TYPE_CHECKING:
@@ -153,8 +155,15 @@ class ReportsView(QWidget):
         year = self.year.value()
         try:
             for which, edit in self.target_edits.items():
-                text = edit.text().strip().replace(",", "")
-                indicators.set_target(self.store, year, which, text or None)
+                # Typed in 万 of the indicator's currency, as the office counts targets;
+                # "2.5亿" or "250000000元" say their own unit.
+                amount = parse_amount(
+                    edit.text(),
+                    indicators.LABEL[which],
+                    bare_unit=WAN,
+                    currency=indicators.CURRENCY[which],
+                )
+                indicators.set_target(self.store, year, which, amount)
         except DomainError as exc:
             QMessageBox.warning(self, _("Annual targets"), exc.message())
             return
@@ -182,11 +191,13 @@ class ReportsView(QWidget):
         for which, edit in self.target_edits.items():
             figure = figures[which]
             self.target_labels[which].setText(
-                _("Target: {indicator} ({currency})").format(
-                    indicator=indicators.LABEL[which].tr(), currency=figure.currency
+                _("Target: {indicator} (in {unit})").format(
+                    indicator=indicators.LABEL[which].tr(), unit=wan_unit(figure.currency)
                 )
             )
-            edit.setText("" if figure.target is None else f"{figure.target:f}")
+            edit.setPlaceholderText(_("e.g. 25000, or 2.5亿"))
+            edit.setToolTip(money(figure.target, figure.currency))
+            edit.setText("" if figure.target is None else f"{(figure.target / WAN).normalize():f}")
         self.save_targets_button.setText(_("Save targets"))
         self.preview_indicators.setText(_("Preview and print…"))
         self.save_indicators.setText(_("Save as PDF…"))

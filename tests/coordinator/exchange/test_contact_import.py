@@ -213,7 +213,7 @@ def test_csv_in_gbk_from_a_chinese_phone(store: Store, zhang: int) -> None:
         "which is right, then import it again."
     )
     assert [p.message("en") for p in bad.left_out] == [
-        "“12345” is not a valid phone number (check the number of digits).",
+        "“1234” is not a valid phone number (check the number of digits).",
         "“abc” is not a phone number: only digits, spaces, +, - and brackets.",
     ]
     assert plan.left_out == 2
@@ -510,7 +510,7 @@ def test_cli_import_contacts(
         "under another name: check which is right, then import it again." in out.err
     )
     assert (
-        "Left out of entry 5 (line 6), 坏号码: “12345” is not a valid phone number "
+        "Left out of entry 5 (line 6), 坏号码: “1234” is not a valid phone number "
         "(check the number of digits)." in out.err
     )
     assert run_cli("import-contacts", "--dry-run", str(DATA / "android_2.1_qp_utf8.vcf")) == 1

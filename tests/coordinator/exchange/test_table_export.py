@@ -542,9 +542,13 @@ def test_cli_export_list(demo: Store, tmp_path: Path, capsys: pytest.CaptureFixt
     )
     count = db_count(demo, Case)
     assert capsys.readouterr().out.strip() == (
-        f"Exported the list cases to {csv_path}: {count} rows."
+        f"Exported the list Cases to {csv_path}: {count} rows."
     )
     assert len(read_csv(csv_path)) == count + 1
+    # In Chinese, the list by its Chinese name, not the word typed for it.
+    chinese = ["--data-dir", data, "--lang", "zh_CN", "export-list", "cases", "--csv"]
+    assert main([*chinese, str(csv_path)]) == 0
+    assert capsys.readouterr().out.strip() == f"已将列表“事项”导出到 {csv_path}：共 {count} 行。"
 
     argv = ["--data-dir", data, "--lang", "en", "export-list", "communications"]
     case_filter = ["--case", "2026-0007", "--since", "2026-11-01", "--until", "2026-11-20"]

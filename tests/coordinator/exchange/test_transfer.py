@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 import shutil
@@ -32,6 +33,7 @@ from coordinator.kinds import (
 )
 from coordinator.safety.opening import open_store
 from coordinator.store.changes import ChangeKind
+from coordinator.store.content import content_for
 from coordinator.store.migrate import head_revision
 from coordinator.store.models import (
     Action,
@@ -74,6 +76,22 @@ Queue = Callable[[DomainError], DomainError]
 
 def fresh_store(folder: Path) -> Store:
     return open_store(folder, clock=lambda: T0)
+
+
+# The content of the attached file fill_rich lists: an export does not carry it, so every
+# store a test imports into holds it already (an import refuses a row without it).
+LICENCE_SCAN = b"%PDF-1.4 licence scan"
+LICENCE_SHA = hashlib.sha256(LICENCE_SCAN).hexdigest()
+
+
+def plant_licence_scan(store: Store) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "licence.pdf"
+        source.write_bytes(LICENCE_SCAN)
+        content = content_for(store)
+        stored = content.take_in(source)
+        with store.work() as work:
+            content.keep(work.session, stored, source)
 
 
 def fill_rich(store: Store) -> None:
@@ -123,7 +141,7 @@ def fill_rich(store: Store) -> None:
         li.handles.append(Handle(channel=Channel.EMAIL, handle="li.na@example.cn"))
         opened = Case(
             reference="ZS-2025-001",
-            title="新能源电池项目\n二期 🔋",
+            title="新能源电池项目 二期 🔋",
             company=company,
             kind="manufacturing",
             fast_track=True,
@@ -223,7 +241,7 @@ def fill_rich(store: Store) -> None:
         s.add(
             DocumentFile(
                 document_id=licence.id,
-                sha256="f" * 64,
+                sha256=LICENCE_SHA,
                 size=5 * 2**40,
                 media_type="application/pdf",
                 original_name="营业执照 扫描件.pdf",
@@ -356,7 +374,9 @@ def tables_of(path: Path) -> dict[str, Any]:
 def pristine_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated, empty data folder, copied wherever a fresh store is needed."""
     folder = tmp_path_factory.mktemp("pristine") / "data"
-    fresh_store(folder).close()
+    store = fresh_store(folder)
+    plant_licence_scan(store)
+    store.close()
     return folder
 
 
@@ -440,7 +460,7 @@ def test_export_writes_every_table_in_one_private_file(rich: Store, tmp_path: Pa
     assert cases["ZS-2025-001"]["opened_at"] == "2025-01-02T09:30:00.123456"
     assert cases["ZS-2024-099"]["company_id"] is None
     assert cases["ZS-2025-001"]["normal_duration_hours"] == 1234.5
-    assert cases["ZS-2025-001"]["title"] == "新能源电池项目\n二期 🔋"
+    assert cases["ZS-2025-001"]["title"] == "新能源电池项目 二期 🔋"
     assert tables["calendar_days"][0] == {"day": "2025-10-08", "is_workday": False, "note": ""}
     settings_rows = {row["key"]: row["value"] for row in tables["settings"]}
     assert settings_rows["ui"]["nested"]["list"] == [1, 2.5, None, True, "表情 🎉"]
@@ -533,6 +553,7 @@ def test_round_trip_into_a_store_with_the_builtin_templates(
     seed: Path = request.getfixturevalue("_seed_data_dir")  # what the `store` fixture copies
     copy_data_folder(seed, tmp_path / "source")
     source = open_store(tmp_path / "source", clock=clock)
+    plant_licence_scan(store)
     try:
         fill_rich(source)
         export_json(source, tmp_path / "a.json")
@@ -668,7 +689,11 @@ def test_refuse_mode_refuses_a_store_with_data_and_changes_nothing(
     in_chinese(info.value)
     message = info.value.message("en")
     assert message.startswith("The store is not empty: it already holds")
-    assert table in message
+    # The kind of record in the reader's words, not the table's name.
+    assert transfer.RECORD_KINDS[table].tr("en") in message
+    chinese = info.value.message("zh_CN")
+    assert transfer.RECORD_KINDS[table].tr("zh_CN") in chinese
+    assert table not in chinese
     assert sql_dump(target) == before
     assert database_fingerprint(target) == before_hash
 
@@ -1034,6 +1059,55 @@ DAMAGED += [
         "bad-row-before-good-header",
         _reverse_header_then(_set("cases", 0, "title", 42)),
         ["column title", "must be text"],
+    ),
+]
+
+
+# What the services refuse a person typing, an import refuses in a row of a file.
+DAMAGED += [
+    (
+        "nul-in-a-name",
+        _set("organisations", 0, "name", "澄明\u0000光电"),
+        ["Table organisations, row 1: name contains an invisible control character (U+0000)."],
+    ),
+    (
+        "line-break-in-a-title",
+        _set("cases", 0, "title", "新能源\n二期"),
+        ["Table cases, row 1: title contains an invisible control character (U+000A)."],
+    ),
+    (
+        "escape-in-notes",
+        _set("communications", 0, "notes", "谈了\u001b[31m用地"),
+        ["Table communications, row 1: notes contains an invisible control character (U+001B)."],
+    ),
+    (
+        "notes-too-long",
+        _set("contacts", 0, "notes", "长" * 20_001),
+        ["Table contacts, row 1: notes is too long: 20001 characters, at most 20000."],
+    ),
+    (
+        "empty-title",
+        _set("documents", 0, "title", " \u3000 "),
+        ["Table documents, row 1: title is required."],
+    ),
+    (
+        "a-time-before-2000",
+        _set("communications", 0, "at", "1900-01-01T09:00:00"),
+        ["Table communications, row 1: at must be between 2000 and 2100."],
+    ),
+    (
+        "negative-hours",
+        _set("actions", 0, "statutory_limit_hours", -8.0),
+        ["Table actions, row 1: statutory_limit_hours must be between 0 and 43800 working hours."],
+    ),
+    (
+        "attachment-without-its-content",
+        _set("document_files", 0, "sha256", "0" * 64),
+        [
+            "Table document_files, row 1: the content of the attached file “营业执照 扫描件.pdf” "
+            "is neither in the file nor in this data folder",
+            "so nothing was imported",
+        ],
     ),
 ]
 

@@ -542,8 +542,12 @@ def test_defaults_for_an_unknown_number(
     assert card_queries.defaults(store, raw_number="+86 189 0018 8000") == card_queries.LogDefaults(
         None, Channel.PHONE
     )
+    # A hotline is a number (short numbers are numbers); four digits no plan knows are not.
+    assert card_queries.defaults(store, raw_number="12345") == card_queries.LogDefaults(
+        None, Channel.PHONE
+    )
     with pytest.raises(ValidationError) as info:
-        card_queries.defaults(store, raw_number="12345")
+        card_queries.defaults(store, raw_number="1234")
     in_chinese(info.value)
 
 
@@ -560,3 +564,26 @@ def test_the_card_of_a_missing_contact(store: Store, in_chinese: InChinese) -> N
     in_chinese(info.value)
     with pytest.raises(NotFoundError):
         card_queries.defaults(store, contact_id=999)
+
+
+def test_a_hotline_is_recognised_as_its_contact(store: Store, people: People) -> None:
+    bank = contacts.create(store, "工商银行客服", phones=["95588"]).value.id
+    result = recognise(store, "95588")
+    assert result.number is not None
+    assert result.number.display == "95588"
+    assert _found(store, "95588")[0] == (bank, MatchReason.NUMBER)
+    # An unknown hotline is a whole number, offered as a new contact, not a fragment.
+    unknown = recognise(store, "12345")
+    assert unknown.number is not None
+    assert unknown.number.is_short
+    assert unknown.candidates == ()
+
+
+def test_the_contacts_list_shows_a_number_abroad_with_its_country_code(
+    store: Store, people: People
+) -> None:
+    abroad = contacts.create(store, "Jane Doe", phones=["0044 20 7946 0958"]).value.id
+    rows = contact_queries.contact_rows(store, [abroad, people.smith, people.zhang])
+    assert rows[abroad].first_phone == "+44 20 7946 0958"
+    assert rows[people.smith].first_phone == "+1 650-253-0000"
+    assert rows[people.zhang].first_phone == "+86 138 0013 8000"  # at home: as typed

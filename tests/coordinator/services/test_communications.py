@@ -90,10 +90,10 @@ def test_log_an_unfiled_message_now(store: Store, log: EventLog) -> None:
 def test_log_refusals(store: Store, case_id: int, refused: Refused) -> None:
     refused(
         ValidationError,
-        "“12345” is not a valid phone number (check the number of digits).",
+        "“1234” is not a valid phone number (check the number of digits).",
         communications.log,
         store,
-        raw_number="12345",
+        raw_number="1234",
     )
     refused(
         ValidationError,

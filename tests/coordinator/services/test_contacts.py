@@ -215,11 +215,11 @@ def test_phone_refusals(store: Store, wang: ContactRecord, refused: Refused) -> 
     )
     refused(
         ValidationError,
-        "“12345” is not a valid phone number (check the number of digits).",
+        "“1234” is not a valid phone number (check the number of digits).",
         contacts.add_phone,
         store,
         wang.id,
-        "12345",
+        "1234",
     )
     refused(
         ValidationError,
@@ -374,11 +374,11 @@ def test_create_at_organisation_refused_leaves_no_organisation(
 ) -> None:
     refused(
         ValidationError,
-        "“12345” is not a valid phone number (check the number of digits).",
+        "“1234” is not a valid phone number (check the number of digits).",
         contacts.create_at_organisation,
         store,
         "周雨桐",
         organisation="谁也没要的公司",
-        number="12345",
+        number="1234",
     )
     assert contact_queries.organisations(store, text="谁也没要") == []

@@ -217,7 +217,7 @@ def test_a_case_changed_by_a_colleague_refuses_the_edit_made_before(
     cases.update(colleague, shown.id, title="甬达落地", amount="12000.5")
     message = (
         f"{COLLEAGUE} changed this case at 08:05 (Title: 落地 → 甬达落地; "
-        "amount: 5,000.00 → 12,000.50)." + TAIL
+        "Amount: CNY 5,000.00 → CNY 12,000.50)." + TAIL
     )
     refused(
         EditConflictError, message, cases.update, me, shown.id, title="别的", expected_version=1
@@ -277,7 +277,8 @@ def test_contacts_organisations_and_communications_refuse_a_stale_edit(
         expected_version=person.row_version,
     )
     filed = (
-        f"{COLLEAGUE} changed this communication at 11:00 (filed to case: {case.reference})." + TAIL
+        f"{COLLEAGUE} changed this communication at 11:00 "
+        f"(filed to case: {case.reference} {case.title})." + TAIL
     )
     refused(
         EditConflictError,

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.errors import EditConflictError
 from coordinator.foresight.forecast import CaseForecast
-from coordinator.formatting import short_datetime, working_duration
+from coordinator.formatting import listing, short_datetime, working_duration
 from coordinator.i18n import _
 from coordinator.kinds import ActionStatus
 from coordinator.labels import ACTION_STATUS, cap
@@ -197,7 +197,7 @@ class CaseActionsTab(QWidget):
                         short_datetime(step.due_at, now),
                         "",
                         _time_text(step, now, calendar),
-                        ", ".join(titles.get(d, f"#{d}") for d in step.depends_on),
+                        listing(titles.get(d, f"#{d}") for d in step.depends_on),
                         step.blocked_reason,
                     ],
                     group,

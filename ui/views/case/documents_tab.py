@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator.errors import DomainError, EditConflictError
-from coordinator.formatting import short_datetime
+from coordinator.formatting import listing, short_datetime
 from coordinator.i18n import N_, Msg, _
 from coordinator.kinds import DocumentState
 from coordinator.labels import DOCUMENT_STATE, cap
@@ -242,7 +242,7 @@ class CaseDocumentsTab(QWidget):
                     holder,
                     self.names.get(doc.destination_id, "") if doc.destination_id else "",
                     short_datetime(_since(doc), now),
-                    "; ".join(marks),
+                    listing(marks),
                 ]
             )
             item.setData(doc.id, DOC_ROLE)

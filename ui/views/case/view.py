@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from coordinator.errors import EditConflictError, NotFoundError
 from coordinator.foresight.forecast import CaseForecast
-from coordinator.formatting import working_duration
+from coordinator.formatting import money, working_duration
 from coordinator.i18n import _, current_language
 from coordinator.kinds import CaseStatus
 from coordinator.labels import CASE_STATUS, cap
@@ -293,7 +293,7 @@ class CaseView(QWidget):
         if case.fast_track:
             parts.append(_("fast-track"))
         if case.amount is not None:
-            parts.append(f"{case.amount:,.2f} {case.currency}")
+            parts.append(money(case.amount, case.currency))
         self.facts.setText(" · ".join(parts))
         pinned = case.id in setting_queries.pinned_cases(self.store)
         self.pin_button.blockSignals(True)
@@ -378,10 +378,11 @@ class CaseView(QWidget):
             names["action", step.id] = f"{step.department_name}: {step.title}"
         for doc in self.documents_tab.docs:
             names["document", doc.id] = doc.title
+        known = timeline.referred(self.store, events, self.case.id)
         now = self.clock()
         rows = []
         for event in reversed(events):  # newest first: what just happened is on top
-            line = describe(event, names)
+            line = describe(event, names, known)
             when = line.at.strftime("%m-%d %H:%M" if line.at.year == now.year else "%Y-%m-%d")
             rows.append((event.id, (when, line.subject, line.change, line.officer)))
         self.timeline_model.set_rows(rows)

@@ -28,10 +28,11 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator.errors import DomainError, EditConflictError, NotFoundError
-from coordinator.i18n import _
+from coordinator.formatting import listing
+from coordinator.i18n import _, counted
 from coordinator.kinds import Channel
 from coordinator.labels import CHANNEL, F_HANDLE, F_NUMBER, ORGANISATION_KIND
-from coordinator.phones import normalise
+from coordinator.phones import normalise, shown
 from coordinator.queries import contacts as q
 from coordinator.queries.communications import CommunicationFilter
 from coordinator.queries.contacts import ContactFilter
@@ -368,7 +369,7 @@ class ContactsPage(RecordPage[ContactDraft, ContactRecord]):
 
     def value_text(self, name: str, value: object) -> str:
         if name == "handles" and isinstance(value, tuple | list):
-            return ", ".join(
+            return listing(
                 f"{CHANNEL[c].tr()} {h}" for c, h in zip(HANDLE_CHANNELS, value, strict=True) if h
             )
         return str(value)
@@ -400,7 +401,10 @@ class ContactsPage(RecordPage[ContactDraft, ContactRecord]):
             return numbers
         if self.record is None:
             return []
-        return [(p.id, p.raw, p.label, f"{p.e164}/{p.extension}") for p in self.record.phones]
+        return [
+            (p.id, shown(p.raw, p.e164, p.extension), p.label, f"{p.e164}/{p.extension}")
+            for p in self.record.phones
+        ]
 
     def show_phones(self) -> None:
         self.phone_list.clear()
@@ -569,7 +573,7 @@ class ContactsPage(RecordPage[ContactDraft, ContactRecord]):
         self.list.retranslate(
             _("Search name, pinyin, initials, organisation or number"),
             _("All kinds"),
-            _("{n} contacts"),
+            counted("{n} contact", "{n} contacts"),
             _("No contacts yet. Press Ctrl+N to add one, or import a vCard/CSV file."),
             _("No contact matches the search. Clear the search box or choose all kinds."),
         )

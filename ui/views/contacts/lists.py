@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from coordinator.i18n import Counted
 from coordinator.kinds import OrganisationKind
 from coordinator.labels import ORGANISATION_KIND
 from coordinator.store.storage import Store
@@ -62,7 +63,7 @@ class RecordList(QWidget):
         self._selected = 0  # the id to keep current across reloads (0: none)
         self.empty_text = ""  # shown when there is nothing at all
         self.no_match_text = ""  # shown when the filter leaves nothing
-        self.count_text = "{n}"  # how many rows the filter lets through
+        self.count_text: Counted = str  # how many rows the filter lets through
 
         self.search, self.search_timer = search_field(self, self.apply_filter)
         self.kind = QComboBox(self)
@@ -193,7 +194,7 @@ class RecordList(QWidget):
 
     def _update_count(self) -> None:
         n = self.model.rowCount()
-        self.count_label.setText(self.count_text.format(n=n))
+        self.count_label.setText(self.count_text(n))
         self.empty.setText(self.no_match_text if self.filter_active() else self.empty_text)
         self.stack.setCurrentWidget(self.table if n else self.empty)
 
@@ -219,7 +220,7 @@ class RecordList(QWidget):
         self.model.reload()
 
     def retranslate(
-        self, placeholder: str, all_kinds: str, count: str, empty: str, no_match: str
+        self, placeholder: str, all_kinds: str, count: Counted, empty: str, no_match: str
     ) -> None:
         self.search.setPlaceholderText(placeholder)
         self.count_text = count

@@ -13,7 +13,7 @@ from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
 from coordinator.errors import EditConflictError
-from coordinator.i18n import _
+from coordinator.i18n import _, counted
 from coordinator.kinds import OrganisationKind
 from coordinator.labels import F_NAME, ORGANISATION_KIND
 from coordinator.queries import contacts as q
@@ -240,7 +240,7 @@ class OrganisationsPage(RecordPage[OrganisationDraft, OrganisationRecord]):
         self.list.retranslate(
             _("Search name or pinyin"),
             _("All kinds"),
-            _("{n} organisations"),
+            counted("{n} organisation", "{n} organisations"),
             _("No organisations yet. Press Ctrl+N to add one."),
             _("No organisation matches the search. Clear the search box or choose all kinds."),
         )

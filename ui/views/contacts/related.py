@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QTableView, QWidget
 
 from coordinator.formatting import short_datetime
 from coordinator.i18n import _
-from coordinator.labels import CASE_STATUS
+from coordinator.labels import CASE_STATUS, cap
 from coordinator.queries.contacts import CaseLine
 from coordinator.store.changes import ChangeKind
 from ui.hub import Hub
@@ -36,7 +36,7 @@ def case_rows(lines: Sequence[CaseLine]) -> list[tuple[int, tuple[str, ...]]]:
                 line.reference,
                 line.title,
                 line.company_name,
-                CASE_STATUS[line.status].tr(),
+                cap(CASE_STATUS[line.status]),
                 short_datetime(line.opened_at),
             ),
         )
