@@ -14,42 +14,33 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
-from PySide6.QtGui import QAction, QBrush, QCloseEvent, QColor, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QApplication,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMainWindow,
     QStackedWidget,
-    QTableView,
-    QTabWidget,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
 from coordinator.errors import NotFoundError
-from coordinator.i18n import _, current_language
+from coordinator.i18n import _
 from coordinator.store.changes import ChangeKind, ChangeSet
+from ui.hub import Hub
+from ui.widgets import status_words
+from ui.widgets.schedule_warning import attach_schedule_warning
+from ui.window_menus import WindowMenus
 
 if TYPE_CHECKING:
     from coordinator.store.storage import Store
-from ui.hub import Hub
-from ui.widgets.schedule_warning import attach_schedule_warning
-from ui.widgets import status_words
-
-if TYPE_CHECKING:
     from ui.dialogs.shortcuts import Shortcut
     from ui.quick_log.panel import QuickLogPanel
     from ui.search.panel import SearchPanel
     from ui.views.today import TodayView
 
 USER_ROLE = 0x0100  # Qt.ItemDataRole.UserRole, by value (see the frame's note on Qt)
-FOREGROUND_ROLE = 9  # Qt.ItemDataRole.ForegroundRole, likewise
 PINNED_MAX = 9  # one per Ctrl+1 … Ctrl+9 (coordinator.services.settings keeps as many)
 REFRESH_MS = 60_000  # working-time clocks move; a minute is the finest unit shown
 SAID_MS = 15_000  # what was just done stays in the status bar long enough to read and undo
@@ -65,7 +56,6 @@ SAID_MS = 15_000  # what was just done stays in the status bar long enough to re
     PAGE_REPORTS,
 ) = range(8)
 PAGE_COUNT = 8
-LATE_COLOUR = QColor("#b3261e")  # Today's red for what is overdue
 
 
 def _page_titles() -> list[str]:
@@ -110,8 +100,7 @@ class CasesPage(QStackedWidget):
         self.case_view.retranslate()
 
 
-class MainWindow(QMainWindow):
-    language_requested = Signal(str)
+class MainWindow(WindowMenus):
     store_replaced = Signal(object)  # the Store opened after a restore or archive import
 
     def __init__(
@@ -170,7 +159,7 @@ class MainWindow(QMainWindow):
         self.counts_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.counts_label)
         self.sidebar_counts: dict[int, int] = {}  # page -> the count beside its entry
-        self._build_menus()
+        self._build_menus(PAGE_COUNT, PINNED_MAX)
         self._retranslate_frame()
         self.sidebar.setCurrentRow(PAGE_TODAY)
         self.timer = QTimer(self)
@@ -202,7 +191,7 @@ class MainWindow(QMainWindow):
         self.hub.changed.connect(self.on_changed)
         self.hub.open_requested.connect(self.open_record)
         self.hub.said.connect(lambda text: self.statusBar().showMessage(text, SAID_MS))
-        self.hub.undo_changed.connect(self._show_undo)
+        self.hub.undo_changed.connect(self.show_undo)
         self.sidebar.currentRowChanged.connect(self.show_page)
         self._start_reminders()
         from ui.dialogs.safety_actions import SafetyActions
@@ -369,88 +358,6 @@ class MainWindow(QMainWindow):
 
     # -- menus -----------------------------------------------------------------------
 
-    def _build_menus(self) -> None:
-        self.file_menu = self.menuBar().addMenu("")
-        self.new_case_action = QAction(self)
-        self.new_case_action.setShortcut(QKeySequence.StandardKey.New)
-        self.new_case_action.triggered.connect(self.new_case)
-        self.file_menu.addAction(self.new_case_action)
-        self.quick_log_action = QAction(self)
-        self.quick_log_action.setShortcut(QKeySequence("Ctrl+L"))
-        self.quick_log_action.triggered.connect(self.quick_log)
-        self.file_menu.addAction(self.quick_log_action)
-        self.search_action = QAction(self)
-        self.search_action.setShortcut(QKeySequence("Ctrl+K"))
-        self.search_action.triggered.connect(lambda: self.search())
-        self.file_menu.addAction(self.search_action)
-        # The field at the top right: typing in it opens the panel with what was typed.
-        self.search_box = QLineEdit(self)
-        self.search_box.setObjectName("search_box")
-        self.search_box.setMinimumWidth(260)
-        self.search_box.textEdited.connect(self._search_box_typed)
-        self.search_box.returnPressed.connect(lambda: self._search_box_typed(""))
-        self.menuBar().setCornerWidget(self.search_box)
-        self.export_list_action = QAction(self)
-        self.export_list_action.setShortcut(QKeySequence("Ctrl+E"))
-        self.export_list_action.triggered.connect(self.export_list)
-        self.file_menu.addAction(self.export_list_action)
-        self.import_contacts_action = QAction(self)
-        self.import_contacts_action.triggered.connect(self.import_contacts)
-        self.file_menu.addAction(self.import_contacts_action)
-        self.file_menu.addSeparator()
-        self.quit_action = QAction(self)
-        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        self.quit_action.triggered.connect(self.close)
-        self.file_menu.addAction(self.quit_action)
-        self.edit_menu = self.menuBar().addMenu("")
-        self.undo_action = QAction(self)
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.undo_action.setEnabled(False)
-        self.undo_action.triggered.connect(self.undo)
-        self.edit_menu.addAction(self.undo_action)
-        # Filled in attach(): its dialogs' module is not needed for the first frame.
-        self.data_menu = self.menuBar().addMenu("")
-        self.workplace_action = QAction(self)
-        self.workplace_action.triggered.connect(self.change_workplace)
-        self.calendar_action = QAction(self)
-        self.calendar_action.triggered.connect(lambda: self.edit_calendar())
-        self.view_menu = self.menuBar().addMenu("")
-        self.page_actions: list[QAction] = []
-        for index in range(PAGE_COUNT):
-            action = QAction(self)
-            action.setShortcut(QKeySequence(f"Alt+{index + 1}"))
-            action.triggered.connect(lambda _checked=False, i=index: self.show_page(i))
-            self.view_menu.addAction(action)
-            self.page_actions.append(action)
-        self.view_menu.addSeparator()
-        self.pinned_actions: list[QAction] = []
-        for n in range(PINNED_MAX):
-            action = QAction(self)
-            action.setShortcut(QKeySequence(f"Ctrl+{n + 1}"))
-            action.triggered.connect(lambda _checked=False, i=n: self.open_pinned(i))
-            self.addAction(action)
-            self.pinned_actions.append(action)
-        self.refresh_action = QAction(self)
-        self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
-        self.refresh_action.triggered.connect(self.refresh_all)
-        self.view_menu.addAction(self.refresh_action)
-        self.language_menu = self.view_menu.addMenu("")
-        self.chinese_action = QAction("中文", self, checkable=True)
-        self.english_action = QAction("English", self, checkable=True)
-        self.chinese_action.triggered.connect(lambda: self.language_requested.emit("zh_CN"))
-        self.english_action.triggered.connect(lambda: self.language_requested.emit("en"))
-        self.language_menu.addAction(self.chinese_action)
-        self.language_menu.addAction(self.english_action)
-        self.help_menu = self.menuBar().addMenu("")
-        self.shortcuts_action = QAction(self)
-        self.shortcuts_action.setShortcuts([QKeySequence("F1"), QKeySequence("Ctrl+/")])
-        self.shortcuts_action.triggered.connect(self.show_shortcuts)
-        self.help_menu.addAction(self.shortcuts_action)
-        self.about_action = QAction(self)
-        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)  # macOS: the app's menu
-        self.about_action.triggered.connect(self.about)
-        self.help_menu.addAction(self.about_action)
-
     def retranslate(self) -> None:
         """Every visible text again, in the current language (views keep their state)."""
         self._retranslate_frame()
@@ -479,27 +386,7 @@ class MainWindow(QMainWindow):
             self.safety.retranslate()
         if self.opening is not None:
             self.opening_label.setText(_("Opening your data…"))
-        self.edit_menu.setTitle(_("&Edit"))
-        self._show_undo()
-        self.file_menu.setTitle(_("&File"))
-        self.new_case_action.setText(_("&New case…"))
-        self.quick_log_action.setText(_("&Log a call or message…"))
-        self.search_action.setText(_("&Search everything…"))
-        self.search_box.setPlaceholderText(_("Search (Ctrl+K)"))
-        self.search_box.setAccessibleName(_("Search"))
-        self.export_list_action.setText(_("&Export this list (Excel, CSV)…"))
-        self.import_contacts_action.setText(_("&Import contacts (vCard, CSV)…"))
-        self.quit_action.setText(_("&Quit"))
-        self.view_menu.setTitle(_("&View"))
-        for action, title in zip(self.page_actions, _page_titles(), strict=True):
-            action.setText(title)
-        self.refresh_action.setText(_("&Refresh"))
-        self.language_menu.setTitle(_("&Language"))
-        self.chinese_action.setChecked(current_language() == "zh_CN")
-        self.english_action.setChecked(current_language() == "en")
-        self.help_menu.setTitle(_("&Help"))
-        self.shortcuts_action.setText(_("&Keyboard shortcuts"))
-        self.about_action.setText(_("&About Liaison Hub"))
+        self._retranslate_menus(_page_titles())
         for n, action in enumerate(self.pinned_actions, start=1):
             action.setText(_("Open pinned case {n}").format(n=n))
         self.pinned_label.setText(_("Pinned cases (Ctrl+1…9)"))
@@ -513,24 +400,10 @@ class MainWindow(QMainWindow):
 
     def _show_sidebar_counts(self) -> None:
         """Beside Today the overdue steps (red), beside the inbox the unfiled calls."""
-        if not self.sidebar_counts:  # the frame, before the data is open
-            return
-        titles = _page_titles()
-        tips = {
-            PAGE_TODAY: _("Overdue steps: {n}"),
-            PAGE_INBOX: _("Unfiled communications: {n}"),
-        }
-        for page, tip in tips.items():
-            item = self.sidebar.item(page)
-            count = self.sidebar_counts.get(page, 0)
-            if count:
-                item.setText(_("{title} ({count})").format(title=titles[page], count=count))
-                item.setToolTip(tip.format(n=count))
-            else:
-                item.setText(titles[page])
-                item.setToolTip("")
-            late = page == PAGE_TODAY and count > 0
-            item.setData(FOREGROUND_ROLE, QBrush(LATE_COLOUR) if late else None)
+        from ui.widgets.sidebar_counts import show_counts
+
+        if self.sidebar_counts:  # none in the frame, before the data is open
+            show_counts(self.sidebar, _page_titles(), self.sidebar_counts, PAGE_TODAY, PAGE_INBOX)
 
     # -- refreshing ------------------------------------------------------------------
 
@@ -760,48 +633,14 @@ class MainWindow(QMainWindow):
 
         ImportContactsDialog(self.store, self.hub, self).exec()
 
-    def export_target(self) -> tuple[QAbstractItemView, str] | None:
-        """The list Ctrl+E exports, and its title: the one with the keyboard focus on the
-        page shown, else its largest list (None on Today, Reports or an empty page)."""
-        index = self.stack.currentIndex()
-        page = self._pages.get(index)
-        if page is None or index in (PAGE_TODAY, PAGE_REPORTS):
-            return None
-        lists = [
-            v
-            for v in page.findChildren(QAbstractItemView)
-            if isinstance(v, QTableView | QTreeView) and v.isVisible() and v.model() is not None
-        ]
-        if not lists:
-            return None
-        focus = QApplication.focusWidget()
-        chosen = next(
-            (v for v in lists if focus is not None and (v is focus or v.isAncestorOf(focus))),
-            None,
-        ) or max(lists, key=lambda v: v.width() * v.height())
-        title = _page_titles()[index]
-        for tabs in page.findChildren(QTabWidget):
-            shown = tabs.currentWidget()
-            if shown is not None and (shown is chosen or shown.isAncestorOf(chosen)):
-                title = tabs.tabText(tabs.currentIndex()).replace("&", "")
-        return chosen, title
-
     def export_list(self) -> None:
         """Ctrl+E: the list on screen, as it is filtered and sorted, to Excel or CSV."""
-        if not self.attached:
-            return
-        target = self.export_target()
-        if target is None:
-            self.statusBar().showMessage(_("There is no list on this screen to export."), 5000)
-            return
-        from ui.widgets.list_export import export_view
+        from ui.window_lists import export_list
 
-        exported = export_view(*target, self)
-        if exported is not None:
-            self.statusBar().showMessage(
-                _("{rows} rows written to {path}.").format(rows=exported.rows, path=exported.path),
-                8000,
-            )
+        index = self.stack.currentIndex()
+        if self.attached:  # Today and Reports show no list to export
+            page = None if index in (PAGE_TODAY, PAGE_REPORTS) else self._pages.get(index)
+            export_list(self, page, _page_titles()[index])
 
     def shortcut_list(self) -> list[Shortcut]:
         """Every key of the app, every screen built first so that none is missing."""
@@ -809,21 +648,10 @@ class MainWindow(QMainWindow):
 
         groups: list[tuple[str, QObject]] = []
         if self.attached:
-            titles = _page_titles()
-            for index in range(PAGE_COUNT):
-                groups.append((titles[index], self.page(index)))
-            if self.quick_log_panel is not None:
-                groups.append((_("Quick log"), self.quick_log_panel))
-            if self.search_panel is not None:
-                groups.append((_("Search"), self.search_panel))
+            groups = [(title, self.page(i)) for i, title in enumerate(_page_titles())]
+            panels = ((_("Quick log"), self.quick_log_panel), (_("Search"), self.search_panel))
+            groups += [(name, panel) for name, panel in panels if panel is not None]
         return shortcuts_of(self, groups, _("Everywhere"))
-
-    def show_shortcuts(self) -> None:
-        from ui.dialogs.shortcuts import ShortcutsDialog
-
-        dialog = ShortcutsDialog(self.shortcut_list(), self)
-        dialog.exec()
-        dialog.deleteLater()
 
     def edit_calendar(self, year: int | None = None) -> None:
         """Data ▸ Working calendar: a year's holidays (the warning on Today opens its year)."""
@@ -835,7 +663,7 @@ class MainWindow(QMainWindow):
         """Ctrl+Z: the last status change, filing or deletion, whichever screen made it."""
         self.hub.undo(self)
 
-    def _show_undo(self) -> None:
+    def show_undo(self) -> None:
         hub: Hub | None = getattr(self, "hub", None)  # none until the data is open
         stack = hub.undo_stack if hub is not None else []
         self.undo_action.setEnabled(bool(stack))

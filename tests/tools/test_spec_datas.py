@@ -9,7 +9,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "tools" / "liaison-hub.spec"
 # Sources for people, not for the app: the font's recipe, the catalogues' text form.
-NOT_READ_AT_RUN_TIME = {"README.md", "make_subset.py", "liaison_hub.po", "liaison_hub.pot"}
+NOT_READ_AT_RUN_TIME = {
+    "README.md",
+    "make_subset.py",
+    "make_symbols_subset.py",
+    "liaison_hub.po",
+    "liaison_hub.pot",
+}
 PATTERN = re.compile(r'\(str\(ROOT / "([^"]+)"\), "([^"]+)"\)')
 
 
@@ -45,5 +51,6 @@ def test_every_resource_and_migration_is_carried_to_the_same_place() -> None:
 def test_a_new_kind_of_file_would_be_noticed() -> None:
     # (PyInstaller refuses a pattern that matches nothing, so the spec names only what is.)
     assert carried("resources/fonts/Another.otf") == "resources/fonts/Another.otf"
-    assert carried("resources/fonts/Symbols.ttf") is None
+    assert carried("resources/fonts/Another.ttf") == "resources/fonts/Another.ttf"
+    assert carried("resources/fonts/recipe.py") is None
     assert carried("resources/sounds/ring.wav") is None

@@ -25,8 +25,9 @@ from ui.main_window import (
     PAGE_DOCUMENTS,
     MainWindow,
 )
+from ui.widgets.column_kinds import Kind
 from ui.widgets.lazy_table import COL_CASE, COL_NOTES
-from ui.widgets.tables import NEVER_CUT, Kind, column_kinds
+from ui.widgets.tables import NEVER_CUT, column_kinds
 
 TAB_STEPS, TAB_COMMUNICATIONS = 0, 2
 

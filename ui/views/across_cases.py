@@ -20,9 +20,9 @@ from coordinator.store.changes import ChangeKind, ChangeSet
 from coordinator.store.storage import Store
 from ui.hub import Hub
 from ui.views.department_sources import FlaggedListModel
+from ui.widgets.column_kinds import Kind
 from ui.widgets.search import keys_to_list, search_field
 from ui.widgets.tables import (
-    Kind,
     follow_changes,
     list_or_empty_page,
     select_ids,

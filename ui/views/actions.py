@@ -50,11 +50,12 @@ from ui.views.department_sources import (
     ActionsModel,
 )
 from ui.widgets import ask
+from ui.widgets.column_kinds import Kind
 from ui.widgets.conflict import attempt_edit
 from ui.widgets.keys import name_status_actions, status_actions
 from ui.widgets.mine import MineFilter
 from ui.widgets.rows_model import RowsModel
-from ui.widgets.tables import Kind, reload_keeping_selection, select_ids, set_up_table
+from ui.widgets.tables import reload_keeping_selection, select_ids, set_up_table
 from ui.widgets.undo import statuses_changed
 
 ALL_DEPARTMENTS = 0  # the id of the summary's first row

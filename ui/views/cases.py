@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from coordinator.exchange.sheets import Cell
 from coordinator.formatting import money
-from coordinator.i18n import _
+from coordinator.i18n import _, ngettext
 from coordinator.kinds import CaseStatus
 from coordinator.labels import CASE_STATUS, cap
 from coordinator.queries import cases as cq
@@ -30,11 +30,12 @@ from coordinator.queries.cases import CaseFilter
 from coordinator.store.storage import Store
 from ui.hub import Hub
 from ui.printing.report_actions import print_case_summary
+from ui.widgets.column_kinds import Kind
 from ui.widgets.lazy_table import LazyIdModel
 from ui.widgets.list_export import export_view
 from ui.widgets.mine import MineFilter
 from ui.widgets.search import keys_to_list, search_field
-from ui.widgets.tables import Kind, set_up_table
+from ui.widgets.tables import set_up_table
 
 
 class CasesView(QWidget):

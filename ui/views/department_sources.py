@@ -41,9 +41,9 @@ from coordinator.queries import documents as dq
 from coordinator.queries.actions import ActionFilter, ActionRow
 from coordinator.queries.documents import DocumentFilter, DocumentRow
 from coordinator.store.storage import Store
+from ui.widgets.column_kinds import Kind
 from ui.widgets.forecast_text import NO_FORECAST, WARNING_COLOUR, ForecastText, step_text
 from ui.widgets.lazy_table import WINDOW, Index, LazyIdModel
-from ui.widgets.tables import Kind
 
 Clock = Callable[[], datetime]
 Forecasts = Callable[[Iterable[int], datetime], Mapping[int, CaseForecast]]

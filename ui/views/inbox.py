@@ -57,9 +57,10 @@ from ui.views.inbox_model import (
     COLUMN_COUNT,
     InboxModel,
 )
+from ui.widgets.column_kinds import Kind
 from ui.widgets.conflict import attempt_edit
 from ui.widgets.lazy_table import row_runs
-from ui.widgets.tables import Kind, set_up_table
+from ui.widgets.tables import set_up_table
 
 NUMBERED = 9
 ROWS_CONSIDERED = 200

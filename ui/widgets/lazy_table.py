@@ -28,7 +28,7 @@ from coordinator.labels import CHANNEL, DIRECTION, cap
 from coordinator.queries import communications as cq
 from coordinator.queries.communications import CommunicationFilter, CommunicationRow
 from coordinator.store.storage import Store
-from ui.widgets.tables import Kind
+from ui.widgets.column_kinds import Kind
 
 Index = QModelIndex | QPersistentModelIndex
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from enum import Enum
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
@@ -49,24 +48,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.widgets.column_kinds import Kind
+
 if TYPE_CHECKING:  # Today's short lists are set up before the lazy lists are needed
     from ui.widgets.lazy_table import LazyIdModel
 
 Selection = QAbstractItemView.SelectionMode
-
-
-class Kind(Enum):
-    """What a column holds, which says how wide it is."""
-
-    TIME = "time"  # a moment ("11-27 10:30", "2026-11-27 10:30", a forecast finish)
-    DURATION = "duration"  # working time held, over or left
-    STATUS = "status"  # a status or state label
-    PHONE = "phone"  # a phone number
-    NUMBER = "number"  # a count
-    CODE = "code"  # a case's reference
-    NAME = "name"  # a person, department, organisation, channel: fits up to a cap
-    TEXT = "text"  # a title, a company, a reason: fits up to a wider cap
-    NOTES = "notes"  # what was said or written: takes the width left over
 
 
 NEVER_CUT = frozenset({Kind.TIME, Kind.DURATION, Kind.STATUS, Kind.PHONE, Kind.NUMBER, Kind.CODE})

@@ -40,10 +40,11 @@ from coordinator.services import actions
 from coordinator.store.records import ActionRecord
 from ui.hub import Hub
 from ui.widgets import ask
+from ui.widgets.column_kinds import Kind
 from ui.widgets.conflict import attempt_edit
 from ui.widgets.forecast_text import WARNING_COLOUR, ForecastText, step_text
 from ui.widgets.keys import name_status_actions, status_actions
-from ui.widgets.tables import Kind, fit_columns
+from ui.widgets.tables import fit_columns
 from ui.widgets.tree_items import ItemTree, children
 from ui.widgets.undo import statuses_changed, step_deleted
 

@@ -46,9 +46,10 @@ from coordinator.store.storage import Store
 from ui.hub import Hub, confirm
 from ui.widgets import ask
 from ui.widgets.background import ProgressReport, run_with_progress
+from ui.widgets.column_kinds import Kind
 from ui.widgets.conflict import attempt_edit
 from ui.widgets.keys import name_state_actions, state_actions
-from ui.widgets.tables import Kind, fit_columns
+from ui.widgets.tables import fit_columns
 from ui.widgets.tree_items import ItemTree, children
 
 DOC_ROLE = Qt.ItemDataRole.UserRole

@@ -59,11 +59,12 @@ from ui.hub import Hub
 from ui.views.case.actions_tab import CaseActionsTab
 from ui.views.case.documents_tab import CaseDocumentsTab
 from ui.widgets import ask
+from ui.widgets.column_kinds import Kind
 from ui.widgets.conflict import ConflictBar, attempt_edit
 from ui.widgets.forecast_text import close_text, close_tooltip
 from ui.widgets.lazy_table import COL_CASE, COMMUNICATION_KINDS, LazyCommunicationsModel
 from ui.widgets.rows_model import RowsModel
-from ui.widgets.tables import Kind, set_up_table
+from ui.widgets.tables import set_up_table
 
 TAB_ACTIONS, TAB_DOCUMENTS, TAB_COMMUNICATIONS, TAB_NOTES, TAB_TIMELINE = range(5)
 

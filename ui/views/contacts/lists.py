@@ -27,9 +27,10 @@ from coordinator.kinds import OrganisationKind
 from coordinator.labels import ORGANISATION_KIND
 from coordinator.store.storage import Store
 from ui.views.contacts.parts import empty_label, reload_if_count_changed
+from ui.widgets.column_kinds import Kind
 from ui.widgets.lazy_table import LazyIdModel, ListSource
 from ui.widgets.search import keys_to_list, search_field
-from ui.widgets.tables import Kind, set_up_table
+from ui.widgets.tables import set_up_table
 
 Index = QModelIndex | QPersistentModelIndex
 

@@ -38,9 +38,9 @@ from ui.views.contacts.sources import (
     ContactSource,
     OrganisationSource,
 )
+from ui.widgets.column_kinds import Kind
 from ui.widgets.conflict import attempt_edit
 from ui.widgets.lazy_table import LazyIdModel
-from ui.widgets.tables import Kind
 
 NEW_ORGANISATION_KIND: Final = OrganisationKind.COMPANY
 """The kind of a new organisation until the officer chooses another, and of one typed into a

@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.widgets.column_kinds import Kind
 from ui.widgets.lazy_table import LazyIdModel
 from ui.widgets.rows_model import RowsModel
-from ui.widgets.tables import Kind, set_up_table
+from ui.widgets.tables import set_up_table
 
 ERROR_STYLE = "color: #b3261e;"
 HINT_STYLE = "color: palette(mid);"

@@ -18,8 +18,8 @@ from coordinator.queries.contacts import CaseLine
 from coordinator.store.changes import ChangeKind
 from ui.hub import Hub
 from ui.views.contacts.parts import small_table
+from ui.widgets.column_kinds import Kind
 from ui.widgets.rows_model import RowsModel
-from ui.widgets.tables import Kind
 
 CASE_KINDS = (Kind.CODE, Kind.TEXT, Kind.TEXT, Kind.STATUS, Kind.TIME)
 

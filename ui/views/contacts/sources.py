@@ -24,7 +24,7 @@ from coordinator.queries.contacts import (
     OrganisationRow,
 )
 from coordinator.store.storage import Store
-from ui.widgets.tables import Kind
+from ui.widgets.column_kinds import Kind
 
 # -- contacts ------------------------------------------------------------------------------
 
