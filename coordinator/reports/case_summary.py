@@ -19,7 +19,7 @@ from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.errors import DomainError, ValidationError
 from coordinator.i18n import N_, _, current_language
 from coordinator.kinds import ActionStatus, CaseStatus, DocumentState
-from coordinator.labels import ACTION_STATUS, CASE_STATUS, DOCUMENT_STATE
+from coordinator.labels import ACTION_STATUS, CASE_STATUS, DOCUMENT_STATE, cap
 from coordinator.queries import actions as action_queries
 from coordinator.queries import cases as case_queries
 from coordinator.queries import communications as communication_queries
@@ -179,7 +179,7 @@ def case_summary(
         "sections": sections,
         "include_notes": include_notes,
         "case": case,
-        "status": CASE_STATUS[case.status].tr(),
+        "status": cap(CASE_STATUS[case.status]),
         "kind": _kind_name(store, case.kind),
         "notes": case.notes if include_notes else "",
         "facts": (),
@@ -440,7 +440,7 @@ def _groups(
         grouped.setdefault(step.department_name, []).append(
             ActionRow(
                 title=step.title,
-                status=ACTION_STATUS[step.status].tr(),
+                status=cap(ACTION_STATUS[step.status]),
                 contact=contact.name if contact is not None else "",
                 requested=figures.when(step.requested_at, year),
                 done=figures.when(step.done_at, year),
@@ -525,7 +525,7 @@ def _documents(
                 flags=" · ".join(flags),
                 remarks=tuple(remarks),
                 notes=doc.notes if include_notes else "",
-                state=DOCUMENT_STATE[doc.state].tr(),
+                state=cap(DOCUMENT_STATE[doc.state]),
                 requested=figures.when(doc.requested_at, year),
                 received=figures.when(doc.received_at, year),
                 forwarded=figures.when(doc.forwarded_at, year),

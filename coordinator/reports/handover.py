@@ -15,7 +15,7 @@ from coordinator.bidi import isolate
 from coordinator.calendar.working_time import WorkingCalendar
 from coordinator.i18n import N_, Msg, _
 from coordinator.kinds import ActionStatus, CaseStatus, DocumentState
-from coordinator.labels import ACTION_STATUS, CASE_STATUS, DOCUMENT_STATE
+from coordinator.labels import ACTION_STATUS, CASE_STATUS, DOCUMENT_STATE, cap
 from coordinator.queries import actions as action_queries
 from coordinator.queries import cases as case_queries
 from coordinator.queries import communications as communication_queries
@@ -159,7 +159,7 @@ def _brief(
         else:
             kind = OPEN
             when = _("due {time}").format(time=figures.when(s.due_at, year)) if s.due_at else ""
-        detail = ACTION_STATUS[s.status].tr()
+        detail = cap(ACTION_STATUS[s.status])
         if s.status == ActionStatus.WAITING and s.depends_on:
             detail = _("waits on: {steps}").format(
                 steps=figures.listing(isolate(titles.get(i, "?")) for i in s.depends_on)
@@ -173,7 +173,7 @@ def _brief(
         if d.state not in WAITING_DOCUMENT_STATES:
             continue
         holder = organisations.get(d.holder_id) if d.holder_id is not None else None
-        detail = DOCUMENT_STATE[d.state].tr()
+        detail = cap(DOCUMENT_STATE[d.state])
         if d.state == DocumentState.ACCEPTED_MISSING and d.missing_items:
             detail = f"{detail} — {d.missing_items}"
         elif d.state == DocumentState.RETURNED and d.return_reason:
@@ -242,7 +242,7 @@ def _brief(
         reference=case.reference,
         title=case.title,
         company=case.company_name,
-        status=CASE_STATUS[case.status].tr(),
+        status=cap(CASE_STATUS[case.status]),
         fast_track=case.fast_track,
         facts=" · ".join(facts),
         items=tuple(item for _k, _t, item in items),

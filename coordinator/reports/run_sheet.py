@@ -24,7 +24,7 @@ from coordinator.bidi import isolate
 from coordinator.foresight.forecast import Basis, CaseForecast, StepForecast
 from coordinator.i18n import _
 from coordinator.kinds import OrganisationKind
-from coordinator.labels import ACTION_STATUS, DOCUMENT_STATE, ORGANISATION_KIND
+from coordinator.labels import ACTION_STATUS, DOCUMENT_STATE, ORGANISATION_KIND, cap
 from coordinator.queries.due import is_likely_late, is_overdue
 from coordinator.reports import _data, figures
 from coordinator.reports.base import Report
@@ -187,7 +187,7 @@ def run_sheet(
                     company=a.company_name,
                     title=a.title,
                     blocked_reason=a.blocked_reason,
-                    status=ACTION_STATUS[a.status].tr(),
+                    status=cap(ACTION_STATUS[a.status]),
                     requested=figures.when(a.requested_at, year),
                     due=figures.when(a.due_at, year),
                     overdue=overdue,
@@ -220,7 +220,7 @@ def run_sheet(
                     company=d.company_name,
                     title=d.title,
                     remark=remark,
-                    state=DOCUMENT_STATE[d.state].tr(),
+                    state=cap(DOCUMENT_STATE[d.state]),
                     since=figures.when(d.since, year),
                     waiting="" if waited < 0 else figures.duration(waited, calendar),
                 ),

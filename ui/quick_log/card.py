@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QSizePolicy, QTextBrowser, QWidget
 from coordinator.formatting import short_datetime
 from coordinator.i18n import _
 from coordinator.kinds import CaseStatus
-from coordinator.labels import ACTION_STATUS, CASE_STATUS, CHANNEL, DIRECTION, DOCUMENT_STATE
+from coordinator.labels import ACTION_STATUS, CASE_STATUS, CHANNEL, DIRECTION, DOCUMENT_STATE, cap
 from coordinator.queries.caller_card import CallerCard
 from ui.quick_log.draft import format_duration
 from ui.quick_log.style import ERROR_STYLE, HINT_STYLE
@@ -70,7 +70,7 @@ def card_html(card: CallerCard) -> str:
         if case.fast_track:
             line += f" <span style='{ERROR_STYLE}'>{_e(_('fast-track'))}</span>"
         if case.status is not CaseStatus.OPEN:
-            line += f" <span style='{HINT_STYLE}'>({_e(CASE_STATUS[case.status].tr())})</span>"
+            line += f" <span style='{HINT_STYLE}'>({_e(cap(CASE_STATUS[case.status]))})</span>"
         lines.append(line)
     if not lines:
         lines.append(f"<span style='{HINT_STYLE}'>{_e(_('None'))}</span>")
@@ -85,7 +85,7 @@ def card_html(card: CallerCard) -> str:
                 )
             )
             text += " — "
-            text += _e(ACTION_STATUS[action.status].tr())
+            text += _e(cap(ACTION_STATUS[action.status]))
             if action.due_at is not None:
                 due_text = _("due {time}").format(time=short_datetime(action.due_at, now))
                 style = ERROR_STYLE if action.overdue else HINT_STYLE
@@ -97,7 +97,7 @@ def card_html(card: CallerCard) -> str:
         lines = []
         for document in card.documents[:CARD_ROWS]:
             text = f"{_e(document.case_reference)} · {_e(document.title)} — "
-            text += _e(DOCUMENT_STATE[document.state].tr())
+            text += _e(cap(DOCUMENT_STATE[document.state]))
             if document.holder_name:
                 text += f" <span style='{HINT_STYLE}'>"
                 text += _e(_("with {holder}").format(holder=document.holder_name))

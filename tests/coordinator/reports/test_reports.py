@@ -207,7 +207,7 @@ def test_summary_clock_figures(store: Store, built: Built) -> None:
 def test_summary_step_times_and_waiting_per_department(store: Store, built: Built) -> None:
     text = text_of(summary_html(store, built, include_notes=False))
     # The licence: requested 09:00, done 10:30, against a 2 h promise and 1 day by law.
-    assert "核发营业执照 done 王成峰 06-09 09:00 06-09 10:30 1 h 30 min 2 h / 1 working day" in (
+    assert "核发营业执照 Done 王成峰 06-09 09:00 06-09 10:30 1 h 30 min 2 h / 1 working day" in (
         text
     )
     # The bank has held its step since 10:40: 10:40-12:00 and 13:30-14:00 = 1 h 50 min,
