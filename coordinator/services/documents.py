@@ -32,6 +32,7 @@ from coordinator.services._common import (
     check_version,
     flush_checked,
     set_field,
+    touch,
 )
 from coordinator.store import filestore
 from coordinator.store.changes import ChangeKind, Outcome
@@ -286,6 +287,82 @@ def transition(
         work.changed(ChangeKind.DOCUMENT, document.id)
         record = _record(work, document, expected_version)
     return Outcome(record, work.changes)
+
+
+_MOVED_FIELDS = (
+    "destination_id",
+    "received_at",
+    "forwarded_at",
+    "accepted_at",
+    "returned_at",
+    "resubmitted_at",
+    "missing_items",
+    "promised_completion_at",
+)
+"""What a :func:`transition` may change besides the state, holder, reason and version."""
+
+
+def undo_transition(
+    store: Store,
+    document_id: int,
+    before: DocumentRecord,
+    *,
+    expected_version: int | None = None,
+) -> Outcome[DocumentRecord]:
+    """Put a document back as ``before`` had it (undoing :func:`transition`): its state,
+    who holds it, its times, the department it goes to, what was missing or to correct.
+
+    Not a transition: accepted goes straight back to forwarded, say. ``expected_version``
+    is the version the move left: a colleague's change since is refused, saying who.
+    """
+    with store.work() as work:
+        document = get_or_raise(work.session, Document, document_id, WHAT_DOCUMENT)
+        check_version(work, ENTITY, document, expected_version)
+        case_id = document.case_id
+        if document.state != before.state:
+            work.record(
+                ENTITY,
+                document.id,
+                "state",
+                document.state.value,
+                before.state.value,
+                case_id=case_id,
+            )
+            document.state = before.state
+        holder = _org_or_none_kept(work, before.holder_id)
+        if document.holder_id != holder:
+            work.record(
+                ENTITY, document.id, "holder_id", document.holder_id, holder, case_id=case_id
+            )
+            document.holder_id = holder
+        for field in _MOVED_FIELDS:
+            value = getattr(before, field)
+            if field == "destination_id":
+                value = _org_or_none_kept(work, value)
+            set_field(
+                work,
+                document,
+                field,
+                value,
+                entity=ENTITY,
+                entity_id=document.id,
+                case_id=case_id,
+            )
+        document.return_reason = before.return_reason
+        document.version = before.version
+        work.record(ENTITY, document.id, "undone", None, None, case_id=case_id)
+        touch(work, document)
+        work.changed(ChangeKind.DOCUMENT, document.id)
+        record = _record(work, document, expected_version)
+    return Outcome(record, work.changes)
+
+
+def _org_or_none_kept(work: Work, org_id: int | None) -> int | None:
+    """``org_id`` if that organisation is still there (one deleted since is forgotten, as
+    the database forgets it: the link is set null)."""
+    if org_id is None or work.session.get(Organisation, org_id) is None:
+        return None
+    return org_id
 
 
 def _holder_after(document: Document, state: DocumentState) -> int | None:

@@ -14,10 +14,12 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
 from coordinator.i18n import set_language
+from coordinator.kinds import CaseStatus
 from coordinator.safety.opening import open_store
-from coordinator.services import actions
+from coordinator.services import actions, cases, documents
 from coordinator.store.storage import Store
-from ui.main_window import PAGE_ACTIONS, PAGE_INBOX, MainWindow
+from ui.main_window import PAGE_ACTIONS, PAGE_DOCUMENTS, PAGE_INBOX, MainWindow
+from ui.widgets import ask
 
 
 @pytest.fixture
@@ -227,3 +229,149 @@ def test_the_undo_says_the_language_of_the_screen(
     assert "Ctrl+Z" in said
     assert "Step" not in said
     assert window.edit_menu.title() != "&Edit"
+
+
+def doc_state(store: Store, document_id: int) -> tuple[Any, ...]:
+    (row,) = sql(
+        store,
+        "SELECT state, holder_id, destination_id, received_at, forwarded_at, accepted_at, "
+        f"version, missing_items FROM documents WHERE id = {document_id}",
+    )
+    return tuple(row)
+
+
+def a_document(store: Store, state: str, nth: int = 0) -> tuple[int, str, int]:
+    """A document in ``state``, with a department to go to, of an open case."""
+    rows = sql(
+        store,
+        "SELECT d.id, d.title, d.case_id FROM documents d JOIN cases c ON c.id = d.case_id "
+        f"WHERE d.state = '{state}' AND c.status = 'open' AND d.destination_id IS NOT NULL "
+        "ORDER BY d.id",
+    )
+    assert len(rows) > nth
+    return int(rows[nth][0]), str(rows[nth][1]), int(rows[nth][2])
+
+
+def test_a_document_key_in_the_documents_view_is_said_and_undone(
+    window: MainWindow, demo_store: Store, qtbot: QtBot, warnings: list[str]
+) -> None:
+    store = demo_store
+    doc, title, _case = a_document(store, "requested")
+    before = doc_state(store, doc)
+    window.show_page(PAGE_DOCUMENTS)
+    view = window.documents_view
+    assert view.select("document", doc)
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_R)
+    after = doc_state(store, doc)
+    assert after[0] == "received"
+    assert after[1] is None  # the officer holds it now
+    assert after[3] is not None
+    assert window.statusBar().currentMessage() == (
+        f"Document “{title}”: Requested → Received. Ctrl+Z to undo."
+    )
+
+    ctrl_z(qtbot, window)
+    assert warnings == []
+    assert doc_state(store, doc) == before  # the company holds it again, none received
+    assert window.statusBar().currentMessage() == (
+        f"Undone: document “{title}” is Requested again."
+    )
+    assert events(store, "document", doc, "undone") == [("测试员",)]
+
+
+def test_a_document_key_in_the_case_is_undone_unless_a_colleague_changed_it(
+    window: MainWindow, demo_store: Store, qtbot: QtBot, warnings: list[str]
+) -> None:
+    store = demo_store
+    doc, title, case_id = a_document(store, "forwarded")
+    before = doc_state(store, doc)
+    window.open_record("case", case_id)
+    tab = window.case_view.documents_tab
+    window.case_view.select("document", doc)  # its tab shown, the document chosen
+    qtbot.keyClick(tab.tree, Qt.Key.Key_A)
+    assert doc_state(store, doc)[0] == "accepted"
+    assert window.statusBar().currentMessage() == (
+        f"Document “{title}”: Forwarded → Accepted. Ctrl+Z to undo."
+    )
+    ctrl_z(qtbot, window)
+    assert doc_state(store, doc) == before
+
+    assert tab.select_document(doc)
+    tab.tree.setFocus()
+    qtbot.keyClick(tab.tree, Qt.Key.Key_A)
+    colleague = open_store(store.data_dir, clock=store.clock, officer="王同事")
+    try:
+        documents.update(colleague, doc, notes="原件已盖章")
+    finally:
+        colleague.close()
+    ctrl_z(qtbot, window)
+    assert len(warnings) == 1
+    assert "王同事" in warnings[0]
+    assert doc_state(store, doc)[0] == "accepted"  # nothing written over the colleague
+    assert len(events(store, "document", doc, "undone")) == 1
+
+
+def test_closing_a_case_is_said_and_undone_with_the_steps_it_cancelled(
+    window: MainWindow,
+    demo_store: Store,
+    qtbot: QtBot,
+    warnings: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = demo_store
+    (row,) = sql(
+        store,
+        "SELECT c.id, c.reference FROM cases c WHERE c.status = 'open' AND EXISTS (SELECT 1 "
+        "FROM actions a WHERE a.case_id = c.id AND a.status NOT IN ('done', 'cancelled')) "
+        "ORDER BY c.id LIMIT 1",
+    )
+    case_id, reference = int(row[0]), str(row[1])
+    steps = f"SELECT id, status, blocked_reason FROM actions WHERE case_id = {case_id} ORDER BY id"
+    steps_before = sql(store, steps)
+    case_row = f"SELECT status, closed_at, close_reason FROM cases WHERE id = {case_id}"
+    case_before = sql(store, case_row)
+    monkeypatch.setattr(ask, "text", lambda *_a, **_k: "企业暂缓投资")
+    window.open_record("case", case_id)
+    view = window.case_view
+    view.status_actions[CaseStatus.CLOSED].trigger()
+    assert sql(store, case_row)[0][0] == "closed"
+    assert {r[1] for r in sql(store, steps)} <= {"done", "cancelled"}
+    cancelled = sum(1 for r in steps_before if r[1] not in ("done", "cancelled"))
+    assert window.statusBar().currentMessage() == (
+        f"Case {reference}: Open → Closed; open steps cancelled: {cancelled}. Ctrl+Z to undo."
+    )
+
+    ctrl_z(qtbot, window)
+    assert warnings == []
+    assert sql(store, case_row) == case_before
+    assert sql(store, steps) == steps_before
+    assert window.statusBar().currentMessage() == f"Undone: case {reference} is Open again."
+    assert events(store, "case", case_id, "undone") == [("测试员",)]
+    assert view.case is not None
+    assert view.case.status == CaseStatus.OPEN  # on screen too
+
+
+def test_a_case_status_undo_is_refused_after_a_colleagues_change(
+    window: MainWindow,
+    demo_store: Store,
+    qtbot: QtBot,
+    warnings: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = demo_store
+    (row,) = sql(store, "SELECT id FROM cases WHERE status = 'open' ORDER BY id LIMIT 1")
+    case_id = int(row[0])
+    monkeypatch.setattr(ask, "text", lambda *_a, **_k: "等待企业决策")
+    window.open_record("case", case_id)
+    window.case_view.status_actions[CaseStatus.ON_HOLD].trigger()
+    colleague = open_store(store.data_dir, clock=store.clock, officer="王同事")
+    try:
+        cases.update(colleague, case_id, notes="企业来电：下月再议")
+    finally:
+        colleague.close()
+    ctrl_z(qtbot, window)
+    assert len(warnings) == 1
+    assert "王同事" in warnings[0]
+    assert sql(store, f"SELECT status FROM cases WHERE id = {case_id}") == [("on_hold",)]
+    assert events(store, "case", case_id, "undone") == []

@@ -1,5 +1,5 @@
-"""What the step screens say after a status change or a deletion, and how Ctrl+Z takes it
-back (through :meth:`ui.hub.Hub.did`): shared by the Actions view and a case's steps."""
+"""What the screens say after a status change, an edit or a deletion, and how Ctrl+Z takes
+it back (through :meth:`ui.hub.Hub.did`): shared by the lists, a case's tabs and the forms."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from PySide6.QtWidgets import QWidget
 
 from coordinator.i18n import _
-from coordinator.labels import ACTION_STATUS, cap
-from coordinator.services import actions
+from coordinator.labels import ACTION_STATUS, CASE_STATUS, DOCUMENT_STATE, cap
+from coordinator.services import actions, cases, documents
 from coordinator.services.actions import DeletedStep
-from coordinator.store.records import ActionRecord
+from coordinator.store.records import ActionRecord, CaseRecord, DocumentRecord
 from ui.hub import Hub
 
 
@@ -63,3 +63,83 @@ def step_deleted(hub: Hub, deleted: DeletedStep) -> None:
         return _("Undone: step “{title}” is back.").format(title=title)
 
     hub.did(_("Deleted step “{title}”. Ctrl+Z to bring it back.").format(title=title), undo)
+
+
+def documents_moved(hub: Hub, moved: Sequence[tuple[DocumentRecord, DocumentRecord]]) -> None:
+    """Documents moved on (each as it was, and as it is now): say so, and how to undo it."""
+    if not moved:
+        return
+    if len(moved) == 1:
+        before, after = moved[0]
+        text = _("Document “{title}”: {before} → {after}. Ctrl+Z to undo.").format(
+            title=after.title,
+            before=cap(DOCUMENT_STATE[before.state]),
+            after=cap(DOCUMENT_STATE[after.state]),
+        )
+    else:
+        text = _("{n} documents: {state}. Ctrl+Z to undo.").format(
+            n=len(moved), state=cap(DOCUMENT_STATE[moved[-1][1].state])
+        )
+    docs = tuple(moved)
+
+    def undo(widget: QWidget | None) -> str | None:
+        for before, after in reversed(docs):
+            outcome = hub.call(
+                widget,
+                documents.undo_transition,
+                after.id,
+                before,
+                expected_version=after.row_version,
+            )
+            if outcome is None:
+                return None
+        if len(docs) == 1:
+            before = docs[0][0]
+            return _("Undone: document “{title}” is {state} again.").format(
+                title=before.title, state=cap(DOCUMENT_STATE[before.state])
+            )
+        return _("Undone: {n} documents are back as they were.").format(n=len(docs))
+
+    hub.did(text, undo)
+
+
+def case_status_changed(
+    hub: Hub,
+    before: CaseRecord,
+    after: CaseRecord,
+    steps: Sequence[tuple[ActionRecord, int]] = (),
+) -> None:
+    """A case closed, cancelled, held or reopened (``steps``: those its closing cancelled,
+    as they were, with the version it left them at): say so, and how to undo it."""
+    text = _("Case {reference}: {before} → {after}. Ctrl+Z to undo.").format(
+        reference=after.reference,
+        before=cap(CASE_STATUS[before.status]),
+        after=cap(CASE_STATUS[after.status]),
+    )
+    if steps:
+        text = _(
+            "Case {reference}: {before} → {after}; open steps cancelled: {n}. Ctrl+Z to undo."
+        ).format(
+            reference=after.reference,
+            before=cap(CASE_STATUS[before.status]),
+            after=cap(CASE_STATUS[after.status]),
+            n=len(steps),
+        )
+    cancelled = tuple(steps)
+
+    def undo(widget: QWidget | None) -> str | None:
+        outcome = hub.call(
+            widget,
+            cases.undo_status,
+            after.id,
+            before,
+            steps=cancelled,
+            expected_version=after.row_version,
+        )
+        if outcome is None:
+            return None
+        return _("Undone: case {reference} is {status} again.").format(
+            reference=before.reference, status=cap(CASE_STATUS[before.status])
+        )
+
+    hub.did(text, undo)

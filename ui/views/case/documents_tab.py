@@ -50,6 +50,7 @@ from ui.widgets.conflict import attempt_edit
 from ui.widgets.keys import name_state_actions, state_actions
 from ui.widgets.tables import Kind, fit_columns
 from ui.widgets.tree_items import ItemTree, children
+from ui.widgets.undo import documents_moved
 
 DOC_ROLE = Qt.ItemDataRole.UserRole
 FILE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -345,6 +346,8 @@ class CaseDocumentsTab(QWidget):
         if isinstance(outcome, EditConflictError):
             self.refresh_requested.emit()  # the checklist shows what the colleague did
             self.hub.show_error(self, outcome.message())
+        elif outcome is not None:
+            documents_moved(self.hub, [(doc, outcome.value)])
 
     def attach(self, document_id: int, paths: list[Path]) -> None:
         for path in paths:

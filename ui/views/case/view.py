@@ -64,6 +64,7 @@ from ui.widgets.forecast_text import close_text, close_tooltip
 from ui.widgets.lazy_table import COL_CASE, COMMUNICATION_KINDS, LazyCommunicationsModel
 from ui.widgets.rows_model import RowsModel
 from ui.widgets.tables import Kind, set_up_table
+from ui.widgets.undo import case_status_changed
 
 TAB_ACTIONS, TAB_DOCUMENTS, TAB_COMMUNICATIONS, TAB_NOTES, TAB_TIMELINE = range(5)
 
@@ -517,12 +518,14 @@ class CaseView(QWidget):
             if answer is None:
                 return
             reason = answer
-        before = self.case.row_version
+        case = self.case
+        before = case.row_version
+        steps_before = {s.id: s for s in action_queries.for_case(self.store, case.id)}
         outcome = attempt_edit(
             self.hub,
             self,
             cases.set_status,
-            self.case.id,
+            case.id,
             status,
             reason=reason,
             force=force,
@@ -533,6 +536,14 @@ class CaseView(QWidget):
             self.hub.show_error(self, outcome.message())
         elif outcome is not None:
             self._follow_own_change(before, outcome.value.row_version)
+            # The steps the closing cancelled, with the version it left them at, so that
+            # the undo puts them back unless a colleague has changed them since.
+            cancelled = [
+                (steps_before[s.id], s.row_version)
+                for s in action_queries.for_case(self.store, case.id)
+                if s.id in steps_before and s.status != steps_before[s.id].status
+            ]
+            case_status_changed(self.hub, case, outcome.value, cancelled)
 
     def print_summary(self) -> None:
         if self.case is None:
