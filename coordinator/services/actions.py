@@ -251,11 +251,13 @@ def update(
     owner: str | None = None,
     depends_on: Sequence[int] | None = None,
     expected_version: int | None = None,
+    undoing: bool = False,
 ) -> Outcome[ActionRecord]:
     """Change the fields given (``KEEP`` leaves one alone, ``None`` clears it).
 
     ``expected_version``: the version the officer's form or list showed; refused with who
     changed what when a colleague has saved the step since.
+    ``undoing``: this puts back an earlier edit, and the timeline says so.
     """
     with store.work() as work:
         action = get_or_raise(work.session, Action, action_id, WHAT_ACTION)
@@ -301,6 +303,9 @@ def update(
             waited_on = _dependencies(work, action.id)
             _replace_dependencies(work, action, depends_on)
             changed |= _dependencies(work, action.id) != waited_on
+        if undoing:
+            work.record(ENTITY, action.id, "undone", None, None, case_id=action.case_id)
+            changed = True
         if changed:
             touch(work, action)
             work.changed(ChangeKind.ACTION, action.id)

@@ -317,12 +317,14 @@ def update(
     notes: str | None = None,
     tags: Sequence[str] | None = None,
     expected_version: int | None = None,
+    undoing: bool = False,
 ) -> Outcome[CaseRecord]:
     """Change the fields given (``KEEP`` leaves one alone, ``None`` clears it).
 
     ``expected_version``: the version the officer's form was filled from; refused with
     who changed what when a colleague has saved the case since. A new owner takes along
     the open steps that followed the case's owner (the old owner's, or nobody's).
+    ``undoing``: this puts back an earlier edit, and the timeline says so.
     """
     with store.work() as work:
         case = get_or_raise(work.session, Case, case_id, WHAT_CASE)
@@ -372,6 +374,9 @@ def update(
                 work.record(ENTITY, case.id, "tags", current, wanted, case_id=case.id)
                 case.tags = [CaseTag(tag=t) for t in wanted]
                 changed = True
+        if undoing:
+            work.record(ENTITY, case.id, "undone", None, None, case_id=case.id)
+            changed = True
         if changed:
             touch(work, case)
             work.changed(ChangeKind.CASE, case.id)

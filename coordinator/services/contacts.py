@@ -197,11 +197,13 @@ def update(
     role: str | None = None,
     notes: str | None = None,
     expected_version: int | None = None,
+    undoing: bool = False,
 ) -> Outcome[ContactRecord]:
     """Change the fields given; ``organisation_id=None`` detaches from any organisation.
 
     ``expected_version``: the version the officer's form was filled from; refused with
     who changed what when a colleague has saved the contact since.
+    ``undoing``: this puts back an earlier edit, and the timeline says so.
     """
     with store.work() as work:
         contact = _load(work, contact_id)
@@ -227,6 +229,9 @@ def update(
             changed |= put("role", clean_text(role, F_ROLE, max_length=NAME_MAX))
         if notes is not None:
             changed |= put("notes", clean_text(notes, F_NOTES, max_length=NOTE_MAX, multiline=True))
+        if undoing:
+            work.record(ENTITY, contact.id, "undone", None, None, case_id=None)
+            changed = True
         if changed:
             touch(work, contact)
             work.changed(ChangeKind.CONTACT, contact.id)
@@ -265,9 +270,18 @@ def remove_phone(store: Store, contact_id: int, phone_id: int) -> Outcome[Contac
 def set_handle(
     store: Store, contact_id: int, channel: Channel | str, handle: str
 ) -> Outcome[ContactRecord]:
+    """Set the contact's handle on ``channel``; a blank one removes it (the form's box
+    emptied, or an undo putting back a contact who had none)."""
     with store.work() as work:
         contact = _load(work, contact_id)
-        _set_handle(work, contact, channel, handle)
+        if handle.strip():
+            _set_handle(work, contact, channel, handle)
+        else:
+            chan = _channel(channel)
+            existing = next((h for h in contact.handles if h.channel == chan), None)
+            if existing is not None:
+                work.record(ENTITY, contact.id, f"handle:{chan.value}", existing.handle, None)
+                contact.handles.remove(existing)
         touch(work, contact)
         work.changed(ChangeKind.CONTACT, contact.id)
         work.session.flush()

@@ -79,10 +79,12 @@ def update(
     kind: OrganisationKind | str | None = None,
     notes: str | None = None,
     expected_version: int | None = None,
+    undoing: bool = False,
 ) -> Outcome[OrganisationRecord]:
     """Rename, change the kind or the notes. ``expected_version``: the version the
     officer's form was filled from; refused with who changed what when a colleague has
-    saved the organisation since."""
+    saved the organisation since. ``undoing``: this puts back an earlier edit, and the
+    timeline says so."""
     with store.work() as work:
         org = get_or_raise(work.session, Organisation, organisation_id, WHAT_ORGANISATION)
         check_version(work, ENTITY, org, expected_version)
@@ -103,6 +105,9 @@ def update(
             changed |= set_field(
                 work, org, "notes", clean_notes, entity=ENTITY, entity_id=org.id, case_id=None
             )
+        if undoing:
+            work.record(ENTITY, org.id, "undone", None, None, case_id=None)
+            changed = True
         if changed:
             touch(work, org)
             work.changed(ChangeKind.ORGANISATION, org.id)

@@ -14,11 +14,13 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
 from coordinator.i18n import set_language
-from coordinator.kinds import CaseStatus
+from coordinator.kinds import CaseStatus, Channel
 from coordinator.safety.opening import open_store
 from coordinator.services import actions, cases, documents
 from coordinator.store.storage import Store
-from ui.main_window import PAGE_ACTIONS, PAGE_DOCUMENTS, PAGE_INBOX, MainWindow
+from ui.dialogs.case_edit import EditStepDialog
+from ui.dialogs.case_form import EditCaseDialog
+from ui.main_window import PAGE_ACTIONS, PAGE_CONTACTS, PAGE_DOCUMENTS, PAGE_INBOX, MainWindow
 from ui.widgets import ask
 
 
@@ -375,3 +377,130 @@ def test_a_case_status_undo_is_refused_after_a_colleagues_change(
     assert "王同事" in warnings[0]
     assert sql(store, f"SELECT status FROM cases WHERE id = {case_id}") == [("on_hold",)]
     assert events(store, "case", case_id, "undone") == []
+
+
+# -- edits made in forms -------------------------------------------------------------------
+
+
+def test_the_case_form_says_what_changed_and_ctrl_z_puts_it_back(
+    window: MainWindow,
+    demo_store: Store,
+    qtbot: QtBot,
+    warnings: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = demo_store
+    (row,) = sql(store, "SELECT id, reference FROM cases WHERE status = 'open' ORDER BY id LIMIT 1")
+    case_id, reference = int(row[0]), str(row[1])
+    facts = f"SELECT title, owner, amount_minor FROM cases WHERE id = {case_id}"
+    kept = sql(store, facts)
+    tags = f"SELECT tag FROM case_tags WHERE case_id = {case_id} ORDER BY tag"
+    kept_tags = sql(store, tags)
+
+    def officer_edits(dialog: EditCaseDialog) -> int:
+        dialog.title.setText("总部落地（改名）")
+        dialog.owner.setEditText("张敏")
+        dialog.tags.setText("重点项目")
+        dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+        return dialog.result()
+
+    monkeypatch.setattr(EditCaseDialog, "exec", officer_edits)
+    window.open_record("case", case_id)
+    view = window.case_view
+    view.edit_action.trigger()  # F2
+    assert sql(store, facts)[0][:2] == ("总部落地（改名）", "张敏")
+    assert window.statusBar().currentMessage() == (
+        f"Case {reference}: Title, Owner, Tags changed. Ctrl+Z to undo."
+    )
+
+    ctrl_z(qtbot, window)
+    assert warnings == []
+    assert sql(store, facts) == kept
+    assert sql(store, tags) == kept_tags
+    assert window.statusBar().currentMessage() == f"Undone: Case {reference} is back as it was."
+    assert events(store, "case", case_id, "undone") == [("测试员",)]
+    assert view.title.text().endswith(kept[0][0])  # the case view shows it too
+
+
+def test_a_step_edit_undo_is_refused_after_a_colleagues_change(
+    window: MainWindow,
+    demo_store: Store,
+    qtbot: QtBot,
+    warnings: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = demo_store
+    step, title, case_id = a_step_that_can_be_done(store, "in_progress")
+    notes = f"SELECT notes, owner FROM actions WHERE id = {step}"
+
+    def officer_edits(dialog: EditStepDialog) -> int:
+        dialog.notes.setPlainText("约好周四上午去窗口")
+        dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+        return dialog.result()
+
+    monkeypatch.setattr(EditStepDialog, "exec", officer_edits)
+    window.open_record("case", case_id)
+    tab = window.case_view.actions_tab
+    assert tab.select_step(step)
+    tab.edit_action.trigger()
+    assert sql(store, notes)[0][0] == "约好周四上午去窗口"
+    assert window.statusBar().currentMessage() == (
+        f"Step “{title}”: Notes changed. Ctrl+Z to undo."
+    )
+    colleague = open_store(store.data_dir, clock=store.clock, officer="王同事")
+    try:
+        actions.update(colleague, step, owner="王同事")
+    finally:
+        colleague.close()
+    ctrl_z(qtbot, window)
+    assert len(warnings) == 1
+    assert "王同事" in warnings[0]
+    assert sql(store, notes) == [("约好周四上午去窗口", "王同事")]  # both edits stand
+    assert events(store, "action", step, "undone") == []
+
+
+def test_a_contact_edit_is_said_and_undone_with_its_handles(
+    window: MainWindow, demo_store: Store, qtbot: QtBot, warnings: list[str]
+) -> None:
+    store = demo_store
+    (row,) = sql(store, "SELECT id, name FROM contacts ORDER BY id LIMIT 1")
+    contact_id, name = int(row[0]), str(row[1])
+    facts = f"SELECT role, notes FROM contacts WHERE id = {contact_id}"
+    handles = f"SELECT channel, handle FROM handles WHERE contact_id = {contact_id}"
+    kept, kept_handles = sql(store, facts), sql(store, handles)
+    window.show_page(PAGE_CONTACTS)
+    window.contacts.select("contact", contact_id)
+    page = window.contacts.contacts
+    page.role.setText("副总经理")
+    page.handles[Channel.QQ].setText("77771234")
+    page.save_button.click()
+    assert sql(store, facts)[0][0] == "副总经理"
+    assert window.statusBar().currentMessage() == (
+        f"{name}: Role, Messaging handles changed. Ctrl+Z to undo."
+    )
+
+    ctrl_z(qtbot, window)
+    assert warnings == []
+    assert sql(store, facts) == kept
+    assert sorted(sql(store, handles)) == sorted(kept_handles)
+    assert events(store, "contact", contact_id, "undone") == [("测试员",)]
+    assert page.role.text() == kept[0][0]  # the form shows it back
+
+
+def test_an_organisation_renamed_is_named_back_with_ctrl_z(
+    window: MainWindow, demo_store: Store, qtbot: QtBot, warnings: list[str]
+) -> None:
+    store = demo_store
+    (row,) = sql(store, "SELECT id, name FROM organisations ORDER BY id LIMIT 1")
+    org_id, name = int(row[0]), str(row[1])
+    window.show_page(PAGE_CONTACTS)
+    window.contacts.select("organisation", org_id)
+    page = window.contacts.organisations
+    page.name.setText(name + "（新）")
+    page.save_button.click()
+    assert sql(store, f"SELECT name FROM organisations WHERE id = {org_id}") == [(name + "（新）",)]
+    assert window.statusBar().currentMessage() == f"{name}（新）: Name changed. Ctrl+Z to undo."
+    ctrl_z(qtbot, window)
+    assert warnings == []
+    assert sql(store, f"SELECT name FROM organisations WHERE id = {org_id}") == [(name,)]
+    assert events(store, "organisation", org_id, "undone") == [("测试员",)]

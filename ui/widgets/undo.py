@@ -3,14 +3,16 @@ it back (through :meth:`ui.hub.Hub.did`): shared by the lists, a case's tabs and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
-from coordinator.i18n import _
+from coordinator.i18n import _, current_language
 from coordinator.labels import ACTION_STATUS, CASE_STATUS, DOCUMENT_STATE, cap
 from coordinator.services import actions, cases, documents
 from coordinator.services.actions import DeletedStep
+from coordinator.store.changes import Outcome
 from coordinator.store.records import ActionRecord, CaseRecord, DocumentRecord
 from ui.hub import Hub
 
@@ -143,3 +145,32 @@ def case_status_changed(
         )
 
     hub.did(text, undo)
+
+
+def fields_text(labels: Sequence[str]) -> str:
+    """“Title, Owner”: the fields an edit changed, listed the language's way."""
+    return ("、" if current_language() == "zh_CN" else ", ").join(labels)
+
+
+def edited(
+    hub: Hub,
+    what: str,
+    labels: Sequence[str],
+    put_back: Callable[[QWidget | None], Outcome[Any] | None],
+) -> None:
+    """A record's fields edited in a form (``what``: the record in words, ``labels`` the
+    fields changed): say so; Ctrl+Z calls ``put_back``, which saves the previous values
+    through the same service, from the version the edit left (so refused, naming them,
+    when a colleague changed the record since) and marked as an undo."""
+
+    def undo(widget: QWidget | None) -> str | None:
+        if put_back(widget) is None:
+            return None
+        return _("Undone: {what} is back as it was.").format(what=what)
+
+    hub.did(
+        _("{what}: {fields} changed. Ctrl+Z to undo.").format(
+            what=what, fields=fields_text(labels)
+        ),
+        undo,
+    )

@@ -382,3 +382,24 @@ def test_create_at_organisation_refused_leaves_no_organisation(
         number="12345",
     )
     assert contact_queries.organisations(store, text="谁也没要") == []
+
+
+def test_an_undo_of_an_edit_is_recorded_and_a_blank_handle_removes_it(
+    store: Store, wang: ContactRecord, log: EventLog
+) -> None:
+    edited = contacts.update(store, wang.id, role="副总经理").value
+    contacts.set_handle(store, wang.id, Channel.QQ, "77771234")
+    now = contact_queries.get(store, wang.id)
+    log.new()
+    back = contacts.update(
+        store, wang.id, role=wang.role, expected_version=now.row_version, undoing=True
+    ).value
+    assert back.role == wang.role
+    assert back.row_version > edited.row_version
+    assert [(e.field, e.before, e.after) for e in log.new()] == [
+        ("role", "副总经理", wang.role),
+        ("undone", None, None),
+    ]
+    gone = contacts.set_handle(store, wang.id, "qq", " ").value
+    assert dict(gone.handles).get(Channel.QQ) is None
+    assert log.new() == [("contact", wang.id, "handle:qq", "77771234", None, None)]

@@ -10,7 +10,7 @@ yet is created with the contact. Below the form: the contact's cases and communi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
@@ -39,7 +39,7 @@ from coordinator.services import contacts, organisations
 from coordinator.services._common import KEEP, Unchanged
 from coordinator.services.contacts import MAX_PHONES
 from coordinator.store import changes as ch
-from coordinator.store.changes import ChangeKind
+from coordinator.store.changes import ChangeKind, Outcome
 from coordinator.store.records import ContactRecord
 from coordinator.store.storage import Store
 from ui.hub import Hub, confirm
@@ -65,6 +65,7 @@ from ui.widgets.lazy_table import (
     COMMUNICATION_KINDS,
     LazyCommunicationsModel,
 )
+from ui.widgets.undo import edited
 
 HANDLE_CHANNELS: Final = (Channel.WECHAT, Channel.DINGTALK, Channel.QQ, Channel.EMAIL)
 
@@ -355,7 +356,42 @@ class ContactsPage(RecordPage[ContactDraft, ContactRecord]):
                 and self.hub.call(self, contacts.set_handle, record.id, channel, new) is None
             ):
                 return False
+        after = self.fetch(record.id)
+        if after is not None:
+            self._say_saved(record, after)
         return True
+
+    def _say_saved(self, before: ContactRecord, after: ContactRecord) -> None:
+        """The status bar says what changed; Ctrl+Z puts the name, organisation, role,
+        notes and messaging handles back from the version this edit left."""
+        labels = self.field_labels()
+        old, new = _contact_draft(before), _contact_draft(after)
+        changed = [k for k in labels if getattr(old, k) != getattr(new, k)]
+        if not changed:
+            return
+        fields: dict[str, Any] = {
+            key: getattr(before, key) for key in ("name", "role", "notes") if key in changed
+        }
+        if "organisation" in changed:
+            fields["organisation_id"] = before.organisation_id
+        handles = [
+            (channel, was)
+            for channel, was, now in zip(HANDLE_CHANNELS, old.handles, new.handles, strict=True)
+            if was != now
+        ]
+        hub, ident, version = self.hub, after.id, after.row_version
+
+        def put_back(widget: QWidget | None) -> Outcome[ContactRecord] | None:
+            outcome = hub.call(
+                widget, contacts.update, ident, expected_version=version, undoing=True, **fields
+            )
+            for channel, handle in handles:
+                if outcome is None:
+                    break
+                outcome = hub.call(widget, contacts.set_handle, ident, channel, handle)
+            return outcome
+
+        edited(hub, after.name, [labels[k] for k in changed], put_back)
 
     def field_labels(self) -> dict[str, str]:
         return {
