@@ -16,7 +16,7 @@ from sqlalchemy import text
 from coordinator.i18n import set_language
 from coordinator.kinds import CaseStatus, Channel
 from coordinator.safety.opening import open_store
-from coordinator.services import actions, cases, documents
+from coordinator.services import actions, cases, documents, organisations
 from coordinator.store.storage import Store
 from ui.dialogs.case_edit import EditStepDialog
 from ui.dialogs.case_form import EditCaseDialog
@@ -504,3 +504,112 @@ def test_an_organisation_renamed_is_named_back_with_ctrl_z(
     assert warnings == []
     assert sql(store, f"SELECT name FROM organisations WHERE id = {org_id}") == [(name,)]
     assert events(store, "organisation", org_id, "undone") == [("测试员",)]
+
+
+# -- deletions -----------------------------------------------------------------------------
+
+
+def test_a_deleted_document_comes_back_with_its_files(
+    window: MainWindow, demo_store: Store, qtbot: QtBot, warnings: list[str], tmp_path: Path
+) -> None:
+    store = demo_store
+    doc, title, case_id = a_document(store, "forwarded", nth=1)
+    scan = tmp_path / "营业执照 扫描件.pdf"
+    scan.write_bytes(b"%PDF-1.4 licence scan\n" * 50)
+    documents.attach_file(store, doc, scan)
+    row = f"SELECT * FROM documents WHERE id = {doc}"
+    files = f"SELECT id, sha256, original_name FROM document_files WHERE document_id = {doc}"
+    kept, kept_files = sql(store, row), sql(store, files)
+    asked: list[str] = []
+    window.open_record("case", case_id)
+    tab = window.case_view.documents_tab
+    window.case_view.select("document", doc)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(QMessageBox, "question", lambda *a: asked.append(str(a[2])))
+        qtbot.keyClick(tab.tree, Qt.Key.Key_Delete)
+    assert asked == []  # no question: it can be undone
+    assert sql(store, row) == []
+    assert sql(store, files) == []
+    assert window.statusBar().currentMessage() == (
+        f"Deleted document “{title}”. Ctrl+Z to bring it back."
+    )
+
+    ctrl_z(qtbot, window)
+    assert warnings == []
+    back = sql(store, row)
+    assert [r[:-2] for r in back] == [r[:-2] for r in kept]  # all but its last change
+    assert sql(store, files) == kept_files
+    assert window.statusBar().currentMessage() == f"Undone: document “{title}” is back."
+    assert events(store, "document", doc, "restored") == [("测试员",)]
+    assert tab.select_document(doc)  # on screen again
+    (file_id,) = [f[0] for f in kept_files if f[2] == scan.name]
+    copied = documents.copy_for_viewing(store, file_id, tmp_path / "view")
+    assert copied.read_bytes() == scan.read_bytes()  # its content is there too
+
+
+def test_a_deleted_communication_comes_back_with_ctrl_z_from_anywhere(
+    window: MainWindow, demo_store: Store, qtbot: QtBot, warnings: list[str]
+) -> None:
+    store = demo_store
+    window.show_page(PAGE_INBOX)
+    inbox = window.inbox
+    inbox.table.setFocus()
+    (chosen,) = inbox.selected_ids()
+    row = f"SELECT * FROM communications WHERE id = {chosen}"
+    kept = sql(store, row)
+    qtbot.keyClick(inbox.table, Qt.Key.Key_Delete)
+    assert sql(store, row) == []
+    assert window.statusBar().currentMessage() == (
+        "Deleted a communication. Ctrl+Z to bring it back."
+    )
+    window.show_page(PAGE_ACTIONS)  # Ctrl+Z from anywhere
+    window.actions_view.table.setFocus()
+    ctrl_z(qtbot, window)
+    assert warnings == []
+    assert [r[:-1] for r in sql(store, row)] == [r[:-1] for r in kept]  # all but its version
+    assert window.statusBar().currentMessage() == "Undone: the communication is back."
+    assert events(store, "communication", chosen, "restored") == [("测试员",)]
+    assert chosen in inbox.model.ids
+
+
+def test_a_deleted_organisation_comes_back_with_its_people_unless_its_name_is_taken(
+    window: MainWindow, demo_store: Store, qtbot: QtBot, warnings: list[str]
+) -> None:
+    store = demo_store
+    (row,) = sql(
+        store,
+        "SELECT o.id, o.name FROM organisations o WHERE EXISTS (SELECT 1 FROM contacts c "
+        " WHERE c.organisation_id = o.id) AND NOT EXISTS (SELECT 1 FROM cases WHERE "
+        " company_id = o.id) AND NOT EXISTS (SELECT 1 FROM actions WHERE department_id = o.id)"
+        " AND NOT EXISTS (SELECT 1 FROM documents WHERE o.id IN (source_id, destination_id, "
+        " holder_id)) ORDER BY o.id LIMIT 1",
+    )
+    org_id, name = int(row[0]), str(row[1])
+    people = f"SELECT id FROM contacts WHERE organisation_id = {org_id} ORDER BY id"
+    kept = sql(store, people)
+    window.show_page(PAGE_CONTACTS)
+    window.contacts.select("organisation", org_id)
+    page = window.contacts.organisations
+    page.delete_button.click()
+    assert warnings == []
+    assert sql(store, f"SELECT id FROM organisations WHERE id = {org_id}") == []
+    assert sql(store, people) == []
+    assert window.statusBar().currentMessage() == f"Deleted {name}. Ctrl+Z to bring it back."
+    ctrl_z(qtbot, window)
+    assert warnings == []
+    assert sql(store, f"SELECT name FROM organisations WHERE id = {org_id}") == [(name,)]
+    assert sql(store, people) == kept
+    assert window.statusBar().currentMessage() == f"Undone: {name} is back."
+    assert events(store, "organisation", org_id, "restored") == [("测试员",)]
+
+    # Deleted again; meanwhile a colleague adds another organisation of that name.
+    window.contacts.select("organisation", org_id)
+    page.delete_button.click()
+    colleague = open_store(store.data_dir, clock=store.clock, officer="王同事")
+    try:
+        organisations.create(colleague, name, "company")
+    finally:
+        colleague.close()
+    ctrl_z(qtbot, window)
+    assert warnings == [f"An organisation named “{name}” already exists."]
+    assert sql(store, people) == []  # nothing put back over the colleague's

@@ -4,17 +4,24 @@ it back (through :meth:`ui.hub.Hub.did`): shared by the lists, a case's tabs and
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtWidgets import QWidget
 
 from coordinator.i18n import _, current_language
 from coordinator.labels import ACTION_STATUS, CASE_STATUS, DOCUMENT_STATE, cap
-from coordinator.services import actions, cases, documents
+from coordinator.services import actions, cases, communications, documents
 from coordinator.services.actions import DeletedStep
+from coordinator.services.communications import DeletedCommunication
+from coordinator.services.documents import DeletedDocument
 from coordinator.store.changes import Outcome
 from coordinator.store.records import ActionRecord, CaseRecord, DocumentRecord
 from ui.hub import Hub
+
+if TYPE_CHECKING:
+    from coordinator.store.storage import Store
+
+D = TypeVar("D")
 
 
 def statuses_changed(hub: Hub, changed: Sequence[tuple[ActionRecord, ActionRecord]]) -> None:
@@ -174,3 +181,58 @@ def edited(
         ),
         undo,
     )
+
+
+def communications_deleted(hub: Hub, gone: Sequence[DeletedCommunication]) -> str:
+    """Communications deleted: Ctrl+Z puts them back. The sentence said."""
+    kept = tuple(gone)
+
+    def undo(widget: QWidget | None) -> str | None:
+        for deleted in kept:
+            if hub.call(widget, communications.restore, deleted) is None:
+                return None
+        if len(kept) == 1:
+            return _("Undone: the communication is back.")
+        return _("Undone: {n} communications are back.").format(n=len(kept))
+
+    if len(kept) == 1:
+        said = _("Deleted a communication. Ctrl+Z to bring it back.")
+    else:
+        said = _("Deleted {n} communications. Ctrl+Z to bring them back.").format(n=len(kept))
+    hub.did(said, undo)
+    return said
+
+
+def document_deleted(hub: Hub, deleted: DeletedDocument) -> None:
+    """A document deleted: Ctrl+Z puts it back with its files."""
+    title = deleted.record.title
+
+    def undo(widget: QWidget | None) -> str | None:
+        outcome = hub.call(widget, documents.restore, deleted)
+        if outcome is None:
+            return None
+        back = {(f.sha256, f.original_name) for f in outcome.value.files}
+        lost = [
+            f.original_name for f in deleted.record.files if (f.sha256, f.original_name) not in back
+        ]
+        if lost:
+            return _(
+                "Undone: document “{title}” is back, without the files a data check has "
+                "since removed: {names}."
+            ).format(title=title, names=fields_text(lost))
+        return _("Undone: document “{title}” is back.").format(title=title)
+
+    hub.did(_("Deleted document “{title}”. Ctrl+Z to bring it back.").format(title=title), undo)
+
+
+def record_deleted(
+    hub: Hub, name: str, restore: Callable[[Store, D], Outcome[Any]], deleted: D
+) -> None:
+    """A contact or organisation deleted: Ctrl+Z puts it back through ``restore``."""
+
+    def undo(widget: QWidget | None) -> str | None:
+        if hub.call(widget, restore, deleted) is None:
+            return None
+        return _("Undone: {name} is back.").format(name=name)
+
+    hub.did(_("Deleted {name}. Ctrl+Z to bring it back.").format(name=name), undo)

@@ -567,3 +567,30 @@ def test_undo_transition_refuses_a_document_changed_since(
     with pytest.raises(EditConflictError):
         documents.undo_transition(store, charter.id, charter, expected_version=moved.row_version)
     assert document_queries.get(store, charter.id).state == D.RECEIVED
+
+
+@pytest.mark.sqlite_only  # files in the data folder
+def test_a_deleted_document_is_restored_with_its_files(
+    store: Store, world: World, charter: DocumentRecord, tmp_path: Path, log: EventLog
+) -> None:
+    scan, photo = tmp_path / "章程.pdf", tmp_path / "照片.jpg"
+    scan.write_bytes(b"%PDF-1.4 charter\n" * 40)
+    photo.write_bytes(b"\xff\xd8\xff photo" * 40)
+    documents.transition(store, charter.id, "received", at=t(10))
+    documents.attach_file(store, charter.id, scan)
+    kept = documents.attach_file(store, charter.id, photo).value
+    gone = documents.delete(store, charter.id).value
+    assert gone.record == kept
+    assert document_queries.file_path(store, _sha(scan.read_bytes())).exists()  # content stays
+    log.new()
+    back = documents.restore(store, gone)
+    assert back.value == kept  # the same id, state, holder, times and files (their ids too)
+    assert back.changes.ids_of(ChangeKind.DOCUMENT) == {charter.id}
+    assert back.changes.ids_of(ChangeKind.CASE) == {world.case}
+    assert log.new() == [("document", charter.id, "restored", None, "公司章程", world.case)]
+
+    # A data check dropped one file's content meanwhile: the document comes back without it.
+    gone = documents.delete(store, charter.id).value
+    document_queries.file_path(store, _sha(photo.read_bytes())).unlink()
+    again = documents.restore(store, gone).value
+    assert [f.original_name for f in again.files] == ["章程.pdf"]

@@ -65,7 +65,7 @@ from ui.widgets.lazy_table import (
     COMMUNICATION_KINDS,
     LazyCommunicationsModel,
 )
-from ui.widgets.undo import edited
+from ui.widgets.undo import edited, record_deleted
 
 HANDLE_CHANNELS: Final = (Channel.WECHAT, Channel.DINGTALK, Channel.QQ, Channel.EMAIL)
 
@@ -351,15 +351,20 @@ class ContactsPage(RecordPage[ContactDraft, ContactRecord]):
         self.follow_own_change(record.row_version, outcome.value)
         for channel, old, new in zip(HANDLE_CHANNELS, before.handles, draft.handles, strict=True):
             changed = new.strip() != old and (new.strip() or old)
-            if (
-                changed
-                and self.hub.call(self, contacts.set_handle, record.id, channel, new) is None
-            ):
+            if changed and self._put_handle(self, record.id, channel, new) is None:
                 return False
         after = self.fetch(record.id)
         if after is not None:
             self._say_saved(record, after)
         return True
+
+    def _put_handle(
+        self, widget: QWidget | None, ident: int, channel: Channel, handle: str
+    ) -> Outcome[ContactRecord] | None:
+        """A handle set, or removed when its box was emptied."""
+        if handle.strip():
+            return self.hub.call(widget, contacts.set_handle, ident, channel, handle)
+        return self.hub.call(widget, contacts.remove_handle, ident, channel)
 
     def _say_saved(self, before: ContactRecord, after: ContactRecord) -> None:
         """The status bar says what changed; Ctrl+Z puts the name, organisation, role,
@@ -388,7 +393,7 @@ class ContactsPage(RecordPage[ContactDraft, ContactRecord]):
             for channel, handle in handles:
                 if outcome is None:
                     break
-                outcome = hub.call(widget, contacts.set_handle, ident, channel, handle)
+                outcome = self._put_handle(widget, ident, channel, handle)
             return outcome
 
         edited(hub, after.name, [labels[k] for k in changed], put_back)
@@ -409,17 +414,12 @@ class ContactsPage(RecordPage[ContactDraft, ContactRecord]):
             )
         return str(value)
 
-    def delete_question(self, record: ContactRecord) -> str:
-        used = q.contact_references(self.store, record.id)
-        if used.communications or used.actions:
-            return _(
-                "Delete {name}? Their {communications} communications and {steps} case steps "
-                "stay, but will no longer name this person."
-            ).format(name=record.name, communications=used.communications, steps=used.actions)
-        return _("Delete {name}? This cannot be undone.").format(name=record.name)
-
     def delete_call(self, ident: int) -> bool:
-        return self.hub.call(self, contacts.delete, ident) is not None
+        outcome = self.hub.call(self, contacts.delete, ident)
+        if outcome is None:
+            return False
+        record_deleted(self.hub, outcome.value.record.name, contacts.restore, outcome.value)
+        return True
 
     # -- phone numbers -----------------------------------------------------------------
 

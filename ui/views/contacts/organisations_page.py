@@ -41,7 +41,7 @@ from ui.views.contacts.sources import (
 from ui.widgets.conflict import attempt_edit
 from ui.widgets.lazy_table import LazyIdModel
 from ui.widgets.tables import Kind
-from ui.widgets.undo import edited
+from ui.widgets.undo import edited, record_deleted
 
 NEW_ORGANISATION_KIND: Final = OrganisationKind.COMPANY
 """The kind of a new organisation until the officer chooses another, and of one typed into a
@@ -183,16 +183,12 @@ class OrganisationsPage(RecordPage[OrganisationDraft, OrganisationRecord]):
             return ORGANISATION_KIND[value].tr()
         return str(value)
 
-    def delete_question(self, record: OrganisationRecord) -> str:
-        people = self.contacts_model.rowCount()
-        if people:
-            return _("Delete {name}? Its {n} contacts stay, without an organisation.").format(
-                name=record.name, n=people
-            )
-        return _("Delete {name}? This cannot be undone.").format(name=record.name)
-
     def delete_call(self, ident: int) -> bool:
-        return self.hub.call(self, organisations.delete, ident) is not None
+        outcome = self.hub.call(self, organisations.delete, ident)
+        if outcome is None:
+            return False
+        record_deleted(self.hub, outcome.value.record.name, organisations.restore, outcome.value)
+        return True
 
     def load_related(self) -> None:
         assert self.current_id is not None
