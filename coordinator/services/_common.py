@@ -38,6 +38,13 @@ def set_field(
     return True
 
 
+def own_id(work: Work, model: type[Any], ident: int) -> int | None:
+    """The id a deleted record is restored under: its own, so its timeline goes on, unless
+    a record added since has been given it (SQLite hands out the highest id again once
+    it is deleted); then a new one."""
+    return ident if work.session.get(model, ident) is None else None
+
+
 class Unchanged(enum.Enum):
     """Marks an optional argument whose absence differs from ``None`` (which clears)."""
 

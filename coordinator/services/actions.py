@@ -251,11 +251,13 @@ def update(
     owner: str | None = None,
     depends_on: Sequence[int] | None = None,
     expected_version: int | None = None,
+    undoing: bool = False,
 ) -> Outcome[ActionRecord]:
     """Change the fields given (``KEEP`` leaves one alone, ``None`` clears it).
 
     ``expected_version``: the version the officer's form or list showed; refused with who
     changed what when a colleague has saved the step since.
+    ``undoing``: this puts back an earlier edit, and the timeline says so.
     """
     with store.work() as work:
         action = get_or_raise(work.session, Action, action_id, WHAT_ACTION)
@@ -301,6 +303,9 @@ def update(
             waited_on = _dependencies(work, action.id)
             _replace_dependencies(work, action, depends_on)
             changed |= _dependencies(work, action.id) != waited_on
+        if undoing:
+            work.record(ENTITY, action.id, "undone", None, None, case_id=action.case_id)
+            changed = True
         if changed:
             touch(work, action)
             work.changed(ChangeKind.ACTION, action.id)
@@ -563,42 +568,46 @@ def undo_status(
         action = get_or_raise(work.session, Action, action_id, WHAT_ACTION)
         check_version(work, ENTITY, action, expected_version)
         _open_case(work, action.case_id)
-        case_id = action.case_id
-        if action.status != before.status:
-            work.record(
-                ENTITY,
-                action.id,
-                "status",
-                action.status.value,
-                before.status.value,
-                case_id=case_id,
-            )
-            action.status = before.status
-        for field in ("requested_at", "due_at", "done_at"):
-            set_field(
-                work,
-                action,
-                field,
-                getattr(before, field),
-                entity=ENTITY,
-                entity_id=action.id,
-                case_id=case_id,
-            )
-        if action.blocked_reason != before.blocked_reason:
-            if before.blocked_reason:
-                work.record(
-                    ENTITY, action.id, "reason", None, before.blocked_reason, case_id=case_id
-                )
-            action.blocked_reason = before.blocked_reason
-        ends = dict(before.pauses)
-        for pause in list(action.pauses):
-            if pause.started_at not in ends:
-                action.pauses.remove(pause)  # opened by the change undone
-            else:
-                pause.ended_at = ends[pause.started_at]
-        work.record(ENTITY, action.id, "undone", None, None, case_id=case_id)
-        touch(work, action)
-        work.changed(ChangeKind.ACTION, action.id)
-        work.changed(ChangeKind.CASE, case_id)
+        status_back_in(work, action, before)
         record = _record(work, action, expected_version)
     return Outcome(record, work.changes)
+
+
+def status_back_in(work: Work, action: Action, before: ActionRecord) -> None:
+    """:func:`undo_status` inside a unit of work already under way (a case's status
+    undone puts back the steps its closing cancelled)."""
+    case_id = action.case_id
+    if action.status != before.status:
+        work.record(
+            ENTITY,
+            action.id,
+            "status",
+            action.status.value,
+            before.status.value,
+            case_id=case_id,
+        )
+        action.status = before.status
+    for field in ("requested_at", "due_at", "done_at"):
+        set_field(
+            work,
+            action,
+            field,
+            getattr(before, field),
+            entity=ENTITY,
+            entity_id=action.id,
+            case_id=case_id,
+        )
+    if action.blocked_reason != before.blocked_reason:
+        if before.blocked_reason:
+            work.record(ENTITY, action.id, "reason", None, before.blocked_reason, case_id=case_id)
+        action.blocked_reason = before.blocked_reason
+    ends = dict(before.pauses)
+    for pause in list(action.pauses):
+        if pause.started_at not in ends:
+            action.pauses.remove(pause)  # opened by the change undone
+        else:
+            pause.ended_at = ends[pause.started_at]
+    work.record(ENTITY, action.id, "undone", None, None, case_id=case_id)
+    touch(work, action)
+    work.changed(ChangeKind.ACTION, action.id)
+    work.changed(ChangeKind.CASE, case_id)

@@ -25,6 +25,7 @@ from coordinator.labels import (
     F_TARGET,
     F_TITLE,
 )
+from coordinator.services import actions as action_services
 from coordinator.services import organisations
 from coordinator.services._common import (
     KEEP,
@@ -48,7 +49,7 @@ from coordinator.store.models import (
     Organisation,
     Template,
 )
-from coordinator.store.records import CaseRecord
+from coordinator.store.records import ActionRecord, CaseRecord
 from coordinator.store.storage import Store, Work
 from coordinator.validation import (
     check_datetime,
@@ -324,12 +325,14 @@ def update(
     notes: str | None = None,
     tags: Sequence[str] | None = None,
     expected_version: int | None = None,
+    undoing: bool = False,
 ) -> Outcome[CaseRecord]:
     """Change the fields given (``KEEP`` leaves one alone, ``None`` clears it).
 
     ``expected_version``: the version the officer's form was filled from; refused with
     who changed what when a colleague has saved the case since. A new owner takes along
     the open steps that followed the case's owner (the old owner's, or nobody's).
+    ``undoing``: this puts back an earlier edit, and the timeline says so.
     """
     with store.work() as work:
         case = get_or_raise(work.session, Case, case_id, WHAT_CASE)
@@ -379,6 +382,9 @@ def update(
                 work.record(ENTITY, case.id, "tags", current, wanted, case_id=case.id)
                 case.tags = [CaseTag(tag=t) for t in wanted]
                 changed = True
+        if undoing:
+            work.record(ENTITY, case.id, "undone", None, None, case_id=case.id)
+            changed = True
         if changed:
             touch(work, case)
             work.changed(ChangeKind.CASE, case.id)
@@ -484,6 +490,57 @@ def set_status(
         work.record(ENTITY, case.id, "status", before.value, target.value, case_id=case.id)
         if why:
             work.record(ENTITY, case.id, "reason", None, why, case_id=case.id)
+        work.changed(ChangeKind.CASE, case.id)
+        flush_checked(work, ENTITY, case, expected_version)
+        record = CaseRecord.of(case)
+    return Outcome(record, work.changes)
+
+
+def undo_status(
+    store: Store,
+    case_id: int,
+    before: CaseRecord,
+    *,
+    steps: Sequence[tuple[ActionRecord, int]] = (),
+    expected_version: int | None = None,
+) -> Outcome[CaseRecord]:
+    """Put a case's status back as ``before`` had it (undoing :func:`set_status`): its
+    status, closing time and reason, and the steps its closing cancelled (``steps``: each
+    as it was, with the version the closing left it at).
+
+    Not a transition: a reopened case goes straight back to closed, say. ``expected_version``
+    is the version the change left: a colleague's change since, to the case or to one of
+    those steps, is refused, saying who changed what.
+    """
+    with store.work() as work:
+        case = get_or_raise(work.session, Case, case_id, WHAT_CASE)
+        check_version(work, ENTITY, case, expected_version)
+        if case.status != before.status:
+            work.record(
+                ENTITY, case.id, "status", case.status.value, before.status.value, case_id=case.id
+            )
+            case.status = before.status
+        set_field(
+            work,
+            case,
+            "closed_at",
+            before.closed_at,
+            entity=ENTITY,
+            entity_id=case.id,
+            case_id=case.id,
+        )
+        if case.close_reason != before.close_reason:
+            if before.close_reason:
+                work.record(ENTITY, case.id, "reason", None, before.close_reason, case_id=case.id)
+            case.close_reason = before.close_reason
+        for step, version in steps:
+            action = work.session.get(Action, step.id)
+            if action is None:
+                continue  # deleted since: nothing to put back
+            check_version(work, "action", action, version)
+            action_services.status_back_in(work, action, step)
+        work.record(ENTITY, case.id, "undone", None, None, case_id=case.id)
+        touch(work, case)
         work.changed(ChangeKind.CASE, case.id)
         flush_checked(work, ENTITY, case, expected_version)
         record = CaseRecord.of(case)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from coordinator.services._common import (
     changes_since,
     check_version,
     flush_checked,
+    own_id,
     set_field,
 )
 from coordinator.store.changes import ChangeKind, Outcome
@@ -386,12 +388,67 @@ def reopen_follow_up(
     return Outcome(record, work.changes)
 
 
-def delete(store: Store, communication_id: int) -> Outcome[None]:
+@dataclass(frozen=True)
+class DeletedCommunication:
+    """A deleted communication as it was: what :func:`restore` puts back."""
+
+    record: CommunicationRecord
+    source_key: str | None
+    created_at: datetime
+
+
+def delete(store: Store, communication_id: int) -> Outcome[DeletedCommunication]:
+    """Delete a communication; the outcome keeps what :func:`restore` needs."""
     with store.work() as work:
         item = get_or_raise(work.session, Communication, communication_id, WHAT_COMMUNICATION)
+        deleted = DeletedCommunication(
+            CommunicationRecord.of(item), item.source_key, item.created_at
+        )
         work.record(ENTITY, item.id, "deleted", item.notes[:200], None, case_id=item.case_id)
         work.session.delete(item)
         work.changed(ChangeKind.COMMUNICATION, communication_id)
         if item.case_id is not None:  # its case's log and what it is known by changed
             work.changed(ChangeKind.CASE, item.case_id)
-    return Outcome(None, work.changes)
+    return Outcome(deleted, work.changes)
+
+
+def restore(store: Store, deleted: DeletedCommunication) -> Outcome[CommunicationRecord]:
+    """Put a deleted communication back (under its own id: :func:`own_id`), in its
+    case and with its contact, those still there (the database forgets a deleted one's
+    link the same way)."""
+    item = deleted.record
+    with store.work() as work:
+        case_id = item.case_id
+        if case_id is not None and work.session.get(Case, case_id) is None:
+            case_id = None
+        contact_id = item.contact_id
+        if contact_id is not None and work.session.get(Contact, contact_id) is None:
+            contact_id = None
+        source_key = deleted.source_key
+        if source_key is not None and existing_source_keys(work, [source_key]):
+            source_key = None  # the same chat line pasted again since: it is that one's now
+        row = Communication(
+            id=own_id(work, Communication, item.id),
+            at=item.at,
+            duration_seconds=item.duration_seconds,
+            direction=item.direction,
+            channel=item.channel,
+            contact_id=contact_id,
+            raw_number=item.raw_number,
+            number_e164=item.number_e164,
+            case_id=case_id,
+            notes=item.notes,
+            follow_up_due=item.follow_up_due,
+            follow_up_done_at=item.follow_up_done_at,
+            source_key=source_key,
+            created_at=deleted.created_at,
+        )
+        work.session.add(row)
+        work.session.flush()
+        work.record(ENTITY, row.id, "restored", None, item.notes[:200], case_id=case_id)
+        work.changed(ChangeKind.COMMUNICATION, row.id)
+        if case_id is not None:
+            work.changed(ChangeKind.CASE, case_id)
+        work.session.refresh(row)
+        record = CommunicationRecord.of(row)
+    return Outcome(record, work.changes)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -18,12 +20,22 @@ from coordinator.services._common import (
     Unchanged,
     check_version,
     flush_checked,
+    own_id,
     set_field,
     touch,
 )
 from coordinator.store.changes import ChangeKind, Outcome
 from coordinator.store.lookup import WHAT_CONTACT, WHAT_ORGANISATION, get_or_raise
-from coordinator.store.models import NAME_MAX, NOTE_MAX, Contact, Handle, Organisation, PhoneNumber
+from coordinator.store.models import (
+    NAME_MAX,
+    NOTE_MAX,
+    Action,
+    Communication,
+    Contact,
+    Handle,
+    Organisation,
+    PhoneNumber,
+)
 from coordinator.store.records import ContactRecord
 from coordinator.store.storage import Store, Work
 from coordinator.validation import clean_text
@@ -197,11 +209,13 @@ def update(
     role: str | None = None,
     notes: str | None = None,
     expected_version: int | None = None,
+    undoing: bool = False,
 ) -> Outcome[ContactRecord]:
     """Change the fields given; ``organisation_id=None`` detaches from any organisation.
 
     ``expected_version``: the version the officer's form was filled from; refused with
     who changed what when a colleague has saved the contact since.
+    ``undoing``: this puts back an earlier edit, and the timeline says so.
     """
     with store.work() as work:
         contact = _load(work, contact_id)
@@ -227,6 +241,9 @@ def update(
             changed |= put("role", clean_text(role, F_ROLE, max_length=NAME_MAX))
         if notes is not None:
             changed |= put("notes", clean_text(notes, F_NOTES, max_length=NOTE_MAX, multiline=True))
+        if undoing:
+            work.record(ENTITY, contact.id, "undone", None, None, case_id=None)
+            changed = True
         if changed:
             touch(work, contact)
             work.changed(ChangeKind.CONTACT, contact.id)
@@ -275,12 +292,131 @@ def set_handle(
     return Outcome(record, work.changes)
 
 
-def delete(store: Store, contact_id: int) -> Outcome[None]:
+def remove_handle(store: Store, contact_id: int, channel: Channel | str) -> Outcome[ContactRecord]:
+    """The contact's handle on ``channel`` removed (none there: nothing changes)."""
+    with store.work() as work:
+        contact = _load(work, contact_id)
+        chan = _channel(channel)
+        existing = next((h for h in contact.handles if h.channel == chan), None)
+        if existing is not None:
+            work.record(ENTITY, contact.id, f"handle:{chan.value}", existing.handle, None)
+            contact.handles.remove(existing)
+            touch(work, contact)
+            work.changed(ChangeKind.CONTACT, contact.id)
+        work.session.flush()
+        record = ContactRecord.of(contact)
+    return Outcome(record, work.changes)
+
+
+@dataclass(frozen=True)
+class DeletedContact:
+    """A deleted contact as they were, with what named them: what :func:`restore` puts
+    back."""
+
+    record: ContactRecord
+    created_at: datetime
+    phones: tuple[tuple[int, str, str, str, str, str, int], ...]
+    """Each number's id, raw, e164, extension, digits, label and position."""
+    communications: tuple[int, ...]
+    """The communications that named them (the database dropped the link with them)."""
+    steps: tuple[int, ...]
+    """The steps they were the contact of, likewise."""
+
+
+def delete(store: Store, contact_id: int) -> Outcome[DeletedContact]:
     """Delete a contact; their communications keep the raw number and lose the link."""
     with store.work() as work:
         contact = _load(work, contact_id)
+        deleted = DeletedContact(
+            ContactRecord.of(contact),
+            contact.created_at,
+            tuple(
+                (p.id, p.raw, p.e164, p.extension, p.digits, p.label, p.position)
+                for p in contact.phones
+            ),
+            tuple(
+                work.session.scalars(
+                    select(Communication.id)
+                    .where(Communication.contact_id == contact.id)
+                    .order_by(Communication.id)
+                )
+            ),
+            tuple(
+                work.session.scalars(
+                    select(Action.id).where(Action.contact_id == contact.id).order_by(Action.id)
+                )
+            ),
+        )
         work.record(ENTITY, contact.id, "deleted", contact.name, None)
         work.session.delete(contact)
         work.changed(ChangeKind.CONTACT, contact_id)
         work.changed(ChangeKind.COMMUNICATION)
-    return Outcome(None, work.changes)
+    return Outcome(deleted, work.changes)
+
+
+def restore(store: Store, deleted: DeletedContact) -> Outcome[ContactRecord]:
+    """Put a deleted contact back (under their own id: :func:`own_id`), with their
+    numbers and handles, at their organisation, named again by the communications and
+    steps that named them.
+
+    What changed since is left as it is: an organisation deleted since, a handle another
+    contact took meanwhile, a communication or step since linked to someone else.
+    """
+    person = deleted.record
+    with store.work() as work:
+        organisation_id = person.organisation_id
+        if organisation_id is not None and work.session.get(Organisation, organisation_id) is None:
+            organisation_id = None
+        contact = Contact(
+            id=own_id(work, Contact, person.id),
+            name=person.name,
+            organisation_id=organisation_id,
+            role=person.role,
+            pinyin=person.pinyin,
+            initials=person.initials,
+            notes=person.notes,
+            created_at=deleted.created_at,
+            updated_at=work.now,
+        )
+        for ident, raw, e164, extension, digits, label, position in deleted.phones:
+            contact.phones.append(
+                PhoneNumber(
+                    id=own_id(work, PhoneNumber, ident),
+                    raw=raw,
+                    e164=e164,
+                    extension=extension,
+                    digits=digits,
+                    label=label,
+                    position=position,
+                )
+            )
+        taken = {
+            (h.channel, h.handle)
+            for h in work.session.scalars(
+                select(Handle).where(Handle.handle.in_([h for _c, h in person.handles]))
+            )
+        }
+        for channel, handle in person.handles:
+            if (channel, handle) not in taken:
+                contact.handles.append(Handle(channel=channel, handle=handle))
+        work.session.add(contact)
+        work.session.flush()
+        work.record(ENTITY, contact.id, "restored", None, contact.name)
+        for row in work.session.scalars(
+            select(Communication).where(
+                Communication.id.in_(deleted.communications), Communication.contact_id.is_(None)
+            )
+        ):
+            row.contact_id = contact.id
+            work.changed(ChangeKind.COMMUNICATION, row.id)
+        for step in work.session.scalars(
+            select(Action).where(Action.id.in_(deleted.steps), Action.contact_id.is_(None))
+        ):
+            step.contact_id = contact.id
+            touch(work, step)
+            work.changed(ChangeKind.ACTION, step.id)
+        work.changed(ChangeKind.CONTACT, contact.id)
+        work.session.flush()
+        work.session.refresh(contact)
+        record = ContactRecord.of(contact)
+    return Outcome(record, work.changes)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -31,7 +32,9 @@ from coordinator.services._common import (
     Unchanged,
     check_version,
     flush_checked,
+    own_id,
     set_field,
+    touch,
 )
 from coordinator.store import filestore
 from coordinator.store.changes import ChangeKind, Outcome
@@ -288,6 +291,82 @@ def transition(
     return Outcome(record, work.changes)
 
 
+_MOVED_FIELDS = (
+    "destination_id",
+    "received_at",
+    "forwarded_at",
+    "accepted_at",
+    "returned_at",
+    "resubmitted_at",
+    "missing_items",
+    "promised_completion_at",
+)
+"""What a :func:`transition` may change besides the state, holder, reason and version."""
+
+
+def undo_transition(
+    store: Store,
+    document_id: int,
+    before: DocumentRecord,
+    *,
+    expected_version: int | None = None,
+) -> Outcome[DocumentRecord]:
+    """Put a document back as ``before`` had it (undoing :func:`transition`): its state,
+    who holds it, its times, the department it goes to, what was missing or to correct.
+
+    Not a transition: accepted goes straight back to forwarded, say. ``expected_version``
+    is the version the move left: a colleague's change since is refused, saying who.
+    """
+    with store.work() as work:
+        document = get_or_raise(work.session, Document, document_id, WHAT_DOCUMENT)
+        check_version(work, ENTITY, document, expected_version)
+        case_id = document.case_id
+        if document.state != before.state:
+            work.record(
+                ENTITY,
+                document.id,
+                "state",
+                document.state.value,
+                before.state.value,
+                case_id=case_id,
+            )
+            document.state = before.state
+        holder = _org_or_none_kept(work, before.holder_id)
+        if document.holder_id != holder:
+            work.record(
+                ENTITY, document.id, "holder_id", document.holder_id, holder, case_id=case_id
+            )
+            document.holder_id = holder
+        for field in _MOVED_FIELDS:
+            value = getattr(before, field)
+            if field == "destination_id":
+                value = _org_or_none_kept(work, value)
+            set_field(
+                work,
+                document,
+                field,
+                value,
+                entity=ENTITY,
+                entity_id=document.id,
+                case_id=case_id,
+            )
+        document.return_reason = before.return_reason
+        document.version = before.version
+        work.record(ENTITY, document.id, "undone", None, None, case_id=case_id)
+        touch(work, document)
+        work.changed(ChangeKind.DOCUMENT, document.id)
+        record = _record(work, document, expected_version)
+    return Outcome(record, work.changes)
+
+
+def _org_or_none_kept(work: Work, org_id: int | None) -> int | None:
+    """``org_id`` if that organisation is still there (one deleted since is forgotten, as
+    the database forgets it: the link is set null)."""
+    if org_id is None or work.session.get(Organisation, org_id) is None:
+        return None
+    return org_id
+
+
 def _holder_after(document: Document, state: DocumentState) -> int | None:
     if state in (D.RECEIVED, D.RESUBMITTED):
         return None  # the officer has it in hand
@@ -395,11 +474,86 @@ def remove_file(store: Store, document_id: int, file_id: int) -> Outcome[Documen
     return Outcome(record, work.changes)
 
 
-def delete(store: Store, document_id: int) -> Outcome[None]:
+@dataclass(frozen=True)
+class DeletedDocument:
+    """A deleted document as it was, with its files: what :func:`restore` puts back."""
+
+    record: DocumentRecord
+    position: int
+    created_at: datetime
+
+
+def delete(store: Store, document_id: int) -> Outcome[DeletedDocument]:
+    """Delete a document and its file rows; their content stays where the store keeps it
+    (see :func:`remove_file`), so :func:`restore` can put it all back."""
     with store.work() as work:
         document = get_or_raise(work.session, Document, document_id, WHAT_DOCUMENT)
+        deleted = DeletedDocument(
+            DocumentRecord.of(document), document.position, document.created_at
+        )
         work.record(ENTITY, document.id, "deleted", document.title, None, case_id=document.case_id)
         work.session.delete(document)
         work.changed(ChangeKind.DOCUMENT, document_id)
         work.changed(ChangeKind.CASE, document.case_id)  # its checklist changed
-    return Outcome(None, work.changes)
+    return Outcome(deleted, work.changes)
+
+
+def restore(store: Store, deleted: DeletedDocument) -> Outcome[DocumentRecord]:
+    """Put a deleted document back (under its own id: :func:`own_id`), with its files,
+    whose content is still where the store keeps it.
+
+    A file whose content a data check has dropped since is left out (a row whose content
+    is gone would only be refused when opened); an organisation deleted since is
+    forgotten, as the database forgets it.
+    """
+    doc = deleted.record
+    with store.work() as work:
+        case = get_or_raise(work.session, Case, doc.case_id, WHAT_CASE)
+        content = content_for(store)
+        document = Document(
+            id=own_id(work, Document, doc.id),
+            case_id=case.id,
+            title=doc.title,
+            required=doc.required,
+            state=doc.state,
+            source_id=_org_or_none_kept(work, doc.source_id),
+            destination_id=_org_or_none_kept(work, doc.destination_id),
+            holder_id=_org_or_none_kept(work, doc.holder_id),
+            is_original=doc.is_original,
+            stamped=doc.stamped,
+            version=doc.version,
+            requested_at=doc.requested_at,
+            received_at=doc.received_at,
+            forwarded_at=doc.forwarded_at,
+            accepted_at=doc.accepted_at,
+            returned_at=doc.returned_at,
+            resubmitted_at=doc.resubmitted_at,
+            return_reason=doc.return_reason,
+            missing_items=doc.missing_items,
+            promised_completion_at=doc.promised_completion_at,
+            notes=doc.notes,
+            position=deleted.position,
+            created_at=deleted.created_at,
+            updated_at=work.now,
+        )
+        for f in doc.files:
+            if content.state(f.sha256, work.session.connection()) == "missing":
+                continue
+            document.files.append(
+                DocumentFile(
+                    id=own_id(work, DocumentFile, f.id),
+                    sha256=f.sha256,
+                    size=f.size,
+                    media_type=f.media_type,
+                    original_name=f.original_name,
+                    version=f.version,
+                    added_at=f.added_at,
+                )
+            )
+        work.session.add(document)
+        work.session.flush()
+        work.record(ENTITY, document.id, "restored", None, document.title, case_id=case.id)
+        work.changed(ChangeKind.DOCUMENT, document.id)
+        work.changed(ChangeKind.CASE, case.id)
+        record = _record(work, document)
+    return Outcome(record, work.changes)

@@ -604,5 +604,5 @@ def test_add_and_delete_steps_and_documents_by_hand(
     assert doc.is_original
     assert doc.destination_id == steps[0].department_id
     docs_tab.tree.set_current(_doc_item(window, "土地出让合同"))
-    qtbot.keyClick(docs_tab.tree, Qt.Key.Key_Delete)
+    qtbot.keyClick(docs_tab.tree, Qt.Key.Key_Delete)  # no question: Ctrl+Z brings it back
     assert document_queries.for_case(store, case.id) == []

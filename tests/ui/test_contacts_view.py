@@ -456,38 +456,45 @@ def test_a_new_contact_with_a_new_organisation(
 # -- deleting ------------------------------------------------------------------------------
 
 
-def test_delete_a_contact_asks_and_keeps_their_history(
-    view: ContactsView, store: Store, monkeypatch: pytest.MonkeyPatch
+def test_delete_a_contact_asks_nothing_keeps_their_history_and_is_undone(
+    view: ContactsView, store: Store, hub: Hub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     huang = contact_id(store, "黄振宇")
+    named = select(func.count()).select_from(Communication)
+    named = named.where(Communication.contact_id == huang)
     with store.read() as session:
-        logged = session.scalar(
-            select(func.count()).select_from(Communication).where(Communication.contact_id == huang)
-        )
+        logged = session.scalar(named)
     assert logged
+    kept = contact_queries.get(store, huang)
     view.select("contact", huang)
     records = view.contacts.list
     rows = records.model.rowCount()
+    said: list[str] = []
+    hub.said.connect(said.append)
     asked = answer(monkeypatch, QMessageBox.StandardButton.No)
     view.contacts.delete_button.click()
-    assert len(asked) == 1
-    assert f"Their {logged} communications" in asked[0]
-    assert contact_queries.get(store, huang).name == "黄振宇"
-
-    answer_yes(monkeypatch)
-    view.contacts.delete_button.click()
+    assert asked == []  # no question: it can be undone
     with store.read() as session:
         assert session.get(Contact, huang) is None
-        kept = session.scalar(
+        assert session.scalar(named) == 0
+        unnamed = session.scalar(
             select(func.count())
             .select_from(Communication)
             .where(Communication.raw_number != "", Communication.contact_id.is_(None))
         )
-    assert kept
+    assert unnamed  # their communications stay, with the number
     assert records.model.rowCount() == rows - 1
     assert records.model.row_of(huang) is None
     assert view.contacts.current_id is None
     assert view.contacts.detail_stack.currentWidget() is view.contacts.placeholder
+    assert said == ["Deleted 黄振宇. Ctrl+Z to bring it back."]
+
+    assert hub.undo(view) == "Undone: 黄振宇 is back."
+    back = contact_queries.get(store, huang)
+    assert back == kept  # the same id, organisation, numbers and handles
+    with store.read() as session:
+        assert session.scalar(named) == logged  # named again by their communications
+    assert records.model.row_of(huang) is not None
 
 
 def test_deleting_a_contact_gone_elsewhere_shows_the_service_message(

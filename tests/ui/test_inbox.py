@@ -198,33 +198,30 @@ def test_search_by_chinese_title_and_arrow_keys_choose_the_case(
     assert not view.file_button.isEnabled()
 
 
-def test_delete_asks_first(
+def test_delete_asks_nothing_and_u_brings_them_back(
     view: InboxView, store: Store, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     asked: list[str] = []
-    answer = [QMessageBox.StandardButton.No]
-
-    def question(_parent: object, _title: str, text: str, *_a: object) -> object:
-        asked.append(text)
-        return answer[0]
-
-    monkeypatch.setattr(QMessageBox, "question", question)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: asked.append(str(a[2])))
     before = view.model.ids
     qtbot.keyClick(view.table, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
     chosen = view.selected_ids()
     assert chosen == before[:2]
+    rows = f"SELECT id, notes, at FROM communications WHERE id IN {tuple(chosen)} ORDER BY id"
+    kept = _sql(store, rows)
 
-    qtbot.keyClick(view.table, Qt.Key.Key_Delete)
-    assert asked == ["Delete these 2 communications? This cannot be undone."]
-    assert view.model.ids == before
-    assert len(_sql(store, f"SELECT id FROM communications WHERE id IN {tuple(chosen)}")) == 2
-
-    answer[0] = QMessageBox.StandardButton.Yes
     with qtbot.assertNotEmitted(view.model.modelReset):
         qtbot.keyClick(view.table, Qt.Key.Key_Delete)
-    assert _sql(store, f"SELECT id FROM communications WHERE id IN {tuple(chosen)}") == []
+    assert asked == []  # no question: U (or Ctrl+Z) puts them back
+    assert _sql(store, rows) == []
     assert view.model.ids == before[2:]
     assert view.selected_ids() == [before[2]]
+    assert view.status.text() == "Deleted 2 communications. Ctrl+Z to bring them back."
+
+    qtbot.keyClick(view.table, Qt.Key.Key_U)
+    assert _sql(store, rows) == kept
+    assert view.status.text() == "Undone: 2 communications are back."
+    assert sorted(view.model.ids) == sorted(before)
 
 
 def test_filing_everything_shows_the_empty_state(view: InboxView, qtbot: QtBot) -> None:

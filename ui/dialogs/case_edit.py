@@ -9,7 +9,7 @@ is said in the form, which offers to reload (:mod:`ui.dialogs.case_form`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -319,6 +319,25 @@ class EditStepDialog(RecordForm[ActionRecord]):
             expected_version=self.base.row_version,
             **fields,
         )
+
+    def named(self, record: ActionRecord) -> str:
+        return _("Step “{title}”").format(title=record.title)
+
+    def put_back(self, before: ActionRecord, after: ActionRecord, changed: Values) -> Values:
+        fields: Values = {}
+        if "department" in changed:
+            fields["department_id"] = before.department_id
+        for key in ("title", "owner", "notes"):
+            if key in changed:
+                fields[key] = getattr(before, key)
+        if "limit" in changed:
+            fields["promised_limit_hours"] = before.promised_limit_hours
+        if "waits_on" in changed:
+            fields["depends_on"] = list(before.depends_on)
+        return fields
+
+    def update_service(self) -> Callable[..., Outcome[ActionRecord]]:
+        return actions.update
 
 
 class AddDocumentDialog(_Form):

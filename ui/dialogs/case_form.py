@@ -12,8 +12,9 @@ put back) and Keep editing.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -41,8 +42,20 @@ from coordinator.store.storage import Store
 from coordinator.validation import parse_amount
 from ui.hub import Hub
 from ui.widgets.conflict import ConflictBar, attempt_edit
+from ui.widgets.undo import edited
 
-R = TypeVar("R")
+
+class Saved(Protocol):
+    """A record as read: its id, and the version it was read at."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def row_version(self) -> int: ...
+
+
+R = TypeVar("R", bound=Saved)
 Values = dict[str, Any]
 
 CURRENCIES = ("CNY", "USD", "EUR", "HKD", "JPY")
@@ -70,6 +83,8 @@ class RecordForm(QDialog, Generic[R]):
     ``base`` is the record the form was filled from (after Reload: as saved now);
     :meth:`changed` the fields the officer changed from it.
     """
+
+    hub: Hub
 
     def __init__(self, parent: QWidget | None, title: str, record: R) -> None:
         super().__init__(parent)
@@ -132,6 +147,18 @@ class RecordForm(QDialog, Generic[R]):
         """Save ``changed`` from the version of :attr:`base`; None: refused (and said)."""
         raise NotImplementedError
 
+    def named(self, record: R) -> str:
+        """The record in words, for the status bar (“Case 2025-0001”)."""
+        raise NotImplementedError
+
+    def put_back(self, before: R, after: R, changed: Values) -> Values:
+        """The service's arguments that put ``changed`` back as ``before`` had them."""
+        raise NotImplementedError
+
+    def update_service(self) -> Callable[..., Outcome[R]]:
+        """The service the form saves through (and an undo puts back through)."""
+        raise NotImplementedError
+
     # -- shared ------------------------------------------------------------------------
 
     def changed(self) -> Values:
@@ -152,7 +179,7 @@ class RecordForm(QDialog, Generic[R]):
             self.saved = self.base
             super().accept()
             return
-        made_on = getattr(self.base, "row_version", None)
+        made_on: int | None = self.base.row_version
         outcome = self.save(changed)
         if isinstance(outcome, EditConflictError):
             self.conflict.show_conflict(outcome)  # the form keeps what was typed
@@ -160,7 +187,25 @@ class RecordForm(QDialog, Generic[R]):
         if outcome is not None:
             self.saved = outcome.value
             self.saved_from = made_on
+            self._say_saved(self.base, outcome.value, changed)
             super().accept()
+
+    def _say_saved(self, before: R, after: R, changed: Values) -> None:
+        """The status bar says what changed; Ctrl+Z saves the previous values back through
+        the same service, from the version this edit left (a colleague's change since is
+        refused), and the timeline records the undo."""
+        labels = self.labels()
+        fields = self.put_back(before, after, changed)
+        service = self.update_service()
+        hub = self.hub
+        ident, version = after.id, after.row_version
+
+        def undo(widget: QWidget | None) -> Outcome[R] | None:
+            return hub.call(
+                widget, service, ident, expected_version=version, undoing=True, **fields
+            )
+
+        edited(hub, self.named(after), [labels[k] for k in changed if k in labels], undo)
 
     def reload(self) -> None:
         """Show the record as saved now; what the officer had typed is kept aside."""
@@ -334,6 +379,23 @@ class EditCaseDialog(RecordForm[CaseRecord]):
             expected_version=self.base.row_version,
             **fields,
         )
+
+    def named(self, record: CaseRecord) -> str:
+        return _("Case {reference}").format(reference=record.reference)
+
+    def put_back(self, before: CaseRecord, after: CaseRecord, changed: Values) -> Values:
+        fields: Values = {}
+        for key in ("title", "owner", "fast_track", "currency", "amount"):
+            if key in changed:
+                fields[key] = getattr(before, key)
+        if "tags" in changed:
+            fields["tags"] = list(before.tags)
+        if "company" in changed:
+            fields["company_id"] = before.company_id
+        return fields
+
+    def update_service(self) -> Callable[..., Outcome[CaseRecord]]:
+        return cases.update
 
 
 def edit_case(store: Store, hub: Hub, case: CaseRecord, parent: QWidget | None) -> EditCaseDialog:

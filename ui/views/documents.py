@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coordinator.errors import EditConflictError
+from coordinator.errors import DomainError, EditConflictError
 from coordinator.i18n import _, counted
 from coordinator.kinds import DocumentState
 from coordinator.labels import DOCUMENT_STATE, cap
@@ -28,6 +28,7 @@ from coordinator.queries import documents as dq
 from coordinator.queries.documents import DocumentFilter, Holder
 from coordinator.services import documents
 from coordinator.store.changes import ChangeKind, ChangeSet
+from coordinator.store.records import DocumentRecord
 from coordinator.store.storage import Store
 from ui.hub import Hub
 from ui.views.across_cases import AcrossCasesList
@@ -40,6 +41,7 @@ from ui.widgets import ask
 from ui.widgets.conflict import attempt_edit
 from ui.widgets.keys import name_state_actions, state_actions
 from ui.widgets.tables import reload_keeping_selection, select_ids
+from ui.widgets.undo import documents_moved
 
 # What the state filter offers before the single states: (key, states).
 STATE_GROUPS: tuple[tuple[str, tuple[DocumentState, ...] | None], ...] = (
@@ -189,6 +191,7 @@ class DocumentsView(AcrossCasesList):
         if step is None:
             return
         self._own_change = True
+        moved: list[tuple[DocumentRecord, DocumentRecord]] = []
         try:
             for doc in docs:
                 destination = None
@@ -196,6 +199,10 @@ class DocumentsView(AcrossCasesList):
                     destination = ask.department(self, self.store, label)
                     if destination is None:
                         return
+                try:
+                    before = dq.get(self.store, doc.id)
+                except DomainError:  # deleted a moment ago: the service says so below
+                    before = None
                 done = attempt_edit(
                     self.hub,
                     self,
@@ -214,8 +221,11 @@ class DocumentsView(AcrossCasesList):
                     return
                 if done is None:
                     return
+                if before is not None:
+                    moved.append((before, done.value))
         finally:
             self._own_change = False
+            documents_moved(self.hub, moved)
 
     def _version_shown(self, document_id: int) -> int | None:
         row = self.model.row_of(document_id)

@@ -49,9 +49,10 @@ from coordinator.errors import DomainError, EditConflictError
 from coordinator.i18n import _, current_language
 from coordinator.queries import communications as cq
 from coordinator.services import communications
+from coordinator.services.communications import DeletedCommunication
 from coordinator.store.changes import ChangeKind, ChangeSet
 from coordinator.store.storage import Store
-from ui.hub import Hub, confirm
+from ui.hub import Hub
 from ui.views.filing import CaseChoice, Filing, suggested_cases
 from ui.views.inbox_model import (
     COLUMN_COUNT,
@@ -61,6 +62,7 @@ from ui.widgets.column_kinds import Kind
 from ui.widgets.conflict import attempt_edit
 from ui.widgets.lazy_table import row_runs
 from ui.widgets.tables import set_up_table
+from ui.widgets.undo import communications_deleted
 
 NUMBERED = 9
 ROWS_CONSIDERED = 200
@@ -419,20 +421,17 @@ class InboxView(QWidget):
         ids = self.selected_ids()
         if not ids:
             return
-        question = (
-            _("Delete this communication? This cannot be undone.")
-            if len(ids) == 1
-            else _("Delete these {n} communications? This cannot be undone.").format(n=len(ids))
-        )
-        if not confirm(self, _("Delete communications"), question):
-            return
+        # No question first: Ctrl+Z (or U) puts them back.
         first_row = self.selected_rows()[0]
-        deleted = 0
+        gone: list[DeletedCommunication] = []
         for ident in ids:
-            if self.hub.call(self, communications.delete, ident) is None:
+            outcome = self.hub.call(self, communications.delete, ident)
+            if outcome is None:
                 break  # the refusal is shown; the rest stay
-            deleted += 1
-        self.status.setText(_("Deleted {n}.").format(n=deleted))
+            gone.append(outcome.value)
+        if gone:
+            said = communications_deleted(self.hub, gone)
+            self.status.setText(said)
         self._after_rows_left(first_row)
 
     def _after_rows_left(self, first_row: int) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import select
 
-from coordinator.errors import NotFoundError, TransitionError, ValidationError
+from coordinator.errors import EditConflictError, NotFoundError, TransitionError, ValidationError
 from coordinator.kinds import ActionStatus, CaseStatus, DocumentState, OrganisationKind
 from coordinator.queries import actions as action_queries
 from coordinator.queries import cases as case_queries
@@ -564,3 +564,39 @@ def test_force_close_cancels_the_open_steps_with_events(store: Store) -> None:
             )
         ).all()
     assert len(cancelled_events) == len(steps)
+
+
+def test_undo_status_reopens_the_case_with_the_steps_its_closing_cancelled(
+    store: Store, log: EventLog
+) -> None:
+    case_id, action_id = _case_with_open_action(store)
+    step = actions.set_status(store, action_id, "in_progress").value
+    before = case_queries.get(store, case_id)
+    closed = cases.set_status(store, case_id, "closed", force=True, reason="企业放弃").value
+    cancelled = action_queries.get(store, action_id)
+    assert cancelled.status == ActionStatus.CANCELLED
+    log.new()
+    back = cases.undo_status(
+        store,
+        case_id,
+        before,
+        steps=[(step, cancelled.row_version)],
+        expected_version=closed.row_version,
+    )
+    assert back.value == before
+    assert action_queries.get(store, action_id) == step
+    assert back.changes.ids_of(ChangeKind.ACTION) == {action_id}
+    fields = [(e[0], e[2]) for e in log.new()]
+    assert fields[0] == ("case", "status")
+    assert ("action", "undone") in fields
+    assert fields[-1] == ("case", "undone")
+
+
+def test_undo_status_refuses_a_case_changed_since(store: Store) -> None:
+    case_id, _action_id = _case_with_open_action(store)
+    before = case_queries.get(store, case_id)
+    held = cases.set_status(store, case_id, "on_hold").value
+    cases.update(store, case_id, notes="企业来电")
+    with pytest.raises(EditConflictError):
+        cases.undo_status(store, case_id, before, expected_version=held.row_version)
+    assert case_queries.get(store, case_id).status == CaseStatus.ON_HOLD

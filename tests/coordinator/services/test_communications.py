@@ -315,3 +315,24 @@ def test_delete(store: Store, case_id: int, log: EventLog, refused: Refused) -> 
         store,
         call.id,
     )
+
+
+def test_a_deleted_communication_is_restored_under_its_own_id(
+    store: Store, case_id: int, wang: int, log: EventLog
+) -> None:
+    call = communications.log(
+        store, case_id=case_id, contact_id=wang, notes="约周四见面", follow_up_due=t(15)
+    ).value
+    gone = communications.delete(store, call.id).value
+    assert gone.record == call
+    log.new()
+    back = communications.restore(store, gone)
+    assert back.value == call
+    assert back.changes.ids_of(ChangeKind.COMMUNICATION) == {call.id}
+    assert back.changes.ids_of(ChangeKind.CASE) == {case_id}
+    assert log.new() == [("communication", call.id, "restored", None, "约周四见面", case_id)]
+    # Its contact deleted since: it comes back without them, as the database would have it.
+    gone = communications.delete(store, call.id).value
+    contacts.delete(store, wang)
+    again = communications.restore(store, gone).value
+    assert (again.contact_id, again.case_id, again.notes) == (None, case_id, "约周四见面")

@@ -382,3 +382,51 @@ def test_create_at_organisation_refused_leaves_no_organisation(
         number="1234",
     )
     assert contact_queries.organisations(store, text="谁也没要") == []
+
+
+def test_an_undo_of_an_edit_is_recorded_and_a_handle_can_be_removed(
+    store: Store, wang: ContactRecord, log: EventLog
+) -> None:
+    edited = contacts.update(store, wang.id, role="副总经理").value
+    contacts.set_handle(store, wang.id, Channel.QQ, "77771234")
+    now = contact_queries.get(store, wang.id)
+    log.new()
+    back = contacts.update(
+        store, wang.id, role=wang.role, expected_version=now.row_version, undoing=True
+    ).value
+    assert back.role == wang.role
+    assert back.row_version > edited.row_version
+    assert [(e.field, e.before, e.after) for e in log.new()] == [
+        ("role", "副总经理", wang.role),
+        ("undone", None, None),
+    ]
+    gone = contacts.remove_handle(store, wang.id, "qq").value
+    assert dict(gone.handles).get(Channel.QQ) is None
+    assert log.new() == [("contact", wang.id, "handle:qq", "77771234", None, None)]
+
+
+def test_a_deleted_contact_is_restored_with_numbers_handles_and_links(
+    store: Store, wang: ContactRecord, log: EventLog, refused: Refused
+) -> None:
+    call = communications.log(store, contact_id=wang.id, notes="约见面").value
+    gone = contacts.delete(store, wang.id).value
+    assert gone.record == wang
+    assert gone.communications == (call.id,)
+    assert communication_queries.get(store, call.id).contact_id is None
+    log.new()
+    back = contacts.restore(store, gone)
+    assert back.value == wang  # the same id, numbers (their ids too) and handles
+    assert communication_queries.get(store, call.id).contact_id == wang.id
+    assert back.changes.ids_of(ChangeKind.COMMUNICATION) == {call.id}
+    assert log.new() == [("contact", wang.id, "restored", None, "王成峰", None)]
+
+    # A handle another contact took meanwhile stays theirs; a contact added since who was
+    # given the deleted one's id keeps it, and the restored one has a new id.
+    gone = contacts.delete(store, wang.id).value
+    other = contacts.create(store, "王小明", handles=[("wechat", "wcf_nb")]).value
+    again = contacts.restore(store, gone).value
+    assert again.handles == ((Channel.DINGTALK, "wangcf"),)
+    assert other.id == wang.id  # SQLite hands the highest id out again
+    assert again.id != wang.id
+    assert communication_queries.get(store, call.id).contact_id == again.id
+    assert contact_queries.get(store, other.id).name == "王小明"

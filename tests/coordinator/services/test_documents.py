@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from coordinator.errors import NotFoundError, TransitionError, ValidationError
+from coordinator.errors import EditConflictError, NotFoundError, TransitionError, ValidationError
 from coordinator.kinds import DocumentState
 from coordinator.queries import documents as document_queries
 from coordinator.services import cases, documents, organisations
@@ -519,3 +519,78 @@ def test_get_returns_one_document(store: Store) -> None:
     assert document_queries.get(store, docs[-1].id) == docs[-1]
     with pytest.raises(NotFoundError):
         document_queries.get(store, 999_999)
+
+
+def test_undo_transition_puts_the_document_back_where_it_was(
+    store: Store, world: World, charter: DocumentRecord, log: EventLog
+) -> None:
+    received = documents.transition(store, charter.id, "received", at=t(10)).value
+    forwarded = documents.transition(store, charter.id, "forwarded", at=t(11)).value
+    accepted = documents.transition(
+        store,
+        charter.id,
+        "accepted_missing",
+        at=t(15),
+        missing_items="法人身份证复印件",
+        promised_completion_at=t(9, day=16),
+    ).value
+    assert accepted.holder_id == world.market
+    log.new()
+    back = documents.undo_transition(
+        store, charter.id, forwarded, expected_version=accepted.row_version
+    ).value
+    assert back == forwarded  # state, holder, times and what was missing all as they were
+    events = log.new()
+    assert events[0] == (
+        "document",
+        charter.id,
+        "state",
+        "accepted_missing",
+        "forwarded",
+        world.case,
+    )
+    assert events[-1] == ("document", charter.id, "undone", None, None, world.case)
+    # Straight back to requested, which no transition allows: an undo is no transition.
+    first = documents.undo_transition(
+        store, charter.id, charter, expected_version=back.row_version
+    ).value
+    assert first == charter
+    assert first.holder_id == world.company
+    assert received.received_at == t(10)
+
+
+def test_undo_transition_refuses_a_document_changed_since(
+    store: Store, world: World, charter: DocumentRecord
+) -> None:
+    moved = documents.transition(store, charter.id, "received").value
+    documents.update(store, charter.id, notes="原件已核对")
+    with pytest.raises(EditConflictError):
+        documents.undo_transition(store, charter.id, charter, expected_version=moved.row_version)
+    assert document_queries.get(store, charter.id).state == D.RECEIVED
+
+
+@pytest.mark.sqlite_only  # files in the data folder
+def test_a_deleted_document_is_restored_with_its_files(
+    store: Store, world: World, charter: DocumentRecord, tmp_path: Path, log: EventLog
+) -> None:
+    scan, photo = tmp_path / "章程.pdf", tmp_path / "照片.jpg"
+    scan.write_bytes(b"%PDF-1.4 charter\n" * 40)
+    photo.write_bytes(b"\xff\xd8\xff photo" * 40)
+    documents.transition(store, charter.id, "received", at=t(10))
+    documents.attach_file(store, charter.id, scan)
+    kept = documents.attach_file(store, charter.id, photo).value
+    gone = documents.delete(store, charter.id).value
+    assert gone.record == kept
+    assert document_queries.file_path(store, _sha(scan.read_bytes())).exists()  # content stays
+    log.new()
+    back = documents.restore(store, gone)
+    assert back.value == kept  # the same id, state, holder, times and files (their ids too)
+    assert back.changes.ids_of(ChangeKind.DOCUMENT) == {charter.id}
+    assert back.changes.ids_of(ChangeKind.CASE) == {world.case}
+    assert log.new() == [("document", charter.id, "restored", None, "公司章程", world.case)]
+
+    # A data check dropped one file's content meanwhile: the document comes back without it.
+    gone = documents.delete(store, charter.id).value
+    document_queries.file_path(store, _sha(photo.read_bytes())).unlink()
+    again = documents.restore(store, gone).value
+    assert [f.original_name for f in again.files] == ["章程.pdf"]

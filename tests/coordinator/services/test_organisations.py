@@ -113,7 +113,7 @@ def test_delete(store: Store, log: EventLog) -> None:
     person = contacts.create(store, "王成峰", organisation_id=org.id).value
     log.new()
     out = organisations.delete(store, org.id)
-    assert out.value is None
+    assert out.value.contacts == (person.id,)
     assert out.changes.ids_of(ChangeKind.ORGANISATION) == {org.id}
     assert log.new() == [("organisation", org.id, "deleted", "园区管委会", None, None)]
     assert contact_queries.organisations(store) == []
@@ -201,3 +201,33 @@ def test_an_organisation_holding_documents_cannot_be_deleted(store: Store) -> No
     assert "steps or documents" in info.value.message("en")
     assert document_queries.for_case(store, case.id)[0].destination_id == bank.id
     assert document.destination_id == bank.id
+
+
+def test_a_deleted_organisation_is_restored_with_its_contacts(
+    store: Store, log: EventLog, refused: Refused
+) -> None:
+    elsewhere = organisations.create(store, "区商务局", "department").value
+    org = organisations.create(store, "园区管委会", "park", "周一例会").value
+    stays = contacts.create(store, "王成峰", organisation_id=org.id).value
+    moves = contacts.create(store, "李娜", organisation_id=org.id).value
+    gone = organisations.delete(store, org.id).value
+    contacts.update(store, moves.id, organisation_id=elsewhere.id)  # moved on since
+    log.new()
+    back = organisations.restore(store, gone)
+    assert back.value == org
+    assert back.changes.ids_of(ChangeKind.CONTACT) == {stays.id}
+    assert contact_queries.get(store, stays.id).organisation_id == org.id
+    assert contact_queries.get(store, moves.id).organisation_id == elsewhere.id
+    assert log.new()[0] == ("organisation", org.id, "restored", None, "园区管委会", None)
+    assert [o.name for o in contact_queries.organisations(store)] == ["区商务局", "园区管委会"]
+
+    # Its name taken by another meanwhile: refused, nothing put back.
+    gone = organisations.delete(store, org.id).value
+    organisations.create(store, "园区管委会", "park")
+    refused(
+        ConflictError,
+        "An organisation named “园区管委会” already exists.",
+        organisations.restore,
+        store,
+        gone,
+    )

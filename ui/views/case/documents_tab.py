@@ -51,6 +51,7 @@ from ui.widgets.conflict import attempt_edit
 from ui.widgets.keys import name_state_actions, state_actions
 from ui.widgets.tables import fit_columns
 from ui.widgets.tree_items import ItemTree, children
+from ui.widgets.undo import document_deleted, documents_moved
 
 DOC_ROLE = Qt.ItemDataRole.UserRole
 FILE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -346,6 +347,8 @@ class CaseDocumentsTab(QWidget):
         if isinstance(outcome, EditConflictError):
             self.refresh_requested.emit()  # the checklist shows what the colleague did
             self.hub.show_error(self, outcome.message())
+        elif outcome is not None:
+            documents_moved(self.hub, [(doc, outcome.value)])
 
     def attach(self, document_id: int, paths: list[Path]) -> None:
         for path in paths:
@@ -395,18 +398,17 @@ class CaseDocumentsTab(QWidget):
         AddDocumentDialog(self.store, self.hub, self.case_id, self).exec()
 
     def remove_current_file(self) -> None:
-        """Delete on a file removes the file; on a document, the document (both ask)."""
+        """Delete on a file removes the file (asking); on a document, the document, with
+        no question: Ctrl+Z puts it back with its files."""
         ids = self.current_ids()
         if ids is None:
             return
         if ids[1] is None:
             doc = self._doc(ids[0])
-            if doc is not None and confirm(
-                self,
-                _("Delete the document"),
-                _("Delete “{title}” from the checklist, with its files?").format(title=doc.title),
-            ):
-                self.hub.call(self, documents.delete, doc.id)
+            if doc is not None:
+                outcome = self.hub.call(self, documents.delete, doc.id)
+                if outcome is not None:
+                    document_deleted(self.hub, outcome.value)
             return
         found = self._current_file()
         if found is None:

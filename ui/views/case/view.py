@@ -52,7 +52,7 @@ from coordinator.queries.communications import CommunicationFilter
 from coordinator.queries.timeline import describe
 from coordinator.queries.timing import CaseClock, case_clock, chain_sentence
 from coordinator.services import cases, settings
-from coordinator.store.changes import ChangeKind, ChangeSet
+from coordinator.store.changes import ChangeKind, ChangeSet, Outcome
 from coordinator.store.records import CaseRecord
 from coordinator.store.storage import Store
 from ui.hub import Hub
@@ -65,6 +65,7 @@ from ui.widgets.forecast_text import close_text, close_tooltip
 from ui.widgets.lazy_table import COL_CASE, COMMUNICATION_KINDS, LazyCommunicationsModel
 from ui.widgets.rows_model import RowsModel
 from ui.widgets.tables import set_up_table
+from ui.widgets.undo import case_status_changed, edited
 
 TAB_ACTIONS, TAB_DOCUMENTS, TAB_COMMUNICATIONS, TAB_NOTES, TAB_TIMELINE = range(5)
 
@@ -428,6 +429,7 @@ class CaseView(QWidget):
             return
         case_id = self.case.id
         text = self.drafts[case_id]
+        notes_before = self.case.notes
         outcome = attempt_edit(
             self.hub,
             self,
@@ -446,6 +448,24 @@ class CaseView(QWidget):
             self.notes_conflict.hide()
             self.case = outcome.value
             self._update_notes_state()
+            self._say_notes_saved(outcome.value, notes_before)
+
+    def _say_notes_saved(self, after: CaseRecord, notes_before: str) -> None:
+        """The status bar says so; Ctrl+Z puts the notes back from the version saved."""
+        hub, ident, version = self.hub, after.id, after.row_version
+
+        def put_back(widget: QWidget | None) -> Outcome[CaseRecord] | None:
+            return hub.call(
+                widget,
+                cases.update,
+                ident,
+                notes=notes_before,
+                expected_version=version,
+                undoing=True,
+            )
+
+        what = _("Case {reference}").format(reference=after.reference)
+        edited(hub, what, [_("Notes")], put_back)
 
     def reload_notes(self) -> None:
         """The notes as saved now (the colleague's); the officer's draft is set aside,
@@ -519,12 +539,14 @@ class CaseView(QWidget):
             if answer is None:
                 return
             reason = answer
-        before = self.case.row_version
+        case = self.case
+        before = case.row_version
+        steps_before = {s.id: s for s in action_queries.for_case(self.store, case.id)}
         outcome = attempt_edit(
             self.hub,
             self,
             cases.set_status,
-            self.case.id,
+            case.id,
             status,
             reason=reason,
             force=force,
@@ -535,6 +557,14 @@ class CaseView(QWidget):
             self.hub.show_error(self, outcome.message())
         elif outcome is not None:
             self._follow_own_change(before, outcome.value.row_version)
+            # The steps the closing cancelled, with the version it left them at, so that
+            # the undo puts them back unless a colleague has changed them since.
+            cancelled = [
+                (steps_before[s.id], s.row_version)
+                for s in action_queries.for_case(self.store, case.id)
+                if s.id in steps_before and s.status != steps_before[s.id].status
+            ]
+            case_status_changed(self.hub, case, outcome.value, cancelled)
 
     def print_summary(self) -> None:
         if self.case is None:

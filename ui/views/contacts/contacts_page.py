@@ -10,7 +10,7 @@ yet is created with the contact. Below the form: the contact's cases and communi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
@@ -40,7 +40,7 @@ from coordinator.services import contacts, organisations
 from coordinator.services._common import KEEP, Unchanged
 from coordinator.services.contacts import MAX_PHONES
 from coordinator.store import changes as ch
-from coordinator.store.changes import ChangeKind
+from coordinator.store.changes import ChangeKind, Outcome
 from coordinator.store.records import ContactRecord
 from coordinator.store.storage import Store
 from ui.hub import Hub, confirm
@@ -66,6 +66,7 @@ from ui.widgets.lazy_table import (
     COMMUNICATION_KINDS,
     LazyCommunicationsModel,
 )
+from ui.widgets.undo import edited, record_deleted
 
 HANDLE_CHANNELS: Final = (Channel.WECHAT, Channel.DINGTALK, Channel.QQ, Channel.EMAIL)
 
@@ -351,12 +352,52 @@ class ContactsPage(RecordPage[ContactDraft, ContactRecord]):
         self.follow_own_change(record.row_version, outcome.value)
         for channel, old, new in zip(HANDLE_CHANNELS, before.handles, draft.handles, strict=True):
             changed = new.strip() != old and (new.strip() or old)
-            if (
-                changed
-                and self.hub.call(self, contacts.set_handle, record.id, channel, new) is None
-            ):
+            if changed and self._put_handle(self, record.id, channel, new) is None:
                 return False
+        after = self.fetch(record.id)
+        if after is not None:
+            self._say_saved(record, after)
         return True
+
+    def _put_handle(
+        self, widget: QWidget | None, ident: int, channel: Channel, handle: str
+    ) -> Outcome[ContactRecord] | None:
+        """A handle set, or removed when its box was emptied."""
+        if handle.strip():
+            return self.hub.call(widget, contacts.set_handle, ident, channel, handle)
+        return self.hub.call(widget, contacts.remove_handle, ident, channel)
+
+    def _say_saved(self, before: ContactRecord, after: ContactRecord) -> None:
+        """The status bar says what changed; Ctrl+Z puts the name, organisation, role,
+        notes and messaging handles back from the version this edit left."""
+        labels = self.field_labels()
+        old, new = _contact_draft(before), _contact_draft(after)
+        changed = [k for k in labels if getattr(old, k) != getattr(new, k)]
+        if not changed:
+            return
+        fields: dict[str, Any] = {
+            key: getattr(before, key) for key in ("name", "role", "notes") if key in changed
+        }
+        if "organisation" in changed:
+            fields["organisation_id"] = before.organisation_id
+        handles = [
+            (channel, was)
+            for channel, was, now in zip(HANDLE_CHANNELS, old.handles, new.handles, strict=True)
+            if was != now
+        ]
+        hub, ident, version = self.hub, after.id, after.row_version
+
+        def put_back(widget: QWidget | None) -> Outcome[ContactRecord] | None:
+            outcome = hub.call(
+                widget, contacts.update, ident, expected_version=version, undoing=True, **fields
+            )
+            for channel, handle in handles:
+                if outcome is None:
+                    break
+                outcome = self._put_handle(widget, ident, channel, handle)
+            return outcome
+
+        edited(hub, after.name, [labels[k] for k in changed], put_back)
 
     def field_labels(self) -> dict[str, str]:
         return {
@@ -374,17 +415,12 @@ class ContactsPage(RecordPage[ContactDraft, ContactRecord]):
             )
         return str(value)
 
-    def delete_question(self, record: ContactRecord) -> str:
-        used = q.contact_references(self.store, record.id)
-        if used.communications or used.actions:
-            return _(
-                "Delete {name}? Their {communications} communications and {steps} case steps "
-                "stay, but will no longer name this person."
-            ).format(name=record.name, communications=used.communications, steps=used.actions)
-        return _("Delete {name}? This cannot be undone.").format(name=record.name)
-
     def delete_call(self, ident: int) -> bool:
-        return self.hub.call(self, contacts.delete, ident) is not None
+        outcome = self.hub.call(self, contacts.delete, ident)
+        if outcome is None:
+            return False
+        record_deleted(self.hub, outcome.value.record.name, contacts.restore, outcome.value)
+        return True
 
     # -- phone numbers -----------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from coordinator.queries import contacts as q
 from coordinator.queries.contacts import ContactFilter, OrganisationFilter
 from coordinator.services import organisations
 from coordinator.store import changes as ch
-from coordinator.store.changes import ChangeKind
+from coordinator.store.changes import ChangeKind, Outcome
 from coordinator.store.records import OrganisationRecord
 from coordinator.store.storage import Store
 from ui.hub import Hub
@@ -41,6 +41,7 @@ from ui.views.contacts.sources import (
 from ui.widgets.column_kinds import Kind
 from ui.widgets.conflict import attempt_edit
 from ui.widgets.lazy_table import LazyIdModel
+from ui.widgets.undo import edited, record_deleted
 
 NEW_ORGANISATION_KIND: Final = OrganisationKind.COMPANY
 """The kind of a new organisation until the officer chooses another, and of one typed into a
@@ -144,7 +145,35 @@ class OrganisationsPage(RecordPage[OrganisationDraft, OrganisationRecord]):
         if isinstance(outcome, EditConflictError):
             self.show_conflict(outcome)
             return False
-        return outcome is not None
+        if outcome is None:
+            return False
+        self._say_saved(record, outcome.value)
+        return True
+
+    def _say_saved(self, before: OrganisationRecord, after: OrganisationRecord) -> None:
+        """The status bar says what changed; Ctrl+Z renames it back (say) from the version
+        this edit left, through the same service."""
+        labels = self.field_labels()
+        fields = {
+            key: getattr(before, key)
+            for key in ("name", "kind", "notes")
+            if getattr(before, key) != getattr(after, key)
+        }
+        if not fields:
+            return
+        hub, ident, version = self.hub, after.id, after.row_version
+
+        def put_back(widget: QWidget | None) -> Outcome[OrganisationRecord] | None:
+            return hub.call(
+                widget,
+                organisations.update,
+                ident,
+                expected_version=version,
+                undoing=True,
+                **fields,
+            )
+
+        edited(hub, after.name, [labels[k] for k in fields], put_back)
 
     def field_labels(self) -> dict[str, str]:
         return {"name": _("Name"), "kind": _("Kind"), "notes": _("Notes")}
@@ -154,16 +183,12 @@ class OrganisationsPage(RecordPage[OrganisationDraft, OrganisationRecord]):
             return ORGANISATION_KIND[value].tr()
         return str(value)
 
-    def delete_question(self, record: OrganisationRecord) -> str:
-        people = self.contacts_model.rowCount()
-        if people:
-            return _("Delete {name}? Its {n} contacts stay, without an organisation.").format(
-                name=record.name, n=people
-            )
-        return _("Delete {name}? This cannot be undone.").format(name=record.name)
-
     def delete_call(self, ident: int) -> bool:
-        return self.hub.call(self, organisations.delete, ident) is not None
+        outcome = self.hub.call(self, organisations.delete, ident)
+        if outcome is None:
+            return False
+        record_deleted(self.hub, outcome.value.record.name, organisations.restore, outcome.value)
+        return True
 
     def load_related(self) -> None:
         assert self.current_id is not None

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from coordinator.errors import EditConflictError
 from coordinator.i18n import _
 from coordinator.store.storage import Store
-from ui.hub import Hub, confirm
+from ui.hub import Hub
 from ui.views.contacts.lists import RecordList
 from ui.views.contacts.parts import DRAFT_STYLE, empty_label, message_label, show_message
 from ui.widgets.conflict import ConflictBar
@@ -163,10 +163,8 @@ class RecordPage(QWidget, Generic[D, R]):
         """The form's fields by the draft's attribute names, as the form says them."""
         return {}
 
-    def delete_question(self, record: R) -> str:
-        raise NotImplementedError
-
     def delete_call(self, ident: int) -> bool:
+        """Delete the record, saying so with the way to undo it; False: refused (and said)."""
         raise NotImplementedError
 
     def load_related(self) -> None:
@@ -373,10 +371,7 @@ class RecordPage(QWidget, Generic[D, R]):
         if self.current_id == NEW:
             self.revert()
             return
-        record = self.record
-        assert record is not None
-        if not confirm(self, _("Delete"), self.delete_question(record)):
-            return
+        # No question first: Ctrl+Z puts the record back, with its links.
         ident = self.current_id
         if self.delete_call(ident):
             self.drafts.pop(ident, None)
