@@ -66,7 +66,7 @@ def main(out_dir: Path, server: str | None = None) -> None:
         for _ in range(5):
             app.processEvents()
         panel.grab().save(str(out_dir / "quick-log-zh.png"))
-        panel.discard()
+        panel.reset()  # the shot is taken: its text goes without a question
         panel.hide()
         search = window.search("税务")
         assert search is not None
