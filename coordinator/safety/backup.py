@@ -61,14 +61,14 @@ from coordinator.safety.catalogue import (
     BackupInfo,
     BackupResult,
     backups_for,
-    read_manifest,
 )
 from coordinator.safety.copying import LOCK, ProgressCallback, report
 from coordinator.safety.retention import (
     RETENTION_SETTING,
     RetentionPolicy,
+    finish_backup,
     policy_from_value,
-    prune_backups,
+    publish_backup,
 )
 from coordinator.safety.server_backup import (
     make_server_backup,
@@ -343,24 +343,15 @@ def backup_data_dir(
                     "verified": {"at": clock().isoformat(), "check": check},
                 },
             )
-            filestore.fsync_dir(partial)
-            final = backups_dir / backup_id
-            os.rename(partial, final)
+            final = publish_backup(partial, backups_dir, backup_id)
             partial = None
-            filestore.fsync_dir(backups_dir)
         except (OSError, sqlite3.Error) as exc:
             raise StorageError(_MSG_FAILED, reason=copying.failure_reason(exc)) from exc
         finally:
             if partial is not None:
                 shutil.rmtree(partial, ignore_errors=True)
             stack.close()
-        info = read_manifest(final)
-        assert info is not None  # just written by this function
-        pruned: tuple[str, ...] = ()
-        if prune:
-            with contextlib.suppress(OSError):
-                pruned = prune_backups(data_dir, facts.retention, now, protect=info.id)
-        return BackupResult(info, False, pruned)
+        return finish_backup(data_dir, final, facts.retention, now, prune)
 
 
 def _verify_copy(

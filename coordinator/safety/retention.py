@@ -8,7 +8,9 @@ backup has been verified, and touches only verified backups this package made.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,7 +19,13 @@ from typing import Final
 
 from coordinator.errors import ValidationError
 from coordinator.i18n import N_
-from coordinator.safety.catalogue import BackupInfo, list_backups, server_key
+from coordinator.safety.catalogue import (
+    BackupInfo,
+    BackupResult,
+    list_backups,
+    read_manifest,
+    server_key,
+)
 from coordinator.safety.copying import LOCK, remove_tree
 from coordinator.store import filestore
 from coordinator.store.changes import ChangeKind, Outcome
@@ -176,3 +184,27 @@ def prune_backups(
         if removed:
             filestore.fsync_dir(data_dir / "backups")
         return tuple(removed)
+
+
+def publish_backup(partial: Path, backups_dir: Path, backup_id: str) -> Path:
+    """A backup written and verified in its partial folder takes its final name, durably:
+    until the rename it is not in the list, so a crash never leaves half a backup there."""
+    filestore.fsync_dir(partial)
+    final = backups_dir / backup_id
+    os.rename(partial, final)
+    filestore.fsync_dir(backups_dir)
+    return final
+
+
+def finish_backup(
+    data_dir: Path, final: Path, policy: RetentionPolicy, now: datetime, prune: bool
+) -> BackupResult:
+    """The published backup as listed, and the backups the policy no longer keeps removed
+    (a removal that fails is tried again after the next backup)."""
+    info = read_manifest(final)
+    assert info is not None  # just written by the caller
+    pruned: tuple[str, ...] = ()
+    if prune:
+        with contextlib.suppress(OSError):
+            pruned = prune_backups(data_dir, policy, now, protect=info.id)
+    return BackupResult(info, False, pruned)

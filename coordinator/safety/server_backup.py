@@ -61,16 +61,16 @@ from coordinator.safety.catalogue import (
     BackupInfo,
     BackupResult,
     data_folder_url,
-    read_manifest,
 )
 from coordinator.safety.copying import LOCK, ProgressCallback, report
 from coordinator.safety.retention import (
     RETENTION_SETTING,
     RetentionPolicy,
+    finish_backup,
     policy_from_value,
-    prune_backups,
+    publish_backup,
 )
-from coordinator.store import filestore, migrate
+from coordinator.store import migrate
 from coordinator.store.local_settings import shown_url
 from coordinator.store.models import Base, ChangeNote, DocumentFile, Setting
 from coordinator.store.storage import Clock, Store, translate_db_error
@@ -249,11 +249,8 @@ def make_server_backup(
                     "tools": tools.version,
                 },
             )
-            filestore.fsync_dir(partial)
-            final = backups_dir / backup_id
-            os.rename(partial, final)
+            final = publish_backup(partial, backups_dir, backup_id)
             partial = None
-            filestore.fsync_dir(backups_dir)
         except pg_tools.ToolFailedError as exc:
             raise StorageError(MSG_FAILED, reason=pg_tools.failure_words(exc)) from exc
         except DBAPIError as exc:
@@ -264,13 +261,7 @@ def make_server_backup(
             if partial is not None:
                 shutil.rmtree(partial, ignore_errors=True)
             stack.close()
-        info = read_manifest(final)
-        assert info is not None  # just written by this function
-        pruned: tuple[str, ...] = ()
-        if prune:
-            with contextlib.suppress(OSError):
-                pruned = prune_backups(store.data_dir, facts.retention, now, protect=info.id)
-        return BackupResult(info, False, pruned)
+        return finish_backup(store.data_dir, final, facts.retention, now, prune)
 
 
 def _check_dump(
