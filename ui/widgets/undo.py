@@ -24,6 +24,20 @@ if TYPE_CHECKING:
 D = TypeVar("D")
 
 
+def _put_back(
+    hub: Hub,
+    widget: QWidget | None,
+    service: Callable[..., Outcome[Any]],
+    changed: Sequence[tuple[Any, Any]],
+) -> bool:
+    """Each record back as it was, newest change first, each checked against the version
+    the change left it at; False (the officer was told why) at the first refusal."""
+    for before, after in reversed(changed):
+        if hub.call(widget, service, after.id, before, expected_version=after.row_version) is None:
+            return False
+    return True
+
+
 def statuses_changed(hub: Hub, changed: Sequence[tuple[ActionRecord, ActionRecord]]) -> None:
     """Steps moved (each as it was, and as it is now): say so, and how to undo it."""
     if not changed:
@@ -42,16 +56,8 @@ def statuses_changed(hub: Hub, changed: Sequence[tuple[ActionRecord, ActionRecor
     steps = tuple(changed)
 
     def undo(widget: QWidget | None) -> str | None:
-        for before, after in reversed(steps):
-            outcome = hub.call(
-                widget,
-                actions.undo_status,
-                after.id,
-                before,
-                expected_version=after.row_version,
-            )
-            if outcome is None:
-                return None
+        if not _put_back(hub, widget, actions.undo_status, steps):
+            return None
         if len(steps) == 1:
             before = steps[0][0]
             return _("Undone: step “{title}” is {status} again.").format(
@@ -92,16 +98,8 @@ def documents_moved(hub: Hub, moved: Sequence[tuple[DocumentRecord, DocumentReco
     docs = tuple(moved)
 
     def undo(widget: QWidget | None) -> str | None:
-        for before, after in reversed(docs):
-            outcome = hub.call(
-                widget,
-                documents.undo_transition,
-                after.id,
-                before,
-                expected_version=after.row_version,
-            )
-            if outcome is None:
-                return None
+        if not _put_back(hub, widget, documents.undo_transition, docs):
+            return None
         if len(docs) == 1:
             before = docs[0][0]
             return _("Undone: document “{title}” is {state} again.").format(
