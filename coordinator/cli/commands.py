@@ -19,6 +19,7 @@ from coordinator.cli import contacts as cli_contacts
 from coordinator.cli import desktop as cli_desktop
 from coordinator.cli import safety as cli_safety
 from coordinator.cli import search as cli_search
+from coordinator.cli import sync as cli_sync
 from coordinator.errors import DomainError
 from coordinator.i18n import _, language_from_environment, set_language
 
@@ -146,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_contacts.register(sub)
     cli_calendar.register(sub)
     cli_search.register(sub)
+    cli_sync.register(sub)
     cli_desktop.register(sub)
     cli_safety.register(sub)
     return parser
@@ -327,6 +329,7 @@ COMMANDS = {
     "import-contacts": cli_contacts.run,
     "calendar": cli_calendar.run,
     "search": cli_search.run,
+    "sync": cli_sync.run,
     "desktop-entry": cli_desktop.run,
 }
 

@@ -9,6 +9,7 @@ constraint, so that adding a state later needs no table rebuild.
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -89,7 +90,22 @@ class Versioned:
         return {"version_id_col": cls.row_version}
 
 
-class Organisation(Timestamped, Versioned, Base):
+def new_uid() -> str:
+    return uuid.uuid4().hex
+
+
+class Identified:
+    """A record known by the same name on every copy of the data: the office server's,
+    and each laptop working offline on a checkout of it. Numeric ids stay local to one
+    database; a synchronised change names its record by ``uid``."""
+
+    # Nullable in the schema only: every insert fills it (see revision 0005).
+    uid: Mapped[str] = mapped_column(
+        String(32), default=new_uid, index=True, unique=True, nullable=True
+    )
+
+
+class Organisation(Timestamped, Versioned, Identified, Base):
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,7 +116,7 @@ class Organisation(Timestamped, Versioned, Base):
     notes: Mapped[str] = mapped_column(Text, default="")
 
 
-class Contact(Timestamped, Versioned, Base):
+class Contact(Timestamped, Versioned, Identified, Base):
     __tablename__ = "contacts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -122,7 +138,7 @@ class Contact(Timestamped, Versioned, Base):
     )
 
 
-class PhoneNumber(Base):
+class PhoneNumber(Identified, Base):
     __tablename__ = "phone_numbers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -139,7 +155,7 @@ class PhoneNumber(Base):
     contact: Mapped[Contact] = relationship(back_populates="phones")
 
 
-class Handle(Base):
+class Handle(Identified, Base):
     __tablename__ = "handles"
     __table_args__ = (UniqueConstraint("channel", "handle", name="uq_handles_channel_handle"),)
 
@@ -153,7 +169,7 @@ class Handle(Base):
     contact: Mapped[Contact] = relationship(back_populates="handles")
 
 
-class Case(Timestamped, Versioned, Base):
+class Case(Timestamped, Versioned, Identified, Base):
     __tablename__ = "cases"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -192,7 +208,7 @@ class CaseTag(Base):
     case: Mapped[Case] = relationship(back_populates="tags")
 
 
-class CaseAmount(Base):
+class CaseAmount(Identified, Base):
     """An amount a case brings in, counted towards one yearly indicator on a given day."""
 
     __tablename__ = "case_amounts"
@@ -218,7 +234,7 @@ class IndicatorTarget(Base):
     currency: Mapped[str] = mapped_column(String(3))
 
 
-class Communication(Versioned, Base):
+class Communication(Versioned, Identified, Base):
     __tablename__ = "communications"
     __table_args__ = (
         Index("ix_communications_case_at", "case_id", "at"),
@@ -256,7 +272,7 @@ class Communication(Versioned, Base):
     created_at: Mapped[datetime] = mapped_column(DateTime())
 
 
-class Document(Timestamped, Versioned, Base):
+class Document(Timestamped, Versioned, Identified, Base):
     __tablename__ = "documents"
     __table_args__ = (Index("ix_documents_state_holder", "state", "holder_id"),)
 
@@ -295,7 +311,7 @@ class Document(Timestamped, Versioned, Base):
     )
 
 
-class DocumentFile(Base):
+class DocumentFile(Identified, Base):
     __tablename__ = "document_files"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -310,7 +326,7 @@ class DocumentFile(Base):
     added_at: Mapped[datetime] = mapped_column(DateTime())
 
 
-class Action(Timestamped, Versioned, Base):
+class Action(Timestamped, Versioned, Identified, Base):
     __tablename__ = "actions"
     __table_args__ = (
         Index("ix_actions_status_due", "status", "due_at"),
@@ -355,7 +371,7 @@ class ActionDependency(Base):
     )
 
 
-class ActionPause(Base):
+class ActionPause(Identified, Base):
     """A span during which an action waited on the company: its clock stood still."""
 
     __tablename__ = "action_pauses"
@@ -367,7 +383,7 @@ class ActionPause(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
 
 
-class Template(Timestamped, Versioned, Base):
+class Template(Timestamped, Versioned, Identified, Base):
     __tablename__ = "templates"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -386,7 +402,7 @@ class Template(Timestamped, Versioned, Base):
     )
 
 
-class TemplateAction(Base):
+class TemplateAction(Identified, Base):
     __tablename__ = "template_actions"
     __table_args__ = (UniqueConstraint("template_id", "key", name="uq_template_actions_key"),)
 
@@ -405,7 +421,7 @@ class TemplateAction(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class TemplateDocument(Base):
+class TemplateDocument(Identified, Base):
     __tablename__ = "template_documents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -420,7 +436,7 @@ class TemplateDocument(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Event(Base):
+class Event(Identified, Base):
     """Append-only: one changed field of one record (the timeline and the audit trail)."""
 
     __tablename__ = "events"
@@ -496,6 +512,79 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column()
+
+
+class SyncOp(Base):
+    """One change to one record, as every copy of the data can replay it: made here (its
+    ``origin`` is this database's replica id) or received from another copy by a sync.
+    Records are named by uid, never by a local id. Received once: ``op_uid`` is unique."""
+
+    __tablename__ = "sync_ops"
+    __table_args__ = {"info": {"records": False}}  # noqa: RUF012 - SQLAlchemy's declaration
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    op_uid: Mapped[str] = mapped_column(String(32), unique=True)
+    origin: Mapped[str] = mapped_column(String(32), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime())
+    officer: Mapped[str] = mapped_column(String(NAME_MAX), default="")
+    table_name: Mapped[str] = mapped_column(String(40))
+    row_uid: Mapped[str] = mapped_column(String(200), index=True)
+    case_uid: Mapped[str | None] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # insert, update, delete
+    after: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    before: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class SyncConflict(Base):
+    """Two copies changed the same thing differently: both sides, with who and when, kept
+    until the officer chooses or combines them."""
+
+    __tablename__ = "sync_conflicts"
+    __table_args__ = (
+        UniqueConstraint("ours_op", "theirs_op", "field", name="uq_sync_conflicts_ops_field"),
+        {"info": {"records": False}},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    found_at: Mapped[datetime] = mapped_column(DateTime())
+    kind: Mapped[str] = mapped_column(String(20))
+    table_name: Mapped[str] = mapped_column(String(40))
+    row_uid: Mapped[str] = mapped_column(String(200), index=True)
+    case_uid: Mapped[str | None] = mapped_column(String(32))
+    field: Mapped[str] = mapped_column(String(60), default="")
+    ours: Mapped[Any] = mapped_column(JSON, nullable=True)
+    theirs: Mapped[Any] = mapped_column(JSON, nullable=True)
+    kept: Mapped[str] = mapped_column(String(8))  # ours or theirs: the value in use now
+    ours_op: Mapped[str] = mapped_column(String(32), default="")
+    theirs_op: Mapped[str] = mapped_column(String(32), default="")
+    ours_by: Mapped[str] = mapped_column(String(NAME_MAX), default="")
+    ours_at: Mapped[datetime | None] = mapped_column(DateTime())
+    theirs_by: Mapped[str] = mapped_column(String(NAME_MAX), default="")
+    theirs_at: Mapped[datetime | None] = mapped_column(DateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime())
+    resolution: Mapped[str] = mapped_column(String(20), default="")
+
+
+class SyncAlias(Base):
+    """A record two copies added separately under one unique name (an organisation, a
+    template): both uids now name the surviving one."""
+
+    __tablename__ = "sync_aliases"
+    __table_args__ = {"info": {"records": False}}  # noqa: RUF012 - SQLAlchemy's declaration
+
+    uid: Mapped[str] = mapped_column(String(32), primary_key=True)
+    survivor: Mapped[str] = mapped_column(String(32))
+
+
+class SyncState(Base):
+    """This copy's place in the synchronisation: its replica id, the office it was
+    checked out from, how far it has sent and received."""
+
+    __tablename__ = "sync_state"
+    __table_args__ = {"info": {"records": False}}  # noqa: RUF012 - SQLAlchemy's declaration
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
 
 
 def record_tables() -> list[Table]:

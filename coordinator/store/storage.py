@@ -57,6 +57,7 @@ from coordinator.store.models import (
     Template,
     Versioned,
 )
+from coordinator.store.oplog import OpLog, watch
 
 __all__ = ["DATABASE_URL_ENV", "Store", "Work", "configured_url"]
 
@@ -225,6 +226,9 @@ class Work:
         self.now = store.clock()
         self.tracker = ChangeTracker()
         self.events: list[Event] = []
+        self.oplog = OpLog(store.officer, self.now)
+        """Keeps each change as an operation for the other copies of the data."""
+        session.info["oplog"] = self.oplog
 
     def changed(self, kind: ChangeKind, *ids: int) -> None:
         self.tracker.add(kind, *ids)
@@ -344,6 +348,8 @@ class Store:
         prepare_data_dir(data_dir)
         self.database_path = data_dir / DATABASE_NAME
         chosen = configured_url(data_dir, url)
+        if chosen == f"sqlite:///{self.database_path}":
+            chosen = None  # named outright, but it is the folder's own file all the same
         self.url = chosen or f"sqlite:///{self.database_path}"
         self.is_sqlite = self.url.startswith("sqlite")
         self.officer = configured_officer(data_dir) if officer is None else officer
@@ -369,6 +375,7 @@ class Store:
         else:
             self.engine = create_engine(self.url, **_server_options())
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        watch(self._sessions)
         # A read sees one state of the data from its first query to its end, as a read
         # transaction does on SQLite. On a server that is REPEATABLE READ: its default,
         # READ COMMITTED, shows each statement what was committed meanwhile (a list's

@@ -1,0 +1,132 @@
+"""``liaison-hub sync``: a laptop's working copy of the office's data, and its syncs.
+
+``sync checkout --server URL [--case REF ...]`` copies the office's data (or the cases
+named, with every contact and organisation) into a new data folder;
+``sync run --server URL`` sends this laptop's changes and brings the office's;
+``sync status`` says when it last synced, what waits and the conflicts to settle;
+``sync conflicts`` lists them side by side; ``sync resolve ID ours|theirs|restore|leave``
+settles one. Exit status: 0 done, 2 refused (the reason on standard error), 3 a sync
+that left conflicts to settle.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from coordinator.i18n import _
+
+if TYPE_CHECKING:
+    from coordinator.store.storage import Store
+
+
+def register(sub: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "sync", help="work offline on a checkout of the office's data, then sync it back"
+    )
+    what = parser.add_subparsers(dest="sync_command", metavar="ACTION", required=True)
+    out = what.add_parser("checkout", help="copy the office's data into a new data folder")
+    out.add_argument("--server", required=True, metavar="URL", help="the office's database")
+    out.add_argument(
+        "--case", action="append", metavar="REF", help="only this case (repeat for more)"
+    )
+    run = what.add_parser("run", help="send this laptop's changes, bring the office's")
+    run.add_argument("--server", required=True, metavar="URL", help="the office's database")
+    run.add_argument("--no-backup", action="store_true", help="do not back up first")
+    what.add_parser("status", help="last sync, changes waiting, conflicts to settle")
+    listing = what.add_parser("conflicts", help="the conflicts to settle, side by side")
+    listing.add_argument("--all", action="store_true", help="settled ones too")
+    settle = what.add_parser("resolve", help="settle one conflict")
+    settle.add_argument("conflict", type=int, metavar="ID")
+    settle.add_argument("choice", choices=["ours", "theirs", "restore", "leave"])
+    return parser
+
+
+def _laptop(args: argparse.Namespace) -> Store:
+    from coordinator.paths import DATABASE_NAME, resolve_data_dir
+    from coordinator.safety.opening import open_store
+
+    data_dir = resolve_data_dir(getattr(args, "data_dir", None))
+    return open_store(data_dir, url=f"sqlite:///{data_dir / DATABASE_NAME}")
+
+
+def _server(args: argparse.Namespace, data_dir: Path) -> Store:
+    from coordinator.safety.opening import open_store
+
+    return open_store(data_dir, url=args.server)
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    print(_("{stage}: {done} of {total}").format(stage=stage, done=done, total=total), flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    from coordinator.paths import resolve_data_dir
+    from coordinator.sync import conflicts, state
+    from coordinator.sync.checkout import checkout
+    from coordinator.sync.exchange import sync
+
+    command = args.sync_command
+    if command == "checkout":
+        data_dir = resolve_data_dir(getattr(args, "data_dir", None))
+        server = _server(args, data_dir.parent / f".{data_dir.name}-office")
+        try:
+            laptop, report = checkout(server, data_dir, cases=args.case)
+            laptop.close()
+        finally:
+            server.close()
+        print(
+            _("Checked out {rows} rows and {files} attachments into {path} ({size} KB).").format(
+                rows=report.rows,
+                files=report.files,
+                path=data_dir,
+                size=round(report.database_bytes / 1024),
+            )
+        )
+        return 0
+    laptop = _laptop(args)
+    try:
+        if command == "run":
+            server = _server(args, laptop.data_dir)
+            try:
+                done = sync(laptop, server, progress=_progress, backup=not args.no_backup)
+            finally:
+                server.close()
+            print(
+                _(
+                    "Sent {sent} changes, received {received}; {conflicts} conflicts to settle."
+                ).format(sent=done.sent, received=done.received, conflicts=done.conflicts)
+            )
+            return 3 if state.status(laptop).conflicts else 0
+        if command == "status":
+            now = state.status(laptop)
+            if not now.checked_out:
+                print(_("Not a checkout: this data folder is not synced with an office."))
+                return 0
+            last = now.last_sync.isoformat(sep=" ", timespec="minutes") if now.last_sync else "—"
+            print(_("Office: {office}").format(office=now.office))
+            print(_("Last sync: {at}").format(at=last))
+            print(_("Changes waiting to be sent: {n}").format(n=now.waiting))
+            print(_("Conflicts to settle: {n}").format(n=now.conflicts))
+            return 0
+        if command == "conflicts":
+            for c in conflicts.list_conflicts(laptop, open_only=not args.all):
+                print(
+                    f"#{c.id} [{c.kind}] {c.record} {c.field_label}: "
+                    + _(
+                        "here {ours} ({ours_by}), there {theirs} ({theirs_by}); kept: {kept}"
+                    ).format(
+                        ours=c.ours,
+                        ours_by=c.ours_by or "—",
+                        theirs=c.theirs,
+                        theirs_by=c.theirs_by or "—",
+                        kept=c.kept,
+                    )
+                )
+            return 0
+        conflicts.resolve(laptop, args.conflict, args.choice)
+        print(_("Conflict {id} settled.").format(id=args.conflict))
+        return 0
+    finally:
+        laptop.close()
