@@ -1,7 +1,7 @@
-"""Today read at a glance, over the demo data at 1366×768: counts in the headings and
-beside the sidebar, empty lists as one line, overdue in red, how long documents have
-waited, fast-track cases against their promise, and one page that scrolls with no list
-scrolling inside it."""
+"""Today read at a glance, over the demo data at 1366×768 in the app's own font: counts in
+the headings and beside the sidebar, empty lists as one line, overdue in red, how long
+documents have waited, fast-track cases against their promise, and one screen: every
+heading in view, nothing scrolling, a long list cut to its first rows and "N more…"."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QBrush, QPalette
-from PySide6.QtWidgets import QApplication, QTableView
+from PySide6.QtWidgets import QApplication, QTableView, QWidget
 from pytestqt.qtbot import QtBot
 
 from coordinator.i18n import set_language
@@ -21,13 +21,24 @@ from coordinator.safety.opening import open_store
 from coordinator.store.storage import Store
 from tests.ui.conftest import DEMO_NOW
 from ui.main_window import PAGE_INBOX, PAGE_TODAY, MainWindow
-from ui.views.today import LATE_COLOUR, ListSection, Section, TodayView
+from ui.printing.fonts import apply_app_font
+from ui.views.today import LATE_COLOUR, MIN_ROWS, ListSection, Section, TodayView
 
 COUNT = re.compile(r"[(（](\d+)[)）]$")
 
 
 @pytest.fixture
-def window(demo_store: Store, qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
+def app_font(qapp: QApplication) -> Iterator[None]:
+    """The font the officer's screen has (the shipped family): its rows are taller than
+    the platform's default font's."""
+    original = QApplication.font()
+    apply_app_font(qapp)
+    yield
+    QApplication.setFont(original)
+
+
+@pytest.fixture
+def window(demo_store: Store, qtbot: QtBot, tmp_path: Path, app_font: None) -> Iterator[MainWindow]:
     set_language("en")
     settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
     win = MainWindow(demo_store, settings, clock=lambda: DEMO_NOW)
@@ -190,48 +201,148 @@ def test_fast_track_cases_stand_against_their_promise_and_the_normal_duration(
         assert brush.color() == LATE_COLOUR
 
 
-def test_at_1366_by_768_the_page_scrolls_once_and_no_list_inside_it(
+def _in_view(today: TodayView, widget: QWidget) -> bool:
+    top = widget.mapTo(today.viewport(), widget.rect().topLeft()).y()
+    return widget.isVisible() and top >= 0 and top + widget.height() <= today.viewport().height()
+
+
+def _check_one_screen(today: TodayView) -> None:
+    """Every heading in view, the page not scrolling, no list scrolling inside it, each
+    list exactly as tall as the rows it shows, and "N more…" under a list cut short."""
+    bar = today.verticalScrollBar()
+    assert bar.maximum() == 0
+    assert not bar.isVisible()
+    assert not today.horizontalScrollBar().isVisible()
+    for section in today.sections:
+        assert _in_view(today, section.heading), section.title()
+        if section.is_empty:
+            continue
+        table = section.fitted
+        assert table is not None
+        assert not table.verticalScrollBar().isVisible(), section.title()
+        assert not table.horizontalScrollBar().isVisible(), section.title()
+        shown = section.shown
+        assert shown >= MIN_ROWS or shown == section.count, section.title()
+        rows = [r for r in range(table.model().rowCount()) if not table.isRowHidden(r)]
+        assert rows == list(range(shown)), section.title()
+        last = table.rowViewportPosition(shown - 1) + table.rowHeight(shown - 1)
+        assert last <= table.viewport().height() < last + table.rowHeight(0), section.title()
+        assert _in_view(today, table), section.title()
+        hidden = section.count - shown
+        assert section.more.isVisible() == (hidden > 0), section.title()
+        if hidden:
+            assert section.more.text() == f"{hidden} more…"
+            assert _in_view(today, section.more), section.title()
+
+
+@pytest.mark.parametrize(
+    "height",
+    [768, 700],  # the window at the screen's size; maximised under a title bar and a taskbar
+)
+def test_at_1366_every_heading_shows_and_nothing_scrolls(
+    window: MainWindow, qtbot: QtBot, height: int
+) -> None:
+    window.resize(1366, height)
+    qtbot.wait(1)
+    today = window.today
+    assert today.width() >= 1100  # the page beside the sidebar
+    _check_one_screen(today)
+    # The long lists are cut: the page is shared, not given to the first of them.
+    assert today.unfiled.shown < today.unfiled.count == 35
+    assert today.reminders.shown < today.reminders.count == 10
+    # The steps across the page, the other lists in two columns under them.
+    left = today.reminders.mapTo(today, today.reminders.rect().topLeft())
+    right = today.documents.mapTo(today, today.documents.rect().topLeft())
+    assert left.y() == right.y()
+    assert right.x() > left.x() + today.reminders.width()
+    assert today.fast_track.width() > today.reminders.width() + today.documents.width()
+
+
+def test_at_1366_by_768_in_chinese_too(window: MainWindow, qtbot: QtBot) -> None:
+    set_language("zh_CN")
+    window.retranslate()
+    window.refresh()
+    _settle(window.today)
+    today = window.today
+    assert today.verticalScrollBar().maximum() == 0
+    for section in today.sections:
+        assert _in_view(today, section.heading), section.title()
+    hidden = today.unfiled.count - today.unfiled.shown
+    assert today.unfiled.more.text() == f"还有{hidden}条…"
+
+
+def test_n_more_shows_every_row_and_show_fewer_cuts_them_again(
     window: MainWindow, qtbot: QtBot
 ) -> None:
     today = window.today
-    assert today.width() >= 1100  # the page beside the sidebar
-    tables: list[QTableView] = [s.table for s in _lists(today) if not s.is_empty]
-    tables.append(today.reminders_list.table)
-    for table in tables:
-        rows = table.model().rowCount()
-        assert rows > 0
-        assert not table.verticalScrollBar().isVisible()
-        assert not table.horizontalScrollBar().isVisible()
-        # Every row is on the table, none behind an inner scroll.
-        assert table.viewport().height() >= rows * table.rowHeight(0)
-        assert table.rowViewportPosition(rows - 1) + table.rowHeight(rows - 1) <= (
-            table.viewport().height()
-        )
-    # The day holds more rows than the window: the page scrolls, once.
-    bar = today.verticalScrollBar()
-    assert bar.isVisible()
-    assert bar.maximum() > 0
-    page = today.widget()
-    assert page is not None
-    assert page.height() == today.viewport().height() + bar.maximum()
-    # Scrolled down, every heading comes into view in its turn.
+    unfiled = today.unfiled
+    shown = unfiled.shown
+    assert MIN_ROWS <= shown < 35
+    assert unfiled.more.text() == f"{35 - shown} more…"
+    qtbot.mouseClick(unfiled.more, Qt.MouseButton.LeftButton)
+    qtbot.wait(1)
+    table = unfiled.table
+    assert unfiled.shown == 35
+    assert not any(table.isRowHidden(r) for r in range(35))
+    assert table.rowViewportPosition(34) + table.rowHeight(34) <= table.viewport().height()
+    assert not table.verticalScrollBar().isVisible()
+    assert unfiled.more.text() == "Show fewer"
+    # The other lists keep their share; the page scrolls to the rows shown.
+    assert today.documents.shown < today.documents.count
+    assert today.verticalScrollBar().maximum() > 0
+    # From the keyboard: the button is on Tab's way, Enter presses it.
+    unfiled.more.setFocus()
+    qtbot.keyClick(unfiled.more, Qt.Key.Key_Return)
+    qtbot.wait(1)
+    assert unfiled.shown == shown
+    assert table.isRowHidden(shown)
+    assert unfiled.more.text() == f"{35 - shown} more…"
+    _check_one_screen(today)
+    # Tab reaches it from its list.
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is unfiled.more
+
+
+def test_a_larger_window_shows_more_rows(window: MainWindow, qtbot: QtBot) -> None:
+    today = window.today
+    before = {s: s.shown for s in today.sections}
+    window.resize(1600, 1000)
+    qtbot.wait(1)
+    _check_one_screen(today)
     for section in today.sections:
-        today.ensureWidgetVisible(section.heading)
-        qtbot.wait(1)
-        top = section.heading.mapTo(today.viewport(), section.heading.rect().topLeft()).y()
-        assert 0 <= top < today.viewport().height(), section.title()
+        assert section.shown >= before[section], section.title()
+    for section in (today.reminders, today.follow_ups, today.documents, today.unfiled):
+        assert section.shown > before[section], section.title()
+    # Back to the smaller window, back to fewer.
+    window.resize(1366, 768)
+    qtbot.wait(1)
+    assert {s: s.shown for s in today.sections} == before
+    _check_one_screen(today)
 
 
-def test_moving_down_a_list_with_the_keys_scrolls_the_page(
+def test_moving_down_a_list_with_the_keys_shows_its_other_rows_and_scrolls_the_page(
     window: MainWindow, qtbot: QtBot
 ) -> None:
     today = window.today
     today.verticalScrollBar().setValue(0)
+    # Down from the last row shown goes on to the next.
+    documents = today.documents
+    table = documents.table
+    table.setFocus()
+    shown = documents.shown
+    table.setCurrentIndex(documents.model.index(shown - 1, 0))
+    qtbot.keyClick(table, Qt.Key.Key_Down)
+    assert documents.shown == documents.count == 14
+    assert table.currentIndex().row() == shown
+    documents.more.click()  # and cut again
+    assert table.currentIndex().row() == shown - 1  # the current row stays in view
+    # Ctrl+End goes to the very last.
     table = today.unfiled.table
     table.setFocus()
     qtbot.keyClick(table, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
     last = table.model().rowCount() - 1
-    assert table.currentIndex().row() == last
+    assert table.currentIndex().row() == last == 34
     rect = table.visualRect(table.currentIndex())
     top = table.viewport().mapTo(today.viewport(), rect.topLeft()).y()
     assert today.verticalScrollBar().value() > 0

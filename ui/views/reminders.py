@@ -341,11 +341,8 @@ class RemindersList(QWidget):
         self.model = RemindersModel(centre.clock, self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
-        set_up_table(
-            self.table,
-            {COL_DUE: 110, COL_KIND: 70, COL_WHO: 160, COL_CASE: 90},
-            stretch=COL_WHAT,
-        )
+        # Its columns as wide as their text: the list shares Today's width with another.
+        set_up_table(self.table, stretch=COL_WHAT, fit_to_contents=True)
         self.empty = QLabel(self)
         self.empty.setWordWrap(True)
         self.stack = QStackedLayout()

@@ -8,24 +8,31 @@ candidates are read in SQL, their cases' forecasts worked out for them only.
 
 Enter or a double-click on a row opens what it refers to.
 
-The page is read at a glance: every heading carries its count, a list that is empty is
-one line saying so, and a list is as tall as its rows (no list scrolls inside the page;
-the page alone scrolls when the day holds more rows than the window). What is late is
-red: overdue steps and a fast-track case past its promise or its normal duration.
+The page is read at a glance, in one screen: every heading carries its count, a list that
+is empty is one line saying so, and no list scrolls inside the page. A list shows as many
+of its first rows as the window has room for (at least :data:`MIN_ROWS`; a taller window
+shows more), then "N more…", which shows the rest in place; the page scrolls only then,
+or when the window is too small for even the first few rows of each. On a wide page the
+steps' lists (overdue, due, likely late, fast-track) take the full width and the other
+four share two columns below them. What is late is red: overdue steps and a fast-track
+case past its promise or its normal duration.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer
-from PySide6.QtGui import QColor, QPalette, QResizeEvent
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QScrollArea,
     QSizePolicy,
     QTableView,
@@ -35,7 +42,7 @@ from PySide6.QtWidgets import (
 
 from coordinator.foresight.forecast import CaseForecast
 from coordinator.formatting import short_datetime, working_duration
-from coordinator.i18n import _
+from coordinator.i18n import _, ngettext
 from coordinator.labels import ACTION_STATUS, CHANNEL, DOCUMENT_STATE, cap
 from coordinator.queries import dashboard
 from coordinator.store.changes import ChangeKind
@@ -57,6 +64,17 @@ OVERDUE_COLUMNS = frozenset({4, 5})  # an overdue step's due time and how long i
 DOCUMENT_WAITING_COLUMN = 4
 FAST_TRACK_PROMISED_COLUMN = 4  # then the normal duration
 
+MIN_ROWS = 2
+"""The fewest rows a list is cut to: fewer is no longer a glance at it, and a window too
+small for this many of each scrolls instead."""
+
+TWO_COLUMNS_EMS = 58
+"""The page's width, in character heights, from which the lists other than the steps' sit
+in two columns (a window 1280 pixels wide beside the sidebar)."""
+
+SECTION_SPACING = 12
+COLUMN_GAP = 18
+
 
 def heading_text(title: str, count: int, total: int | None = None) -> str:
     """“Overdue steps (2)” / “逾期步骤（2）”: a heading with the count of its list, and
@@ -68,14 +86,22 @@ def heading_text(title: str, count: int, total: int | None = None) -> str:
     return _("{title} ({count})").format(title=title, count=count)
 
 
-def fit_table(table: QTableView, rows: int) -> None:
-    """As tall as its header and ``rows`` rows: the page scrolls, never the list."""
+def table_height(table: QTableView, rows: int) -> int:
+    """The height of ``table`` showing its header and ``rows`` rows, no more."""
     height = 2 * table.frameWidth() + table.horizontalHeader().sizeHint().height()
     height += rows * table.verticalHeader().defaultSectionSize()
     header = table.horizontalHeader()
     if header.length() > table.viewport().width() > 0:
         height += table.horizontalScrollBar().sizeHint().height()
-    table.setFixedHeight(height)
+    return height
+
+
+def fit_table(table: QTableView, rows: int) -> None:
+    """As tall as its header and its first ``rows`` rows; the others are hidden (shown
+    by the section's "N more…"): the list never scrolls."""
+    for row in range(table.model().rowCount()):
+        table.setRowHidden(row, row >= rows)
+    table.setFixedHeight(table_height(table, rows))
 
 
 class TodayRowsModel(RowsModel):
@@ -105,7 +131,10 @@ class TodayRowsModel(RowsModel):
 
 class Section(QWidget):
     """One part of Today: a heading with its count, then what it holds, or on the
-    heading's line the sentence saying it holds nothing."""
+    heading's line the sentence saying it holds nothing; below a list cut short, "N
+    more…" (and once pressed, "Show fewer")."""
+
+    expansion_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -125,14 +154,102 @@ class Section(QWidget):
         self.body.setContentsMargins(0, 0, 0, 0)
         self.body.setSpacing(2)
         self.body.addLayout(line)
+        # A flat button reads as a link yet is reached with Tab and pressed with Enter.
+        self.more = QPushButton(self)
+        self.more.setFlat(True)
+        self.more.setAutoDefault(True)
+        self.more.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.more.setStyleSheet("QPushButton { color: palette(link); padding: 1px 4px; }")
+        self.more.clicked.connect(self.toggle)
+        self.more.hide()
+        self.body.addWidget(self.more, 0, Qt.AlignmentFlag.AlignLeft)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.count = 0
-        self.fitted: QTableView | None = None  # the table kept as tall as its rows
+        self.fitted: QTableView | None = None  # the table kept as tall as its rows shown
+        self.below_table = 0  # what its content shows under the table (buttons)
+        self.shown = 0  # the rows shown of the ``count``
+        self.expanded = False  # "N more…" pressed: every row shown
+        self.focusables: list[QWidget] = []  # what Tab stops at, before its "N more…"
+
+    def focus_chain(self) -> list[QWidget]:
+        return [*self.focusables, self.more]
+
+    def add_content(self, widget: QWidget, table: QTableView) -> None:
+        """What the section holds, above its "N more…"; ``table`` is cut to its rows shown,
+        and moving down past its last one shows the others."""
+        self.body.insertWidget(self.body.indexOf(self.more), widget)
+        self.fitted = table
+        self.focusables = [table]
+        table.installEventFilter(self)
+        # Rows are chosen whole: Tab goes on to the "N more…" and the next list, not
+        # across the row's cells.
+        table.setTabKeyNavigation(False)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
         if self.fitted is not None:  # a narrower page may need a horizontal scrollbar
-            fit_table(self.fitted, self.fitted.model().rowCount())
+            fit_table(self.fitted, self.shown)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if (
+            watched is self.fitted
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and self.shown < self.count
+        ):
+            # The keys that move past the last row shown first show them all.
+            key = event.key()
+            control = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+            at_last = watched.currentIndex().row() >= self.shown - 1
+            if (key == Qt.Key.Key_End and control) or (
+                key in (Qt.Key.Key_Down, Qt.Key.Key_PageDown) and at_last
+            ):
+                self.set_expanded(True)
+        return super().eventFilter(watched, event)
+
+    def toggle(self) -> None:
+        self.set_expanded(not self.expanded)
+
+    def set_expanded(self, expanded: bool) -> None:
+        if expanded != self.expanded:
+            self.expanded = expanded
+            self.expansion_changed.emit()
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        # Exactly its rows shown: a list's own hint would ask for the height of many.
+        return QSize(super().sizeHint().width(), self.height_for(self.shown))
+
+    def height_for(self, rows: int) -> int:
+        """How tall the section is showing the first ``rows`` of its rows."""
+        line = self.heading.sizeHint().height()
+        if self.count == 0 or self.fitted is None:
+            return max(line, self.empty.sizeHint().height())
+        spacing = self.body.spacing()
+        height = line + spacing + table_height(self.fitted, rows) + self.below_table
+        if self.has_more(rows):
+            height += spacing + self.more.sizeHint().height()
+        return height
+
+    def has_more(self, rows: int) -> bool:
+        """Whether "N more…" (or "Show fewer") shows under ``rows`` of the rows."""
+        return rows < self.count or (self.expanded and self.count > MIN_ROWS)
+
+    def show_first(self, rows: int) -> None:
+        """Show the first ``rows`` of the rows, and "N more…" for the others."""
+        self.shown = rows = min(rows, self.count)
+        if self.fitted is None:
+            return
+        table = self.fitted
+        current = table.currentIndex()
+        if current.isValid() and current.row() >= rows > 0:
+            table.setCurrentIndex(table.model().index(rows - 1, current.column()))
+        fit_table(table, rows)
+        hidden = self.count - rows
+        if hidden > 0:
+            self.more.setText(ngettext("{n} more…", "{n} more…", hidden).format(n=hidden))
+        else:
+            self.more.setText(_("Show fewer"))
+        self.more.setVisible(self.has_more(rows))
 
     @property
     def is_empty(self) -> bool:
@@ -160,6 +277,8 @@ class Section(QWidget):
         self.heading.setPalette(palette)
         self.empty.setText(empty_text)
         self.empty.setVisible(count == 0)
+        if count <= MIN_ROWS:
+            self.expanded = False  # nothing left to show more of
 
 
 class ListSection(Section):
@@ -180,8 +299,7 @@ class ListSection(Section):
         self.table.activated.connect(self.open_row)
         self.table.doubleClicked.connect(self.open_row)
         self.table.hide()
-        self.body.addWidget(self.table)
-        self.fitted = self.table
+        self.add_content(self.table, self.table)
 
     def open_row(self, index: QModelIndex) -> None:
         if index.isValid():
@@ -213,7 +331,8 @@ class ListSection(Section):
                 self.table.setCurrentIndex(self.model.index(row, 0))
         self.set_heading(title, len(rows), empty_text, late, total)
         self.table.setVisible(bool(rows))
-        fit_table(self.table, len(rows))
+        # As many as before until the page shares its height out again.
+        self.show_first(len(rows) if self.expanded else max(self.shown, MIN_ROWS))
 
 
 def _step_cells(a: dashboard.ActionItem, now: datetime) -> tuple[str, ...]:
@@ -251,8 +370,25 @@ class TodayView(QScrollArea):
         self.setWidgetResizable(True)
         body = QWidget(self)
         layout = QVBoxLayout(body)
-        layout.setSpacing(14)
-        self.body_layout = layout
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setSpacing(SECTION_SPACING)
+        self.body_layout = layout  # the schedule's warning goes at its top
+        # The steps across the page, the rest in two columns below them on a wide page.
+        self.across = QVBoxLayout()
+        self.left = QVBoxLayout()
+        self.right = QVBoxLayout()
+        columns = QHBoxLayout()
+        columns.setSpacing(COLUMN_GAP)
+        for stack in (self.across, self.left, self.right):
+            stack.setContentsMargins(0, 0, 0, 0)
+            stack.setSpacing(SECTION_SPACING)
+        # The right column's lists (documents, calls) have more columns of their own.
+        columns.addLayout(self.left, 5)
+        columns.addLayout(self.right, 6)
+        layout.addLayout(self.across)
+        layout.addLayout(columns)
+        layout.addStretch(1)
+        self.two_columns: bool | None = None  # not yet laid out
         # The columns of free text (a step's title, notes) give way when the page is narrow.
         self.overdue = ListSection(hub, ChangeKind.ACTION, 2, body)
         self.due_today = ListSection(hub, ChangeKind.ACTION, 2, body)
@@ -273,10 +409,16 @@ class TodayView(QScrollArea):
         ]
         self.sections: list[Section] = list(lists)  # in page order, the reminders first
         for section in lists:
-            layout.addWidget(section)
             self._follow_current_row(section.table)
-        layout.addStretch(1)
+            section.expansion_changed.connect(self.fit_page)
         self.setWidget(body)
+        body.installEventFilter(self)  # the warning shown or hidden takes or gives room
+        self.fit_timer = QTimer(self)
+        self.fit_timer.setSingleShot(True)
+        self.fit_timer.setInterval(0)
+        self.fit_timer.timeout.connect(self.fit_page)
+        self.fitting = False
+        self.fit_page()
         self.likely_late_timer = QTimer(self)
         self.likely_late_timer.setSingleShot(True)
         self.likely_late_timer.setInterval(0)
@@ -289,13 +431,134 @@ class TodayView(QScrollArea):
         self.reminders = Section(self)
         self.reminders_list = reminders
         reminders.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.reminders.body.addWidget(reminders)
-        self.reminders.fitted = reminders.table
+        self.reminders.add_content(reminders, reminders.table)
+        # Under its table, the row of its buttons.
+        buttons = (reminders.snooze_button, reminders.done_button, reminders.hint)
+        inner = reminders.layout()
+        self.reminders.below_table = (inner.spacing() if inner is not None else 0) + max(
+            b.sizeHint().height() for b in buttons
+        )
+        self.reminders.focusables = [
+            reminders.table,
+            reminders.snooze_button,
+            reminders.done_button,
+        ]
         reminders.model.modelReset.connect(self.show_reminders)
         self._follow_current_row(reminders.table)
-        self.body_layout.insertWidget(0, self.reminders)
+        self.reminders.expansion_changed.connect(self.fit_page)
         self.sections.insert(0, self.reminders)
+        self.two_columns = None  # laid out again with it
         self.show_reminders()
+
+    # -- one screen ----------------------------------------------------------------------
+
+    def arrangement(self, two_columns: bool) -> list[list[list[Section]]]:
+        """The page's bands from the top, each of columns of sections from the top."""
+        steps: list[Section] = [self.overdue, self.due_today, self.likely_late, self.fast_track]
+        if not two_columns:
+            return [[list(self.sections)]]
+        reminders: list[Section] = [self.reminders] if hasattr(self, "reminders") else []
+        return [
+            [steps],
+            [[*reminders, self.follow_ups], [self.documents, self.unfiled]],
+        ]
+
+    def _lay_out(self, two_columns: bool) -> None:
+        for stack in (self.across, self.left, self.right):
+            while stack.count():
+                stack.takeAt(0)
+        bands = self.arrangement(two_columns)
+        stacks = [self.across] if not two_columns else [self.across, self.left, self.right]
+        columns = [column for band in bands for column in band]
+        for stack, column in zip(stacks, columns, strict=True):
+            for section in column:
+                stack.addWidget(section)
+            stack.addStretch(1)  # a column shorter than its neighbour ends short
+        # Tab goes through the sections as they read, down each column.
+        chain = [w for column in columns for s in column for w in s.focus_chain()]
+        for first, second in pairwise(chain):
+            QWidget.setTabOrder(first, second)
+        self.two_columns = two_columns
+
+    def _room(self) -> int:
+        """The height the sections have: the page's, less its margins and what else it
+        shows (the warning of a year with no holidays)."""
+        layout = self.body_layout
+        margins = layout.contentsMargins()
+        room = self.viewport().height() - margins.top() - margins.bottom()
+        width = self.viewport().width() - margins.left() - margins.right()
+        for index in range(layout.count()):
+            item = layout.itemAt(index)
+            widget = item.widget() if item is not None else None
+            if widget is None or widget.isHidden():
+                continue
+            if widget.hasHeightForWidth():
+                room -= widget.heightForWidth(width)
+            else:
+                room -= widget.sizeHint().height()
+            room -= layout.spacing()
+        return room - layout.spacing()  # between the steps and the columns
+
+    def fit_page(self) -> None:
+        """Share the page's height out among the lists: each shows the same number of
+        its first rows (a few at least), one more each while the page has room, and a
+        column shorter than its neighbour gives its room to its own lists."""
+        if self.fitting:
+            return
+        self.fitting = True
+        try:
+            page = self.widget()
+            em = self.fontMetrics().height()
+            # The frame's width, not the viewport's: a scrollbar coming or going must
+            # not change the arrangement that made it come or go.
+            two = self.width() - 2 * self.frameWidth() >= TWO_COLUMNS_EMS * em
+            if two != self.two_columns:
+                self._lay_out(two)
+            bands = self.arrangement(two)
+            room = self._room()
+            shown = {s: s.count if s.expanded else min(s.count, MIN_ROWS) for s in self.sections}
+
+            def height() -> int:
+                total = 0
+                for band in bands:
+                    total += max(
+                        sum(s.height_for(shown[s]) for s in column)
+                        + SECTION_SPACING * (len(column) - 1)
+                        for column in band
+                    )
+                return total
+
+            growing = True
+            while growing and height() <= room:
+                growing = False
+                for section in self.sections:
+                    if shown[section] < section.count:
+                        shown[section] += 1
+                        if height() <= room:
+                            growing = True
+                        else:
+                            shown[section] -= 1
+            for section, rows in shown.items():
+                section.show_first(rows)
+            if page is not None:
+                # Laid out now, so that the page never flashes a scrollbar it then drops.
+                page.updateGeometry()
+                QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        finally:
+            self.fitting = False
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.fit_page()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if (
+            watched is self.widget()
+            and event.type() == QEvent.Type.LayoutRequest
+            and not self.fitting
+        ):
+            self.fit_timer.start()
+        return super().eventFilter(watched, event)
 
     def _follow_current_row(self, table: QTableView) -> None:
         """The lists do not scroll: moving down one with the keys scrolls the page."""
@@ -314,7 +577,7 @@ class TodayView(QScrollArea):
         count = reminders.model.rowCount()
         self.reminders.set_heading(_("Reminders due"), count, reminders.empty.text())
         reminders.setVisible(count > 0)
-        fit_table(reminders.table, count)
+        self.fit_page()
 
     def refresh(self) -> dashboard.DashboardCounts:
         now = self.clock()
@@ -441,7 +704,7 @@ class TodayView(QScrollArea):
         )
         if hasattr(self, "reminders"):
             self.show_reminders()
-        self.show_fast_track()
+        self.show_fast_track()  # and the page shared out again
         # The forecasts cost more: they follow just after the lists paint.
         self.likely_late_timer.start()
         return counts
@@ -499,6 +762,7 @@ class TodayView(QScrollArea):
             rows,
             empty,
         )
+        self.fit_page()
 
     def show_fast_track(self) -> None:
         """The promise of each open fast-track case: its working time against the promised
@@ -542,6 +806,7 @@ class TodayView(QScrollArea):
             _("No fast-track case is open. Tick Fast-track when opening a case to time it here."),
             red=red,
         )
+        self.fit_page()
 
 
 def _against(limit: int | None, left: int | None, per_day: int) -> str:
