@@ -1,0 +1,1 @@
+"""A laptop's work and the office's brought together: over the network or as a file."""
