@@ -14,18 +14,22 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from coordinator.errors import StorageError
-from coordinator.i18n import N_
+from coordinator.i18n import N_, Msg
 from coordinator.store.filestore import fsync_dir, os_reason
 
 MSG_WRITE = N_("The export file {path} cannot be written: {reason}")
 
 
 @contextmanager
-def atomic_target(path: Path) -> Iterator[Path]:
+def atomic_target(
+    path: Path, *, message: Msg = MSG_WRITE, error: type[StorageError] = StorageError
+) -> Iterator[Path]:
     """A temporary path beside ``path``, renamed over it when the block ends without error.
 
     The temporary file is created owner-only (0600); on any error it is removed and
-    ``path`` keeps whatever it held before. OSError becomes a readable StorageError.
+    ``path`` keeps whatever it held before. OSError becomes a readable ``error`` saying
+    ``message`` with ``{path}`` and ``{reason}``: callers writing something other than an
+    export name their file their own way.
     """
     temporary: Path | None = None
     try:
@@ -40,7 +44,7 @@ def atomic_target(path: Path) -> Iterator[Path]:
         temporary = None
         fsync_dir(path.parent)
     except OSError as exc:
-        raise StorageError(MSG_WRITE, path=str(path), reason=os_reason(exc)) from exc
+        raise error(message, path=str(path), reason=os_reason(exc)) from exc
     finally:
         if temporary is not None:
             with suppress(OSError):

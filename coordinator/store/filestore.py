@@ -56,6 +56,8 @@ def os_reason(exc: OSError) -> Msg | str:
         return N_("the disk reported a read or write error")
     if exc.errno == errno.ENOENT:
         return N_("the folder does not exist")
+    if exc.errno == errno.EFBIG:  # a FAT-formatted USB stick holds no file of 4 GiB
+        return N_("the file is too large for this disk")
     return exc.strerror or str(exc)
 
 
