@@ -36,6 +36,7 @@ from ui.window_menus import WindowMenus
 if TYPE_CHECKING:
     from coordinator.store.storage import Store
     from ui.dialogs.shortcuts import Shortcut
+    from ui.dialogs.sync_conflicts import SyncConflictsDialog
     from ui.quick_log.panel import QuickLogPanel
     from ui.search.panel import SearchPanel
     from ui.views.today import TodayView
@@ -203,8 +204,14 @@ class MainWindow(WindowMenus):
         self.data_menu.addSeparator()
         self.data_menu.addAction(self.calendar_action)
         self.data_menu.addAction(self.workplace_action)
+        self.data_menu.addAction(self.sync_conflicts_action)
         self.safety.auto_backup.start()  # every few hours of use, off the GUI thread
         self._watch_changes()
+        from ui.widgets.sync_status import SyncStatusItem
+
+        self.sync_status = SyncStatusItem(lambda: self.store, lambda: self.clock(), self)
+        self.statusBar().addPermanentWidget(self.sync_status)
+        self.sync_status.clicked.connect(self.show_sync_conflicts)
         self.attached = True
         self.menuBar().setEnabled(True)
         central = self.centralWidget()
@@ -380,6 +387,7 @@ class MainWindow(WindowMenus):
         self.data_menu.setTitle(_("&Data"))
         self.workplace_action.setText(_("Your &name and office server…"))
         self.calendar_action.setText(_("Working &calendar: holidays…"))
+        self.sync_conflicts_action.setText(_("S&ync conflicts…"))
         if self.attached:
             self.schedule_warning.retranslate()
         if self.attached:
@@ -424,6 +432,7 @@ class MainWindow(WindowMenus):
             PAGE_INBOX: counts.unfiled_communications,
         }
         self._show_sidebar_counts()
+        self._refresh_sync()
         self.counts_label.setText(
             _(
                 "Overdue: {overdue}   Due today: {today}   Follow-ups: {follow_ups}   "
@@ -462,14 +471,33 @@ class MainWindow(WindowMenus):
             ChangeKind.CALENDAR,
         ):
             self.refresh()
-        elif changes.touches(ChangeKind.SETTING):
-            self._refresh_pinned()
+        else:
+            self._refresh_sync()  # any change waits to be sent; a settled conflict is one
+            if changes.touches(ChangeKind.SETTING):
+                self._refresh_pinned()
         cases_page = self._pages.get(PAGE_CASES)
         if cases_page is not None:
             if changes.touches(ChangeKind.CASE):
                 cases_page.list.on_cases_changed(changes.ids_of(ChangeKind.CASE))
             elif changes.touches(ChangeKind.ORGANISATION):
                 cases_page.list.model.refresh_cached()
+
+    def _refresh_sync(self) -> None:
+        """The checkout's line: last sync, changes waiting, conflicts (two counts)."""
+        self.sync_status.refresh()
+        self.sync_conflicts_action.setEnabled(self.sync_status.checked_out)
+
+    def show_sync_conflicts(self) -> SyncConflictsDialog | None:
+        """Data ▸ Sync conflicts… (and a click on the sync line): settle them side by side."""
+        from ui.dialogs.sync_conflicts import SyncConflictsDialog
+
+        if not self.attached or not self.sync_status.checked_out:
+            return None
+        dialog = SyncConflictsDialog(self.hub, self)
+        dialog.settled.connect(self._refresh_sync)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
 
     def _refresh_pinned(self) -> None:
         from coordinator.queries import cases as case_queries

@@ -65,6 +65,9 @@ class WindowMenus(QMainWindow):
         self.workplace_action.triggered.connect(self.change_workplace)
         self.calendar_action = QAction(self)
         self.calendar_action.triggered.connect(lambda: self.edit_calendar())
+        self.sync_conflicts_action = QAction(self)
+        self.sync_conflicts_action.setEnabled(False)  # a checkout of the office's data only
+        self.sync_conflicts_action.triggered.connect(lambda: self.show_sync_conflicts())
         self.view_menu = self.menuBar().addMenu("")
         self.page_actions: list[QAction] = []
         for index in range(page_count):
@@ -156,6 +159,9 @@ class WindowMenus(QMainWindow):
         raise NotImplementedError
 
     def edit_calendar(self, year: int | None = None) -> None:
+        raise NotImplementedError
+
+    def show_sync_conflicts(self) -> object:
         raise NotImplementedError
 
     def show_page(self, index: int) -> None:
