@@ -4,9 +4,16 @@
 named, with every contact and organisation) into a new data folder;
 ``sync run --server URL`` sends this laptop's changes and brings the office's;
 ``sync status`` says when it last synced, what waits and the conflicts to settle;
-``sync conflicts`` lists them side by side; ``sync resolve ID ours|theirs|restore|leave``
-settles one. Exit status: 0 done, 2 refused (the reason on standard error), 3 a sync
-that left conflicts to settle.
+``sync conflicts`` lists them side by side; ``sync resolve ID CHOICE`` settles one
+(ours, theirs, restore or leave).
+
+Without a network: ``sync to-file FILE`` seals the laptop's changes (the passphrase from
+LIAISON_HUB_SYNC_PASSPHRASE, else asked), ``sync apply-file FILE --reply BACK`` applies
+them at the office and writes the office's changes, and ``sync apply-file BACK`` on the
+laptop applies those.
+
+Exit status: 0 done, 2 refused (the reason on standard error), 3 a sync that left
+conflicts to settle.
 """
 
 from __future__ import annotations
@@ -37,6 +44,17 @@ def register(sub: Any) -> argparse.ArgumentParser:
     what.add_parser("status", help="last sync, changes waiting, conflicts to settle")
     listing = what.add_parser("conflicts", help="the conflicts to settle, side by side")
     listing.add_argument("--all", action="store_true", help="settled ones too")
+    to_file = what.add_parser(
+        "to-file", help="seal this laptop's changes into a file (no network to the office)"
+    )
+    to_file.add_argument("file", type=Path, metavar="FILE")
+    from_file = what.add_parser(
+        "apply-file", help="apply a sealed sync file (a laptop's at the office, or the reply)"
+    )
+    from_file.add_argument("file", type=Path, metavar="FILE")
+    from_file.add_argument(
+        "--reply", type=Path, metavar="FILE", help="at the office: write the reply file here"
+    )
     settle = what.add_parser("resolve", help="settle one conflict")
     settle.add_argument("conflict", type=int, metavar="ID")
     settle.add_argument("choice", choices=["ours", "theirs", "restore", "leave"])
@@ -61,6 +79,47 @@ def _progress(stage: str, done: int, total: int) -> None:
     print(_("{stage}: {done} of {total}").format(stage=stage, done=done, total=total), flush=True)
 
 
+PASSPHRASE_ENV = "LIAISON_HUB_SYNC_PASSPHRASE"
+
+
+def _passphrase() -> str:
+    import getpass
+    import os
+
+    return os.environ.get(PASSPHRASE_ENV) or getpass.getpass(_("Passphrase of the sync file: "))
+
+
+def _files(args: argparse.Namespace) -> int:
+    from coordinator.safety.opening import open_store
+    from coordinator.sync.parcel import apply_parcel, write_laptop_parcel
+
+    if args.sync_command == "to-file":
+        laptop = _laptop(args)
+        try:
+            made = write_laptop_parcel(laptop, args.file, _passphrase())
+        finally:
+            laptop.close()
+        print(
+            _("Sealed {ops} changes and {files} attachments into {path}.").format(
+                ops=made.ops, files=made.files, path=args.file
+            )
+        )
+        return 0
+    store = open_store(getattr(args, "data_dir", None))
+    try:
+        done = apply_parcel(store, args.file, _passphrase(), reply=args.reply)
+    finally:
+        store.close()
+    print(
+        _("Applied {ops} changes; {conflicts} conflicts to settle.").format(
+            ops=done.ops, conflicts=done.conflicts
+        )
+    )
+    if done.reply is not None:
+        print(_("The reply for the laptop is in {path}.").format(path=done.reply))
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     from coordinator.paths import resolve_data_dir
     from coordinator.sync import conflicts, state
@@ -68,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
     from coordinator.sync.exchange import sync
 
     command = args.sync_command
+    if command in ("to-file", "apply-file"):
+        return _files(args)
     if command == "checkout":
         data_dir = resolve_data_dir(getattr(args, "data_dir", None))
         server = _server(args, data_dir.parent / f".{data_dir.name}-office")

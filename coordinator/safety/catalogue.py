@@ -69,6 +69,7 @@ REASONS: Final = (
     "before-restore",
     "before-import",
     "before-repair",
+    "before-sync",
 )
 AUTOMATIC_REASONS: Final = frozenset({"quit", "periodic"})
 REASON_LABELS: Final[Mapping[str, Msg]] = MappingProxyType(
@@ -78,6 +79,7 @@ REASON_LABELS: Final[Mapping[str, Msg]] = MappingProxyType(
         "manual": N_("made by hand"),
         "before-migration": N_("before an update of the database"),
         "before-restore": N_("before a restore"),
+        "before-sync": N_("before a sync with the office"),
         "before-import": N_("before an archive import"),
         "before-repair": N_("before a repair"),
     }

@@ -37,6 +37,8 @@ from coordinator.sync.merge_rules import (
 )
 
 PortableOp = dict[str, Any]
+
+_NOTHING: Final = object()
 """One operation as it travels: the columns of ``sync_ops`` but its id, ``at`` in ISO."""
 
 SAME_THING: Final[dict[str, str]] = {
@@ -224,6 +226,8 @@ class Replayer:
         if ident is None:
             self._conflict(op, spec, "duplicate", "", None, after, kept="ours")
             return
+        if "id" in spec.table.c:  # the screens and the search index follow it by its id
+            row["id"] = ident.inserted_primary_key[0]  # type: ignore[attr-defined]
         self._changed(spec, row)
         if spec.name == "document_files" and isinstance(row.get("sha256"), str):
             self.result.files.add(row["sha256"])
@@ -345,7 +349,11 @@ class Replayer:
             if name in before and _same(ours, before[name]):
                 take = True  # changed there from what is here: no conflict
             else:
-                writer = self._last_writer(spec.name, row_uid, name)
+                # What gave the field its value here: the latest change that set this
+                # value (every change orders after those its copy had seen).
+                writer = self._last_writer(spec.name, row_uid, name, ours)
+                if writer is None:
+                    writer = self._last_writer(spec.name, row_uid, name)
                 ours_stamp = None if writer is None else stamp_of(writer)
                 take = incoming_wins(spec.name, name, ours, theirs, ours_stamp, stamp_of(op))
                 if not is_silent(spec.name, name):
@@ -378,8 +386,10 @@ class Replayer:
             return
         self._changed(spec, existing)
 
-    def _last_writer(self, table: str, row_uid: str, name: str) -> dict[str, Any] | None:
-        """The operation that gave a field the value it has here (the latest to set it)."""
+    def _last_writer(
+        self, table: str, row_uid: str, name: str, value: object = _NOTHING
+    ) -> dict[str, Any] | None:
+        """The latest operation that set a field (to ``value``, if given)."""
         rows = self.conn.execute(
             select(SyncOp.op_uid, SyncOp.at, SyncOp.officer, SyncOp.after)
             .where(SyncOp.row_uid == row_uid, SyncOp.table_name == table)
@@ -388,6 +398,8 @@ class Replayer:
         best: dict[str, Any] | None = None
         for op_uid, at, officer, values in rows:
             if isinstance(values, dict) and name in values:
+                if value is not _NOTHING and not _same(values[name], value):
+                    continue
                 candidate = {"op_uid": op_uid, "at": at, "officer": officer}
                 if best is None or stamp_of(candidate) > stamp_of(best):
                     best = candidate

@@ -113,6 +113,15 @@ def checkout(
                 if progress is not None:
                     progress(spec.name, done)
             total += done
+        # The office's newest operation, known here: this laptop's clock of operations
+        # starts after it, so a change made here orders after everything it has seen.
+        newest = source.execute(
+            select(SyncOp.__table__).order_by(SyncOp.at.desc(), SyncOp.id.desc()).limit(1)
+        ).first()
+        if newest is not None:
+            known = dict(newest._mapping)
+            known.pop("id")
+            target.execute(insert(SyncOp), [known])
         aliases = [dict(r._mapping) for r in source.execute(select(SyncAlias))]
         if aliases:
             target.execute(insert(SyncAlias), aliases)

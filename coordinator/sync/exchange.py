@@ -221,7 +221,7 @@ def sync(
     _checked_out(laptop, server)
     made: str | None = None
     if backup:
-        result = make_backup(laptop, "sync", force=True, check="quick_check")
+        result = make_backup(laptop, "before-sync", force=True, check="quick_check")
         made = result.backup.id if result.backup is not None else None
     sent = send(laptop, server, progress)
     received, conflicts = receive(laptop, server, progress)
