@@ -69,6 +69,7 @@ REASONS: Final = (
     "before-restore",
     "before-import",
     "before-repair",
+    "sync",
 )
 AUTOMATIC_REASONS: Final = frozenset({"quit", "periodic"})
 REASON_LABELS: Final[Mapping[str, Msg]] = MappingProxyType(
@@ -80,6 +81,7 @@ REASON_LABELS: Final[Mapping[str, Msg]] = MappingProxyType(
         "before-restore": N_("before a restore"),
         "before-import": N_("before an archive import"),
         "before-repair": N_("before a repair"),
+        "sync": N_("before a sync with the office"),
     }
 )
 

@@ -49,7 +49,7 @@ F_MONTHLY = N_("Monthly backups kept")
 # restore (or the one the officer chose to keep) is not pruned by the same day's quit
 # backup.
 SAFETY_REASONS: Final = frozenset(
-    {"manual", "before-migration", "before-restore", "before-import", "before-repair"}
+    {"manual", "before-migration", "before-restore", "before-import", "before-repair", "sync"}
 )
 SAFETY_KEEP: Final = timedelta(days=30)
 
