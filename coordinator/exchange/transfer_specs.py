@@ -51,8 +51,7 @@ VERSION: Final = 1
 # Natural keys for "merge", beyond the primary and unique keys the schema declares
 # (organisation name, case reference, template key, handle, communication source_key,
 # the primary keys of calendar days, years, settings, tags and dependencies).
-# A row matching a stored row on any of its keys is present already. A table with a
-# numeric id and no key here (events) is always appended.
+# A row matching a stored row on any of its keys (its uid among them) is present already.
 NATURAL_KEYS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = MappingProxyType(
     {
         "contacts": (("name", "organisation_id"),),
@@ -479,6 +478,12 @@ def _table_spec(table: Table) -> TableSpec:
     for constraint in sorted(table.constraints, key=lambda c: str(c.name)):
         if isinstance(constraint, UniqueConstraint):
             key = tuple(c.name for c in constraint.columns)
+            if key not in unique:
+                unique.append(key)
+    for index in sorted(table.indexes, key=lambda i: str(i.name)):
+        # A record's uid is unique through its index: the same uid is the same record.
+        if index.unique:
+            key = tuple(c.name for c in index.columns)
             if key not in unique:
                 unique.append(key)
     natural = tuple(k for k in NATURAL_KEYS.get(table.name, ()) if k not in unique)
