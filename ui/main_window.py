@@ -31,12 +31,11 @@ from coordinator.store.changes import ChangeKind, ChangeSet
 from ui.hub import Hub
 from ui.widgets import status_words
 from ui.widgets.schedule_warning import attach_schedule_warning
-from ui.window_menus import WindowMenus
+from ui.window_status import WindowStatus
 
 if TYPE_CHECKING:
     from coordinator.store.storage import Store
     from ui.dialogs.shortcuts import Shortcut
-    from ui.dialogs.sync_conflicts import SyncConflictsDialog
     from ui.quick_log.panel import QuickLogPanel
     from ui.search.panel import SearchPanel
     from ui.views.today import TodayView
@@ -101,7 +100,7 @@ class CasesPage(QStackedWidget):
         self.case_view.retranslate()
 
 
-class MainWindow(WindowMenus):
+class MainWindow(WindowStatus):
     store_replaced = Signal(object)  # the Store opened after a restore or archive import
 
     def __init__(
@@ -157,8 +156,7 @@ class MainWindow(WindowMenus):
         row.addWidget(side)
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
-        self.counts_label = QLabel(self)
-        self.statusBar().addPermanentWidget(self.counts_label)
+        self._build_status_bar()
         self.sidebar_counts: dict[int, int] = {}  # page -> the count beside its entry
         self._build_menus(PAGE_COUNT, PINNED_MAX)
         self._retranslate_frame()
@@ -206,12 +204,7 @@ class MainWindow(WindowMenus):
         self.data_menu.addAction(self.workplace_action)
         self.data_menu.addAction(self.sync_conflicts_action)
         self.safety.auto_backup.start()  # every few hours of use, off the GUI thread
-        self._watch_changes()
-        from ui.widgets.sync_status import SyncStatusItem
-
-        self.sync_status = SyncStatusItem(lambda: self.store, lambda: self.clock(), self)
-        self.statusBar().addPermanentWidget(self.sync_status)
-        self.sync_status.clicked.connect(self.show_sync_conflicts)
+        self._attach_status_bar()
         self.attached = True
         self.menuBar().setEnabled(True)
         central = self.centralWidget()
@@ -220,49 +213,6 @@ class MainWindow(WindowMenus):
         self.retranslate()
         self.show_page(max(self.sidebar.currentRow(), PAGE_TODAY))
         self.timer.start(REFRESH_MS)
-
-    # -- other officers and the office server -----------------------------------------
-
-    def _watch_changes(self) -> None:
-        from ui.widgets.connection import Connection
-
-        self.connection = Connection(self.store, self.hub, self.statusBar(), self.refresh_all, self)
-
-    def change_workplace(self) -> None:
-        """Data ▸ Your name and office server…: a new name signs from now on; another
-        database is moved to at once (the old store closed, the new one opened)."""
-        from ui.dialogs.workplace import WorkplaceDialog
-
-        dialog = WorkplaceDialog(self.store.data_dir, self)
-        if dialog.exec() != WorkplaceDialog.DialogCode.Accepted or dialog.chosen is None:
-            return
-        self.store.officer = dialog.chosen.officer
-        from coordinator.store.local_settings import configured_url
-
-        if configured_url(self.store.data_dir) != (
-            None if self.store.uses_data_dir_database else self.store.url
-        ):
-            self.close_store()
-            self.reopen_store()
-        self._retranslate_frame()
-        store = self.store
-        status_words.say(
-            self.statusBar(),
-            lambda: _("Working as {name} on {where}.").format(
-                name=store.officer, where=store.where
-            ),
-            8000,
-        )
-
-    def window_title(self) -> str:
-        """The app, the officer working, and on the office server where its data lives."""
-        parts = [_("Liaison Hub")]
-        store: Store | None = getattr(self, "store", None)
-        if store is not None and store.officer:
-            parts.append(store.officer)
-        if store is not None and store.on_server:
-            parts.append(_("office server {where}").format(where=store.where))
-        return " — ".join(parts)
 
     # -- pages -----------------------------------------------------------------------
 
@@ -433,17 +383,7 @@ class MainWindow(WindowMenus):
         }
         self._show_sidebar_counts()
         self._refresh_sync()
-        self.counts_label.setText(
-            _(
-                "Overdue: {overdue}   Due today: {today}   Follow-ups: {follow_ups}   "
-                "Unfiled: {unfiled}"
-            ).format(
-                overdue=counts.overdue_actions,
-                today=counts.actions_due_today,
-                follow_ups=counts.open_follow_ups,
-                unfiled=counts.unfiled_communications,
-            )
-        )
+        self._show_counts(counts)
 
     def _tick(self) -> None:
         from coordinator.store.storage import ServerUnavailableError
@@ -481,23 +421,6 @@ class MainWindow(WindowMenus):
                 cases_page.list.on_cases_changed(changes.ids_of(ChangeKind.CASE))
             elif changes.touches(ChangeKind.ORGANISATION):
                 cases_page.list.model.refresh_cached()
-
-    def _refresh_sync(self) -> None:
-        """The checkout's line: last sync, changes waiting, conflicts (two counts)."""
-        self.sync_status.refresh()
-        self.sync_conflicts_action.setEnabled(self.sync_status.checked_out)
-
-    def show_sync_conflicts(self) -> SyncConflictsDialog | None:
-        """Data ▸ Sync conflicts… (and a click on the sync line): settle them side by side."""
-        from ui.dialogs.sync_conflicts import SyncConflictsDialog
-
-        if not self.attached or not self.sync_status.checked_out:
-            return None
-        dialog = SyncConflictsDialog(self.hub, self)
-        dialog.settled.connect(self._refresh_sync)
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
-        return dialog
 
     def _refresh_pinned(self) -> None:
         from coordinator.queries import cases as case_queries

@@ -22,7 +22,8 @@ from coordinator.store.storage import Store
 from tests.ui.conftest import DEMO_NOW
 from ui.main_window import PAGE_INBOX, PAGE_TODAY, MainWindow
 from ui.printing.fonts import apply_app_font
-from ui.views.today import LATE_COLOUR, MIN_ROWS, ListSection, Section, TodayView
+from ui.views.today import TodayView
+from ui.views.today_sections import LATE_COLOUR, MIN_ROWS, ListSection, Section
 
 COUNT = re.compile(r"[(（](\d+)[)）]$")
 
