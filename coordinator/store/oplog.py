@@ -159,7 +159,7 @@ class OpLog:
         is the same on every copy even when a laptop's clock runs behind."""
         if self._last is None:
             newest = conn.execute(select(func.max(SyncOp.at))).scalar_one_or_none()
-            self._last = self.now if newest is None or newest < self.now else newest
+            self._last = self.now if newest is None or newest < self.now else newest + TICK
         else:
             self._last += TICK
         return self._last
@@ -170,6 +170,14 @@ class OpLog:
         conn = session.connection()
         uids = UidLookup(conn)
         rows: list[dict[str, Any]] = []
+        # Deletions first: a row put back under the same key in one flush (a case's tags
+        # given again) is a deletion then an insertion, and is replayed in that order.
+        for obj in session.deleted:
+            spec = SYNC_TABLES.get(getattr(obj, "__tablename__", ""))
+            if spec is not None:
+                before = portable_row(spec, _values(obj, spec), uids)
+                if not _skipped(spec, before):
+                    rows.append(self._op(conn, spec, "delete", {}, before, before))
         for obj in session.new:
             spec = SYNC_TABLES.get(getattr(obj, "__tablename__", ""))
             if spec is not None:
@@ -182,12 +190,6 @@ class OpLog:
                 made = self._update(conn, spec, obj, uids)
                 if made is not None:
                     rows.append(made)
-        for obj in session.deleted:
-            spec = SYNC_TABLES.get(getattr(obj, "__tablename__", ""))
-            if spec is not None:
-                before = portable_row(spec, _values(obj, spec), uids)
-                if not _skipped(spec, before):
-                    rows.append(self._op(conn, spec, "delete", {}, before, before))
         if rows:
             conn.execute(insert(SyncOp), rows)
 

@@ -62,9 +62,11 @@ def _case_ids(conn: Connection, references: Sequence[str]) -> tuple[list[int], l
 
 
 def _scoped(spec: SyncTable, query: Select[Any], ids: list[int] | None) -> Select[Any]:
+    t = spec.table
+    if ids is not None and spec.name == "cases":
+        return query.where(t.c.id.in_(ids))
     if ids is None or spec.case_via is None:
         return query
-    t = spec.table
     column, parent = spec.case_via
     if parent == "cases":
         if t.c[column].nullable:
