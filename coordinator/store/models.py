@@ -525,7 +525,7 @@ class SyncOp(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     op_uid: Mapped[str] = mapped_column(String(32), unique=True)
     origin: Mapped[str] = mapped_column(String(32), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime())
+    at: Mapped[datetime] = mapped_column(DateTime(), index=True)
     officer: Mapped[str] = mapped_column(String(NAME_MAX), default="")
     table_name: Mapped[str] = mapped_column(String(40))
     row_uid: Mapped[str] = mapped_column(String(200), index=True)

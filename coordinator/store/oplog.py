@@ -147,11 +147,12 @@ def _skipped(spec: SyncTable, row: Mapping[str, Any]) -> bool:
 class OpLog:
     """The operations one unit of work makes, written at each of its flushes."""
 
-    def __init__(self, officer: str, now: datetime) -> None:
+    def __init__(self, officer: str, now: datetime, replica: str | None = None) -> None:
         self.officer = officer
         self.now = now
         self.enabled = True
-        self._replica: str | None = None
+        self.replica = replica
+        """This database's replica id, once known (its store keeps it for the next unit)."""
         self._last: datetime | None = None
 
     def _stamp(self, conn: Connection) -> datetime:
@@ -168,7 +169,7 @@ class OpLog:
         if not self.enabled:
             return
         conn = session.connection()
-        uids = UidLookup(conn)
+        uids = UidLookup(conn, session)
         rows: list[dict[str, Any]] = []
         # Deletions first: a row put back under the same key in one flush (a case's tags
         # given again) is a deletion then an insertion, and is replayed in that order.
@@ -224,11 +225,11 @@ class OpLog:
         before: dict[str, Any],
         whole: Mapping[str, Any],
     ) -> dict[str, Any]:
-        if self._replica is None:
-            self._replica = replica_id(conn)
+        if self.replica is None:
+            self.replica = replica_id(conn)
         return {
             "op_uid": new_op_uid(),
-            "origin": self._replica,
+            "origin": self.replica,
             "at": self._stamp(conn),
             "officer": self.officer,
             "table_name": spec.name,

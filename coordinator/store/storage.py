@@ -226,7 +226,7 @@ class Work:
         self.now = store.clock()
         self.tracker = ChangeTracker()
         self.events: list[Event] = []
-        self.oplog = OpLog(store.officer, self.now)
+        self.oplog = OpLog(store.officer, self.now, store.replica)
         """Keeps each change as an operation for the other copies of the data."""
         session.info["oplog"] = self.oplog
 
@@ -398,6 +398,8 @@ class Store:
         """Run by :meth:`close` first: whoever reads the store on a thread of its own
         waits for that thread here, so nothing reads a closed store."""
         self._calendar: WorkingCalendar | None = None
+        self.replica: str | None = None
+        """This database's replica id among the copies of the data, once read."""
 
     @property
     def on_server(self) -> bool:
@@ -435,6 +437,7 @@ class Store:
                 for hook in self.before_commit:
                     hook(unit)
                 unit.finish()
+            self.replica = unit.oplog.replica
         except DomainError:
             raise
         except StaleDataError as exc:

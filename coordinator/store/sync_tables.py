@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any, Final
 
 from sqlalchemy import Column, Connection, Date, DateTime, Enum, Table, select
+from sqlalchemy.orm import Session
 
 from coordinator.store.models import Base, record_tables
 
@@ -134,8 +135,10 @@ def table_of(name: str) -> Table:
 class UidLookup:
     """Local ids and uids of records, looked up once per unit of work."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, session: Session | None = None) -> None:
         self.conn = conn
+        self.session = session
+        """Its records already loaded are named without asking the database."""
         self._uids: dict[tuple[str, int], str | None] = {}
         self._ids: dict[tuple[str, str], int | None] = {}
 
@@ -148,6 +151,10 @@ class UidLookup:
         if ident is None or not isinstance(ident, int):
             return None
         key = (table, ident)
+        if key not in self._uids and self.session is not None:
+            loaded = _loaded(self.session, table, ident)
+            if loaded is not None:
+                return loaded
         if key not in self._uids:
             t = table_of(table)
             self._uids[key] = self.conn.execute(
@@ -168,3 +175,21 @@ class UidLookup:
 
     def forget(self, table: str, uid: str) -> None:
         self._ids.pop((table, uid), None)
+
+
+_MODELS: dict[str, Any] = {}
+
+
+def _loaded(session: Session, table: str, ident: int) -> str | None:
+    """The uid of a record this session holds already, if it does."""
+    if not _MODELS:
+        for mapper in Base.registry.mappers:
+            name = getattr(mapper.local_table, "name", None)
+            if isinstance(name, str):
+                _MODELS[name] = mapper.class_
+    model = _MODELS.get(table)
+    if model is None:
+        return None
+    held = session.identity_map.get(session.identity_key(model, ident))
+    uid = getattr(held, "uid", None) if held is not None else None
+    return uid if isinstance(uid, str) else None

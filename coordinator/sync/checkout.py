@@ -133,6 +133,7 @@ def checkout(
         state.put(target, state.RECEIVED_UPTO, upto)
         state.put(target, state.SENT_UPTO, 0)
         state.put(target, state.SCOPE, uids)
+    laptop.replica = None  # read again: the one drawn just now
     files = copy_contents(server, laptop, wanted_files)
     search_index.build(laptop)
     size = laptop.database_path.stat().st_size if laptop.database_path.exists() else 0

@@ -91,6 +91,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("sync_ops", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_sync_ops_origin"), ["origin"], unique=False)
+        batch_op.create_index(batch_op.f("ix_sync_ops_at"), ["at"], unique=False)
         batch_op.create_index(batch_op.f("ix_sync_ops_row_uid"), ["row_uid"], unique=False)
         batch_op.create_index(batch_op.f("ix_sync_ops_case_uid"), ["case_uid"], unique=False)
     op.create_table(
@@ -143,6 +144,7 @@ def downgrade() -> None:
     with op.batch_alter_table("sync_ops", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sync_ops_case_uid"))
         batch_op.drop_index(batch_op.f("ix_sync_ops_row_uid"))
+        batch_op.drop_index(batch_op.f("ix_sync_ops_at"))
         batch_op.drop_index(batch_op.f("ix_sync_ops_origin"))
     op.drop_table("sync_ops")
     _events_guard(on=False)
