@@ -203,6 +203,12 @@ class MainWindow(WindowStatus):
         self.data_menu.addAction(self.calendar_action)
         self.data_menu.addAction(self.workplace_action)
         self.data_menu.addAction(self.sync_conflicts_action)
+        from ui.dialogs.sync_actions import SyncActions
+
+        self.sync_actions = SyncActions(
+            self, self.hub, lambda: self.store, self.safety, self.show_sync_conflicts
+        )
+        self.sync_actions.add_to(self.data_menu)
         self.safety.auto_backup.start()  # every few hours of use, off the GUI thread
         self._attach_status_bar()
         self.attached = True
@@ -342,6 +348,7 @@ class MainWindow(WindowStatus):
             self.schedule_warning.retranslate()
         if self.attached:
             self.safety.retranslate()
+            self.sync_actions.retranslate()
         if self.opening is not None:
             self.opening_label.setText(_("Opening your data…"))
         self._retranslate_menus(_page_titles())

@@ -41,6 +41,8 @@ class LocalSettings:
     """The officer working on this laptop: named on every change they make."""
     database_url: str = ""
     """An office server's database; empty: the SQLite file in the data folder."""
+    office_server: str = ""
+    """On a laptop's checkout: the office's database it last synced with, offered again."""
 
 
 def settings_path(data_dir: Path) -> Path:
@@ -58,9 +60,11 @@ def read_local_settings(data_dir: Path) -> LocalSettings:
         return LocalSettings()
     officer = raw.get("officer")
     url = raw.get("database_url")
+    office = raw.get("office_server")
     return LocalSettings(
         officer=officer.strip() if isinstance(officer, str) else "",
         database_url=url.strip() if isinstance(url, str) else "",
+        office_server=office.strip() if isinstance(office, str) else "",
     )
 
 
@@ -106,6 +110,14 @@ def set_database_url(data_dir: Path, url: str) -> LocalSettings:
     if cleaned:
         check_database_url(cleaned)
     settings = replace(read_local_settings(data_dir), database_url=cleaned)
+    write_local_settings(data_dir, settings)
+    return settings
+
+
+def set_office_server(data_dir: Path, url: str) -> LocalSettings:
+    """Remember the office database a checkout syncs with (checked first)."""
+    cleaned = check_database_url(url.strip())
+    settings = replace(read_local_settings(data_dir), office_server=cleaned)
     write_local_settings(data_dir, settings)
     return settings
 
@@ -158,6 +170,15 @@ def configured_officer(data_dir: Path) -> str:
     """Who signs the changes: ``--officer`` / ``LIAISON_HUB_OFFICER``, else the file's."""
     chosen = os.environ.get(OFFICER_ENV, "").strip()
     return " ".join(chosen.split()) if chosen else read_local_settings(data_dir).officer
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file an SQLite address names (None for a server's address): an address to a
+    file that is not there would make a new, empty database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    return Path(parsed.database)
 
 
 def shown_url(url: str) -> str:

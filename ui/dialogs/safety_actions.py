@@ -328,14 +328,20 @@ class SafetyActions(QObject):
         return backups_for(store.data_dir, store.url if store.on_server else None)
 
     def restore(
-        self, info: BackupInfo, dialog: BackupsDialog | None = None
+        self,
+        info: BackupInfo,
+        dialog: BackupsDialog | None = None,
+        *,
+        title: str | None = None,
+        question: str | None = None,
     ) -> RestoreResult | None:
-        """Ask, then put ``info`` back in place of the current data (backed up first)."""
+        """Ask (``question``, or the usual words), then put ``info`` back in place of the
+        current data (backed up first)."""
         from coordinator.safety.restore import restore_backup
 
         parent: QWidget = dialog if dialog is not None else self.window
-        title = _("Restore a backup")
-        if self.store.on_server:
+        title = title or _("Restore a backup")
+        if question is None and self.store.on_server:
             question = _(
                 "Put back the office's data as it was on {date} ({reason})?\n\nThis "
                 "replaces the data of every officer who works on the server {server}. The "
@@ -343,7 +349,7 @@ class SafetyActions(QObject):
                 "that backup. Whatever anyone entered after {date} will then be only in that "
                 "backup."
             ).format(date=when_text(info), reason=info.reason_label(), server=self.store.where)
-        else:
+        elif question is None:
             question = _(
                 "Put back the data as it was on {date} ({reason})?\n\nThe data as it is now is "
                 "backed up first, so this can be undone by restoring that backup. Whatever "

@@ -43,12 +43,27 @@ def test_settings_are_kept_owner_only_and_read_back(
     assert json.loads(path.read_text(encoding="utf-8")) == {
         "officer": "李 晓雯",
         "database_url": url,
+        "office_server": "",
     }
     assert configured_officer(tmp_path) == "李 晓雯"
     assert configured_url(tmp_path) == url
     set_database_url(tmp_path, "")
     assert configured_url(tmp_path) is None
     assert read_local_settings(tmp_path).officer == "李 晓雯"  # one setting kept the other
+    # A laptop's checkout: the office it syncs with, not the database it works on.
+    local_settings.set_office_server(tmp_path, f" {url} ")
+    assert read_local_settings(tmp_path).office_server == url
+    assert configured_url(tmp_path) is None
+    with pytest.raises(ValidationError):
+        local_settings.set_office_server(tmp_path, "mysql://office/db")
+    assert read_local_settings(tmp_path).office_server == url
+
+
+@pytest.mark.sqlite_only
+def test_the_file_an_sqlite_address_names(tmp_path: Path) -> None:
+    database = tmp_path / "办公室" / "liaison-hub.sqlite3"
+    assert local_settings.sqlite_file(f"sqlite:///{database}") == database
+    assert local_settings.sqlite_file("postgresql+psycopg://a@server/db") is None
 
 
 @pytest.mark.sqlite_only
