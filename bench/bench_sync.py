@@ -330,6 +330,12 @@ def _run(args: argparse.Namespace, work_dir: Path) -> int:
     scan = work_dir / "营业执照扫描件.pdf"
     scan.write_bytes(b"%PDF-1.4 scanned business licence\n" * 3000)  # about 100 KB
     rows: list[tuple[str, str]] = []
+
+    def add(row: tuple[str, str]) -> None:
+        """Shown at once (a slow step still leaves the ones before it), tabled at the end."""
+        print(f"  {row[0]}: {row[1].strip()}", flush=True)
+        rows.append(row)
+
     with postgres_server.running(durable=True) as pg:
         print(f"server: {pg.version}, commits synced to disk; loading the data")
         server, load_times = load_into_server(source, pg.url(pg.create_database()), work_dir)
@@ -349,7 +355,7 @@ def _run(args: argparse.Namespace, work_dir: Path) -> int:
             laptop_cases, office_cases = references[0::2], references[1::2]
             print(f"no second owner named: {len(references)} open or on-hold cases checked out")
         laptop, seconds, size, copied = timed_checkout(server, work_dir / "laptop", references)
-        rows.append(
+        add(
             (
                 f"checkout, one officer ({len(references)} cases)",
                 f"{seconds:8.1f} s  {size:8.1f} MB  {copied:,} rows",
@@ -360,7 +366,7 @@ def _run(args: argparse.Namespace, work_dir: Path) -> int:
 
         week = work_a_week(laptop, week_of(laptop, laptop_cases, args.seed), clock, scan, args.seed)
         counts = ", ".join(f"{n} {what}" for what, n in week.counts.items())
-        rows.append(
+        add(
             (
                 "the week saved on the laptop",
                 f"{week.total_seconds:8.1f} s  {1000 * week.total_seconds / week.total_count:6.1f}"
@@ -369,15 +375,15 @@ def _run(args: argparse.Namespace, work_dir: Path) -> int:
         )
         report, sending, receiving = sync_timed(laptop, server)
         total = sending + receiving
-        rows.append(("sync: send", f"{sending:8.1f} s  {report.sent:,} operations"))
-        rows.append(
+        add(("sync: send", f"{sending:8.1f} s  {report.sent:,} operations"))
+        add(
             (
                 "sync: receive",
                 f"{receiving:8.1f} s  {report.received:,} operations"
                 f" ({report.conflicts} conflicts)",
             )
         )
-        rows.append(
+        add(
             (
                 "sync: the week, all told",
                 f"{total:8.1f} s  {1000 * total / max(1, report.sent + report.received):6.1f} ms"
@@ -385,7 +391,7 @@ def _run(args: argparse.Namespace, work_dir: Path) -> int:
             )
         )
         again, sending_again, receiving_again = sync_timed(laptop, server)
-        rows.append(
+        add(
             (
                 "sync again, nothing new",
                 f"{sending_again + receiving_again:8.2f} s  "
@@ -400,7 +406,7 @@ def _run(args: argparse.Namespace, work_dir: Path) -> int:
             server, week_of(server, office_cases, args.seed), clock, scan, args.seed
         )
         counts = ", ".join(f"{n} {what}" for what, n in at_office.counts.items())
-        rows.append(
+        add(
             (
                 "baseline: the week saved at the office",
                 f"{at_office.total_seconds:8.1f} s  "
@@ -408,15 +414,13 @@ def _run(args: argparse.Namespace, work_dir: Path) -> int:
                 f" of work ({counts})",
             )
         )
-        rows.append(
-            ("sync / baseline", f"{total / at_office.total_seconds:8.2f} x  (the week's sync)")
-        )
+        add(("sync / baseline", f"{total / at_office.total_seconds:8.2f} x  (the week's sync)"))
 
         if args.whole_office:
             print("checking out the whole office…", flush=True)
             whole, seconds, size, copied = timed_checkout(server, work_dir / "whole", None)
             whole.close()
-            rows.append(
+            add(
                 ("checkout, the whole office", f"{seconds:8.1f} s  {size:8.1f} MB  {copied:,} rows")
             )
             shutil.rmtree(work_dir / "whole", ignore_errors=True)
