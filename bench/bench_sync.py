@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import random
 import shutil
-import sqlite3
 import sys
 import tempfile
 import time
@@ -50,7 +49,6 @@ from coordinator.safety.opening import open_store  # noqa: E402
 from coordinator.services import actions, communications, documents  # noqa: E402
 from coordinator.store.models import Action, Case, Communication, Document, SyncOp  # noqa: E402
 from coordinator.store.storage import Store  # noqa: E402
-from coordinator.store.sync_tables import SYNC_TABLES  # noqa: E402
 from coordinator.sync.checkout import checkout  # noqa: E402
 from coordinator.sync.exchange import SyncReport, sync  # noqa: E402
 from tests import postgres_server  # noqa: E402
@@ -241,31 +239,6 @@ def ops_count(store: Store) -> int:
         return int(session.scalar(select(func.count()).select_from(SyncOp)) or 0)
 
 
-def give_uids(data_dir: Path) -> None:
-    """The generator writes its rows beside the ORM, without uids: drawn here as revision
-    0005 draws them for the records of an older database (the events' append-only
-    triggers stepping aside for that one UPDATE)."""
-    conn = sqlite3.connect(data_dir / "liaison-hub.sqlite3", isolation_level=None)
-    try:
-        triggers = conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
-        ).fetchall()
-        conn.execute("BEGIN")
-        for name, _sql in triggers:
-            conn.execute(f'DROP TRIGGER "{name}"')
-        for spec in SYNC_TABLES.values():
-            if "uid" in spec.table.c:
-                conn.execute(
-                    f"UPDATE {spec.table.name} SET uid = lower(hex(randomblob(16)))"
-                    " WHERE uid IS NULL"
-                )
-        for _name, sql in triggers:
-            conn.execute(sql)
-        conn.execute("COMMIT")
-    finally:
-        conn.close()
-
-
 def megabytes(path: Path) -> float:
     files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
     return sum(p.stat().st_size for p in files) / 1e6
@@ -321,7 +294,6 @@ def _run(args: argparse.Namespace, work_dir: Path) -> int:
         data_dir = work_dir / "small-office"
         started = time.perf_counter()
         generate(data_dir, SMALL_SCALE, args.seed)
-        give_uids(data_dir)
         print(f"small office generated in {time.perf_counter() - started:.0f} s")
     started = time.perf_counter()
     source = open_store(data_dir, clock=lambda: AS_OF)
