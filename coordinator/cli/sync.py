@@ -22,7 +22,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from coordinator.i18n import _
+from coordinator.i18n import N_, _
 
 if TYPE_CHECKING:
     from coordinator.store.storage import Store
@@ -70,13 +70,18 @@ def _laptop(args: argparse.Namespace) -> Store:
 
 
 def _server(args: argparse.Namespace, data_dir: Path) -> Store:
-    from coordinator.safety.opening import open_store
+    from coordinator.sync.office import open_office
 
-    return open_store(data_dir, url=args.server)
+    return open_office(args.server, data_dir)
+
+
+STAGES = {"send": N_("Sending"), "receive": N_("Receiving")}
+KEPT = {"ours": N_("this laptop's"), "theirs": N_("the office's")}
 
 
 def _progress(stage: str, done: int, total: int) -> None:
-    print(_("{stage}: {done} of {total}").format(stage=stage, done=done, total=total), flush=True)
+    words = STAGES[stage].tr() if stage in STAGES else stage
+    print(_("{stage}: {done} of {total}").format(stage=words, done=done, total=total), flush=True)
 
 
 PASSPHRASE_ENV = "LIAISON_HUB_SYNC_PASSPHRASE"
@@ -131,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
         return _files(args)
     if command == "checkout":
         data_dir = resolve_data_dir(getattr(args, "data_dir", None))
-        server = _server(args, data_dir.parent / f".{data_dir.name}-office")
+        server = _server(args, data_dir)
         try:
             laptop, report = checkout(server, data_dir, cases=args.case)
             laptop.close()
@@ -182,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
                         ours_by=c.ours_by or "—",
                         theirs=c.theirs,
                         theirs_by=c.theirs_by or "—",
-                        kept=c.kept,
+                        kept=KEPT[c.kept].tr() if c.kept in KEPT else c.kept,
                     )
                 )
             return 0

@@ -136,5 +136,9 @@ def checkout(
     laptop.replica = None  # read again: the one drawn just now
     files = copy_contents(server, laptop, wanted_files)
     search_index.build(laptop)
-    size = laptop.database_path.stat().st_size if laptop.database_path.exists() else 0
+    size = sum(  # the file and its write-ahead log, not yet folded into it
+        p.stat().st_size
+        for p in (laptop.database_path, Path(f"{laptop.database_path}-wal"))
+        if p.exists()
+    )
     return laptop, CheckoutReport(total, files, len(uids) if uids is not None else -1, size)

@@ -297,12 +297,12 @@ class SyncActions(QObject):
             self.hub.show_error(self.window, exc.message())
 
         def work(progress: Callable[[ProgressReport], None]) -> SyncReport:
-            from coordinator.safety.opening import open_store
             from coordinator.sync.exchange import sync
+            from coordinator.sync.office import open_office
 
             progress(_Step("connect"))
             _refuse_missing_file(address)
-            server = open_store(store.data_dir, url=address)
+            server = open_office(address, store.data_dir)
             try:
                 progress(_Step("backup"))
                 return sync(store, server, progress=_step(progress))
