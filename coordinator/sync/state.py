@@ -83,3 +83,10 @@ def status(store: Store) -> SyncStatus:
 
 def my_replica(conn: Connection) -> str:
     return replica_id(conn)
+
+
+def last_sync(store: Store) -> dict[str, Any]:
+    """What the last sync did: when it ended, its counts and the backup it made first."""
+    with store.read() as session:
+        found = get(session.connection(), LAST_SYNC)
+    return found if isinstance(found, dict) else {}

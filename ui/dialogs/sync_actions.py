@@ -336,9 +336,7 @@ class SyncActions(QObject):
     def last_sync(self) -> dict[str, object]:
         from coordinator.sync import state
 
-        with self.store.read() as session:
-            found = state.get(session.connection(), state.LAST_SYNC)
-        return found if isinstance(found, dict) else {}
+        return state.last_sync(self.store)
 
     def last_sync_backup(self) -> BackupInfo | None:
         """The backup the last sync made first, if it is still kept."""
