@@ -32,9 +32,14 @@ from ui.main_window import (
     PAGE_DOCUMENTS,
     PAGE_INBOX,
     PAGE_REPORTS,
+    PAGE_TODAY,
     MainWindow,
 )
 from ui.printing.fonts import apply_app_font
+
+SIZE = (1366, 768)
+"""A common laptop's screen: what the officer sees."""
+TIMELINE_TAB = 4
 
 
 def main(out_dir: Path, server: str | None = None) -> None:
@@ -47,7 +52,7 @@ def main(out_dir: Path, server: str | None = None) -> None:
         build_demo(store)
         set_language("zh_CN")
         window = MainWindow(store, QSettings(str(Path(tmp) / "ui.ini"), QSettings.Format.IniFormat))
-        window.resize(1280, 860)
+        window.resize(*SIZE)
         window.retranslate()
         window.show()
         # The forecasts and the filing model are built in the background: the shots show
@@ -80,6 +85,24 @@ def main(out_dir: Path, server: str | None = None) -> None:
         window.case_view.tabs.setCurrentIndex(1)
         app.processEvents()
         window.grab().save(str(out_dir / "case-documents-zh.png"))
+        window.case_view.tabs.setCurrentIndex(TIMELINE_TAB)
+        app.processEvents()
+        window.grab().save(str(out_dir / "timeline-zh.png"))
+        # Today, the case and its timeline in English too.
+        set_language("en")
+        window.retranslate()
+        window.case_view.tabs.setCurrentIndex(0)
+        app.processEvents()
+        window.grab().save(str(out_dir / "case-en.png"))
+        window.case_view.tabs.setCurrentIndex(TIMELINE_TAB)
+        app.processEvents()
+        window.grab().save(str(out_dir / "timeline-en.png"))
+        window.show_page(PAGE_TODAY)
+        for _ in range(3):
+            app.processEvents()
+        window.grab().save(str(out_dir / "today-en.png"))
+        set_language("zh_CN")
+        window.retranslate()
         for page, name in (
             (PAGE_CASES, "cases"),
             (PAGE_COMMUNICATIONS, "communications"),
@@ -118,7 +141,7 @@ def office_server(app: QApplication, out_dir: Path, url: str, tmp: Path) -> None
         cases.update(colleague, case.id, owner=colleague_name)
     set_language("zh_CN")
     window = MainWindow(store, QSettings(str(tmp / "office.ini"), QSettings.Format.IniFormat))
-    window.resize(1280, 860)
+    window.resize(*SIZE)
     window.retranslate()
     window.show()
     window.show_page(PAGE_ACTIONS)

@@ -136,6 +136,8 @@ def checkout(
     laptop.replica = None  # read again: the one drawn just now
     files = copy_contents(server, laptop, wanted_files)
     search_index.build(laptop)
+    with laptop.engine.connect() as conn:  # one big write: fold its log into the file
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     size = sum(  # the file and its write-ahead log, not yet folded into it
         p.stat().st_size
         for p in (laptop.database_path, Path(f"{laptop.database_path}-wal"))
