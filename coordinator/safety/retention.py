@@ -20,6 +20,8 @@ from typing import Final
 from coordinator.errors import ValidationError
 from coordinator.i18n import N_
 from coordinator.safety.catalogue import (
+    AUTOMATIC_REASONS,
+    REASONS,
     BackupInfo,
     BackupResult,
     list_backups,
@@ -48,16 +50,7 @@ F_MONTHLY = N_("Monthly backups kept")
 # Kept for a month whatever the rolling policy says, so that the state before a mistaken
 # restore (or the one the officer chose to keep) is not pruned by the same day's quit
 # backup.
-SAFETY_REASONS: Final = frozenset(
-    {
-        "manual",
-        "before-migration",
-        "before-restore",
-        "before-import",
-        "before-repair",
-        "before-sync",
-    }
-)
+SAFETY_REASONS: Final = frozenset(REASONS) - AUTOMATIC_REASONS
 SAFETY_KEEP: Final = timedelta(days=30)
 
 _MSG_RETENTION = N_("{field} must be a whole number from 0 to {limit}.")

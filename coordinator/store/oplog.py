@@ -78,7 +78,8 @@ def _portable_event(row: dict[str, Any], uids: UidLookup) -> None:
 
 
 def _event_value(value: object, field: str, table: str, translate: Any) -> object:
-    """An event's value naming records by id, with each id translated (id ↔ uid)."""
+    """An event's value naming records by id (or by uid), each one translated: to its uid
+    when an operation is made, back to a local id when one is replayed."""
     if not isinstance(value, str) or not value:
         return value
     if field == "depends_on":
@@ -89,29 +90,17 @@ def _event_value(value: object, field: str, table: str, translate: Any) -> objec
         if not isinstance(items, list):
             return value
         return json.dumps([translate(table, i) or i for i in items])
-    if value.isdigit():
-        return translate(table, int(value)) or value
-    return value
+    found = translate(table, int(value) if value.isdigit() else value)
+    return value if found is None else str(found)
 
 
 def local_event_value(value: object, field: str, uids: UidLookup) -> object:
     """An event's carried value with the records it names by uid back to local ids."""
     kind = REFERENCE_FIELDS.get(field)
     table = EVENT_REFERENCE_TABLES.get(kind or "")
-    if table is None or not isinstance(value, str) or not value:
+    if table is None:
         return value
-    if field == "depends_on":
-        try:
-            items = json.loads(value)
-        except ValueError:
-            return value
-        if not isinstance(items, list):
-            return value
-        return json.dumps([uids.id(table, i) or i for i in items])
-    if value.isdigit():
-        return value
-    found = uids.id(table, value)
-    return str(found) if found is not None else value
+    return _event_value(value, field, table, uids.id)
 
 
 def row_key(spec: SyncTable, row: Mapping[str, Any]) -> str:
