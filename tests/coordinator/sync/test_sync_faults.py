@@ -38,6 +38,8 @@ from tests.conftest import FixedClock, copy_data_folder
 from tests.coordinator.sync import sync_child
 
 KILLS = 50
+STAGES = ("open", "backup", "send", "receive")
+"""The stages a sync notes as it starts each (tests/coordinator/sync/sync_child.py)."""
 CASES = 12
 STEPS_PER_CASE = 5
 DOCUMENTS_PER_CASE = 4
@@ -85,6 +87,11 @@ def errors(store: Store) -> list[str]:
     """What the data check (``liaison-hub check``) finds wrong."""
     found = check_store(store).findings
     return [f.text("en") for f in found if f.severity == "error"]
+
+
+def stage_times(timeline: list[tuple[str, float]]) -> dict[str, float]:
+    """How long each stage of a finished sync took."""
+    return {name: max(timeline[i + 1][1] - at, 0.002) for i, (name, at) in enumerate(timeline[:-1])}
 
 
 def ids(store: Store, model: Any) -> list[int]:
@@ -223,7 +230,7 @@ def test_fifty_kills_then_a_sync_converges_and_check_is_clean(
     timeline = stages(tmp_path / "trial-notes")
     assert [name for name, _ in timeline] == ["open", "backup", "send", "receive", "done"]
     whole = timeline[-1][1] - timeline[0][1]
-    opening = timeline[1][1] - timeline[0][1]
+    lasting = stage_times(timeline)
 
     office = open_store(office_dir, url=office_url, clock=clock)
     laptop = open_store(laptop_dir, url=f"sqlite:///{laptop_dir / DATABASE_NAME}", clock=clock)
@@ -232,22 +239,19 @@ def test_fifty_kills_then_a_sync_converges_and_check_is_clean(
         rng = random.Random(12)
         landed: Counter[str] = Counter()
         finished = 0
-        # Each kill leaves less to do: the delays follow the time a whole sync last took.
-        estimate = whole
         while sum(landed.values()) < KILLS:
-            assert finished < KILLS, f"the syncs kept finishing first: {landed}"
+            assert finished < 2 * KILLS, f"the syncs kept finishing first: {landed}"
             notes = tmp_path / f"notes-{sum(landed.values())}-{finished}"
             process = start(notes, laptop_dir, office_dir, office_url)
-            if rng.random() < 0.7:
-                # Most kills land in the sync itself: wait for the stores to be open.
-                waited = time.monotonic() + 30
-                while process.is_alive() and time.monotonic() < waited:
-                    if any(name != "open" for name, _ in stages(notes)):
-                        break
-                    time.sleep(0.005)
-                time.sleep(rng.uniform(0.0, 1.0) * max(estimate - opening, 0.05))
-            else:
-                time.sleep(rng.uniform(0.02, 1.0) * estimate)
+            # Each kill aims at one stage (opening the stores, the backup, sending,
+            # receiving), at a random moment of it: every stage is cut many times.
+            target = STAGES[(sum(landed.values()) + finished) % len(STAGES)]
+            waited = time.monotonic() + 30
+            while process.is_alive() and time.monotonic() < waited:
+                if target in {name for name, _ in stages(notes)}:
+                    break
+                time.sleep(0.002)
+            time.sleep(rng.uniform(0.0, 1.0) * lasting[target])
             if process.is_alive():
                 process.kill()
                 process.join()
@@ -268,8 +272,7 @@ def test_fifty_kills_then_a_sync_converges_and_check_is_clean(
                 process.join()
                 assert process.exitcode == 0
                 finished += 1
-                seen = stages(notes)
-                estimate = max(seen[-1][1] - seen[0][1], 0.05)
+                lasting = stage_times(stages(notes)) or lasting  # less is left to do now
             # Meanwhile both sides go on working.
             here.call()
             there.call()
