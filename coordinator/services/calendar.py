@@ -15,8 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, time, timedelta
 
-from sqlalchemy import delete as sql_delete
-from sqlalchemy import extract
+from sqlalchemy import extract, select
 
 from coordinator.calendar.working_time import WorkingHours
 from coordinator.errors import NotFoundError, ValidationError
@@ -113,9 +112,12 @@ def enter_year(
         raise ValidationError(N_("A day cannot be both a holiday and a make-up working day."))
     text = clean_text(note, F_NOTES, max_length=NAME_MAX)
     with store.work() as work:
-        work.session.execute(
-            sql_delete(CalendarDay).where(extract("year", CalendarDay.day) == year)
-        )
+        # Row by row through the ORM, so that each removal is kept for a laptop's sync.
+        for old in work.session.scalars(
+            select(CalendarDay).where(extract("year", CalendarDay.day) == year)
+        ):
+            work.session.delete(old)
+        work.session.flush()
         for d in off:
             work.session.add(CalendarDay(day=d, is_workday=False, note=text))
         for d in on:

@@ -272,6 +272,11 @@ def file_to_case(
                     )
                     if done.rowcount != len(chunk):
                         raise _filing_conflict(work, chunk, versions)
+            work.oplog.record_updates(
+                work.session,
+                "communications",
+                [(row.id, {"case_id": row.case_id}) for row in rows if row.id in set(moved)],
+            )
             work.tracker.add_many(ChangeKind.COMMUNICATION, moved)
             for row in rows:
                 if row.case_id is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -182,6 +182,35 @@ class OpLog:
                     rows.append(made)
         if rows:
             conn.execute(insert(SyncOp), rows)
+
+    def record_updates(
+        self, session: Session, table: str, changes: Sequence[tuple[int, dict[str, Any]]]
+    ) -> None:
+        """Rows one statement changed beside the ORM (many communications filed at once),
+        given as (id, the changed fields' values before): their operations, as the flush
+        watcher makes them for the ORM's own saves. Called once the statement has run."""
+        if not self.enabled or not changes:
+            return
+        spec = SYNC_TABLES[table]
+        conn = session.connection()
+        uids = UidLookup(conn, session)
+        rows: list[dict[str, Any]] = []
+        for ident, before in changes:
+            now = conn.execute(select(spec.table).where(spec.table.c.id == ident)).mappings()
+            current = dict(now.one())
+            whole = portable_row(spec, current, uids)
+            was = portable_row(spec, current | before, uids)
+            rows.append(
+                self._op(
+                    conn,
+                    spec,
+                    "update",
+                    {k: whole[k] for k in before},
+                    {k: was[k] for k in before},
+                    whole,
+                )
+            )
+        conn.execute(insert(SyncOp), rows)
 
     def _update(
         self, conn: Connection, spec: SyncTable, obj: object, uids: UidLookup

@@ -198,3 +198,40 @@ def test_a_checkout_of_chosen_cases_holds_them_and_every_contact(
             assert session.scalars(select(Communication)).all() == []
     finally:
         laptop.close()
+
+
+def test_calls_filed_together_on_the_laptop_are_filed_at_the_office(
+    office: Store, laptop: Store
+) -> None:
+    made = [communications.log(laptop, notes=f"未归档电话{n}").value.id for n in range(3)]
+    sync(laptop, office, backup=False)
+    communications.file_to_case(laptop, made, _ids(laptop, Case)[1])  # one statement
+    sync(laptop, office, backup=False)
+    from coordinator.store.models import Communication
+
+    with office.read() as session:
+        filed = session.execute(
+            select(Communication.notes, Case.reference).join(Case, Case.id == Communication.case_id)
+        ).all()
+    assert sorted(filed) == [(f"未归档电话{n}", "2025-0002") for n in range(3)]
+
+
+def test_a_years_holidays_entered_again_at_the_office_replace_the_laptops(
+    office: Store, laptop: Store
+) -> None:
+    from datetime import date
+
+    from coordinator.services import calendar
+    from coordinator.store.models import CalendarDay
+
+    calendar.enter_year(
+        office, 2027, holidays=[date(2027, 2, 8), date(2027, 2, 9)], make_up_workdays=[]
+    )
+    sync(laptop, office, backup=False)
+    calendar.enter_year(
+        office, 2027, holidays=[date(2027, 2, 9), date(2027, 2, 10)], make_up_workdays=[]
+    )
+    sync(laptop, office, backup=False)
+    with laptop.read() as session:
+        days = sorted(session.scalars(select(CalendarDay.day)))
+    assert days == [date(2027, 2, 9), date(2027, 2, 10)]
