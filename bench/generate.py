@@ -496,9 +496,16 @@ class _Case:
     department_ids: list[int]
 
 
-def _give_uids(conn: sqlite3.Connection) -> None:
-    """Every record its uid (the rows are written beside the ORM, which would draw them),
-    drawn as revision 0005 draws them; the events' append-only triggers step aside."""
+def _give_uids(conn: sqlite3.Connection, seed: int) -> None:
+    """Every record its uid (the rows are written beside the ORM, which would draw them):
+    derived from the seed, the table and the id, so one seed gives the same data; the
+    events' append-only triggers step aside."""
+    conn.create_function(
+        "seeded_uid",
+        2,
+        lambda table, ident: hashlib.md5(f"{seed}:{table}:{ident}".encode()).hexdigest(),
+        deterministic=True,
+    )
     triggers = conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
     ).fetchall()
@@ -507,10 +514,10 @@ def _give_uids(conn: sqlite3.Connection) -> None:
     tables = [
         row[0]
         for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        if any(c[1] == "uid" for c in conn.execute(f'PRAGMA table_info("{row[0]}")'))
+        if {"uid", "id"} <= {c[1] for c in conn.execute(f'PRAGMA table_info("{row[0]}")')}
     ]
     for table in tables:
-        conn.execute(f"UPDATE {table} SET uid = lower(hex(randomblob(16))) WHERE uid IS NULL")
+        conn.execute(f"UPDATE {table} SET uid = seeded_uid('{table}', id) WHERE uid IS NULL")
     for _name, sql in triggers:
         conn.execute(sql)
 
@@ -543,7 +550,7 @@ def generate(
         for name, _sql in indexes:
             conn.execute(f'DROP INDEX "{name}"')
         counts = _Generator(conn, scale, seed, verbose, started).run()
-        _give_uids(conn)
+        _give_uids(conn, seed)
         for _name, sql in indexes:
             conn.execute(sql)
         # The search index made when the file was created is empty: no longer whole, it is
