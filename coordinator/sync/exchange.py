@@ -180,12 +180,13 @@ def send(laptop: Store, server: Store, progress: SyncProgress | None = None) -> 
 
 
 def receive(laptop: Store, server: Store, progress: SyncProgress | None = None) -> tuple[int, int]:
-    """The server's operations the laptop lacks, applied here; (received, conflicts)."""
+    """The server's operations the laptop lacks, applied here; (how many were new here,
+    conflicts)."""
     _office, _sent, received_upto, scope_list = _checked_out(laptop, server)
     scope = frozenset(scope_list) if scope_list is not None else None
     with server.read() as session:
         total = _count_after(session.connection(), None, received_upto)
-    done = conflicts = 0
+    done = conflicts = new = 0
     while True:
         with server.read() as session:
             rows = ops_after(session.connection(), received_upto, BATCH)
@@ -198,11 +199,12 @@ def receive(laptop: Store, server: Store, progress: SyncProgress | None = None) 
             applied = apply_ops(work, batch, scope)
             state.put(work.session.connection(), state.RECEIVED_UPTO, rows[-1].id)
         conflicts += applied.conflicts
+        new += applied.applied  # not this laptop's own, coming back
         received_upto = rows[-1].id
         done += len(batch)
         if progress is not None:
             progress("receive", done, total)
-    return done, conflicts
+    return new, conflicts
 
 
 def _in_scope(batch: Sequence[PortableOp], scope: frozenset[str] | None) -> set[str]:
