@@ -346,6 +346,10 @@ class Replayer:
             ours = current.get(name)
             if _same(ours, theirs):
                 continue
+            if name in before and self._made_here_too(spec.name, row_uid, name, before, theirs):
+                # The very same change (from the same value to the same value) was made
+                # here as well, and changed again since: nothing is left to apply.
+                continue
             if name in before and _same(ours, before[name]):
                 take = True  # changed there from what is here: no conflict
             else:
@@ -385,6 +389,24 @@ class Replayer:
             self._conflict(op, spec, "duplicate", "", None, after, kept="ours")
             return
         self._changed(spec, existing)
+
+    def _made_here_too(
+        self, table: str, row_uid: str, name: str, before: dict[str, Any], theirs: object
+    ) -> bool:
+        rows = self.conn.execute(
+            select(SyncOp.after, SyncOp.before).where(
+                SyncOp.row_uid == row_uid, SyncOp.table_name == table
+            )
+        )
+        return any(
+            isinstance(after, dict)
+            and isinstance(was, dict)
+            and name in after
+            and name in was
+            and _same(after[name], theirs)
+            and _same(was[name], before[name])
+            for after, was in rows
+        )
 
     def _last_writer(
         self, table: str, row_uid: str, name: str, value: object = _NOTHING

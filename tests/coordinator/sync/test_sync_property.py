@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -113,9 +113,23 @@ def _sync(laptop: Store, office: Store, cut_after: int) -> None:
 @settings(
     max_examples=20,
     deadline=None,
+    # The same examples on every run, so CI is not at the mercy of a lucky draw (a case
+    # the merge still gets wrong is known: see the note); explore with
+    # --hypothesis-seed and more examples.
+    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(script=st.lists(changes, min_size=4, max_size=24))
+# Found by this test: a step done at the office and on a laptop, then reopened at the
+# office; the laptop's "done" is the same change the office made, and undid since.
+@example(
+    script=[
+        ("call", 0, "", 0, 0),
+        ("step", 0, "", 1, 2),
+        ("step", 1, "", 1, 2),
+        ("step", 0, "", 1, 0),
+    ]
+)
 def test_copies_converge_and_keep_every_call_and_every_conflict(
     script: list[Change],
     request: pytest.FixtureRequest,
